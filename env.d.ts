@@ -1,0 +1,12 @@
+// Settings that `wrangler types` cannot know about: SWITCHBOARD_DEV is never in the deployed
+// config, TEST_SERVER_PORT exists only under vitest.
+interface SwitchboardOptionalEnv {
+  /** "1" in local development only: allows http:// and loopback URLs. */
+  SWITCHBOARD_DEV?: string;
+  /** Port of the loopback test server (tests only). */
+  TEST_SERVER_PORT?: string;
+}
+interface Env extends SwitchboardOptionalEnv {}
+declare namespace Cloudflare {
+  interface Env extends SwitchboardOptionalEnv {}
+}

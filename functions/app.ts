@@ -1,0 +1,28 @@
+/**
+ * The Hono app: middleware (trace, auth), then each group of routes from its own file.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { childTraceparent } from "../lib/observability/trace";
+import { type AppEnv, authMiddleware } from "./http/auth";
+import { onError, problemResponse } from "./http/problem";
+import { agentRoutes } from "./routes/agents";
+import { healthRoutes } from "./routes/health";
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", async (c, next) => {
+    // Accept the caller's W3C traceparent (or start a trace) and echo it so clients can find the flow.
+    const traceparent = childTraceparent(c.req.header("traceparent"));
+    c.set("traceparent", traceparent);
+    await next();
+    c.res.headers.set("traceparent", traceparent);
+  });
+  app.use("*", authMiddleware);
+  healthRoutes(app);
+  agentRoutes(app);
+  app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError(onError);
+  return app;
+}
+
+export const app = createApp();

@@ -1,0 +1,30 @@
+/**
+ * Authentication middleware: `Authorization: Bearer <key>` → principal, or 401. Public routes
+ * (health, A2A agent cards) pass without a key. Authorisation (403) is decided per route or per
+ * agent ACL, after authentication.
+ */
+import type { MiddlewareHandler } from "hono";
+import { SwitchboardError } from "../../lib/message/errors";
+import { authenticate, bearerKey, type Principal } from "../../lib/security/keys";
+
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; traceparent: string } };
+
+const PUBLIC = [/^\/health$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC.some((re) => re.test(path));
+}
+
+export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (isPublicPath(c.req.path)) return next();
+  const key = bearerKey(c.req.header("authorization"));
+  if (!key) throw new SwitchboardError("unauthorized", "missing Authorization: Bearer <key>");
+  const principal = await authenticate(c.env.SWITCHBOARD_API_KEYS, key);
+  if (!principal) throw new SwitchboardError("unauthorized", "unknown API key");
+  c.set("principal", principal);
+  return next();
+};
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind !== "admin") throw new SwitchboardError("forbidden", "this route is for admin keys only");
+}

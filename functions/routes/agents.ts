@@ -1,0 +1,156 @@
+/**
+ * Registry and sync invoke: GET/PUT/DELETE /agents/:name, GET /agents, POST /agents/:name/invoke,
+ * GET /agents/:name/log. Thin: validate, authorise, one Durable Object call, answer.
+ */
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Call } from "../../lib/agents/call";
+import { makeEnvelope } from "../../lib/agents/call";
+import { codeEntry } from "../../lib/agents/define-agent";
+import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
+import { SwitchboardError } from "../../lib/message/errors";
+import { LIMITS } from "../../lib/message/limits";
+import { AgentConfig, configProblem } from "../../lib/registry/entry";
+import { senderOf } from "../../lib/security/keys";
+import { codeAgents } from "../agents";
+import { type AppEnv, requireAdmin } from "../http/auth";
+import { failureResponse } from "../http/problem";
+import { problems, route } from "../http/route";
+import { agentParam, intQuery, jsonBody } from "../http/validate";
+import { agentStub, directoryStub } from "../stubs";
+
+const NameParam = z.object({ name: AgentName });
+const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
+
+export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: "get",
+      path: "/agents",
+      tags: ["registry"],
+      summary: "List code and configured agents",
+      responses: { 200: { description: "agents", ...json(z.object({ agents: z.array(z.unknown()) })) }, ...problems(401) },
+    },
+    async (c) => {
+      const configured = await directoryStub(c.env).list();
+      const byName = new Map([...codeAgents.values()].map((d) => [d.name, codeEntry(d)]));
+      for (const entry of configured) byName.set(entry.name, entry);
+      return c.json({ agents: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/agents/{name}",
+      tags: ["registry"],
+      summary: "One agent's entry with live status",
+      request: { params: NameParam },
+      responses: { 200: { description: "entry and status", ...json(z.unknown()) }, ...problems(400, 401, 404) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const described = await agentStub(c.env, name).describe(name);
+      if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      return c.json({ ...described.entry, status: described.status });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "put",
+      path: "/agents/{name}",
+      tags: ["registry"],
+      summary: "Create or replace a configured agent (admin)",
+      request: { params: NameParam, body: { required: true, ...json(AgentConfig) } },
+      responses: { 200: { description: "the stored entry", ...json(z.unknown()) }, ...problems(400, 401, 403) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const name = agentParam(c);
+      const config = await jsonBody(c, AgentConfig);
+      const problem = configProblem(config, codeAgents.has(name));
+      if (problem) throw new SwitchboardError("invalid_request", problem);
+      const entry = await agentStub(c.env, name).configure(name, config);
+      await directoryStub(c.env).upsert(entry);
+      return c.json(entry);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/agents/{name}",
+      tags: ["registry"],
+      summary: "Delete a configured agent, or a code agent's overrides (admin)",
+      request: { params: NameParam },
+      responses: { 204: { description: "deleted" }, ...problems(400, 401, 403, 404) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const name = agentParam(c);
+      const existed = await agentStub(c.env, name).unconfigure(name);
+      if (!existed) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
+      await directoryStub(c.env).remove(name);
+      return c.body(null, 204);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/agents/{name}/invoke",
+      tags: ["messaging"],
+      summary: "Invoke an agent and wait for its reply",
+      request: { params: NameParam, body: { required: true, ...json(InvokeBody) } },
+      responses: { 200: { description: "reply envelope", ...json(Envelope) }, ...problems(400, 401, 403, 404, 409, 422, 429, 502, 503, 504, 508) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const body = await jsonBody(c, InvokeBody);
+      const now = Date.now();
+      const call: Call = {
+        message: makeEnvelope({
+          from: senderOf(c.var.principal),
+          to: name,
+          role: "agent_call",
+          content: body.content,
+          metadata: body.metadata ?? {},
+          traceparent: c.var.traceparent,
+          now,
+        }),
+        // 0: the agent's own limits.timeout_ms applies (the Durable Object knows it).
+        deadline: body.timeout_ms ? now + body.timeout_ms : 0,
+        path: [],
+        pattern: "invoke",
+      };
+      const result = await agentStub(c.env, name).invoke(call);
+      return result.ok ? c.json(result.reply) : failureResponse(result);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/agents/{name}/log",
+      tags: ["observability"],
+      summary: "Recent inbound and outbound messages of one agent",
+      request: { params: NameParam, query: z.object({ limit: z.string().optional() }) },
+      responses: { 200: { description: "log rows, newest first", ...json(z.object({ entries: z.array(z.unknown()) })) }, ...problems(400, 401, 403, 404) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const principal = c.var.principal;
+      if (principal.kind !== "admin" && principal.agent !== name) throw new SwitchboardError("forbidden", "only admin or the agent itself may read its log");
+      const limit = intQuery(c, "limit", 50, 1, LIMITS.logRows);
+      const stub = agentStub(c.env, name);
+      if (!(await stub.describe(name))) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      return c.json({ agent: name, entries: await stub.messageLog(limit) });
+    },
+  );
+}

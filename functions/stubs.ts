@@ -1,0 +1,42 @@
+/**
+ * Durable Object stubs. Stubs are I/O objects bound to the request that created them, so we cache
+ * the per-isolate part that is safe to share, the DurableObjectId (idFromName hashes the name), and
+ * make a fresh stub per request.
+ */
+import type { AgentDO } from "../durable-objects/agent-do";
+import type { DirectoryDO } from "../durable-objects/directory-do";
+
+const ids = new WeakMap<object, Map<string, DurableObjectId>>();
+
+function idOf(namespace: DurableObjectNamespace<any>, name: string): DurableObjectId {
+  let byName = ids.get(namespace);
+  if (!byName) {
+    byName = new Map();
+    ids.set(namespace, byName);
+  }
+  let id = byName.get(name);
+  if (!id) {
+    id = namespace.idFromName(name);
+    if (byName.size > 10_000) byName.clear();
+    byName.set(name, id);
+  }
+  return id;
+}
+
+/**
+ * The agent's RPC surface as plain promises. Workers' generated RPC types cannot express JSON
+ * values typed `unknown` (message content), so we state the methods' real types here.
+ */
+export type AgentRpc = {
+  [K in keyof AgentDO as AgentDO[K] extends (...args: any[]) => any ? K : never]: AgentDO[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
+export function agentStub(env: Env, name: string): AgentRpc {
+  return env.AGENT.get(idOf(env.AGENT, name)) as unknown as AgentRpc;
+}
+
+export function directoryStub(env: Env): DurableObjectStub<DirectoryDO> {
+  return env.DIRECTORY.get(idOf(env.DIRECTORY, "directory"));
+}

@@ -1,0 +1,68 @@
+/**
+ * Code agents: `defineAgent({ name, ..., handle(message, ctx) })` in functions/agents/. The
+ * definition is validated eagerly so a typo fails at startup, naming the field.
+ */
+import type { Envelope, Metadata } from "../message/envelope";
+import { isAgentName } from "../message/limits";
+import { AgentConfig, completeEntry, type AgentEntry } from "../registry/entry";
+import type { AgentContext } from "./context";
+
+export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url" | "model"> {
+  name: string;
+  /** Runs inside the agent's Durable Object. Return the reply content, or `reply(content, metadata)`. */
+  handle(message: Envelope, ctx: AgentContext): unknown;
+  /** Called with `reply` messages addressed to this agent that no pending `ctx.request` awaits. */
+  onReply?(message: Envelope, ctx: AgentContext): unknown;
+  /** Called with `event` messages when this agent observes another. */
+  onEvent?(message: Envelope, ctx: AgentContext): unknown;
+}
+
+const REPLY = Symbol.for("switchboard.reply");
+
+export interface Reply {
+  [REPLY]: true;
+  content: unknown;
+  metadata: Metadata;
+}
+
+/** A reply with metadata, for handlers that need more than content. */
+export function reply(content: unknown, metadata: Metadata = {}): Reply {
+  return { [REPLY]: true, content, metadata };
+}
+
+export function asReply(value: unknown): { content: unknown; metadata: Metadata } {
+  if (value !== null && typeof value === "object" && REPLY in value) {
+    const r = value as Reply;
+    return { content: r.content, metadata: r.metadata };
+  }
+  return { content: value === undefined ? null : value, metadata: {} };
+}
+
+export function defineAgent(definition: AgentDefinition): AgentDefinition {
+  if (!isAgentName(definition.name)) throw new TypeError(`defineAgent: name "${definition.name}" must match ^[a-z0-9][a-z0-9-]{0,62}$`);
+  if (typeof definition.handle !== "function") throw new TypeError(`defineAgent(${definition.name}): handle must be a function`);
+  const { name, handle, onReply, onEvent, ...config } = definition;
+  const parsed = AgentConfig.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`defineAgent(${name}): ${issue?.path.join(".") || "config"}: ${issue?.message}`);
+  }
+  return definition;
+}
+
+/** The registry entry a code agent's definition describes, before any PUT overrides. */
+export function codeEntry(definition: AgentDefinition): AgentEntry {
+  const { name, handle, onReply, onEvent, ...config } = definition;
+  return { ...completeEntry(name, { ...config, kind: "code" }), kind: "code" };
+}
+
+export type CodeAgents = ReadonlyMap<string, AgentDefinition>;
+
+export function codeAgentMap(definitions: AgentDefinition[]): CodeAgents {
+  const map = new Map<string, AgentDefinition>();
+  for (const d of definitions) {
+    if (map.has(d.name)) throw new TypeError(`defineAgent: two code agents are named "${d.name}"`);
+    map.set(d.name, d);
+  }
+  return map;
+}

@@ -1,0 +1,36 @@
+/**
+ * Runs one call against an agent by its kind: a code agent's handler, a remote HTTP agent, and
+ * (later issues) model and A2A agents. The pipeline wraps this with breaker, cap and deadline.
+ */
+import type { Metadata } from "../message/envelope";
+import { SwitchboardError } from "../message/errors";
+import { callHttpAgent } from "../protocols/remote-http";
+import type { AgentEntry } from "../registry/entry";
+import type { Call } from "./call";
+import type { AgentContext } from "./context";
+import { type AgentDefinition, asReply } from "./define-agent";
+
+export interface ExecuteRuntime {
+  definition: AgentDefinition | undefined;
+  context: () => AgentContext;
+  dev: boolean;
+  signingSecret: string | undefined;
+}
+
+export async function executeCall(
+  entry: AgentEntry,
+  call: Call,
+  signal: AbortSignal,
+  runtime: ExecuteRuntime,
+): Promise<{ content: unknown; metadata?: Metadata }> {
+  switch (entry.kind) {
+    case "code": {
+      if (!runtime.definition) throw new SwitchboardError("agent_not_found", `code agent ${entry.name} is not deployed`);
+      return asReply(await runtime.definition.handle(call.message, runtime.context()));
+    }
+    case "http":
+      return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
+    default:
+      throw new SwitchboardError("agent_error", `agents of kind "${entry.kind}" are not supported yet`, { transient: false });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The message envelope (API.md "Messages") and the request bodies that carry one. These zod
+ * schemas are the validation at the edge, the TypeScript types, and the OpenAPI document.
+ */
+import { z } from "@hono/zod-openapi";
+import { AGENT_NAME, LIMITS } from "./limits";
+
+export const AgentName = z.string().regex(AGENT_NAME, "agent names match ^[a-z0-9][a-z0-9-]{0,62}$").openapi({ example: "summarizer" });
+
+/** Any JSON value. Depth and size were checked when the body was parsed. */
+export const JsonValue: z.ZodType<unknown> = z.unknown().openapi({ description: "any JSON value" });
+
+/** No control characters in short identifiers such as types and ids. */
+const Printable = z
+  .string()
+  .max(256)
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+export const Role = z.enum(["agent_call", "reply", "event", "error", "handshake"]);
+export type Role = z.infer<typeof Role>;
+
+export const Metadata = z
+  .record(z.string().max(128), z.unknown())
+  .refine((m) => Object.keys(m).length <= LIMITS.maxMetadataKeys, {
+    message: `metadata may have at most ${LIMITS.maxMetadataKeys} keys`,
+  })
+  .superRefine((m, ctx) => {
+    for (const key of ["type", "request_id", "in_reply_to", "reply_to"] as const) {
+      const value = m[key];
+      if (value === undefined) continue;
+      const check = Printable.safeParse(value);
+      if (!check.success) {
+        ctx.addIssue({ code: "custom", path: [key], message: `metadata.${key} must be a string without control characters, at most 256 characters` });
+      }
+    }
+  })
+  .openapi({ example: { type: "billing" } });
+export type Metadata = z.infer<typeof Metadata>;
+
+export const Trace = z.object({ traceparent: z.string() }).openapi("Trace");
+
+export const Envelope = z
+  .object({
+    id: z.string(),
+    from: z.string().nullable(),
+    to: z.string(),
+    role: Role,
+    content: JsonValue,
+    metadata: Metadata,
+    created_at: z.string(),
+    trace: Trace,
+  })
+  .openapi("Envelope");
+export type Envelope = z.infer<typeof Envelope>;
+
+export const TimeoutMs = z.number().int().min(1).max(LIMITS.maxTimeoutMs);
+export const IdempotencyKey = Printable.min(1);
+
+export const InvokeBody = z
+  .strictObject({
+    content: JsonValue,
+    metadata: Metadata.optional(),
+    timeout_ms: TimeoutMs.optional(),
+    idempotency_key: IdempotencyKey.optional(),
+  })
+  .refine((b) => b.content !== undefined, { message: "content is required", path: ["content"] })
+  .openapi("InvokeBody");
+export type InvokeBody = z.infer<typeof InvokeBody>;
+
+/** Where a reply goes: an agent name or an http(s) URL (checked by the SSRF guard). */
+export const ReplyTo = z
+  .string()
+  .max(2048)
+  .refine((v) => AGENT_NAME.test(v) || /^https?:\/\//i.test(v), {
+    message: "reply_to must be an agent name or an https URL",
+  });
+
+export const MessageBody = z
+  .strictObject({
+    content: JsonValue,
+    metadata: Metadata.optional(),
+    timeout_ms: TimeoutMs.optional(),
+    idempotency_key: IdempotencyKey.optional(),
+    reply_to: ReplyTo.optional(),
+  })
+  .refine((b) => b.content !== undefined, { message: "content is required", path: ["content"] })
+  .openapi("MessageBody");
+export type MessageBody = z.infer<typeof MessageBody>;

@@ -1,0 +1,72 @@
+/**
+ * Reads a request body as JSON within the limits, before any schema sees it: size first (without
+ * buffering more than the limit), then UTF-8 validity, syntax and nesting depth. `__proto__` and
+ * `constructor` keys stay plain own properties (JSON.parse defines them); nothing merges user
+ * objects with Object.assign, so they never reach a prototype.
+ */
+import { SwitchboardError } from "./errors";
+import { LIMITS } from "./limits";
+
+export async function readJsonBody(request: Request, maxBytes: number = LIMITS.maxBodyBytes): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new SwitchboardError("payload_too_large", `body is ${declared} bytes; the limit is ${maxBytes}`);
+  }
+  const bytes = await readLimited(request, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new SwitchboardError("invalid_request", "body is not valid UTF-8");
+  }
+  if (text.trim() === "") throw new SwitchboardError("invalid_request", "body is empty; expected a JSON object");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SwitchboardError("invalid_request", `malformed JSON: ${(error as Error).message}`);
+  }
+  const depth = jsonDepth(value, LIMITS.maxJsonDepth);
+  if (depth > LIMITS.maxJsonDepth) {
+    throw new SwitchboardError("invalid_request", `JSON nesting exceeds the depth limit of ${LIMITS.maxJsonDepth}`);
+  }
+  return value;
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new SwitchboardError("payload_too_large", `body exceeds the limit of ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Depth of a parsed JSON value, counted iteratively; stops early once past `limit`. */
+export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return max;
+}

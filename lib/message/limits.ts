@@ -1,0 +1,25 @@
+/** Limits of API.md. Each is documented in the README; the body limit is configurable per deployment. */
+export const LIMITS = {
+  /** @default 262144 (256 KiB) */
+  maxBodyBytes: 256 * 1024,
+  /** @default 32 */
+  maxJsonDepth: 32,
+  /** @default 64 */
+  maxMetadataKeys: 64,
+  /** Longest string allowed in a metadata value, type or id. @default 4096 */
+  maxMetadataString: 4096,
+  /** Agents a chain, forward or ctx.invoke may pass through before 508. @default 16 */
+  maxHops: 16,
+  /** @default 300000 */
+  maxTimeoutMs: 300_000,
+  /** @default 30000 */
+  defaultTimeoutMs: 30_000,
+  /** Rows kept in each agent's message log. @default 1000 */
+  logRows: 1000,
+} as const;
+
+export const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function isAgentName(name: string): boolean {
+  return AGENT_NAME.test(name);
+}

@@ -1,0 +1,91 @@
+/**
+ * Each agent's message log, in its Durable Object's SQLite: one row per inbound or outbound
+ * message with status and duration, bounded to the newest `LIMITS.logRows` rows. Content is kept
+ * only as a short preview; full payloads are never logged.
+ */
+import { LIMITS } from "../message/limits";
+
+export interface LogRow {
+  id: string;
+  at: string;
+  direction: "in" | "out";
+  from: string | null;
+  to: string;
+  role: string;
+  pattern: string;
+  outcome: string;
+  duration_ms: number | null;
+  trace_id: string | null;
+  request_id: string | null;
+  preview: string | null;
+  detail: string | null;
+}
+
+export interface LoggedRow extends LogRow {
+  seq: number;
+}
+
+const PREVIEW_CHARS = 200;
+
+export function preview(content: unknown): string | null {
+  if (content === undefined) return null;
+  const text = typeof content === "string" ? content : JSON.stringify(content);
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+}
+
+export class MessageLog {
+  private inserts = 0;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly maxRows: number = LIMITS.logRows,
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS message_log (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at TEXT NOT NULL, direction TEXT NOT NULL,
+      "from" TEXT, "to" TEXT NOT NULL, role TEXT NOT NULL, pattern TEXT NOT NULL, outcome TEXT NOT NULL,
+      duration_ms REAL, trace_id TEXT, request_id TEXT, preview TEXT, detail TEXT)`);
+    sql.exec("CREATE INDEX IF NOT EXISTS message_log_trace ON message_log(trace_id)");
+  }
+
+  append(row: LogRow): void {
+    this.sql.exec(
+      `INSERT INTO message_log (id, at, direction, "from", "to", role, pattern, outcome, duration_ms, trace_id, request_id, preview, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.id,
+      row.at,
+      row.direction,
+      row.from,
+      row.to,
+      row.role,
+      row.pattern,
+      row.outcome,
+      row.duration_ms,
+      row.trace_id,
+      row.request_id,
+      row.preview,
+      row.detail,
+    );
+    // Prune in steps rather than on every insert: one DELETE per 50 rows keeps the hot path cheap.
+    if (++this.inserts % 50 === 0) this.prune();
+  }
+
+  prune(): void {
+    this.sql.exec("DELETE FROM message_log WHERE seq <= (SELECT MAX(seq) FROM message_log) - ?", this.maxRows);
+  }
+
+  /** Newest first. */
+  recent(limit: number, before?: number): LoggedRow[] {
+    const rows = before
+      ? this.sql.exec("SELECT * FROM message_log WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit)
+      : this.sql.exec("SELECT * FROM message_log ORDER BY seq DESC LIMIT ?", limit);
+    return rows.toArray() as unknown as LoggedRow[];
+  }
+
+  byTrace(traceId: string): LoggedRow[] {
+    return this.sql.exec("SELECT * FROM message_log WHERE trace_id = ? ORDER BY seq", traceId).toArray() as unknown as LoggedRow[];
+  }
+
+  count(): number {
+    return Number(this.sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The remote agent wire protocol (API.md, `kind: "http"`): POST the envelope, signed, with
+ * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply. 408/429/5xx and network errors
+ * are transient; other 4xx are permanent. Redirects are followed by hand (at most 3) so that the
+ * SSRF guard sees every hop.
+ */
+import type { Envelope, Metadata } from "../message/envelope";
+import { SwitchboardError } from "../message/errors";
+import { isTransientStatus } from "../resilience/retry";
+import { signatureHeaders } from "../security/signing";
+import { checkOutboundUrl } from "../security/ssrf";
+
+export interface OutboundOptions {
+  signal: AbortSignal;
+  dev: boolean;
+  secret?: string;
+  /** Extra headers, e.g. Authorization for a remote A2A agent. */
+  headers?: Record<string, string>;
+}
+
+const MAX_REDIRECTS = 3;
+
+/** POSTs a signed JSON body to `url`, re-checking the guard on every hop; returns the final response. */
+export async function postSigned(url: string, body: unknown, id: string, traceparent: string, options: OutboundOptions): Promise<Response> {
+  const text = JSON.stringify(body);
+  let target = url;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const check = checkOutboundUrl(target, { dev: options.dev });
+    if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${target}: ${check.reason}`, { transient: false });
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method: "POST",
+        redirect: "manual",
+        signal: options.signal,
+        headers: {
+          "content-type": "application/json",
+          traceparent,
+          ...signatureHeaders(options.secret, id, text),
+          ...options.headers,
+        },
+        body: text,
+      });
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      throw new SwitchboardError("agent_error", `could not reach ${new URL(target).host}: ${(error as Error).message}`, { transient: true });
+    }
+    const location = response.headers.get("location");
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      target = new URL(location, target).toString();
+      continue;
+    }
+    return response;
+  }
+  throw new SwitchboardError("agent_error", `too many redirects from ${url}`, { transient: false });
+}
+
+/** Classifies a non-2xx answer as transient or permanent `agent_error`. */
+export async function remoteFailure(response: Response, who: string): Promise<SwitchboardError> {
+  const text = (await response.text().catch(() => "")).slice(0, 300);
+  return new SwitchboardError("agent_error", `${who} answered ${response.status}${text ? `: ${text}` : ""}`, {
+    transient: isTransientStatus(response.status),
+  });
+}
+
+export async function callHttpAgent(url: string, envelope: Envelope, options: OutboundOptions): Promise<{ content: unknown; metadata?: Metadata }> {
+  const response = await postSigned(url, envelope, envelope.id, envelope.trace.traceparent, options);
+  if (!response.ok) throw await remoteFailure(response, `remote agent ${envelope.to}`);
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    throw new SwitchboardError("agent_error", `remote agent ${envelope.to} answered ${response.status} without a JSON body`, { transient: false });
+  }
+  if (body === null || typeof body !== "object" || !("content" in body)) {
+    throw new SwitchboardError("agent_error", `remote agent ${envelope.to} answered without a "content" field`, { transient: false });
+  }
+  const { content, metadata } = body as { content: unknown; metadata?: unknown };
+  return metadata && typeof metadata === "object" && !Array.isArray(metadata) ? { content, metadata: metadata as Metadata } : { content };
+}

@@ -1,0 +1,161 @@
+/**
+ * Registry entries (API.md "Agents and registry"): the schema that validates `PUT /agents/:name`,
+ * the defaults every entry is completed with, and the merge of code-agent overrides.
+ */
+import { z } from "@hono/zod-openapi";
+import { AgentName } from "../message/envelope";
+
+const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
+const Word = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+export const Limits = z.strictObject({
+  /** @default 10 */
+  max_concurrency: z.number().int().min(1).max(1000).default(10),
+  /** @default 30000 */
+  timeout_ms: z.number().int().min(1).max(300_000).default(30_000),
+  /** @default 3 */
+  max_retries: z.number().int().min(0).max(20).default(3),
+  /** @default 1000 */
+  retry_delay_ms: z.number().int().min(0).max(3_600_000).default(1000),
+  /** @default 300000 */
+  max_retry_delay_ms: z.number().int().min(0).max(43_200_000).default(300_000),
+});
+export type Limits = z.infer<typeof Limits>;
+
+export const BreakerConfig = z.strictObject({
+  /** @default 5 */
+  failure_threshold: z.number().int().min(1).max(1000).default(5),
+  /** @default 60000 */
+  recovery_timeout_ms: z.number().int().min(1).max(86_400_000).default(60_000),
+  /** Optional sliding failure-rate mode: open when ≥ rate of ≥ min_calls within window_ms failed. */
+  failure_rate: z
+    .strictObject({
+      rate: z.number().gt(0).max(1),
+      min_calls: z.number().int().min(1).max(10_000),
+      window_ms: z.number().int().min(1000).max(3_600_000),
+    })
+    .optional(),
+});
+export type BreakerConfig = z.infer<typeof BreakerConfig>;
+
+export const BatchConfig = z.strictObject({
+  /** @default 10 */
+  size: z.number().int().min(1).max(100).default(10),
+  /** @default 1000 */
+  timeout_ms: z.number().int().min(1).max(60_000).default(1000),
+});
+export type BatchConfig = z.infer<typeof BatchConfig>;
+
+export const ModelConfig = z.strictObject({
+  provider: z.enum(["openai-compatible", "workers-ai", "local"]).default("local"),
+  base_url: z.string().url().optional(),
+  model: z.string().min(1).max(256).default("local-echo"),
+  system: z.string().max(16_384).optional(),
+  /** Name of the Worker secret holding the provider's API key. */
+  api_key_secret: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
+    .optional(),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+export const AgentKind = z.enum(["code", "http", "a2a", "model"]);
+export type AgentKind = z.infer<typeof AgentKind>;
+
+/** What `PUT /agents/:name` accepts. `name` comes from the path. */
+export const AgentConfig = z
+  .strictObject({
+    kind: AgentKind.optional(),
+    description: z.string().max(2000).optional(),
+    version: Semver.optional(),
+    capabilities: z.array(Word).max(64).optional(),
+    requires: z.array(Word).max(64).optional(),
+    handles: z.array(Word).max(64).optional(),
+    next: AgentName.nullable().optional(),
+    url: z.string().url().max(2048).optional(),
+    model: ModelConfig.optional(),
+    acl: z.strictObject({ allow: z.array(z.union([AgentName, z.literal("*")])).max(256) }).optional(),
+    require_handshake: z.boolean().optional(),
+    limits: Limits.partial().optional(),
+    breaker: BreakerConfig.partial().optional(),
+    batch: BatchConfig.partial().nullable().optional(),
+  })
+  .openapi("AgentConfig");
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export interface AgentEntry {
+  name: string;
+  kind: AgentKind;
+  description: string;
+  version: string;
+  capabilities: string[];
+  requires: string[];
+  handles: string[];
+  next: string | null;
+  url?: string;
+  model?: ModelConfig;
+  acl: { allow: string[] };
+  require_handshake: boolean;
+  limits: Limits;
+  breaker: BreakerConfig;
+  batch: BatchConfig | null;
+  updated_at?: string;
+}
+
+export const DEFAULT_LIMITS: Limits = Limits.parse({});
+export const DEFAULT_BREAKER: BreakerConfig = BreakerConfig.parse({});
+
+/** A complete entry from a config; `base` supplies values the config leaves out (code agents). */
+export function completeEntry(name: string, config: AgentConfig, base?: AgentEntry): AgentEntry {
+  const kind = base?.kind ?? config.kind ?? (config.model ? "model" : "http");
+  const entry: AgentEntry = {
+    name,
+    kind,
+    description: config.description ?? base?.description ?? "",
+    version: config.version ?? base?.version ?? "1.0.0",
+    capabilities: config.capabilities ?? base?.capabilities ?? [],
+    requires: config.requires ?? base?.requires ?? [],
+    handles: config.handles ?? base?.handles ?? [],
+    next: config.next !== undefined ? config.next : (base?.next ?? null),
+    acl: { allow: config.acl?.allow ?? base?.acl.allow ?? ["*"] },
+    require_handshake: config.require_handshake ?? base?.require_handshake ?? false,
+    limits: { ...(base?.limits ?? DEFAULT_LIMITS), ...stripUndefined(config.limits ?? {}) },
+    breaker: { ...(base?.breaker ?? DEFAULT_BREAKER), ...stripUndefined(config.breaker ?? {}) },
+    batch: completeBatch(config.batch, base?.batch ?? null),
+  };
+  const url = config.url ?? base?.url;
+  if (url !== undefined) entry.url = url;
+  const model = config.model ?? base?.model;
+  if (model !== undefined) entry.model = ModelConfig.parse(model);
+  return entry;
+}
+
+function completeBatch(batch: AgentConfig["batch"], base: BatchConfig | null): BatchConfig | null {
+  if (batch === undefined) return base;
+  if (batch === null) return null;
+  return BatchConfig.parse({ ...(base ?? {}), ...stripUndefined(batch) });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Checks that need the whole config: what each kind requires. Returns a message naming the field. */
+export function configProblem(config: AgentConfig, isCodeAgent: boolean): string | null {
+  if (isCodeAgent) {
+    if (config.kind !== undefined && config.kind !== "code") return "kind: a code agent's kind cannot be changed";
+    if (config.url !== undefined || config.model !== undefined) {
+      return "url/model: a code agent's handler is its code; only acl, limits, breaker, batch and metadata may be overridden";
+    }
+    return null;
+  }
+  const kind = config.kind ?? (config.model ? "model" : "http");
+  if (kind === "code") return "kind: code agents are defined in functions/agents/, not through the registry";
+  if ((kind === "http" || kind === "a2a") && !config.url) return `url: required for kind "${kind}"`;
+  if (kind === "model" && !config.model) return 'model: required for kind "model"';
+  return null;
+}

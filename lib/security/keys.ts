@@ -1,0 +1,80 @@
+/**
+ * API keys and principals. `SWITCHBOARD_API_KEYS` holds `principal=key` pairs; we keep only the
+ * SHA-256 of each key and compare digests in constant time, so neither timing nor a heap dump of
+ * the parsed table reveals a key, and no key is ever logged.
+ */
+import { isAgentName } from "../message/limits";
+
+export type Principal = { kind: "admin" } | { kind: "agent"; agent: string };
+
+interface KeyRecord {
+  principal: Principal;
+  digest: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+let cached: { source: string; records: Promise<KeyRecord[]> } | null = null;
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** Parses `admin=k1,agent:planner=k2`; malformed pairs are skipped (and reported by `keyConfigProblems`). */
+export function parsePrincipal(text: string): Principal | null {
+  if (text === "admin") return { kind: "admin" };
+  const agent = text.startsWith("agent:") ? text.slice("agent:".length) : null;
+  return agent !== null && isAgentName(agent) ? { kind: "agent", agent } : null;
+}
+
+function parseKeys(source: string): Promise<KeyRecord[]> {
+  const pairs = source
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .flatMap((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) return [];
+      const principal = parsePrincipal(pair.slice(0, eq).trim());
+      const key = pair.slice(eq + 1).trim();
+      return principal && key ? [{ principal, key }] : [];
+    });
+  return Promise.all(pairs.map(async ({ principal, key }) => ({ principal, digest: await sha256(key) })));
+}
+
+function records(source: string): Promise<KeyRecord[]> {
+  if (cached?.source !== source) cached = { source, records: parseKeys(source) };
+  return cached.records;
+}
+
+function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
+  const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean };
+  if (subtle.timingSafeEqual) return subtle.timingSafeEqual(a, b);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/** The principal a bearer key belongs to, or null. Every record is compared, match or not. */
+export async function authenticate(source: string | undefined, key: string): Promise<Principal | null> {
+  if (!source || !key) return null;
+  const digest = await sha256(key);
+  let found: Principal | null = null;
+  for (const record of await records(source)) {
+    if (equalDigests(record.digest, digest) && found === null) found = record.principal;
+  }
+  return found;
+}
+
+export function bearerKey(header: string | null | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
+/** The `from` of messages this principal sends: its agent name, or null for admin. */
+export function senderOf(principal: Principal): string | null {
+  return principal.kind === "agent" ? principal.agent : null;
+}
+
+export function principalLabel(principal: Principal): string {
+  return principal.kind === "admin" ? "admin" : `agent:${principal.agent}`;
+}

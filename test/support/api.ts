@@ -1,0 +1,38 @@
+/** Calls the worker under test through its real fetch handler, as an HTTP client would. */
+import { env, exports } from "cloudflare:workers";
+import { auth, type KEYS } from "./keys";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function api<T = any>(
+  method: string,
+  path: string,
+  options: { as?: keyof typeof KEYS | null; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const who = options.as === undefined ? "admin" : options.as;
+  const headers = { ...(who ? auth(who) : { "content-type": "application/json" }), ...options.headers };
+  const init: RequestInit = { method, headers };
+  if (options.raw !== undefined) init.body = options.raw;
+  else if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  const response = await exports.default.fetch(new Request(`http://switchboard.test${path}`, init));
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** Base URL of the loopback test server (test/support/test-server.ts). */
+export function testServer(): string {
+  return `http://127.0.0.1:${env.TEST_SERVER_PORT}`;
+}
+
+/** A name no other test uses, so tests sharing storage never see each other's agents. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}

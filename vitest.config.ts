@@ -1,0 +1,42 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Keys the workerd tests authenticate with (see test/support/keys.ts). */
+const TEST_BINDINGS = {
+  SWITCHBOARD_DEV: "1",
+  SWITCHBOARD_API_KEYS: "admin=sk_test_admin,agent:planner=sk_test_planner,agent:summarizer=sk_test_summarizer,agent:outsider=sk_test_outsider",
+  SWITCHBOARD_SIGNING_SECRET: "whsec_dGVzdC1zaWduaW5nLXNlY3JldC1mb3Itc3dpdGNoYm9hcmQ=",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Unit and integration tests inside workerd, with the real DO, Queue and alarm bindings.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) } },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["lib/**/*.test.ts", "functions/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
+          globalSetup: ["./test/support/global-setup.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // End-to-end: a real `wrangler dev` driven over HTTP, as a user would.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
