@@ -16,6 +16,7 @@ import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
 import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
+import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
 
 const CONFIG_KEY = "config";
@@ -28,6 +29,7 @@ export interface AgentDescription {
 
 export class AgentDO extends DurableObject<Env> {
   private readonly log: MessageLog;
+  private readonly deadlines: DeadlineTable;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
   private breaker: CircuitBreaker | null = null;
@@ -37,6 +39,27 @@ export class AgentDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new MessageLog(ctx.storage.sql);
+    this.deadlines = new DeadlineTable(ctx.storage.sql, ctx.storage);
+  }
+
+  /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
+  override async alarm(): Promise<void> {
+    for (const deadline of this.deadlines.takeDue(Date.now())) {
+      try {
+        await this.onDeadline(deadline);
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "deadline handler failed", kind: deadline.kind, key: deadline.key, error: String(error) }));
+      }
+    }
+    await this.deadlines.rearm();
+  }
+
+  /** Dispatches a due deadline by kind. Each feature adds its kind here. */
+  private async onDeadline(deadline: Deadline): Promise<void> {
+    switch (deadline.kind) {
+      default:
+        console.warn(JSON.stringify({ level: "warn", msg: "unknown deadline kind", kind: deadline.kind }));
+    }
   }
 
   /** Loads the entry for `name`: code definition merged with overrides, or the configured entry. */
@@ -77,7 +100,7 @@ export class AgentDO extends DurableObject<Env> {
     const ownDeadline = Date.now() + entry.limits.timeout_ms;
     const call = { ...incoming, deadline: incoming.deadline ? Math.min(incoming.deadline, ownDeadline) : ownDeadline };
     const breaker = this.breaker;
-    const ports: ContextPorts = { callAgent: (to, outgoing) => this.callOut(entry.name, to, outgoing) };
+    const ports: ContextPorts = { callAgent: (to, outgoing) => this.callOut(to, outgoing) };
     return runPipeline(call, {
       entry,
       breaker,
@@ -98,7 +121,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** An outgoing call from this agent's handler, logged here as outbound. */
-  private async callOut(self: string, to: string, call: Call): Promise<InvokeResult> {
+  private async callOut(to: string, call: Call): Promise<InvokeResult> {
     const start = Date.now();
     const result = await agentStub(this.env, to).invoke(call);
     this.record("out", {
@@ -107,7 +130,6 @@ export class AgentDO extends DurableObject<Env> {
       duration_ms: Date.now() - start,
       ...(result.ok ? {} : { detail: result.detail }),
     });
-    void self;
     return result;
   }
 

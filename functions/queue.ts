@@ -1,10 +1,16 @@
 /**
- * Queue consumers. Each message is acked or retried on its own; one bad message never fails
- * the batch. (Async delivery, fan-out and dead letters arrive with their issues.)
+ * Queue consumers, dispatched by queue name (wrangler.toml). Each consumer acks or retries every
+ * message on its own; one bad message never fails the batch.
  */
-export async function queue(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext): Promise<void> {
+export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
+
+const consumers: Record<string, Consumer> = {};
+
+export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const consumer = consumers[batch.queue];
+  if (consumer) return consumer(batch, env, ctx);
   for (const message of batch.messages) {
-    console.warn(JSON.stringify({ level: "warn", msg: "no consumer yet for queue message", queue: batch.queue, id: message.id }));
-    message.ack();
+    console.error(JSON.stringify({ level: "error", msg: "no consumer for queue", queue: batch.queue, id: message.id }));
+    message.retry();
   }
 }
