@@ -60,7 +60,10 @@ describe("fault injection", () => {
       const entries: unknown[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { entries: unknown[]; cursor: string | null } } = await api("GET", `/dlq?agent=${name}&limit=500${cursor ? `&cursor=${cursor}` : ""}`);
+        const page: { body: { entries: unknown[]; cursor: string | null } } = await api(
+          "GET",
+          `/dlq?agent=${name}&limit=500${cursor ? `&cursor=${cursor}` : ""}`,
+        );
         entries.push(...page.body.entries);
         cursor = page.body.cursor;
       } while (cursor);
