@@ -11,6 +11,7 @@ import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
+import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import { failure } from "../lib/message/errors";
 import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
@@ -35,6 +36,7 @@ export class AgentDO extends DurableObject<Env> {
   private breaker: CircuitBreaker | null = null;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -178,5 +180,23 @@ export class AgentDO extends DurableObject<Env> {
 
   messageLog(limit: number, before?: number) {
     return this.log.recent(limit, before);
+  }
+
+  /** A2A tasks (lib/a2a/task-table.ts), created on first use. */
+  private get tasks(): TaskTable {
+    this.a2aTasks ??= new TaskTable(this.ctx.storage.sql);
+    return this.a2aTasks;
+  }
+
+  saveTask(task: TaskJson, owner: TaskOwner): TaskJson {
+    return this.tasks.save(task, owner);
+  }
+
+  loadTask(id: string, owner: TaskOwner): TaskJson | null {
+    return this.tasks.load(id, owner);
+  }
+
+  listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
+    return this.tasks.list(query, owner);
   }
 }

@@ -5,6 +5,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
+import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { healthRoutes } from "./routes/health";
 
@@ -20,6 +21,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", authMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  a2aRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;
