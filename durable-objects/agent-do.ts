@@ -15,7 +15,7 @@ import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable
 import { failure } from "../lib/message/errors";
 import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
-import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registry/entry";
+import { type AgentEntry, completeEntry, type StoredConfig } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
@@ -68,7 +68,7 @@ export class AgentDO extends DurableObject<Env> {
   private load(name: string): AgentEntry | null {
     if (this.name === name && this.entry) return this.entry;
     this.name = name;
-    const config = this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY);
+    const config = this.ctx.storage.kv.get<StoredConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
       ? config
@@ -161,7 +161,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */
-  configure(name: string, config: AgentConfig): AgentEntry {
+  configure(name: string, config: StoredConfig): AgentEntry {
     this.ctx.storage.kv.put(CONFIG_KEY, config);
     this.name = null;
     const entry = this.load(name) as AgentEntry;
