@@ -7,7 +7,10 @@ import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
+import { breakerRoutes } from "./routes/breaker";
+import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
+import { messageRoutes } from "./routes/messages";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -21,6 +24,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", authMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  messageRoutes(app);
+  breakerRoutes(app);
+  dlqRoutes(app);
   a2aRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
