@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, uniqueName } from "../support/api";
+import { api, settled, uniqueName } from "../support/api";
 
 const a2a = () => `http://127.0.0.1:${env.A2A_SERVER_PORT}`;
 const cardUrl = (scenario: string, key: string) => `${a2a()}/${scenario}/${key}/.well-known/agent-card.json`;
@@ -107,5 +107,15 @@ describe("invoking a remote A2A agent", () => {
     });
     expect(res.body.result.task.status.state).toBe("TASK_STATE_COMPLETED");
     expect(res.body.result.task.artifacts[0].parts[0].text).toBe("relay");
+  });
+
+  it("takes async messages through the delivery queue like any other agent", async () => {
+    const name = uniqueName("async-a2a");
+    await register(name, "echo");
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: { queued: true } } });
+    expect(res.status).toBe(202);
+    const state = await settled(res.body.request_id);
+    expect(state).toMatchObject({ status: "replied", reply: { content: { queued: true }, metadata: { a2a_state: "TASK_STATE_COMPLETED" } } });
+    expect(await callsTo(name)).toBe(1);
   });
 });
