@@ -25,8 +25,14 @@ interface Guarded {
   lastStatus(): number | null;
 }
 
-/** A fetch that refuses URLs the SSRF guard rejects and never follows redirects. */
-export function guardedFetch(dev: boolean): Guarded {
+/** How long registration waits for a remote agent card. */
+const CARD_TIMEOUT_MS = 10_000;
+
+/**
+ * A fetch that refuses URLs the SSRF guard rejects and never follows redirects. `timeoutMs`
+ * bounds requests that come without their own signal (the card resolver passes none).
+ */
+export function guardedFetch(dev: boolean, timeoutMs?: number): Guarded {
   let status: number | null = null;
   const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input);
@@ -34,7 +40,8 @@ export function guardedFetch(dev: boolean): Guarded {
     if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${url}: ${check.reason}`, { transient: false });
     let response: Response;
     try {
-      response = await fetch(input, { ...init, redirect: "manual" });
+      const signal = init?.signal ?? (timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined);
+      response = await fetch(input, { ...init, redirect: "manual", ...(signal ? { signal } : {}) });
     } catch (error) {
       if (init?.signal?.aborted) throw error;
       throw new SwitchboardError("agent_error", `could not reach ${new URL(url).host}: ${(error as Error).message}`, { transient: true });
@@ -53,7 +60,7 @@ export function guardedFetch(dev: boolean): Guarded {
 
 /** Fetches and checks a remote agent card; what the registry keeps of it. Throws `invalid_request`. */
 export async function resolveRemoteCard(cardUrl: string, dev: boolean): Promise<A2aRemote> {
-  const guarded = guardedFetch(dev);
+  const guarded = guardedFetch(dev, CARD_TIMEOUT_MS);
   let card: AgentCard;
   try {
     card = await new DefaultAgentCardResolver({ fetchImpl: guarded.fetch }).resolve(cardUrl, "");
