@@ -11,6 +11,7 @@ import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
+import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Envelope } from "../lib/message/envelope";
 import { failure, type Result } from "../lib/message/errors";
 import { newRequestId } from "../lib/message/ids";
@@ -21,7 +22,7 @@ import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery"
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
 import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
 import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
-import { type AgentConfig, type AgentEntry, completeEntry, DEFAULT_LIMITS } from "../lib/registry/entry";
+import { type AgentEntry, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
@@ -58,6 +59,7 @@ export class AgentDO extends DurableObject<Env> {
   private breaker: CircuitBreaker | null = null;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -99,7 +101,7 @@ export class AgentDO extends DurableObject<Env> {
     if (stored !== undefined && stored !== name) throw new Error(`AgentDO for "${stored}" was asked to act as "${name}"`);
     this.name = name;
     if (stored !== name) this.ctx.storage.kv.put(NAME_KEY, name);
-    const config = this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY);
+    const config = this.ctx.storage.kv.get<StoredConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
       ? config
@@ -387,7 +389,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */
-  configure(name: string, config: AgentConfig): AgentEntry {
+  configure(name: string, config: StoredConfig): AgentEntry {
     this.ctx.storage.kv.put(CONFIG_KEY, config);
     this.name = null;
     const entry = this.load(name) as AgentEntry;
@@ -406,5 +408,23 @@ export class AgentDO extends DurableObject<Env> {
 
   messageLog(limit: number, before?: number) {
     return this.log.recent(limit, before);
+  }
+
+  /** A2A tasks (lib/a2a/task-table.ts), created on first use. */
+  private get tasks(): TaskTable {
+    this.a2aTasks ??= new TaskTable(this.ctx.storage.sql);
+    return this.a2aTasks;
+  }
+
+  saveTask(task: TaskJson, owner: TaskOwner): TaskJson {
+    return this.tasks.save(task, owner);
+  }
+
+  loadTask(id: string, owner: TaskOwner): TaskJson | null {
+    return this.tasks.load(id, owner);
+  }
+
+  listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
+    return this.tasks.list(query, owner);
   }
 }
