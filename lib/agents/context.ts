@@ -6,6 +6,8 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Result, SwitchboardError } from "../message/errors";
 import { LIMITS } from "../message/limits";
+import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
+import { MapReduceBody } from "../patterns/map-reduce-schema";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
 export interface InvokeOptions {
@@ -29,6 +31,12 @@ export interface AgentContext {
   readonly env: Readonly<Record<string, unknown>>;
   /** Calls another agent and waits for its reply; throws SwitchboardError (e.g. code "timeout"). */
   invoke(to: string, content: unknown, options?: InvokeOptions): Promise<Envelope>;
+  /**
+   * Map-reduce from agent code, as `POST /patterns/map-reduce` (same body). Mappers run in parallel,
+   * each through its own pipeline; throws SwitchboardError when too few mappers succeed or the
+   * reducer fails.
+   */
+  mapReduce(spec: MapReduceBody): Promise<MapReduceAnswer>;
 }
 
 export interface ContextInit {
@@ -77,6 +85,19 @@ export function createContext(init: ContextInit): AgentContext {
       const result = await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"));
       if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });
       return result.reply;
+    },
+    async mapReduce(spec) {
+      const parsed = MapReduceBody.safeParse(spec);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new SwitchboardError("invalid_request", `ctx.mapReduce: ${issue?.path.join(".") || "spec"}: ${issue?.message}`);
+      }
+      const { timeout_ms, ...body } = parsed.data;
+      const deadline = timeout_ms !== undefined ? Math.min(init.call.deadline, Date.now() + timeout_ms) : init.call.deadline;
+      const origin = { from: init.self, deadline, path: [...init.call.path, init.self], traceparent: init.message.trace.traceparent };
+      const outcome = await mapReduce(body, origin, (to, call) => init.ports.callAgent(to, call));
+      if (!outcome.ok) throw new SwitchboardError(outcome.code, outcome.detail, { retryAfter: outcome.retry_after, transient: outcome.transient });
+      return { result: outcome.result, map_results: outcome.map_results, chunks: outcome.chunks };
     },
   };
 }
