@@ -7,6 +7,7 @@ import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
 import { healthRoutes } from "./routes/health";
+import { observerRoutes } from "./routes/observers";
 import { patternRoutes } from "./routes/patterns";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -22,6 +23,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   agentRoutes(app);
   patternRoutes(app);
+  observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

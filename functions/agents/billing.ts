@@ -1,7 +1,10 @@
 import { defineAgent } from "../../lib/agents/define-agent";
 import { preview } from "./triage";
 
-/** Middle of the example support chain: billing and refunds; technical issues go on. */
+/**
+ * Middle of the example support chain: billing and refunds; technical issues go on. Each request
+ * it takes is also an event for its observers (`ctx.notify`), e.g. the auditor.
+ */
 export const billing = defineAgent({
   name: "billing",
   description: "Support chain: handles billing and refund requests, passes the rest to tech-support.",
@@ -9,5 +12,8 @@ export const billing = defineAgent({
   capabilities: ["support", "billing"],
   handles: ["billing", "refund"],
   next: "tech-support",
-  handle: (message) => ({ team: "billing", answer: `A billing specialist will look at: ${preview(message.content)}` }),
+  async handle(message, ctx) {
+    await ctx.notify("billing.request", { type: message.metadata.type ?? null, from: message.from, preview: preview(message.content) });
+    return { team: "billing", answer: `A billing specialist will look at: ${preview(message.content)}` };
+  },
 });

@@ -8,6 +8,7 @@ import { type Result, SwitchboardError } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
 import { MapReduceBody } from "../patterns/map-reduce-schema";
+import type { EmitResult } from "../patterns/observer";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
 export interface InvokeOptions {
@@ -18,6 +19,8 @@ export interface InvokeOptions {
 
 export interface ContextPorts {
   callAgent(to: string, call: Call): Promise<Result<{ reply: Envelope }>>;
+  /** Fans an event of this agent out to its observers (the Durable Object enqueues it). */
+  notify?(event: string, data: unknown, origin: { traceparent: string; path: string[] }): Promise<EmitResult>;
 }
 
 export interface AgentContext {
@@ -37,6 +40,8 @@ export interface AgentContext {
    * reducer fails.
    */
   mapReduce(spec: MapReduceBody): Promise<MapReduceAnswer>;
+  /** Tells this agent's observers that `event` happened; returns once the fan-out is enqueued. */
+  notify(event: string, data?: unknown): Promise<EmitResult>;
 }
 
 export interface ContextInit {
@@ -98,6 +103,10 @@ export function createContext(init: ContextInit): AgentContext {
       const outcome = await mapReduce(body, origin, (to, call) => init.ports.callAgent(to, call));
       if (!outcome.ok) throw new SwitchboardError(outcome.code, outcome.detail, { retryAfter: outcome.retry_after, transient: outcome.transient });
       return { result: outcome.result, map_results: outcome.map_results, chunks: outcome.chunks };
+    },
+    async notify(event, data = null) {
+      if (!init.ports.notify) throw new SwitchboardError("agent_error", "ctx.notify is not available here", { transient: false });
+      return init.ports.notify(event, data, { traceparent: init.message.trace.traceparent, path: init.call.path });
     },
   };
 }
