@@ -6,7 +6,10 @@ import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
+import { breakerRoutes } from "./routes/breaker";
+import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
+import { messageRoutes } from "./routes/messages";
 import { observerRoutes } from "./routes/observers";
 import { patternRoutes } from "./routes/patterns";
 
@@ -22,6 +25,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", authMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  messageRoutes(app);
+  breakerRoutes(app);
+  dlqRoutes(app);
   patternRoutes(app);
   observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));

@@ -5,7 +5,9 @@ import { codeAgentMap } from "../../lib/agents/define-agent";
 import { auditor } from "./auditor";
 import { billing } from "./billing";
 import { echo } from "./echo";
+import { factChecker } from "./fact-checker";
 import { planner } from "./planner";
+import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
 import { techSupport } from "./tech-support";
 import { triage } from "./triage";
@@ -13,4 +15,17 @@ import { wordcount } from "./wordcount";
 import { wordcountMap } from "./wordcount-map";
 import { wordcountReduce } from "./wordcount-reduce";
 
-export const codeAgents = codeAgentMap([echo, summarizer, planner, auditor, wordcount, wordcountMap, wordcountReduce, triage, billing, techSupport]);
+export const codeAgents = codeAgentMap([
+  echo,
+  summarizer,
+  planner,
+  researcher,
+  factChecker,
+  auditor,
+  wordcount,
+  wordcountMap,
+  wordcountReduce,
+  triage,
+  billing,
+  techSupport,
+]);
