@@ -12,7 +12,7 @@ import { withDeadline } from "../../lib/agents/pipeline";
 import { type Failure, toFailure } from "../../lib/message/errors";
 import { afterDelivery, type FanoutMessage, isFanoutMessage } from "../../lib/patterns/fanout";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
-import { sendDeadLetter } from "../../lib/resilience/dead-letter";
+import { deadLetter, settleReplay } from "../dead-letters";
 import { agentStub } from "../stubs";
 
 export async function fanoutConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -33,15 +33,17 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
     failed = toFailure(error);
   }
   const decision = afterDelivery(failed, message.attempts, body.policy);
-  if (decision.action === "ack") return message.ack();
+  if (decision.action === "ack") {
+    message.ack();
+    // A replayed dead letter that got through leaves the dead-letter store.
+    return settleReplay(env, body).catch((error) => console.warn(JSON.stringify({ level: "warn", msg: "settling a replay failed", error: String(error) })));
+  }
   if (decision.action === "retry") return message.retry({ delaySeconds: decision.delaySeconds });
 
   const error = { code: failed?.code ?? "agent_error", detail: failed?.detail ?? "delivery failed" };
   try {
-    await sendDeadLetter(env.DEAD_LETTERS, {
+    await deadLetter(env, "fanout", body, {
       agent: body.observer ?? body.observed,
-      queue: "fanout",
-      body,
       error,
       attempts: message.attempts,
       first_failed_at: new Date(message.timestamp).toISOString(),

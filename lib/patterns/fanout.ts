@@ -28,6 +28,8 @@ export interface FanoutMessage {
   policy: FanoutPolicy;
   /** Agents the event already passed through before `observed` (an observer that notifies in turn grows it, so event loops end with 508). */
   path: string[];
+  /** Set by `POST /dlq/:id/replay`: the dead-letter entry this delivery replays. */
+  replay_of?: string;
 }
 
 /** Serialised event data larger than this is refused (a queue message holds at most 128 KB). @default 98304 */

@@ -11,6 +11,16 @@ async function received(key: string): Promise<Array<{ body: any; headers: Record
   return calls.map((c) => ({ ...c, body: JSON.parse(c.body) }));
 }
 
+/** Polls `probe` until it returns something truthy (queues run on their own schedule); bounded. */
+async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 100): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("condition not met in time");
+}
+
 async function remoteAgent(prefix: string, config: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName(prefix);
   const res = await api("PUT", `/agents/${name}`, { body: { url: `${testServer()}/ok/${name}`, ...config } });
@@ -155,6 +165,24 @@ describe("events and fan-out", () => {
       to: `${testServer()}/status/500/${failKey}`,
       detail: expect.stringContaining("after 3 attempts"),
     });
+    // The dead letter reaches the DLQ store with the original fan-out message, ready for replay.
+    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0]);
+    expect(entry).toMatchObject({ agent: observed, queue: "fanout", attempts: 3, error: { code: "agent_error" } });
+    expect(entry.message).toMatchObject({ kind: "fanout", observed, url: `${testServer()}/status/500/${failKey}` });
+  });
+
+  it("replays a dead-lettered fan-out delivery from the DLQ, through the real queues", async () => {
+    const observed = await remoteAgent("replayed", { limits: { max_retries: 0 } });
+    const key = uniqueName("obs-flaky");
+    await api("POST", `/agents/${observed}/observers`, { body: { url: `${testServer()}/flaky/1/${key}` } });
+    expect((await api("POST", `/agents/${observed}/events`, { body: { event: "once", data: 1 } })).status).toBe(202);
+    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0]);
+    expect(entry).toMatchObject({ queue: "fanout", attempts: 1 });
+    expect((await api("POST", `/dlq/${entry.id}/replay`)).status).toBe(202);
+    await eventually(async () => (await api("GET", `/dlq/${entry.id}`)).status === 404);
+    const calls = await received(key);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.headers["webhook-id"]).toBe(calls[0]?.headers["webhook-id"]);
   });
 
   it("retries an observer that times out without holding up the others in its batch", async () => {
@@ -201,11 +229,10 @@ describe("events and fan-out", () => {
       const res = await api("POST", "/agents/triage/invoke", { body: { content: "charged twice", metadata: { type: "refund" } } });
       expect(res.body.metadata.handled_by).toBe("billing");
       // The queue consumer runs on its own schedule: wait for the delivery, bounded.
-      let calls: Awaited<ReturnType<typeof received>> = [];
-      for (let i = 0; i < 100 && calls.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        calls = await received(key);
-      }
+      const calls = await eventually(async () => {
+        const got = await received(key);
+        return got.length > 0 && got;
+      });
       expect(calls).toHaveLength(1);
       expect(calls[0]?.body).toMatchObject({ from: "billing", role: "event", content: { event: "billing.request", data: { type: "refund" } } });
     } finally {
