@@ -11,6 +11,8 @@ import { breakerRoutes } from "./routes/breaker";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { messageRoutes } from "./routes/messages";
+import { observerRoutes } from "./routes/observers";
+import { patternRoutes } from "./routes/patterns";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -28,6 +30,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   breakerRoutes(app);
   dlqRoutes(app);
   a2aRoutes(app);
+  patternRoutes(app);
+  observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;
