@@ -83,6 +83,8 @@ export const AgentConfig = z
     limits: Limits.partial().optional(),
     breaker: BreakerConfig.partial().optional(),
     batch: BatchConfig.partial().nullable().optional(),
+    /** Spread a stateless agent over this many Durable Objects. @default 1 */
+    shards: z.number().int().min(1).max(64).optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -117,6 +119,7 @@ export interface AgentEntry {
   limits: Limits;
   breaker: BreakerConfig;
   batch: BatchConfig | null;
+  shards: number;
   updated_at?: string;
 }
 
@@ -140,6 +143,7 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
     limits: { ...(base?.limits ?? DEFAULT_LIMITS), ...stripUndefined(config.limits ?? {}) },
     breaker: { ...(base?.breaker ?? DEFAULT_BREAKER), ...stripUndefined(config.breaker ?? {}) },
     batch: completeBatch(config.batch, base?.batch ?? null),
+    shards: config.shards ?? base?.shards ?? 1,
   };
   const url = config.url ?? base?.url;
   if (url !== undefined) entry.url = url;
