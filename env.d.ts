@@ -5,6 +5,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_DEV?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
+  /** Port of the loopback model server (tests only, test/support/model-server.ts). */
+  MODEL_SERVER_PORT?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

@@ -16,7 +16,13 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) } },
+            miniflare: {
+              bindings: {
+                ...TEST_BINDINGS,
+                TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+                MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
+              },
+            },
           })),
         ],
         test: {

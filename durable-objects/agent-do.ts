@@ -10,11 +10,16 @@ import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
-import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
-import { failure } from "../lib/message/errors";
+import { type InvokeResult, type Outcome, runPipeline, withDeadline } from "../lib/agents/pipeline";
+import { failure, SwitchboardError } from "../lib/message/errors";
+import { outputOf, runBatchPrompt } from "../lib/model/model-agent";
+import type { ModelEnv } from "../lib/model/providers";
+import { modelClient } from "../lib/model/run-model";
 import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
-import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registry/entry";
+import { type AgentConfig, type AgentEntry, BatchConfig, completeEntry } from "../lib/registry/entry";
+import { BatchBuffer, type ItemResult, type StoredItem } from "../lib/resilience/batch-buffer";
+import { Batcher, describeFlush, type FlushReport } from "../lib/resilience/batcher";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
@@ -35,11 +40,26 @@ export class AgentDO extends DurableObject<Env> {
   private breaker: CircuitBreaker | null = null;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  private readonly batchBuffer: BatchBuffer;
+  private readonly batcher: Batcher;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new MessageLog(ctx.storage.sql);
     this.deadlines = new DeadlineTable(ctx.storage.sql, ctx.storage);
+    this.batchBuffer = new BatchBuffer(ctx.storage.sql);
+    this.batcher = new Batcher(this.batchBuffer, {
+      now: Date.now,
+      schedule: (dueAt) =>
+        dueAt === null ? Promise.resolve(this.deadlines.cancel("batch", this.name ?? "")) : this.deadlines.schedule("batch", this.name ?? "", dueAt),
+      callModel: (items) => this.callBatchModel(items),
+      flushed: (report) => this.recordFlush(report),
+      unclaimed: (item, result) => this.recordUnclaimed(item, result),
+    });
+    // Items that were in a model call when the object was evicted wait again, and flush at once.
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const agent of this.batchBuffer.recoverInflight()) await this.deadlines.schedule("batch", agent, Date.now());
+    });
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -57,6 +77,11 @@ export class AgentDO extends DurableObject<Env> {
   /** Dispatches a due deadline by kind. Each feature adds its kind here. */
   private async onDeadline(deadline: Deadline): Promise<void> {
     switch (deadline.kind) {
+      case "batch": {
+        const entry = this.load(deadline.key);
+        await this.batcher.flushDue(entry?.batch ?? BatchConfig.parse({}));
+        break;
+      }
       default:
         console.warn(JSON.stringify({ level: "warn", msg: "unknown deadline kind", kind: deadline.kind }));
     }
@@ -111,12 +136,84 @@ export class AgentDO extends DurableObject<Env> {
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
           definition: codeAgents.get(entry.name),
-          context: () => createContext({ self: entry.name, message: c.message, call: c, signal, env: this.env as unknown as Record<string, unknown>, ports }),
+          context: () =>
+            createContext({
+              self: entry.name,
+              message: c.message,
+              call: c,
+              signal,
+              env: this.env as unknown as Record<string, unknown>,
+              ports,
+              model: modelClient(entry.model, this.modelEnv(), signal),
+            }),
           dev: this.env.SWITCHBOARD_DEV === "1",
           signingSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+          modelEnv: this.modelEnv(),
+          batch: (b, signal) => this.submitBatch(entry, b, signal),
         }),
       breakerChanged: () => this.saveBreaker(),
       record: (outcome) => this.record("in", outcome),
+    });
+  }
+
+  private modelEnv(): ModelEnv {
+    return { bindings: this.env as unknown as Record<string, unknown>, dev: this.env.SWITCHBOARD_DEV === "1" };
+  }
+
+  /** A batching agent's execute step: buffer the call, wait for its own item's result. */
+  private async submitBatch(entry: AgentEntry, call: Call, signal: AbortSignal) {
+    const { message } = call;
+    const requestId = (message.metadata.request_id as string | undefined) ?? null;
+    const item = {
+      // A redelivered async request finds its earlier item (and result) instead of adding another.
+      id: requestId ?? message.id,
+      agent: entry.name,
+      input: message.content,
+      meta: { from: message.from, request_id: requestId, traceparent: message.trace.traceparent },
+    };
+    return outputOf(entry, await this.batcher.submit(item, entry.batch ?? BatchConfig.parse({}), signal));
+  }
+
+  private async callBatchModel(items: StoredItem[]): Promise<string> {
+    const entry = this.load(items[0]?.agent ?? "");
+    if (!entry) throw new SwitchboardError("agent_not_found", `agent ${items[0]?.agent} was deleted while messages waited in its batch`, { transient: false });
+    return withDeadline(entry.limits.timeout_ms, `${entry.name} (batch model call)`, (signal) => runBatchPrompt(entry.model, this.modelEnv(), items, signal));
+  }
+
+  private recordFlush(report: FlushReport): void {
+    this.log.append({
+      id: report.batch_id,
+      at: new Date().toISOString(),
+      direction: "in",
+      from: null,
+      to: this.name ?? "",
+      role: "agent_call",
+      pattern: "batch",
+      outcome: report.error?.code ?? "ok",
+      duration_ms: report.model_ms,
+      trace_id: null,
+      request_id: null,
+      preview: null,
+      detail: describeFlush(report),
+    });
+  }
+
+  /** A batch result whose caller is gone (timed out, or evicted): logged, and kept for a redelivery. */
+  private recordUnclaimed(item: StoredItem, result: ItemResult): void {
+    this.log.append({
+      id: item.id,
+      at: new Date().toISOString(),
+      direction: "in",
+      from: item.meta.from,
+      to: item.agent,
+      role: "agent_call",
+      pattern: "batch",
+      outcome: result.ok ? "ok" : result.code,
+      duration_ms: Date.now() - item.enqueued_at,
+      trace_id: traceIdOf(item.meta.traceparent),
+      request_id: item.meta.request_id,
+      preview: result.ok ? preview(result.content) : null,
+      detail: result.ok ? "unclaimed: the caller stopped waiting; result kept for redelivery" : `unclaimed: ${result.detail}`,
     });
   }
 

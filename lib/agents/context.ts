@@ -6,6 +6,7 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Result, SwitchboardError } from "../message/errors";
 import { LIMITS } from "../message/limits";
+import { type ModelClient, modelClient } from "../model/run-model";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
 export interface InvokeOptions {
@@ -29,6 +30,8 @@ export interface AgentContext {
   readonly env: Readonly<Record<string, unknown>>;
   /** Calls another agent and waits for its reply; throws SwitchboardError (e.g. code "timeout"). */
   invoke(to: string, content: unknown, options?: InvokeOptions): Promise<Envelope>;
+  /** The agent's model (its `model` config, or the offline local model): `ctx.model.run(messages, options)`. */
+  readonly model: ModelClient;
 }
 
 export interface ContextInit {
@@ -38,6 +41,8 @@ export interface ContextInit {
   signal: AbortSignal;
   env: Record<string, unknown>;
   ports: ContextPorts;
+  /** Defaults to the local model with no bindings. */
+  model?: ModelClient;
 }
 
 /** The Call a handler's outgoing `ctx.invoke` makes: from this agent, deadline shrunk, path grown. */
@@ -73,6 +78,7 @@ export function createContext(init: ContextInit): AgentContext {
     signal: init.signal,
     deadline: init.call.deadline,
     env: init.env,
+    model: init.model ?? modelClient(undefined, { bindings: {}, dev: false }, init.signal),
     async invoke(to, content, options = {}) {
       const result = await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"));
       if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });

@@ -32,6 +32,11 @@ export function testServer(): string {
   return `http://127.0.0.1:${env.TEST_SERVER_PORT}`;
 }
 
+/** Base URL of the loopback model server (test/support/model-server.ts) for `key` and modifiers. */
+export function modelServer(key: string, ...modifiers: string[]): string {
+  return [`http://127.0.0.1:${env.MODEL_SERVER_PORT}/m/${key}`, ...modifiers].join("/");
+}
+
 /** A name no other test uses, so tests sharing storage never see each other's agents. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;

@@ -1,14 +1,21 @@
 import type { TestProject } from "vitest/node";
+import { startModelServer } from "./model-server";
 import { startTestServer } from "./test-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
     testServerPort: number;
+    modelServerPort: number;
   }
 }
 
 export default async function setup(project: TestProject) {
   const { server, port } = await startTestServer();
   project.provide("testServerPort", port);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const model = await startModelServer();
+  project.provide("modelServerPort", model.port);
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => model.server.close(() => resolve()));
+  };
 }
