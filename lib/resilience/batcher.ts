@@ -117,7 +117,7 @@ export class Batcher {
         answered++;
         this.finish(item, { ok: true, content: outcome.content, batch: { id: batchId, size: items.length, position: index + 1, trigger } });
       } else if (shouldRetry(outcome, item.attempts + 1)) retry.push(item.id);
-      else this.finish(item, failure("agent_error", outcome.detail, { transient: true }));
+      else this.finish(item, failure("agent_error", `${outcome.detail} (message ${item.id}, after ${item.attempts + 1} model calls)`, { transient: true }));
     });
     this.ports.flushed({
       batch_id: batchId,
