@@ -6,7 +6,10 @@ import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
+import { breakerRoutes } from "./routes/breaker";
+import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
+import { messageRoutes } from "./routes/messages";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -20,6 +23,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", authMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  messageRoutes(app);
+  breakerRoutes(app);
+  dlqRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

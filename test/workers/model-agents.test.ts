@@ -105,7 +105,11 @@ describe("ctx.model", () => {
       call: { message, deadline: Date.now() + 5000, path: [], pattern: "invoke" },
       signal: new AbortController().signal,
       env: {},
-      ports: { callAgent: async () => ({ ok: false, code: "agent_not_found", detail: "" }) },
+      ports: {
+        callAgent: async () => ({ ok: false, code: "agent_not_found", detail: "" }),
+        request: async () => ({ ok: false, code: "agent_not_found", detail: "" }),
+        handshake: async () => ({ ok: false, code: "agent_not_found", detail: "" }),
+      },
       model: modelClient({ provider: "local", model: "local-sentiment" }, { bindings: {}, dev: true }),
     });
     expect((await ctx.model.run("thanks, works great")).text).toBe("positive");
