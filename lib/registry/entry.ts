@@ -192,5 +192,19 @@ export function configProblem(config: AgentConfig, isCodeAgent: boolean): string
   if (kind === "code") return "kind: code agents are defined in functions/agents/, not through the registry";
   if ((kind === "http" || kind === "a2a") && !config.url) return `url: required for kind "${kind}"`;
   if (kind === "model" && !config.model) return 'model: required for kind "model"';
+  if (config.batch) return batchProblem(kind, config);
+  return null;
+}
+
+/** Batching applies to model agents, and only works when a full batch fits the agent's limits. */
+function batchProblem(kind: AgentKind, config: AgentConfig): string | null {
+  if (kind !== "model") return `batch: only model agents batch messages (kind is "${kind}")`;
+  const size = config.batch?.size ?? 10;
+  const cap = config.limits?.max_concurrency ?? DEFAULT_LIMITS.max_concurrency;
+  if (size > cap)
+    return `batch.size: ${size} exceeds limits.max_concurrency ${cap}; every message waiting in a batch holds a slot, so the batch could never fill`;
+  const wait = config.batch?.timeout_ms ?? 1000;
+  const timeout = config.limits?.timeout_ms ?? DEFAULT_LIMITS.timeout_ms;
+  if (wait >= timeout) return `batch.timeout_ms: ${wait} must be below limits.timeout_ms ${timeout}, or callers time out before their batch flushes`;
   return null;
 }

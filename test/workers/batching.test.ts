@@ -3,7 +3,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import { type Call, makeEnvelope } from "../../lib/agents/call";
 import { agentStub } from "../../functions/stubs";
-import { api, modelServer, modelServerCalls, uniqueName } from "../support/api";
+import { api, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
 
 interface LogEntry {
   id: string;
@@ -18,7 +18,7 @@ function stubOf(name: string) {
 }
 
 async function batchAgent(name: string, batch: { size: number; timeout_ms?: number }, model: Record<string, unknown> = {}): Promise<void> {
-  const put = await api("PUT", `/agents/${name}`, { body: { kind: "model", model, batch: { timeout_ms: 60_000, ...batch } } });
+  const put = await api("PUT", `/agents/${name}`, { body: { kind: "model", model, batch: { timeout_ms: 60_000, ...batch }, limits: { timeout_ms: 90_000 } } });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
 }
 
@@ -153,6 +153,23 @@ describe("batching model agents", () => {
     const replies = await Promise.all(inputs.map((c) => invoke(name, c)));
     expect(replies.map((r) => r.body.content)).toEqual(["positive", "negative", "neutral", "positive"]);
     expect(replies[0]?.body.metadata.model).toBe("local:local-sentiment");
+  });
+});
+
+describe("batching async messages", () => {
+  it("batches queue deliveries with sync calls, and each request gets its own reply", async () => {
+    const name = uniqueName("batch-async");
+    await batchAgent(name, { size: 3 }, remote(name));
+    const accepted = await Promise.all(["async-1", "async-2"].map((content) => api("POST", `/agents/${name}/messages`, { body: { content } })));
+    expect(accepted.map((r) => r.status)).toEqual([202, 202]);
+    const sync = await invoke(name, "sync-3");
+    expect(sync.body.content).toBe("remote:sync-3");
+    const states = await Promise.all(accepted.map((r) => settled(r.body.request_id)));
+    expect(states.map((s) => [s.status, s.reply?.content])).toEqual([
+      ["replied", "remote:async-1"],
+      ["replied", "remote:async-2"],
+    ]);
+    expect(await modelServerCalls(name)).toHaveLength(1);
   });
 });
 

@@ -39,6 +39,22 @@ describe("model agents", () => {
     expect((await api("PUT", `/agents/${name}`, { body: { kind: "model" } })).body.detail).toContain("model");
   });
 
+  it("reject batch configs that could never work, naming the field", async () => {
+    const name = uniqueName("bad-batch");
+    for (const [body, field] of [
+      [{ kind: "model", model: {}, batch: { size: 20 } }, "batch.size"],
+      [{ kind: "model", model: {}, batch: { size: 5, timeout_ms: 5000 }, limits: { timeout_ms: 2000 } }, "batch.timeout_ms"],
+      [{ kind: "http", url: "https://x.dev", batch: { size: 5 } }, "batch"],
+    ] as const) {
+      const res = await api("PUT", `/agents/${name}`, { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.detail.startsWith(`${field}:`), res.body.detail).toBe(true);
+    }
+    const ok = await api("PUT", `/agents/${name}`, { body: { kind: "model", model: {}, batch: { size: 20 }, limits: { max_concurrency: 20 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.batch).toEqual({ size: 20, timeout_ms: 1000 });
+  });
+
   it("call an openai-compatible server with the model, messages and the secret's key", async () => {
     const name = uniqueName("remote-model");
     const key = name;
