@@ -7,5 +7,6 @@ import { factChecker } from "./fact-checker";
 import { planner } from "./planner";
 import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
+import { triage } from "./triage";
 
-export const codeAgents = codeAgentMap([echo, summarizer, planner, researcher, factChecker]);
+export const codeAgents = codeAgentMap([echo, summarizer, planner, researcher, factChecker, triage]);

@@ -113,6 +113,13 @@ describe("model agents", () => {
 });
 
 describe("ctx.model", () => {
+  it("lets a code agent ask its model (the triage example)", async () => {
+    const res = await api("POST", "/agents/triage/invoke", { body: { content: "The export crashes and I want a refund." } });
+    expect(res.status).toBe(200);
+    expect(res.body.content).toEqual({ sentiment: "negative", route: "support", model: "local:local-sentiment" });
+    expect((await api("GET", "/agents/triage")).body.model).toMatchObject({ provider: "local", model: "local-sentiment" });
+  });
+
   it("runs the agent's model, with per-call overrides", async () => {
     const message = makeEnvelope({ from: null, to: "x", role: "agent_call", content: "" });
     const ctx = createContext({
