@@ -17,9 +17,10 @@
  * Without modifiers it answers `remote:<last user message>`, or in batch mode `remote:<input>` per
  * item. `GET /_calls/<key>` → what it received (path, headers, parsed body); `GET /_stats/<key>` →
  * `{ calls, max_concurrent }`.
+ *
+ * Self-contained (node:http only) so `npm run bench` can import it under plain Node 22.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { extractBatchItems } from "../../lib/resilience/batching";
 
 export interface ModelCall {
   path: string;
@@ -107,6 +108,18 @@ function completion(body: ModelCall["body"], modifiers: Set<string>) {
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
     usage: { prompt_tokens: words(prompt), completion_tokens: words(content), total_tokens: words(prompt) + words(content) },
   };
+}
+
+/** The numbered items of a batch prompt (lib/resilience/batching.ts `batchPrompt`). */
+function extractBatchItems(text: string): Array<{ id: number; input: unknown }> | null {
+  const match = text.match(/```json\n(\{"items":[\s\S]*\})\n```/);
+  if (!match?.[1]) return null;
+  try {
+    const items = (JSON.parse(match[1]) as { items?: unknown }).items;
+    return Array.isArray(items) ? items : null;
+  } catch {
+    return null;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
