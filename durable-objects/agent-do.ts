@@ -25,8 +25,9 @@ import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerSt
 import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
 import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
 import { type AgentConfig, type AgentEntry, BatchConfig, completeEntry, DEFAULT_LIMITS } from "../lib/registry/entry";
-import { BatchBuffer, type ItemResult, type StoredItem } from "../lib/resilience/batch-buffer";
-import { Batcher, describeFlush, type FlushReport } from "../lib/resilience/batcher";
+import { BatchBuffer, type StoredItem } from "../lib/resilience/batch-buffer";
+import { flushRow, unclaimedRow } from "../lib/resilience/batch-log";
+import { Batcher } from "../lib/resilience/batcher";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
@@ -79,8 +80,8 @@ export class AgentDO extends DurableObject<Env> {
       schedule: (dueAt) =>
         dueAt === null ? Promise.resolve(this.deadlines.cancel("batch", this.name ?? "")) : this.deadlines.schedule("batch", this.name ?? "", dueAt),
       callModel: (items) => this.callBatchModel(items),
-      flushed: (report) => this.recordFlush(report),
-      unclaimed: (item, result) => this.recordUnclaimed(item, result),
+      flushed: (report) => this.log.append(flushRow(this.name ?? "", report, Date.now())),
+      unclaimed: (item, result) => this.log.append(unclaimedRow(item, result, Date.now())),
     });
     // Items that were in a model call when the object was evicted wait again, and flush at once.
     void ctx.blockConcurrencyWhile(async () => {
@@ -212,43 +213,6 @@ export class AgentDO extends DurableObject<Env> {
     const entry = this.load(items[0]?.agent ?? "");
     if (!entry) throw new SwitchboardError("agent_not_found", `agent ${items[0]?.agent} was deleted while messages waited in its batch`, { transient: false });
     return withDeadline(entry.limits.timeout_ms, `${entry.name} (batch model call)`, (signal) => runBatchPrompt(entry.model, this.modelEnv(), items, signal));
-  }
-
-  private recordFlush(report: FlushReport): void {
-    this.log.append({
-      id: report.batch_id,
-      at: new Date().toISOString(),
-      direction: "in",
-      from: null,
-      to: this.name ?? "",
-      role: "agent_call",
-      pattern: "batch",
-      outcome: report.error?.code ?? "ok",
-      duration_ms: report.model_ms,
-      trace_id: null,
-      request_id: null,
-      preview: null,
-      detail: describeFlush(report),
-    });
-  }
-
-  /** A batch result whose caller is gone (timed out, or evicted): logged, and kept for a redelivery. */
-  private recordUnclaimed(item: StoredItem, result: ItemResult): void {
-    this.log.append({
-      id: item.id,
-      at: new Date().toISOString(),
-      direction: "in",
-      from: item.meta.from,
-      to: item.agent,
-      role: "agent_call",
-      pattern: "batch",
-      outcome: result.ok ? "ok" : result.code,
-      duration_ms: Date.now() - item.enqueued_at,
-      trace_id: traceIdOf(item.meta.traceparent),
-      request_id: item.meta.request_id,
-      preview: result.ok ? preview(result.content) : null,
-      detail: result.ok ? "unclaimed: the caller stopped waiting; result kept for redelivery" : `unclaimed: ${result.detail}`,
-    });
   }
 
   /** An outgoing call from this agent's handler, logged here as outbound. */

@@ -143,9 +143,3 @@ export class Batcher {
     else this.ports.unclaimed(item, result);
   }
 }
-
-/** A flush as one line of the message log's `detail`. */
-export function describeFlush(report: FlushReport): string {
-  const base = `batch size=${report.size} trigger=${report.trigger} waited_ms=${report.waited_ms} model_ms=${report.model_ms} answered=${report.answered} retried=${report.retried} failed=${report.failed}`;
-  return report.error ? `${base} error=${report.error.code}: ${report.error.detail}` : base;
-}

@@ -36,16 +36,25 @@ async function flushes(name: string): Promise<LogEntry[]> {
   return (log.body.entries as LogEntry[]).filter((e) => e.pattern === "batch" && e.id.startsWith("bat_")).reverse();
 }
 
-async function pending(name: string): Promise<number> {
-  return runInDurableObject(stubOf(name), (_, state) =>
-    Number(state.storage.sql.exec("SELECT COUNT(*) AS n FROM batch_items WHERE status = 'pending'").one().n),
-  );
+async function counts(name: string): Promise<{ pending: number; total: number }> {
+  return runInDurableObject(stubOf(name), (_, state) => {
+    const row = state.storage.sql.exec("SELECT COUNT(*) AS total, COALESCE(SUM(status = 'pending'), 0) AS pending FROM batch_items").one();
+    return { pending: Number(row.pending), total: Number(row.total) };
+  });
 }
 
-/** Waits (bounded) until `n` items sit in the agent's buffer. */
-async function buffered(name: string, n: number): Promise<void> {
-  for (let i = 0; i < 200 && (await pending(name)) < n; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(await pending(name)).toBe(n);
+async function pending(name: string): Promise<number> {
+  return (await counts(name)).pending;
+}
+
+/** Waits (bounded) until `total` items reached the agent and `waiting` of them sit in its buffer. */
+async function buffered(name: string, total: number, waiting: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const now = await counts(name);
+    if (now.total === total && now.pending === waiting) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(await counts(name)).toEqual({ total, pending: waiting });
 }
 
 /** Makes the buffer's deadline due now and runs the alarm, as time passing would. */
@@ -76,7 +85,7 @@ describe("batching model agents", () => {
     await batchAgent(name, { size: 3 }, remote(name));
     const inputs = ["a", "b", "c", "d", "e", "f", "g"];
     const replies = Promise.all(inputs.map((c) => invoke(name, c)));
-    await buffered(name, 1);
+    await buffered(name, inputs.length, 1);
     expect(await fireBatchDeadline(name)).toBe(true);
     const done = await replies;
     expect(done.map((r) => r.body.content)).toEqual(inputs.map((c) => `remote:${c}`));
