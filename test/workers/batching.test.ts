@@ -3,7 +3,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import { type Call, makeEnvelope } from "../../lib/agents/call";
 import { agentStub } from "../../functions/stubs";
-import { api, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
+import { api, eventually, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
 
 interface LogEntry {
   id: string;
@@ -202,5 +202,30 @@ describe("batching across eviction", () => {
     const again = await agentStub(env, name).invoke({ ...call, deadline: Date.now() + 5000 });
     expect(again.ok && again.reply.content).toBe("survive eviction");
     expect(await flushes(name)).toHaveLength(1);
+  });
+
+  it("puts items that were in a model call at eviction back in the buffer and flushes them at once", async () => {
+    const name = uniqueName("batch-midcall");
+    await batchAgent(name, { size: 5 });
+    // The state a model call in progress leaves behind: its items marked inflight.
+    await runInDurableObject(stubOf(name), (_, state) => {
+      const meta = JSON.stringify({ from: null, request_id: null, traceparent: null });
+      state.storage.sql.exec(
+        "INSERT INTO batch_items (id, seq, agent, input, enqueued_at, attempts, status, meta) VALUES ('msg_midcall', 1, ?, '\"interrupted\"', ?, 1, 'inflight', ?)",
+        name,
+        Date.now(),
+        meta,
+      );
+    });
+    await evictDurableObject(stubOf(name));
+    // The new instance re-buffers the item and sets its deadline to now; the alarm may already have run.
+    await runDurableObjectAlarm(stubOf(name));
+    const row = await eventually(async () => {
+      const log = (await api("GET", `/agents/${name}/log?limit=10`)).body.entries as LogEntry[];
+      return log.find((e) => e.id === "msg_midcall");
+    });
+    expect(row).toMatchObject({ outcome: "ok", preview: "interrupted" });
+    expect(await counts(name)).toEqual({ total: 1, pending: 0 });
+    expect((await flushes(name))[0]?.detail).toContain("size=1 trigger=timeout");
   });
 });
