@@ -7,6 +7,8 @@ interface SwitchboardOptionalEnv {
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */
   MODEL_SERVER_PORT?: string;
+  /** Port of the loopback A2A agent (tests only). */
+  A2A_SERVER_PORT?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

@@ -23,6 +23,7 @@ export default defineConfig({
                 ...TEST_BINDINGS,
                 TEST_SERVER_PORT: String(inject<number>("testServerPort")),
                 MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
+                A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
               },
             },
           })),
