@@ -10,11 +10,14 @@ import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
-import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
+import { type InvokeResult, type Outcome, runPipeline, withDeadline } from "../lib/agents/pipeline";
 import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Envelope } from "../lib/message/envelope";
 import { failure, type Result, SwitchboardError } from "../lib/message/errors";
 import { newRequestId } from "../lib/message/ids";
+import { outputOf, runBatchPrompt } from "../lib/model/model-agent";
+import type { ModelEnv } from "../lib/model/providers";
+import { modelClient } from "../lib/model/run-model";
 import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
 import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../lib/patterns/fanout";
@@ -24,7 +27,10 @@ import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery"
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
 import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
 import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
-import { type AgentEntry, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
+import { type AgentEntry, BatchConfig, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
+import { BatchBuffer, type StoredItem } from "../lib/resilience/batch-buffer";
+import { flushRow, unclaimedRow } from "../lib/resilience/batch-log";
+import { Batcher } from "../lib/resilience/batcher";
 import { allShards, parseObjectName, shardCap, shardObjectName } from "../lib/registry/shards";
 import { type BreakerEvent, type BreakerPolicy, BreakerReplica, type ReplicaView } from "../lib/resilience/breaker-replica";
 import { type Admission, type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
@@ -69,6 +75,8 @@ export class AgentDO extends DurableObject<Env> {
   private shard = 0;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  private readonly batchBuffer: BatchBuffer;
+  private readonly batcher: Batcher;
   private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -79,6 +87,19 @@ export class AgentDO extends DurableObject<Env> {
     this.pending = new PendingReplies(ctx.storage.sql);
     this.peers = new PeerStore(ctx.storage.sql);
     this.observerTable = new ObserverTable(ctx.storage.sql);
+    this.batchBuffer = new BatchBuffer(ctx.storage.sql);
+    this.batcher = new Batcher(this.batchBuffer, {
+      now: Date.now,
+      schedule: (dueAt) =>
+        dueAt === null ? Promise.resolve(this.deadlines.cancel("batch", this.name ?? "")) : this.deadlines.schedule("batch", this.name ?? "", dueAt),
+      callModel: (items) => this.callBatchModel(items),
+      flushed: (report) => this.log.append(flushRow(this.name ?? "", report, Date.now())),
+      unclaimed: (item, result) => this.log.append(unclaimedRow(item, result, Date.now())),
+    });
+    // Items that were in a model call when the object was evicted wait again, and flush at once.
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const agent of this.batchBuffer.recoverInflight()) await this.deadlines.schedule("batch", agent, Date.now());
+    });
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -99,6 +120,11 @@ export class AgentDO extends DurableObject<Env> {
       case "request":
         if (this.pending.expire(deadline.key)) this.logReply(deadline.key, "timed_out");
         return;
+      case "batch": {
+        const entry = this.load(deadline.key);
+        await this.batcher.flushDue(entry?.batch ?? BatchConfig.parse({}));
+        break;
+      }
       default:
         console.warn(JSON.stringify({ level: "warn", msg: "unknown deadline kind", kind: deadline.kind }));
     }
@@ -197,14 +223,49 @@ export class AgentDO extends DurableObject<Env> {
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
           definition: codeAgents.get(entry.name),
-          context: () => createContext({ self: entry.name, message: c.message, call: c, signal, env: this.env as unknown as Record<string, unknown>, ports }),
+          context: () =>
+            createContext({
+              self: entry.name,
+              message: c.message,
+              call: c,
+              signal,
+              env: this.env as unknown as Record<string, unknown>,
+              ports,
+              model: modelClient(entry.model, this.modelEnv(), signal),
+            }),
           dev: this.env.SWITCHBOARD_DEV === "1",
           signingSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+          modelEnv: this.modelEnv(),
+          batch: (b, signal) => this.submitBatch(entry, b, signal),
         }),
       breakerChanged: () => this.saveBreaker(),
       record: (outcome) => this.record("in", outcome),
     });
     return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+  }
+
+  private modelEnv(): ModelEnv {
+    return { bindings: this.env as unknown as Record<string, unknown>, dev: this.env.SWITCHBOARD_DEV === "1" };
+  }
+
+  /** A batching agent's execute step: buffer the call, wait for its own item's result. */
+  private async submitBatch(entry: AgentEntry, call: Call, signal: AbortSignal) {
+    const { message } = call;
+    const requestId = (message.metadata.request_id as string | undefined) ?? null;
+    const item = {
+      // A redelivered async request finds its earlier item (and result) instead of adding another.
+      id: requestId ?? message.id,
+      agent: entry.name,
+      input: message.content,
+      meta: { from: message.from, request_id: requestId, traceparent: message.trace.traceparent },
+    };
+    return outputOf(entry, await this.batcher.submit(item, entry.batch ?? BatchConfig.parse({}), signal));
+  }
+
+  private async callBatchModel(items: StoredItem[]): Promise<string> {
+    const entry = this.load(items[0]?.agent ?? "");
+    if (!entry) throw new SwitchboardError("agent_not_found", `agent ${items[0]?.agent} was deleted while messages waited in its batch`, { transient: false });
+    return withDeadline(entry.limits.timeout_ms, `${entry.name} (batch model call)`, (signal) => runBatchPrompt(entry.model, this.modelEnv(), items, signal));
   }
 
   /** An outgoing call from this agent's handler, logged here as outbound. */
