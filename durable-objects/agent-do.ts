@@ -18,6 +18,7 @@ import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registr
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
+import { keepStoredSecrets, outboundSecret, redactSecrets } from "../lib/security/agent-secrets";
 
 const CONFIG_KEY = "config";
 const BREAKER_KEY = "breaker";
@@ -113,7 +114,7 @@ export class AgentDO extends DurableObject<Env> {
           definition: codeAgents.get(entry.name),
           context: () => createContext({ self: entry.name, message: c.message, call: c, signal, env: this.env as unknown as Record<string, unknown>, ports }),
           dev: this.env.SWITCHBOARD_DEV === "1",
-          signingSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+          signingSecret: outboundSecret(entry, this.env.SWITCHBOARD_SIGNING_SECRET),
         }),
       breakerChanged: () => this.saveBreaker(),
       record: (outcome) => this.record("in", outcome),
@@ -155,16 +156,16 @@ export class AgentDO extends DurableObject<Env> {
   describe(name: string): AgentDescription | null {
     const entry = this.load(name);
     if (!entry || !this.breaker) return null;
-    return { entry, status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight } };
+    return { entry: redactSecrets(entry), status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight } };
   }
 
-  /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */
+  /** Stores a configuration (full config, or overrides for a code agent) and returns the entry, secrets redacted. */
   configure(name: string, config: AgentConfig): AgentEntry {
-    this.ctx.storage.kv.put(CONFIG_KEY, config);
+    this.ctx.storage.kv.put(CONFIG_KEY, keepStoredSecrets(config, this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY)));
     this.name = null;
     const entry = this.load(name) as AgentEntry;
     this.breaker?.configure(entry.breaker);
-    return entry;
+    return redactSecrets(entry);
   }
 
   /** Removes the configuration; true when there was one. */

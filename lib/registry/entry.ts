@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { AgentName } from "../message/envelope";
+import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
 
 const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
 const Word = z
@@ -70,7 +71,11 @@ export type AgentKind = z.infer<typeof AgentKind>;
 export const AgentConfig = z
   .strictObject({
     kind: AgentKind.optional(),
-    description: z.string().max(2000).optional(),
+    description: z
+      .string()
+      .max(2000)
+      .regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u, "description must not contain control characters other than tab and newline")
+      .optional(),
     version: Semver.optional(),
     capabilities: z.array(Word).max(64).optional(),
     requires: z.array(Word).max(64).optional(),
@@ -83,6 +88,8 @@ export const AgentConfig = z
     limits: Limits.partial().optional(),
     breaker: BreakerConfig.partial().optional(),
     batch: BatchConfig.partial().nullable().optional(),
+    signing_secret: SigningSecret.optional(),
+    webhook_secrets: WebhookSecrets.optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -104,6 +111,9 @@ export interface AgentEntry {
   breaker: BreakerConfig;
   batch: BatchConfig | null;
   updated_at?: string;
+  /** Write-only (lib/security/agent-secrets.ts): never leaves the agent's Durable Object unredacted. */
+  signing_secret?: string;
+  webhook_secrets?: WebhookSecrets;
 }
 
 export const DEFAULT_LIMITS: Limits = Limits.parse({});
@@ -131,6 +141,8 @@ export function completeEntry(name: string, config: AgentConfig, base?: AgentEnt
   if (url !== undefined) entry.url = url;
   const model = config.model ?? base?.model;
   if (model !== undefined) entry.model = ModelConfig.parse(model);
+  if (config.signing_secret !== undefined) entry.signing_secret = config.signing_secret;
+  if (config.webhook_secrets !== undefined) entry.webhook_secrets = config.webhook_secrets;
   return entry;
 }
 

@@ -6,6 +6,7 @@
  *   /status/<code>/<key>      answers <code>
  *   /slow/<ms>/<key>          waits <ms>, then 200
  *   /flaky/<n>/<key>          the first <n> calls for <key> answer 503, then 200
+ *   /redirect/<key>?to=<url>  302 to <url>
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
  *
  * Every request is recorded under its <key> (the last path segment).
@@ -42,6 +43,9 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       case "slow":
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         return send(200, { content: "slow done" });
+      case "redirect":
+        res.writeHead(302, { location: new URL(req.url ?? "/", "http://x").searchParams.get("to") ?? "/" });
+        return res.end();
       case "flaky":
         return list.length <= Number(parts[1]) ? send(503, { error: "flaky" }) : send(200, { content: { attempt: list.length } });
       default:
