@@ -18,7 +18,9 @@ import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registr
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
+import { acceptWebhook, type WebhookInput, type WebhookResult } from "../lib/protocols/inbound-webhook";
 import { keepStoredSecrets, outboundSecret, redactSecrets } from "../lib/security/agent-secrets";
+import { ReplayGuard } from "../lib/security/replay-guard";
 
 const CONFIG_KEY = "config";
 const BREAKER_KEY = "breaker";
@@ -31,6 +33,7 @@ export interface AgentDescription {
 export class AgentDO extends DurableObject<Env> {
   private readonly log: MessageLog;
   private readonly deadlines: DeadlineTable;
+  private readonly replays: ReplayGuard;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
   private breaker: CircuitBreaker | null = null;
@@ -41,6 +44,7 @@ export class AgentDO extends DurableObject<Env> {
     super(ctx, env);
     this.log = new MessageLog(ctx.storage.sql);
     this.deadlines = new DeadlineTable(ctx.storage.sql, ctx.storage);
+    this.replays = new ReplayGuard(ctx.storage.sql);
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -175,6 +179,25 @@ export class AgentDO extends DurableObject<Env> {
     this.name = null;
     this.entry = null;
     return existed;
+  }
+
+  /** POST /webhooks/:agent: verified with this agent's secrets (which never leave here), replay-checked, delivered. */
+  async receiveWebhook(name: string, input: WebhookInput): Promise<WebhookResult> {
+    const entry = this.load(name);
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    return acceptWebhook(input, {
+      entry,
+      deploymentSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+      now: Date.now,
+      remember: (id, ttlMs) => this.replays.remember(id, Date.now(), ttlMs),
+      forget: (id) => this.replays.forget(id),
+      // TODO(issue 4): enqueue through the async delivery path once it lands; until then the
+      // webhook is handled inline and answered after the handler ran.
+      deliver: async (call) => {
+        const result = await this.invoke(call);
+        return result.ok ? { ok: true, request_id: call.message.id } : result;
+      },
+    });
   }
 
   messageLog(limit: number, before?: number) {
