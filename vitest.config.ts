@@ -16,7 +16,11 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) } },
+            miniflare: {
+              bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) },
+              // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
+              ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
+            },
           })),
         ],
         test: {

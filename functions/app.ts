@@ -5,6 +5,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
+import { rateLimitMiddleware } from "./http/rate-limit";
 import { agentRoutes } from "./routes/agents";
 import { healthRoutes } from "./routes/health";
 import { webhookRoutes } from "./routes/webhooks";
@@ -19,6 +20,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.res.headers.set("traceparent", traceparent);
   });
   app.use("*", authMiddleware);
+  app.use("*", rateLimitMiddleware);
   healthRoutes(app);
   agentRoutes(app);
   webhookRoutes(app);
