@@ -7,7 +7,10 @@ import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { rateLimitMiddleware } from "./http/rate-limit";
 import { agentRoutes } from "./routes/agents";
+import { breakerRoutes } from "./routes/breaker";
+import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
+import { messageRoutes } from "./routes/messages";
 import { webhookRoutes } from "./routes/webhooks";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -23,6 +26,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", rateLimitMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  messageRoutes(app);
+  breakerRoutes(app);
+  dlqRoutes(app);
   webhookRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);

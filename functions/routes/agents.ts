@@ -53,7 +53,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       const described = await agentStub(c.env, name).describe(name);
       if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      return c.json({ ...described.entry, status: described.status });
+      return c.json({ ...described.entry, status: described.status, peers: described.peers });
     },
   );
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ReplayGuard } from "../../lib/security/replay-guard";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, received, settled, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 import { githubHeaders, postWebhook, standardHeaders, stripeHeaders } from "../support/webhooks";
 
@@ -18,8 +18,10 @@ async function remoteAgent(extra: Record<string, unknown> = {}): Promise<string>
   return name;
 }
 
-async function deliveries(name: string): Promise<Array<{ body: string }>> {
-  return (await (await fetch(`${testServer()}/_calls/${name}`)).json()) as Array<{ body: string }>;
+/** What the agent received, once the async request a webhook created has been delivered. */
+async function deliveries(name: string, requestId?: string): Promise<Array<{ body: string }>> {
+  if (requestId) expect(await settled(requestId)).toMatchObject({ status: "replied", attempts: 1 });
+  return received(name);
 }
 
 describe("Standard Webhooks in", () => {
@@ -29,16 +31,16 @@ describe("Standard Webhooks in", () => {
     const headers = standardHeaders(DEPLOYMENT, `evt_${name}`, body);
     const first = await postWebhook(`/webhooks/${name}`, body, headers);
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ request_id: expect.any(String), webhook_id: `standard:evt_${name}` });
+    expect(first.body).toMatchObject({ request_id: expect.stringMatching(`^req_${name}_`), webhook_id: `standard:evt_${name}` });
 
     const replay = await postWebhook(`/webhooks/${name}`, body, headers);
     expect(replay.status).toBe(409);
     expect(replay.headers.get("content-type")).toContain("application/problem+json");
     expect(replay.body.code).toBe("conflict");
 
-    const received = await deliveries(name);
-    expect(received).toHaveLength(1);
-    const envelope = JSON.parse(received[0]?.body ?? "{}");
+    const calls = await deliveries(name, first.body.request_id);
+    expect(calls).toHaveLength(1);
+    const envelope = JSON.parse(calls[0]?.body ?? "{}");
     expect(envelope).toMatchObject({
       from: null,
       to: name,
@@ -111,7 +113,7 @@ describe("GitHub and Stripe webhooks in", () => {
     // The deployment's Standard Webhooks secret never verifies a provider's signature.
     const withDeployment = await githubHeaders(DEPLOYMENT, `gh3-${name}`, body);
     expect((await postWebhook(`/webhooks/${name}?source=github`, body, withDeployment)).status).toBe(401);
-    const [delivered] = await deliveries(name);
+    const [delivered] = await deliveries(name, ok.body.request_id);
     const envelope = JSON.parse(delivered?.body ?? "{}");
     expect(envelope.metadata).toMatchObject({ webhook_source: "github", webhook_event: "push" });
     expect(Object.hasOwn(envelope.content, "__proto__")).toBe(true);
@@ -130,7 +132,8 @@ describe("GitHub and Stripe webhooks in", () => {
   it("verifies Stripe-Signature with a 5-minute tolerance and refuses a replayed event", async () => {
     const name = await remoteAgent({ webhook_secrets: { stripe: STRIPE_SECRET } });
     const body = JSON.stringify({ id: `evt_${name}`, type: "invoice.paid", data: { object: {} } });
-    expect((await postWebhook(`/webhooks/${name}?source=stripe`, body, await stripeHeaders(STRIPE_SECRET, body))).status).toBe(202);
+    const ok = await postWebhook(`/webhooks/${name}?source=stripe`, body, await stripeHeaders(STRIPE_SECRET, body));
+    expect(ok.status).toBe(202);
     // Stripe re-signs a retried event with a new timestamp: still the same event, still a replay.
     const later = await stripeHeaders(STRIPE_SECRET, body, new Date(Date.now() + 1000));
     expect((await postWebhook(`/webhooks/${name}?source=stripe`, body, later)).status).toBe(409);
@@ -139,7 +142,7 @@ describe("GitHub and Stripe webhooks in", () => {
     expect((await postWebhook(`/webhooks/${name}?source=stripe`, other, stale)).status).toBe(401);
     const forged = await stripeHeaders("whsec_wrong_wrong_wrong_wrong", other);
     expect((await postWebhook(`/webhooks/${name}?source=stripe`, other, forged)).status).toBe(401);
-    const [delivered] = await deliveries(name);
+    const [delivered] = await deliveries(name, ok.body.request_id);
     expect(JSON.parse(delivered?.body ?? "{}").metadata).toMatchObject({ webhook_source: "stripe", webhook_event: "invoice.paid" });
     expect(await deliveries(name)).toHaveLength(1);
   });
