@@ -1,0 +1,126 @@
+/**
+ * Every route × every kind of caller: only the documented outcome, zero bypass. The routes come
+ * from the app itself, so a route added later without an entry here fails this test until its
+ * access rule is written down.
+ */
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { app } from "../../functions/app";
+import { api, testServer, uniqueName } from "../support/api";
+import { KEYS } from "../support/keys";
+
+type Caller = "none" | "unknown" | "admin" | "allowed" | "denied";
+const CALLERS: Caller[] = ["none", "unknown", "admin", "allowed", "denied"];
+const HEADER: Record<Caller, string | null> = {
+  none: null,
+  unknown: "Bearer sk_not_a_real_key_at_all",
+  admin: `Bearer ${KEYS.admin}`,
+  allowed: `Bearer ${KEYS.planner}`, // the target's acl allows planner
+  denied: `Bearer ${KEYS.outsider}`, // …and not outsider
+};
+
+interface Fixture {
+  agent: string;
+  requestId: string;
+}
+
+interface Expectation {
+  /** Statuses for admin, allowed agent, denied agent. No key and unknown key are 401 unless public. */
+  admin: number;
+  allowed: number;
+  denied: number;
+  public?: boolean;
+  /** Signed routes: every Bearer caller without a signature is 401. */
+  signed?: boolean;
+  path?: (f: Fixture) => string;
+  body?: (caller: Caller, f: Fixture) => unknown;
+}
+
+const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
+
+/** The access rules, as the README's Security section states them. Key: Hono method and path. */
+const EXPECTED: Record<string, Expectation> = {
+  "GET /health": { admin: 200, allowed: 200, denied: 200, public: true },
+  "GET /agents": { admin: 200, allowed: 200, denied: 200 },
+  "GET /agents/:name": { admin: 200, allowed: 200, denied: 200 },
+  "PUT /agents/:name": { admin: 200, allowed: 403, denied: 403, body: (_c, f) => guardedConfig(f.agent) },
+  "DELETE /agents/:name": { admin: 404, allowed: 403, denied: 403, path: () => "/agents/never-registered-agent" },
+  "POST /agents/:name/invoke": { admin: 200, allowed: 200, denied: 403, body: () => ({ content: "hi" }) },
+  "GET /agents/:name/log": { admin: 200, allowed: 403, denied: 403 },
+  "POST /agents/:name/messages": { admin: 202, allowed: 202, denied: 403, body: () => ({ content: "hi" }) },
+  "POST /agents/:name/handshake": { admin: 200, allowed: 200, denied: 403, body: handshake },
+  "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
+  "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
+  "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
+  "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
+  "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
+  "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "POST /webhooks/:name": { admin: 401, allowed: 401, denied: 401, signed: true, body: () => ({ event: "x" }) },
+};
+
+function guardedConfig(name: string) {
+  return { kind: "http", url: `${testServer()}/ok/${name}`, acl: { allow: ["planner"] } };
+}
+
+function routesOfApp(): string[] {
+  const seen = new Set<string>();
+  for (const r of app.routes) if (r.method !== "ALL" && r.path !== "*") seen.add(`${r.method} ${r.path}`);
+  return [...seen].sort();
+}
+
+function concretePath(path: string, f: Fixture): string {
+  return path.replace(":name", f.agent).replace(":id", path.startsWith("/dlq") ? "dlq_no_such_entry" : f.requestId);
+}
+
+function expected(e: Expectation, caller: Caller): number {
+  if (caller === "none" || caller === "unknown") return e.public ? 200 : 401;
+  return e[caller];
+}
+
+describe("auth matrix", () => {
+  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "" };
+
+  beforeAll(async () => {
+    expect((await api("PUT", `/agents/${fixture.agent}`, { body: guardedConfig(fixture.agent) })).status).toBe(200);
+    const sent = await api("POST", `/agents/${fixture.agent}/messages`, { as: "planner", body: { content: "seed" } });
+    expect(sent.status).toBe(202);
+    fixture.requestId = sent.body.request_id;
+  });
+
+  it("has a documented rule for every route the app serves", () => {
+    const missing = routesOfApp().filter((r) => !(r in EXPECTED));
+    expect(missing, "add these routes to EXPECTED in test/workers/auth-matrix.test.ts and to the README's Security section").toEqual([]);
+  });
+
+  const cases = routesOfApp()
+    .filter((r) => r in EXPECTED)
+    .flatMap((r) => CALLERS.map((caller) => [r, caller] as const));
+
+  it.each(cases)("%s as %s gets only its documented outcome", async (routeKey, caller) => {
+    const rule = EXPECTED[routeKey] as Expectation;
+    const [method, path] = routeKey.split(" ") as [string, string];
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const auth = HEADER[caller];
+    if (auth) headers.authorization = auth;
+    const body = rule.body?.(caller, fixture);
+    const url = `http://switchboard.test${rule.path ? rule.path(fixture) : concretePath(path, fixture)}`;
+    const response = await exports.default.fetch(new Request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
+    const text = await response.text();
+    const want = expected(rule, caller);
+    expect(response.status, `${routeKey} as ${caller}: ${text.slice(0, 300)}`).toBe(want);
+    if (want >= 400) {
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      const problem = JSON.parse(text);
+      expect(problem.status).toBe(want);
+      if (want === 401) expect(problem.code).toBe("unauthorized");
+      if (want === 403) expect(problem.code).toBe("forbidden");
+    }
+  });
+
+  it("left the guarded agent as configured: no denied call changed it", async () => {
+    const entry = await api("GET", `/agents/${fixture.agent}`);
+    expect(entry.body.acl).toEqual({ allow: ["planner"] });
+    expect(entry.body.peers.map((p: { agent: string }) => p.agent)).not.toContain("outsider");
+  });
+});
