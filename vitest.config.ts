@@ -17,7 +17,12 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) },
+              bindings: {
+                ...TEST_BINDINGS,
+                TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+                // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
+                ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
+              },
               // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
               ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
             },

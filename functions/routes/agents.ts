@@ -11,6 +11,7 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { senderOf } from "../../lib/security/keys";
+import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { failureResponse } from "../http/problem";
@@ -73,6 +74,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const config = await jsonBody(c, AgentConfig);
       const problem = configProblem(config, codeAgents.has(name));
       if (problem) throw new SwitchboardError("invalid_request", problem);
+      // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.
+      const urlCheck = config.url ? checkOutboundUrl(config.url, { dev: c.env.SWITCHBOARD_DEV === "1" }) : { ok: true };
+      if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);
       const entry = await agentStub(c.env, name).configure(name, config);
       await directoryStub(c.env).upsert(entry);
       return c.json(entry);

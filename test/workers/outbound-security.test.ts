@@ -104,11 +104,13 @@ describe("redirects and the SSRF guard", () => {
     expect(second?.headers["webhook-signature"]).toMatch(/^v1,/);
   });
 
-  it("re-checks the stored URL on every call, not only at registration", async () => {
-    const name = uniqueName("recheck");
-    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: "https://10.1.2.3/agent" } });
-    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "x" } });
-    expect(res.status).toBe(502);
-    expect(res.body.detail).toContain("refusing to call");
+  it("refuses to register a URL the guard refuses, naming the field", async () => {
+    const name = uniqueName("private");
+    for (const url of ["https://10.1.2.3/agent", "https://[::ffff:a9fe:a9fe]/", "https://user:pw@example.com/"]) {
+      const res = await api("PUT", `/agents/${name}`, { body: { kind: "http", url } });
+      expect(res.status, url).toBe(400);
+      expect(res.body.detail).toMatch(/^url: /);
+    }
+    expect((await api("GET", `/agents/${name}`)).status).toBe(404);
   });
 });
