@@ -340,8 +340,6 @@ export class AgentDO extends DurableObject<Env> {
   handshake(name: string, from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }> {
     const entry = this.load(name);
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
-    // The ACL guards every path to an agent, the handshake included.
-    if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${name}`);
     const result = negotiate(entry, from, offer);
     this.peers.record({
       agent: from,

@@ -34,6 +34,8 @@ interface Expectation {
   signed?: boolean;
   path?: (f: Fixture) => string;
   body?: (caller: Caller, f: Fixture) => unknown;
+  /** For a 2xx a caller gets, what its body must show (e.g. a handshake the ACL rejects). */
+  answer?: Partial<Record<Caller, (body: any) => void>>;
 }
 
 const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
@@ -48,7 +50,17 @@ const EXPECTED: Record<string, Expectation> = {
   "POST /agents/:name/invoke": { admin: 200, allowed: 200, denied: 403, body: () => ({ content: "hi" }) },
   "GET /agents/:name/log": { admin: 200, allowed: 403, denied: 403 },
   "POST /agents/:name/messages": { admin: 202, allowed: 202, denied: 403, body: () => ({ content: "hi" }) },
-  "POST /agents/:name/handshake": { admin: 200, allowed: 200, denied: 403, body: handshake },
+  // The handshake answers a caller the ACL does not allow with 200 "rejected" (reason: acl), records it, and grants nothing.
+  "POST /agents/:name/handshake": {
+    admin: 200,
+    allowed: 200,
+    denied: 200,
+    body: handshake,
+    answer: {
+      allowed: (b) => expect(b.status).toBe("accepted"),
+      denied: (b) => expect(b).toMatchObject({ status: "rejected", reason: expect.stringContaining("acl") }),
+    },
+  },
   "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
   "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
@@ -109,6 +121,7 @@ describe("auth matrix", () => {
     const text = await response.text();
     const want = expected(rule, caller);
     expect(response.status, `${routeKey} as ${caller}: ${text.slice(0, 300)}`).toBe(want);
+    rule.answer?.[caller]?.(JSON.parse(text));
     if (want >= 400) {
       expect(response.headers.get("content-type")).toContain("application/problem+json");
       const problem = JSON.parse(text);
@@ -121,6 +134,7 @@ describe("auth matrix", () => {
   it("left the guarded agent as configured: no denied call changed it", async () => {
     const entry = await api("GET", `/agents/${fixture.agent}`);
     expect(entry.body.acl).toEqual({ allow: ["planner"] });
-    expect(entry.body.peers.map((p: { agent: string }) => p.agent)).not.toContain("outsider");
+    const outsider = entry.body.peers.find((p: { agent: string }) => p.agent === "outsider");
+    expect(outsider?.status ?? "rejected").toBe("rejected");
   });
 });
