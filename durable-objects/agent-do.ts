@@ -99,8 +99,11 @@ export class AgentDO extends DurableObject<Env> {
   /** Loads the entry for `name`: code definition merged with overrides, or the configured entry. */
   private load(name: string): AgentEntry | null {
     if (this.name === name && this.entry) return this.entry;
+    const stored = this.ctx.storage.kv.get<string>(NAME_KEY);
+    // One object per agent name: a call for another name reached the wrong object. Never serve it.
+    if (stored !== undefined && stored !== name) throw new Error(`AgentDO for "${stored}" was asked to act as "${name}"`);
     this.name = name;
-    if (this.ctx.storage.kv.get(NAME_KEY) !== name) this.ctx.storage.kv.put(NAME_KEY, name);
+    if (stored !== name) this.ctx.storage.kv.put(NAME_KEY, name);
     const config = this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
