@@ -7,6 +7,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_RATE_LIMIT?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
+  /** Port of the loopback A2A agent (tests only). */
+  A2A_SERVER_PORT?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

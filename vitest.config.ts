@@ -20,6 +20,7 @@ export default defineConfig({
               bindings: {
                 ...TEST_BINDINGS,
                 TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+                A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
                 // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
                 ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
               },

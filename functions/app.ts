@@ -6,12 +6,15 @@ import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { rateLimitMiddleware } from "./http/rate-limit";
+import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { breakerRoutes } from "./routes/breaker";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { messageRoutes } from "./routes/messages";
 import { webhookRoutes } from "./routes/webhooks";
+import { observerRoutes } from "./routes/observers";
+import { patternRoutes } from "./routes/patterns";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -30,6 +33,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   breakerRoutes(app);
   dlqRoutes(app);
   webhookRoutes(app);
+  a2aRoutes(app);
+  patternRoutes(app);
+  observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

@@ -9,6 +9,7 @@ import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
+import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
@@ -77,7 +78,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.
       const urlCheck = config.url ? checkOutboundUrl(config.url, { dev: c.env.SWITCHBOARD_DEV === "1" }) : { ok: true };
       if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);
-      const entry = await agentStub(c.env, name).configure(name, config);
+      // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
+      const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
+      const entry = await agentStub(c.env, name).configure(name, stored);
       await directoryStub(c.env).upsert(entry);
       return c.json(entry);
     },

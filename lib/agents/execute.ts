@@ -4,6 +4,7 @@
  */
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
+import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
 import type { Call } from "./call";
@@ -26,10 +27,16 @@ export async function executeCall(
   switch (entry.kind) {
     case "code": {
       if (!runtime.definition) throw new SwitchboardError("agent_not_found", `code agent ${entry.name} is not deployed`);
-      return asReply(await runtime.definition.handle(call.message, runtime.context()));
+      // Events (observer fan-out) go to onEvent when the agent has one, else to its handler.
+      const { handle, onEvent } = runtime.definition;
+      const run = call.message.role === "event" && onEvent ? onEvent : handle;
+      return asReply(await run.call(runtime.definition, call.message, runtime.context()));
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
+    case "a2a":
+      if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
+      return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });
     default:
       throw new SwitchboardError("agent_error", `agents of kind "${entry.kind}" are not supported yet`, { transient: false });
   }
