@@ -6,7 +6,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../functions/app";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, received, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 
 type Caller = "none" | "unknown" | "admin" | "allowed" | "denied";
@@ -68,6 +68,30 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
   "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
   "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "GET /a2a/:name/.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
+  "GET /a2a/:name/.well-known/agent.json": { admin: 200, allowed: 200, denied: 200, public: true },
+  // JSON-RPC answers 200; an ACL-denied caller gets a JSON-RPC error, never a result.
+  "POST /a2a/:name": {
+    admin: 200,
+    allowed: 200,
+    denied: 200,
+    body: () => ({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "SendMessage",
+      params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] }, configuration: { blocking: true } },
+    }),
+    answer: {
+      admin: (b) => expect(b.result).toBeDefined(),
+      allowed: (b) => expect(b.result).toBeDefined(),
+      denied: (b) => expect(JSON.stringify(b)).toMatch(/forbidden|not allowed|may not/i),
+    },
+  },
+  "POST /agents/:name/observers": { admin: 201, allowed: 403, denied: 403, body: () => ({ url: "https://example.com/observer" }) },
+  "GET /agents/:name/observers": { admin: 200, allowed: 403, denied: 403 },
+  "DELETE /agents/:name/observers/:id": { admin: 404, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/observers/obs_no_such_observer` },
+  "POST /agents/:name/events": { admin: 202, allowed: 403, denied: 403, body: () => ({ event: "matrix", data: {} }) },
+  "POST /patterns/map-reduce": { admin: 200, allowed: 200, denied: 403, body: (_c, f) => ({ data: [1, 2], mappers: [f.agent], reducer: "echo" }) },
   "POST /webhooks/:name": { admin: 401, allowed: 401, denied: 401, signed: true, body: () => ({ event: "x" }) },
 };
 
@@ -134,6 +158,10 @@ describe("auth matrix", () => {
   it("left the guarded agent as configured: no denied call changed it", async () => {
     const entry = await api("GET", `/agents/${fixture.agent}`);
     expect(entry.body.acl).toEqual({ allow: ["planner"] });
+    // Whatever route it tried, the denied caller's message never reached the agent.
+    const calls = await received(fixture.agent);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.map((call) => JSON.parse(call.body).from)).not.toContain("outsider");
     const outsider = entry.body.peers.find((p: { agent: string }) => p.agent === "outsider");
     expect(outsider?.status ?? "rejected").toBe("rejected");
   });

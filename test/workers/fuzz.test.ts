@@ -42,7 +42,17 @@ function generator(rand: () => number) {
   const admin = () => ({ authorization: `Bearer ${KEYS.admin}`, "content-type": "application/json" });
   const someone = () =>
     pick([admin(), { authorization: `Bearer ${KEYS.planner}`, "content-type": "application/json" }, { authorization: `Bearer ${KEYS.outsider}` }]);
-  const bodyRoute = () => pick(["/agents/echo/invoke", "/agents/echo/messages", "/agents/fuzz-target", "/agents/echo/handshake", "/webhooks/echo"]);
+  // A2A's JSON-RPC answers its own error objects, so it is not in this list.
+  const bodyRoute = () =>
+    pick([
+      "/agents/echo/invoke",
+      "/agents/echo/messages",
+      "/agents/fuzz-target",
+      "/agents/echo/handshake",
+      "/webhooks/echo",
+      "/patterns/map-reduce",
+      "/agents/echo/events",
+    ]);
   const methodFor = (path: string) => (path === "/agents/fuzz-target" ? "PUT" : "POST");
   const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
   const weirdString = () =>
