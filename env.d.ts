@@ -3,6 +3,10 @@
 interface SwitchboardOptionalEnv {
   /** "1" in local development only: allows http:// and loopback URLs. */
   SWITCHBOARD_DEV?: string;
+  /** "off" disables metrics, JSON log lines and the trace index (default on). */
+  SWITCHBOARD_OBSERVABILITY?: string;
+  /** "off" disables only the one-line-per-message JSON logs (default on). */
+  SWITCHBOARD_JSON_LOGS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
 }

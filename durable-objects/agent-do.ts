@@ -5,15 +5,20 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { codeAgents } from "../functions/agents";
-import { agentStub } from "../functions/stubs";
+import { agentStub, traceStub } from "../functions/stubs";
 import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
 import { failure } from "../lib/message/errors";
-import { MessageLog, preview } from "../lib/observability/message-log";
+import { type LogRow, MessageLog, preview } from "../lib/observability/message-log";
+import { AgentMetrics, percentile } from "../lib/observability/metrics";
+import { MessageObserver } from "../lib/observability/observe";
+import type { AgentMetricsReport } from "../lib/observability/prometheus";
+import { observabilitySwitches } from "../lib/observability/switches";
 import { traceIdOf } from "../lib/observability/trace";
+import type { TraceRow } from "../lib/observability/trace-index";
 import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
@@ -35,11 +40,26 @@ export class AgentDO extends DurableObject<Env> {
   private breaker: CircuitBreaker | null = null;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  /** Counters and histograms, updated where the log row is written (lib/observability/metrics.ts). */
+  private readonly metrics: AgentMetrics;
+  private readonly observer: MessageObserver;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new MessageLog(ctx.storage.sql);
     this.deadlines = new DeadlineTable(ctx.storage.sql, ctx.storage);
+    this.metrics = new AgentMetrics(ctx.storage.sql);
+    this.observer = new MessageObserver({
+      switches: observabilitySwitches(env),
+      metrics: this.metrics,
+      // Not awaited: the trace index is off the reply path; a lost note only hides rows from /traces.
+      announce: (traceId, agent, at) =>
+        ctx.waitUntil(
+          traceStub(env, traceId)
+            .note(agent, at)
+            .catch(() => {}),
+        ),
+    });
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -135,7 +155,7 @@ export class AgentDO extends DurableObject<Env> {
 
   private record(direction: "in" | "out", outcome: Outcome): void {
     const { call } = outcome;
-    this.log.append({
+    const row: LogRow = {
       id: call.message.id,
       at: new Date().toISOString(),
       direction,
@@ -149,7 +169,10 @@ export class AgentDO extends DurableObject<Env> {
       request_id: (call.message.metadata.request_id as string | undefined) ?? null,
       preview: preview(call.message.content),
       detail: outcome.detail ?? null,
-    });
+      depth: call.path.length,
+    };
+    this.log.append(row);
+    this.observer.observe(this.name ?? call.message.to, row);
   }
 
   describe(name: string): AgentDescription | null {
@@ -178,5 +201,25 @@ export class AgentDO extends DurableObject<Env> {
 
   messageLog(limit: number, before?: number) {
     return this.log.recent(limit, before);
+  }
+
+  /** This agent's rows of one trace, for `GET /traces/:id`. */
+  traceRows(name: string, traceId: string): TraceRow[] {
+    return this.log.byTrace(traceId).map((row) => ({ ...row, agent: name }));
+  }
+
+  /** Counters, latency percentiles and live status, for `GET /metrics` and `GET /agents/:name/metrics`. */
+  metricsReport(name: string): AgentMetricsReport | null {
+    const entry = this.load(name);
+    if (!entry || !this.breaker) return null;
+    const durations = this.log.recentDurations(500);
+    return {
+      agent: name,
+      breaker: this.breaker.snapshot(),
+      in_flight: this.pool.inFlight,
+      max_concurrency: entry.limits.max_concurrency,
+      latency_ms: { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length },
+      ...this.metrics.snapshot(),
+    };
   }
 }

@@ -7,6 +7,7 @@ import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
 import { healthRoutes } from "./routes/health";
+import { observabilityRoutes } from "./routes/observability";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -20,6 +21,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", authMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  observabilityRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

@@ -7,6 +7,7 @@ import { queue } from "./queue";
 
 export { AgentDO } from "../durable-objects/agent-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
+export { TraceDO } from "../durable-objects/trace-do";
 
 export default {
   fetch: app.fetch,

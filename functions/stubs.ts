@@ -5,6 +5,7 @@
  */
 import type { AgentDO } from "../durable-objects/agent-do";
 import type { DirectoryDO } from "../durable-objects/directory-do";
+import type { TraceDO } from "../durable-objects/trace-do";
 
 const ids = new WeakMap<object, Map<string, DurableObjectId>>();
 
@@ -39,4 +40,9 @@ export function agentStub(env: Env, name: string): AgentRpc {
 
 export function directoryStub(env: Env): DurableObjectStub<DirectoryDO> {
   return env.DIRECTORY.get(idOf(env.DIRECTORY, "directory"));
+}
+
+/** The index of one trace (which agents hold its messages), keyed by the trace id. */
+export function traceStub(env: Env, traceId: string): DurableObjectStub<TraceDO> {
+  return env.TRACE.get(env.TRACE.idFromName(traceId));
 }
