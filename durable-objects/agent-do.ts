@@ -11,7 +11,9 @@ import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
-import { failure } from "../lib/message/errors";
+import type { Envelope } from "../lib/message/envelope";
+import { failure, type Result } from "../lib/message/errors";
+import { newRequestId } from "../lib/message/ids";
 import { type LogRow, MessageLog, preview } from "../lib/observability/message-log";
 import { AgentMetrics, percentile } from "../lib/observability/metrics";
 import { MessageObserver } from "../lib/observability/observe";
@@ -19,22 +21,43 @@ import type { AgentMetricsReport } from "../lib/observability/prometheus";
 import { observabilitySwitches } from "../lib/observability/switches";
 import { traceIdOf } from "../lib/observability/trace";
 import type { TraceRow } from "../lib/observability/trace-index";
-import { type AgentConfig, type AgentEntry, completeEntry } from "../lib/registry/entry";
+import { afterAttempt } from "../lib/protocols/async-delivery";
+import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery";
+import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
+import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
+import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
+import { type AgentConfig, type AgentEntry, completeEntry, DEFAULT_LIMITS } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
+import { mayCall } from "../lib/security/acl";
 
 const CONFIG_KEY = "config";
 const BREAKER_KEY = "breaker";
+const NAME_KEY = "name";
 
 export interface AgentDescription {
   entry: AgentEntry;
   status: { breaker: BreakerSnapshot["state"]; in_flight: number };
+  peers: Peer[];
+}
+
+/** An async message on its way in: `POST /agents/:name/messages` or `ctx.request`. */
+export interface Submission {
+  message: Envelope;
+  reply_to: string | null;
+  timeout_ms: number | null;
+  idempotency_key?: string;
 }
 
 export class AgentDO extends DurableObject<Env> {
   private readonly log: MessageLog;
   private readonly deadlines: DeadlineTable;
+  private readonly requests: RequestStore;
+  private readonly pending: PendingReplies;
+  private readonly peers: PeerStore;
+  /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
+  private readonly delivering = new Set<string>();
   private name: string | null = null;
   private entry: AgentEntry | null = null;
   private breaker: CircuitBreaker | null = null;
@@ -60,6 +83,9 @@ export class AgentDO extends DurableObject<Env> {
             .catch(() => {}),
         ),
     });
+    this.requests = new RequestStore(ctx.storage.sql);
+    this.pending = new PendingReplies(ctx.storage.sql);
+    this.peers = new PeerStore(ctx.storage.sql);
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -77,6 +103,9 @@ export class AgentDO extends DurableObject<Env> {
   /** Dispatches a due deadline by kind. Each feature adds its kind here. */
   private async onDeadline(deadline: Deadline): Promise<void> {
     switch (deadline.kind) {
+      case "request":
+        if (this.pending.expire(deadline.key)) this.logReply(deadline.key, "timed_out");
+        return;
       default:
         console.warn(JSON.stringify({ level: "warn", msg: "unknown deadline kind", kind: deadline.kind }));
     }
@@ -86,6 +115,7 @@ export class AgentDO extends DurableObject<Env> {
   private load(name: string): AgentEntry | null {
     if (this.name === name && this.entry) return this.entry;
     this.name = name;
+    if (this.ctx.storage.kv.get(NAME_KEY) !== name) this.ctx.storage.kv.put(NAME_KEY, name);
     const config = this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
@@ -120,13 +150,17 @@ export class AgentDO extends DurableObject<Env> {
     const ownDeadline = Date.now() + entry.limits.timeout_ms;
     const call = { ...incoming, deadline: incoming.deadline ? Math.min(incoming.deadline, ownDeadline) : ownDeadline };
     const breaker = this.breaker;
-    const ports: ContextPorts = { callAgent: (to, outgoing) => this.callOut(to, outgoing) };
+    const ports: ContextPorts = {
+      callAgent: (to, outgoing) => this.callOut(to, outgoing),
+      request: (to, submission, deadline) => this.requestOut(entry.name, to, submission, deadline),
+      handshake: (to) => this.handshakeOut(entry, to),
+    };
     return runPipeline(call, {
       entry,
       breaker,
       pool: this.pool,
       now: Date.now,
-      handshakeAccepted: () => false,
+      handshakeAccepted: (from) => this.peers.accepted(from),
       forward: (next, forwarded) => agentStub(this.env, next).invoke(forwarded),
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
@@ -178,7 +212,201 @@ export class AgentDO extends DurableObject<Env> {
   describe(name: string): AgentDescription | null {
     const entry = this.load(name);
     if (!entry || !this.breaker) return null;
-    return { entry, status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight } };
+    return { entry, status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight }, peers: this.peers.list() };
+  }
+
+  // ── Async messages and request-reply ────────────────────────────────────────────────────────
+
+  /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
+  async submit(name: string, submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>> {
+    const entry = this.load(name);
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const from = submission.message.from;
+    if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${name}`);
+    if (entry.require_handshake && from !== null && !this.peers.accepted(from)) {
+      return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
+    }
+    const now = Date.now();
+    // Keys are scoped to the sender, so one caller can never learn another's request through a key.
+    const key = submission.idempotency_key ? `${from ?? "admin"}:${submission.idempotency_key}` : undefined;
+    const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
+    if (existing) return { ok: true, request_id: existing, duplicate: true };
+    const requestId = newRequestId(name, now);
+    const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
+    const message = { ...submission.message, metadata };
+    this.requests.create({ request_id: requestId, message, reply_to: submission.reply_to, timeout_ms: submission.timeout_ms, idempotency_key: key, now });
+    try {
+      await this.env.DELIVERIES.send({ kind: "deliver", agent: name, request_id: requestId } satisfies DeliveryMessage, { contentType: "json" });
+    } catch (error) {
+      this.requests.remove(requestId);
+      throw error;
+    }
+    return { ok: true, request_id: requestId, duplicate: false };
+  }
+
+  /** One delivery attempt of a stored request, called by the queue consumer. */
+  async deliver(name: string, requestId: string, replayOf?: string): Promise<DeliveryAction> {
+    const entry = this.load(name);
+    let row = this.requests.get(requestId);
+    if (!row) return { action: "ack" };
+    const now = Date.now();
+    if (replayOf && (row.status === "dead_lettered" || row.status === "failed")) {
+      this.requests.update(requestId, { status: "pending", budget_from: row.attempts }, now);
+      row = { ...row, status: "pending", budget_from: row.attempts };
+    }
+    // Redelivered after it was answered (queues deliver at least once): the handler does not run again.
+    if (row.status !== "pending") return { action: "ack" };
+    if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
+    this.delivering.add(requestId);
+    let result: InvokeResult;
+    try {
+      const call: Call = { message: row.message, deadline: row.timeout_ms ? Date.now() + row.timeout_ms : 0, path: [], pattern: "async" };
+      result = await this.invoke(call);
+    } finally {
+      this.delivering.delete(requestId);
+    }
+    const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
+    this.requests.update(requestId, outcome.patch, Date.now());
+    if (outcome.action.action === "retry") this.metrics.retry();
+    if (result.ok && row.reply_to) {
+      const reply = { ...result.reply, to: row.reply_to.startsWith("http") ? result.reply.to : row.reply_to };
+      const next: DeliveryMessage = row.reply_to.startsWith("http")
+        ? { kind: "post", agent: name, url: row.reply_to, envelope: reply }
+        : { kind: "reply", agent: row.reply_to, envelope: reply };
+      await this.env.DELIVERIES.send(next, { contentType: "json" });
+    }
+    return outcome.action;
+  }
+
+  /** `GET /requests/:id`: admin, the sender, or the agent itself may look. */
+  requestStatus(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
+    const row = this.requests.get(requestId);
+    if (!row) return failure("request_not_found", `no request ${requestId}`);
+    if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not read ${requestId}`);
+    return { ok: true, request: viewOf(name, row) };
+  }
+
+  /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
+  async receiveReply(name: string, reply: Envelope): Promise<ReplyDisposition> {
+    const entry = this.load(name);
+    const disposition = this.pending.applyReply(reply);
+    const requestId = String(reply.metadata.in_reply_to ?? "");
+    if (disposition === "applied") this.deadlines.cancel("request", requestId);
+    this.logReply(requestId, disposition === "applied" ? "ok" : disposition, reply);
+    const definition = codeAgents.get(name);
+    if (disposition === "unknown" && entry && definition?.onReply) {
+      const call: Call = { message: reply, deadline: Date.now() + entry.limits.timeout_ms, path: [], pattern: "reply" };
+      const ports: ContextPorts = {
+        callAgent: (to, c) => this.callOut(to, c),
+        request: (to, sub, d) => this.requestOut(name, to, sub, d),
+        handshake: (to) => this.handshakeOut(entry, to),
+      };
+      await definition.onReply(
+        reply,
+        createContext({ self: name, message: reply, call, signal: new AbortController().signal, env: this.env as unknown as Record<string, unknown>, ports }),
+      );
+    }
+    return disposition;
+  }
+
+  private logReply(requestId: string, outcome: string, reply?: Envelope): void {
+    const row: LogRow = {
+      id: reply?.id ?? requestId,
+      at: new Date().toISOString(),
+      direction: "in",
+      from: reply?.from ?? null,
+      to: this.name ?? "",
+      role: "reply",
+      pattern: "reply",
+      outcome,
+      duration_ms: null,
+      trace_id: reply ? traceIdOf(reply.trace.traceparent) : null,
+      request_id: requestId,
+      preview: reply ? preview(reply.content) : null,
+      detail: outcome === "late" ? "reply arrived after the request timed out; dropped" : null,
+    };
+    this.log.append(row);
+    this.observer.observe(this.name ?? row.to, row);
+  }
+
+  /** ctx.request: submit to `to` with reply_to = us, record the pending reply, wait until the deadline. */
+  private async requestOut(_self: string, to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>> {
+    const submitted = await agentStub(this.env, to).submit(to, submission);
+    if (!submitted.ok) return submitted;
+    const requestId = submitted.request_id;
+    this.pending.add(requestId, to, deadline, Date.now());
+    await this.deadlines.schedule("request", requestId, deadline);
+    this.record("out", {
+      call: { message: { ...submission.message, metadata: { ...submission.message.metadata, request_id: requestId } }, deadline, path: [], pattern: "async" },
+      outcome: "sent",
+      duration_ms: 0,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+    });
+    const reply = await Promise.race([this.pending.wait(requestId), timeout]);
+    clearTimeout(timer);
+    if (reply) return { ok: true, reply };
+    if (this.pending.expire(requestId)) {
+      this.deadlines.cancel("request", requestId);
+      this.logReply(requestId, "timed_out");
+    }
+    return failure("timeout", `no reply from ${to} to ${requestId} before the deadline`);
+  }
+
+  // ── Handshake ───────────────────────────────────────────────────────────────────────────────
+
+  /** The target's side: negotiate, record the caller as a peer, answer. */
+  handshake(name: string, from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }> {
+    const entry = this.load(name);
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const result = negotiate(entry, from, offer);
+    this.peers.record({
+      agent: from,
+      direction: "inbound",
+      status: result.status,
+      version: offer.version,
+      capabilities: offer.capabilities,
+      reason: result.reason ?? null,
+      at: new Date().toISOString(),
+    });
+    return { ok: true, result };
+  }
+
+  /** The caller's side: remember the outcome of a handshake we made (only for agents that exist). */
+  recordPeer(name: string, peer: Peer): void {
+    if (this.load(name)) this.peers.record(peer);
+  }
+
+  private async handshakeOut(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>> {
+    const answered = await agentStub(this.env, to).handshake(to, self.name, { version: self.version, capabilities: self.capabilities });
+    if (answered.ok) {
+      const { result } = answered;
+      this.peers.record({
+        agent: to,
+        direction: "outbound",
+        status: result.status,
+        version: result.version,
+        capabilities: result.capabilities,
+        reason: result.reason ?? null,
+        at: new Date().toISOString(),
+      });
+    }
+    return answered;
+  }
+
+  // ── Circuit breaker ─────────────────────────────────────────────────────────────────────────
+
+  breakerState(name: string): BreakerSnapshot | null {
+    return this.load(name) && this.breaker ? this.breaker.snapshot() : null;
+  }
+
+  resetBreaker(name: string): BreakerSnapshot | null {
+    if (!this.load(name) || !this.breaker) return null;
+    this.breaker.reset();
+    this.saveBreaker();
+    return this.breaker.snapshot();
   }
 
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */

@@ -6,8 +6,11 @@ import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
+import { breakerRoutes } from "./routes/breaker";
+import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { observabilityRoutes } from "./routes/observability";
+import { messageRoutes } from "./routes/messages";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -22,6 +25,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   agentRoutes(app);
   observabilityRoutes(app);
+  messageRoutes(app);
+  breakerRoutes(app);
+  dlqRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

@@ -6,6 +6,7 @@ import { app } from "./app";
 import { queue } from "./queue";
 
 export { AgentDO } from "../durable-objects/agent-do";
+export { DeadLetterDO } from "../durable-objects/dead-letter-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
 export { TraceDO } from "../durable-objects/trace-do";
 

@@ -2,9 +2,15 @@
  * Queue consumers, dispatched by queue name (wrangler.toml). Each consumer acks or retries every
  * message on its own; one bad message never fails the batch.
  */
+import { deadLettersConsumer } from "./consumers/dead-letters";
+import { deliveriesConsumer } from "./consumers/deliveries";
+
 export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
-const consumers: Record<string, Consumer> = {};
+const consumers: Record<string, Consumer> = {
+  "switchboard-deliveries": deliveriesConsumer,
+  "switchboard-dlq": deadLettersConsumer,
+};
 
 export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const consumer = consumers[batch.queue];

@@ -4,6 +4,7 @@
  * make a fresh stub per request.
  */
 import type { AgentDO } from "../durable-objects/agent-do";
+import type { DeadLetterDO } from "../durable-objects/dead-letter-do";
 import type { DirectoryDO } from "../durable-objects/directory-do";
 import type { TraceDO } from "../durable-objects/trace-do";
 
@@ -28,11 +29,10 @@ function idOf(namespace: DurableObjectNamespace<any>, name: string): DurableObje
  * The agent's RPC surface as plain promises. Workers' generated RPC types cannot express JSON
  * values typed `unknown` (message content), so we state the methods' real types here.
  */
-export type AgentRpc = {
-  [K in keyof AgentDO as AgentDO[K] extends (...args: any[]) => any ? K : never]: AgentDO[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
+export type RpcOf<T> = {
+  [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
+export type AgentRpc = RpcOf<AgentDO>;
 
 export function agentStub(env: Env, name: string): AgentRpc {
   return env.AGENT.get(idOf(env.AGENT, name)) as unknown as AgentRpc;
@@ -40,6 +40,10 @@ export function agentStub(env: Env, name: string): AgentRpc {
 
 export function directoryStub(env: Env): DurableObjectStub<DirectoryDO> {
   return env.DIRECTORY.get(idOf(env.DIRECTORY, "directory"));
+}
+
+export function deadLetterStub(env: Env): RpcOf<DeadLetterDO> {
+  return env.DEAD_LETTER_STORE.get(idOf(env.DEAD_LETTER_STORE, "dlq")) as unknown as RpcOf<DeadLetterDO>;
 }
 
 /** The index of one trace (which agents hold its messages), keyed by the trace id. */

@@ -4,7 +4,7 @@
  * All of them fan out to agents' own Durable Objects; none is on the message path.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { collectSources } from "../../lib/observability/metrics-sources";
+import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { orderTrace, TRACE_ID } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
@@ -13,7 +13,7 @@ import { codeAgents } from "../agents";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub, directoryStub, traceStub } from "../stubs";
+import { agentStub, deadLetterStub, directoryStub, traceStub } from "../stubs";
 
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
@@ -38,6 +38,16 @@ export async function knownAgents(env: Env): Promise<string[]> {
   const configured = await directoryStub(env).list();
   return [...new Set([...codeAgents.keys(), ...configured.map((e) => e.name)])].sort();
 }
+
+// The dead-letter store is one object; asked only when /metrics is scraped.
+addMetricsSource(async (env) => {
+  const counts = await deadLetterStub(env).counts();
+  const total = Object.values(counts).reduce((n, v) => n + v, 0);
+  return [
+    { name: "switchboard_dlq_size", help: "Dead letters stored, by agent and in total.", type: "gauge", value: total },
+    ...Object.entries(counts).map(([agent, value]) => ({ name: "switchboard_dlq_size", help: "", type: "gauge" as const, labels: { agent }, value })),
+  ];
+});
 
 const TraceRowSchema = z
   .object({

@@ -6,7 +6,13 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Result, SwitchboardError } from "../message/errors";
 import { LIMITS } from "../message/limits";
+import type { HandshakeResult } from "../protocols/handshake";
 import { type Call, makeEnvelope, type Pattern } from "./call";
+
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });
+  return result;
+}
 
 export interface InvokeOptions {
   metadata?: Metadata;
@@ -16,6 +22,15 @@ export interface InvokeOptions {
 
 export interface ContextPorts {
   callAgent(to: string, call: Call): Promise<Result<{ reply: Envelope }>>;
+  /** Submits an async request with reply_to = this agent and waits for the reply until `deadline`. */
+  request(to: string, submission: { message: Envelope; reply_to: string; timeout_ms: number | null }, deadline: number): Promise<Result<{ reply: Envelope }>>;
+  handshake(to: string): Promise<Result<{ result: HandshakeResult }>>;
+}
+
+export interface RequestOptions {
+  /** How long to wait for the reply. @default the caller's remaining time */
+  timeout_ms?: number;
+  metadata?: Metadata;
 }
 
 export interface AgentContext {
@@ -29,6 +44,14 @@ export interface AgentContext {
   readonly env: Readonly<Record<string, unknown>>;
   /** Calls another agent and waits for its reply; throws SwitchboardError (e.g. code "timeout"). */
   invoke(to: string, content: unknown, options?: InvokeOptions): Promise<Envelope>;
+  /**
+   * Request-reply over the queue (seed: RequestReplyProtocol.send_request): sends `payload` with
+   * `metadata.request_type`, records the pending reply durably with its deadline, and resolves with
+   * the reply envelope, or throws SwitchboardError "timeout".
+   */
+  request(to: string, requestType: string, payload: unknown, options?: RequestOptions): Promise<Envelope>;
+  /** Offers this agent's version and capabilities to `to`; resolves with the outcome (accepted or rejected). */
+  handshake(to: string): Promise<HandshakeResult>;
 }
 
 export interface ContextInit {
@@ -74,9 +97,16 @@ export function createContext(init: ContextInit): AgentContext {
     deadline: init.call.deadline,
     env: init.env,
     async invoke(to, content, options = {}) {
-      const result = await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"));
-      if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });
-      return result.reply;
+      return unwrap(await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"))).reply;
+    },
+    async request(to, requestType, payload, options = {}) {
+      const metadata = { ...options.metadata, request_type: requestType, reply_to: init.self };
+      const call = outgoingCall(init, to, payload, { metadata, ...(options.timeout_ms !== undefined ? { timeout_ms: options.timeout_ms } : {}) }, "async");
+      const submission = { message: call.message, reply_to: init.self, timeout_ms: null };
+      return unwrap(await init.ports.request(to, submission, call.deadline)).reply;
+    },
+    async handshake(to) {
+      return unwrap(await init.ports.handshake(to)).result;
     },
   };
 }

@@ -16,7 +16,7 @@ import { type Call, makeEnvelope } from "./call";
 
 export interface Outcome {
   call: Call;
-  outcome: "ok" | "forwarded" | Failure["code"];
+  outcome: "ok" | "forwarded" | "sent" | Failure["code"];
   duration_ms: number;
   reply?: Envelope;
   detail?: string;

@@ -4,6 +4,8 @@
  * `switchboard-dlq` queue; its consumer stores it durably (GET /dlq). `replay` re-sends `body`
  * to the queue it came from.
  */
+import type { Envelope } from "../message/envelope";
+
 export type ReplayQueue = "deliveries" | "fanout";
 
 export interface DeadLetter {
@@ -13,6 +15,8 @@ export interface DeadLetter {
   queue: ReplayQueue;
   /** The original queue message, replayable as is. */
   body: unknown;
+  /** The message envelope, when known, for people reading the entry. */
+  message?: Envelope;
   error: { code: string; detail: string };
   attempts: number;
   first_failed_at: string;

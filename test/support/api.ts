@@ -36,3 +36,34 @@ export function testServer(): string {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. For flows that
+ * cross a real Queue, where the only observable is the state a user would poll too.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until an async request reaches one of `statuses` and returns its state. */
+export function settled(requestId: string, statuses = ["replied", "failed", "dead_lettered", "timed_out"], timeoutMs = 20_000): Promise<any> {
+  return eventually(
+    async () => {
+      const res = await api("GET", `/requests/${requestId}`);
+      return statuses.includes(res.body.status) ? res.body : undefined;
+    },
+    timeoutMs,
+    `request ${requestId} to settle`,
+  );
+}
+
+/** What the loopback test server received for `key`. */
+export async function received(key: string): Promise<Array<{ path: string; headers: Record<string, string>; body: string }>> {
+  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as any;
+}

@@ -1,19 +1,20 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newTraceparent, traceIdOf } from "../../lib/observability/trace";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, eventually, settled, testServer, uniqueName } from "../support/api";
 
 /**
  * The trace index is written off the reply path (not awaited), so a read right after the reply may
- * race it. Poll a bounded number of times for the rows we expect.
+ * race it: wait (bounded) until the rows we expect are there.
  */
-async function traceUntil(traceId: string, rows: number): Promise<any> {
-  let body: any = null;
-  for (let i = 0; i < 50; i++) {
-    body = (await api("GET", `/traces/${traceId}`)).body;
-    if (body.messages?.length >= rows) return body;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return body;
+function traceUntil(traceId: string, rows: number): Promise<any> {
+  return eventually(
+    async () => {
+      const body = (await api("GET", `/traces/${traceId}`)).body;
+      return body.messages?.length >= rows ? body : undefined;
+    },
+    10_000,
+    `${rows} rows of trace ${traceId}`,
+  );
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -53,6 +54,20 @@ describe("traces", () => {
     const trace = await traceUntil(traceId, 1);
     expect(trace.messages).toHaveLength(1);
     expect(trace.messages[0]).toMatchObject({ agent: name, direction: "in", outcome: "ok" });
+  });
+
+  it("follows a flow through the delivery queue (async messages)", async () => {
+    const traceparent = newTraceparent();
+    const traceId = traceIdOf(traceparent) as string;
+    const res = await api("POST", "/agents/planner/messages", { body: { content: "Queue it. Then plan." }, headers: { traceparent } });
+    expect(res.status).toBe(202);
+    expect((await settled(res.body.request_id)).status).toBe("replied");
+    const trace = await traceUntil(traceId, 3);
+    expect(trace.messages.map((m: any) => `${m.agent}:${m.direction}:${m.pattern}`)).toEqual([
+      "planner:in:async",
+      "planner:out:ctx.invoke",
+      "summarizer:in:ctx.invoke",
+    ]);
   });
 
   it("keeps separate flows apart and rejects malformed trace ids", async () => {
@@ -101,6 +116,25 @@ describe("metrics", () => {
     await api("POST", "/agents/planner/invoke", { body: { content: "One." } });
     const report = (await api("GET", "/agents/planner/metrics", { as: "planner" })).body;
     expect(report.messages.find((m: any) => m.direction === "out" && m.outcome === "ok")?.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts retries and reports the dead-letter store's size", async () => {
+    const flaky = uniqueName("retried");
+    await api("PUT", `/agents/${flaky}`, { body: { kind: "http", url: `${testServer()}/flaky/2/${flaky}`, limits: { retry_delay_ms: 0 } } });
+    const first = await api("POST", `/agents/${flaky}/messages`, { body: { content: "again" } });
+    expect((await settled(first.body.request_id)).attempts).toBe(3);
+    expect((await api("GET", `/agents/${flaky}/metrics`)).body.retries).toBe(2);
+
+    const dead = uniqueName("dead");
+    await api("PUT", `/agents/${dead}`, { body: { kind: "http", url: `${testServer()}/status/400/${dead}` } });
+    const second = await api("POST", `/agents/${dead}/messages`, { body: { content: "bad" } });
+    await settled(second.body.request_id);
+    const text = await eventually(async () => {
+      const body = (await api("GET", "/metrics")).body as string;
+      return body.includes(`switchboard_dlq_size{agent="${dead}"} 1`) ? body : undefined;
+    });
+    expect(text).toContain(`switchboard_retries_total{agent="${flaky}"} 2`);
+    expect(text).toMatch(/^switchboard_dlq_size [1-9]\d*$/m);
   });
 
   it("is for admin (or the agent itself) only", async () => {

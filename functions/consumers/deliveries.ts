@@ -1,0 +1,103 @@
+/**
+ * Consumer of `switchboard-deliveries`: async requests, replies to agents, and replies POSTed to
+ * URLs. Messages in a batch run concurrently and each is acked, retried with backoff, or
+ * dead-lettered on its own. A thrown error (e.g. a Durable Object briefly unreachable) is retried;
+ * if the consumer keeps failing on a message, the queue's own dead_letter_queue catches it.
+ */
+import { type DeliveryAction, type DeliveryMessage, isDeliveryMessage } from "../../lib/protocols/delivery";
+import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
+import { DEFAULT_LIMITS } from "../../lib/registry/entry";
+import { backoffSeconds } from "../../lib/resilience/retry";
+import { toFailure } from "../../lib/message/errors";
+import { deadLetter, settleReplay } from "../dead-letters";
+import { agentStub } from "../stubs";
+
+export async function deliveriesConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(batch.messages.map((message) => handleOne(message, env)));
+}
+
+async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
+  const body = message.body;
+  if (!isDeliveryMessage(body)) {
+    const now = new Date().toISOString();
+    await deadLetter(
+      env,
+      "deliveries",
+      {},
+      {
+        agent: "unknown",
+        error: { code: "invalid_request", detail: "unrecognised delivery message" },
+        attempts: message.attempts,
+        first_failed_at: now,
+        last_failed_at: now,
+        message: body as never,
+      },
+    );
+    message.ack();
+    return;
+  }
+  try {
+    const action = await act(body, env, message.attempts);
+    switch (action.action) {
+      case "ack":
+        await settleReplay(env, body);
+        message.ack();
+        return;
+      case "retry":
+        message.retry({ delaySeconds: action.delay_seconds });
+        return;
+      case "dead_letter":
+        await deadLetter(env, "deliveries", body, action.letter);
+        message.ack();
+        return;
+    }
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", msg: "delivery failed", kind: body.kind, agent: body.agent, error: String(error) }));
+    message.retry({ delaySeconds: backoffSeconds(message.attempts, DEFAULT_LIMITS) });
+  }
+}
+
+async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<DeliveryAction> {
+  switch (body.kind) {
+    case "deliver":
+      return agentStub(env, body.agent).deliver(body.agent, body.request_id, body.replay_of);
+    case "reply":
+      await agentStub(env, body.agent).receiveReply(body.agent, body.envelope);
+      return { action: "ack" };
+    case "post":
+      return postReply(body, env, attempts);
+  }
+}
+
+/** A reply to a `reply_to` URL: signed POST, retried like any delivery, dead-lettered when exhausted. */
+async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, env: Env, attempts: number): Promise<DeliveryAction> {
+  const limits = DEFAULT_LIMITS;
+  let failure: ReturnType<typeof toFailure>;
+  try {
+    const response = await postSigned(body.url, body.envelope, body.envelope.id, body.envelope.trace.traceparent, {
+      signal: AbortSignal.timeout(limits.timeout_ms),
+      dev: env.SWITCHBOARD_DEV === "1",
+      secret: env.SWITCHBOARD_SIGNING_SECRET,
+    });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { action: "ack" };
+    }
+    failure = toFailure(await remoteFailure(response, `reply_to ${new URL(body.url).host}`));
+  } catch (error) {
+    failure = toFailure(error);
+  }
+  if (failure.transient && attempts <= limits.max_retries) return { action: "retry", delay_seconds: backoffSeconds(attempts, limits) };
+  const now = new Date().toISOString();
+  return {
+    action: "dead_letter",
+    letter: {
+      agent: body.agent,
+      message: body.envelope,
+      error: { code: failure.code, detail: failure.detail },
+      attempts,
+      first_failed_at: now,
+      last_failed_at: now,
+    },
+  };
+}

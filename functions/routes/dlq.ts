@@ -1,0 +1,120 @@
+/** The dead-letter store over HTTP (admin): list, inspect, replay, delete. */
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { AgentName } from "../../lib/message/envelope";
+import { SwitchboardError } from "../../lib/message/errors";
+import { type AppEnv, requireAdmin } from "../http/auth";
+import { problems, route } from "../http/route";
+import { intQuery, parseWith } from "../http/validate";
+import { deadLetterStub } from "../stubs";
+
+const Entry = z
+  .object({
+    id: z.string(),
+    agent: z.string(),
+    queue: z.enum(["deliveries", "fanout"]),
+    status: z.enum(["dead", "replaying"]),
+    message: z.unknown(),
+    error: z.object({ code: z.string(), detail: z.string() }),
+    attempts: z.number(),
+    replays: z.number(),
+    first_failed_at: z.string(),
+    last_failed_at: z.string(),
+  })
+  .openapi("DeadLetter");
+const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
+const IdParam = z.object({ id: z.string() });
+
+export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: "get",
+      path: "/dlq",
+      tags: ["resilience"],
+      summary: "Dead letters, newest first (admin)",
+      request: { query: z.object({ agent: AgentName.optional(), limit: z.string().optional(), cursor: z.string().optional() }) },
+      responses: {
+        200: { description: "a page of entries", ...json(z.object({ entries: z.array(Entry), cursor: z.string().nullable() })) },
+        ...problems(400, 401, 403),
+      },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const agent = c.req.query("agent");
+      const cursor = c.req.query("cursor");
+      const page = await deadLetterStub(c.env).list({
+        ...(agent ? { agent: parseWith(AgentName, agent, "agent") } : {}),
+        ...(cursor ? { cursor: parseWith(z.string().regex(/^dlq_[0-9a-z]{21}$/, "not a cursor from this API"), cursor, "cursor") } : {}),
+        limit: intQuery(c, "limit", 50, 1, 500),
+      });
+      return c.json({ entries: page.entries.map(publicEntry), cursor: page.cursor });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/dlq/{id}",
+      tags: ["resilience"],
+      summary: "One dead letter (admin)",
+      request: { params: IdParam },
+      responses: { 200: { description: "entry", ...json(Entry) }, ...problems(401, 403, 404) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const entry = await deadLetterStub(c.env).get(c.req.param("id") ?? "");
+      if (!entry) throw notFound(c.req.param("id"));
+      return c.json(publicEntry(entry));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/dlq/{id}/replay",
+      tags: ["resilience"],
+      summary: "Re-enqueue a dead letter; the entry is removed once delivered, and comes back if it fails again (admin)",
+      request: { params: IdParam },
+      responses: { 202: { description: "re-enqueued", ...json(z.object({ id: z.string(), status: z.literal("replaying") })) }, ...problems(401, 403, 404) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const id = c.req.param("id") ?? "";
+      const entry = await deadLetterStub(c.env).startReplay(id);
+      if (!entry) throw notFound(id);
+      const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;
+      await queue.send({ ...(entry.body as object), replay_of: id }, { contentType: "json" });
+      return c.json({ id, status: "replaying" as const }, 202);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/dlq/{id}",
+      tags: ["resilience"],
+      summary: "Delete a dead letter (admin)",
+      request: { params: IdParam },
+      responses: { 204: { description: "deleted" }, ...problems(401, 403, 404) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const id = c.req.param("id") ?? "";
+      if (!(await deadLetterStub(c.env).remove(id))) throw notFound(id);
+      return c.body(null, 204);
+    },
+  );
+}
+
+function notFound(id: string | undefined): SwitchboardError {
+  return new SwitchboardError("dlq_entry_not_found", `no dead letter ${String(id).slice(0, 100)}`);
+}
+
+/** The entry without the raw queue body (an implementation detail of replay). */
+function publicEntry<T extends { body: unknown }>(entry: T): Omit<T, "body"> {
+  const { body: _, ...rest } = entry;
+  return rest;
+}

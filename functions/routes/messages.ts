@@ -1,0 +1,135 @@
+/**
+ * Async messaging: POST /agents/:name/messages (202 after the request is stored and enqueued),
+ * GET /requests/:id, and POST /agents/:name/handshake.
+ */
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { makeEnvelope } from "../../lib/agents/call";
+import { AgentName, MessageBody } from "../../lib/message/envelope";
+import { SwitchboardError } from "../../lib/message/errors";
+import { agentOfRequestId } from "../../lib/message/ids";
+import { isAgentName } from "../../lib/message/limits";
+import { HandshakeOffer } from "../../lib/protocols/handshake";
+import { senderOf } from "../../lib/security/keys";
+import { checkOutboundUrl } from "../../lib/security/ssrf";
+import type { AppEnv } from "../http/auth";
+import { failureResponse } from "../http/problem";
+import { problems, route } from "../http/route";
+import { agentParam, jsonBody } from "../http/validate";
+import { agentStub } from "../stubs";
+
+const NameParam = z.object({ name: AgentName });
+const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
+
+const Accepted = z.object({ request_id: z.string(), status_url: z.string() }).openapi("Accepted");
+const RequestState = z
+  .object({
+    request_id: z.string(),
+    agent: z.string(),
+    status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered"]),
+    attempts: z.number(),
+    reply: z.unknown().optional(),
+    error: z.object({ code: z.string(), detail: z.string() }).optional(),
+  })
+  .openapi("RequestState");
+
+export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: "post",
+      path: "/agents/{name}/messages",
+      tags: ["messaging"],
+      summary: "Send an async message; delivered through a queue with retries",
+      request: { params: NameParam, body: { required: true, ...json(MessageBody) } },
+      responses: { 202: { description: "accepted", ...json(Accepted) }, ...problems(400, 401, 403, 404, 409) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const body = await jsonBody(c, MessageBody);
+      const replyTo = body.reply_to ?? null;
+      if (replyTo !== null) await checkReplyTo(c.env, replyTo);
+      const message = makeEnvelope({
+        from: senderOf(c.var.principal),
+        to: name,
+        role: "agent_call",
+        content: body.content,
+        metadata: body.metadata ?? {},
+        traceparent: c.var.traceparent,
+      });
+      const result = await agentStub(c.env, name).submit(name, {
+        message,
+        reply_to: replyTo,
+        timeout_ms: body.timeout_ms ?? null,
+        ...(body.idempotency_key ? { idempotency_key: body.idempotency_key } : {}),
+      });
+      if (!result.ok) return failureResponse(result);
+      const statusUrl = `/requests/${result.request_id}`;
+      return c.json({ request_id: result.request_id, status_url: statusUrl }, 202, { location: statusUrl });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/requests/{id}",
+      tags: ["messaging"],
+      summary: "State of an async request",
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: { description: "request state", ...json(RequestState) }, ...problems(401, 403, 404) },
+    },
+    async (c) => {
+      const id = c.req.param("id") ?? "";
+      const agent = agentOfRequestId(id);
+      if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
+      const result = await agentStub(c.env, agent).requestStatus(agent, id, senderOf(c.var.principal));
+      return result.ok ? c.json(result.request) : failureResponse(result);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/agents/{name}/handshake",
+      tags: ["protocols"],
+      summary: "Offer a version and capabilities to an agent; the outcome is recorded on both entries",
+      request: { params: NameParam, body: { required: true, ...json(HandshakeOffer) } },
+      responses: { 200: { description: "accepted or rejected", ...json(z.unknown()) }, ...problems(400, 401, 403, 404) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const offer = await jsonBody(c, HandshakeOffer);
+      const principal = c.var.principal;
+      // An agent key shakes hands as itself; admin names the agent it acts for.
+      const from = principal.kind === "agent" ? principal.agent : offer.from;
+      if (!from) throw new SwitchboardError("invalid_request", "from: required when an admin key makes the handshake");
+      if (principal.kind === "agent" && offer.from !== undefined && offer.from !== principal.agent) {
+        throw new SwitchboardError("forbidden", `an agent key may only shake hands as itself (${principal.agent})`);
+      }
+      const answered = await agentStub(c.env, name).handshake(name, from, offer);
+      if (!answered.ok) return failureResponse(answered);
+      const { result } = answered;
+      await agentStub(c.env, from).recordPeer(from, {
+        agent: name,
+        direction: "outbound",
+        status: result.status,
+        version: result.version,
+        capabilities: result.capabilities,
+        reason: result.reason ?? null,
+        at: new Date().toISOString(),
+      });
+      return c.json(result);
+    },
+  );
+}
+
+/** reply_to must be an agent that exists, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */
+async function checkReplyTo(env: Env, replyTo: string): Promise<void> {
+  if (isAgentName(replyTo)) {
+    if (!(await agentStub(env, replyTo).describe(replyTo))) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
+    return;
+  }
+  const check = checkOutboundUrl(replyTo, { dev: env.SWITCHBOARD_DEV === "1" });
+  if (!check.ok) throw new SwitchboardError("invalid_request", `reply_to: ${check.reason}`);
+}

@@ -1,0 +1,135 @@
+/**
+ * Durable request state for async messages, in the target agent's Durable Object: one row per
+ * request (`GET /requests/:id`), plus idempotency keys remembered for 24 hours so a retried POST or
+ * a redelivered queue message never runs the handler twice.
+ */
+import type { Envelope } from "../message/envelope";
+
+export type RequestStatus = "pending" | "replied" | "failed" | "timed_out" | "dead_lettered";
+
+export interface RequestRow {
+  request_id: string;
+  status: RequestStatus;
+  attempts: number;
+  /** Attempts made before the latest replay; the retry budget counts from here. */
+  budget_from: number;
+  message: Envelope;
+  reply: Envelope | null;
+  error: { code: string; detail: string } | null;
+  reply_to: string | null;
+  timeout_ms: number | null;
+  created_at: number;
+  updated_at: number;
+  first_failed_at: number | null;
+  last_failed_at: number | null;
+}
+
+export interface RequestView {
+  request_id: string;
+  agent: string;
+  status: RequestStatus;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  reply?: Envelope;
+  error?: { code: string; detail: string };
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+type Row = Record<string, SqlStorageValue>;
+
+export class RequestStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS requests (
+      request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
+      message TEXT NOT NULL, reply TEXT, error TEXT, reply_to TEXT, timeout_ms INTEGER,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER)`);
+    sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+  }
+
+  /** The request an idempotency key already maps to, if it has not expired. */
+  byIdempotencyKey(key: string, now: number): string | null {
+    const row = this.sql.exec("SELECT request_id FROM idempotency WHERE key = ? AND expires_at > ?", key, now).toArray()[0];
+    return row ? String(row.request_id) : null;
+  }
+
+  create(init: { request_id: string; message: Envelope; reply_to: string | null; timeout_ms: number | null; idempotency_key?: string; now: number }): void {
+    this.sql.exec(
+      "INSERT INTO requests (request_id, status, message, reply_to, timeout_ms, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?, ?, ?)",
+      init.request_id,
+      JSON.stringify(init.message),
+      init.reply_to,
+      init.timeout_ms,
+      init.now,
+      init.now,
+    );
+    if (init.idempotency_key) {
+      this.sql.exec(
+        "INSERT INTO idempotency (key, request_id, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET request_id = excluded.request_id, expires_at = excluded.expires_at",
+        init.idempotency_key,
+        init.request_id,
+        init.now + IDEMPOTENCY_TTL_MS,
+      );
+    }
+    // Expired keys are dropped as new ones arrive; the table stays bounded by one day's traffic.
+    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", init.now);
+  }
+
+  remove(requestId: string): void {
+    this.sql.exec("DELETE FROM requests WHERE request_id = ?", requestId);
+    this.sql.exec("DELETE FROM idempotency WHERE request_id = ?", requestId);
+  }
+
+  get(requestId: string): RequestRow | null {
+    const row = this.sql.exec("SELECT * FROM requests WHERE request_id = ?", requestId).toArray()[0];
+    return row ? fromRow(row) : null;
+  }
+
+  update(requestId: string, patch: Partial<Omit<RequestRow, "request_id" | "message" | "created_at">>, now: number): void {
+    const sets: string[] = ["updated_at = ?"];
+    const values: SqlStorageValue[] = [now];
+    for (const [key, value] of Object.entries(patch)) {
+      sets.push(`${key} = ?`);
+      values.push(value !== null && typeof value === "object" ? JSON.stringify(value) : (value as SqlStorageValue));
+    }
+    this.sql.exec(`UPDATE requests SET ${sets.join(", ")} WHERE request_id = ?`, ...values, requestId);
+  }
+
+  /** Deletes finished requests older than `before` (retention). */
+  prune(before: number): void {
+    this.sql.exec("DELETE FROM requests WHERE status != 'pending' AND updated_at < ?", before);
+  }
+}
+
+function fromRow(row: Row): RequestRow {
+  const json = <T>(v: SqlStorageValue): T | null => (typeof v === "string" ? (JSON.parse(v) as T) : null);
+  return {
+    request_id: String(row.request_id),
+    status: String(row.status) as RequestStatus,
+    attempts: Number(row.attempts),
+    budget_from: Number(row.budget_from),
+    message: json<Envelope>(row.message as string) as Envelope,
+    reply: json<Envelope>(row.reply ?? null),
+    error: json<{ code: string; detail: string }>(row.error ?? null),
+    reply_to: row.reply_to === null ? null : String(row.reply_to),
+    timeout_ms: row.timeout_ms === null ? null : Number(row.timeout_ms),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+    first_failed_at: row.first_failed_at === null ? null : Number(row.first_failed_at),
+    last_failed_at: row.last_failed_at === null ? null : Number(row.last_failed_at),
+  };
+}
+
+export function viewOf(agent: string, row: RequestRow): RequestView {
+  return {
+    request_id: row.request_id,
+    agent,
+    status: row.status,
+    attempts: row.attempts,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+    ...(row.reply ? { reply: row.reply } : {}),
+    ...(row.error ? { error: row.error } : {}),
+  };
+}

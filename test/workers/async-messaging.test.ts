@@ -1,0 +1,144 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import worker from "../../functions/index";
+import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
+
+async function remoteAgent(path: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const name = uniqueName("remote");
+  const res = await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/${path}/${name}`, limits: { retry_delay_ms: 0 }, ...extra } });
+  expect(res.status).toBe(200);
+  return name;
+}
+
+describe("POST /agents/:name/messages", () => {
+  it("answers 202 at once and delivers through the queue", async () => {
+    const res = await api("POST", "/agents/echo/messages", { body: { content: { n: 1 } } });
+    expect(res.status).toBe(202);
+    expect(res.body.request_id).toMatch(/^req_echo_/);
+    expect(res.body.status_url).toBe(`/requests/${res.body.request_id}`);
+    const state = await settled(res.body.request_id);
+    expect(state).toMatchObject({
+      status: "replied",
+      attempts: 1,
+      reply: { role: "reply", content: { n: 1 }, metadata: { in_reply_to: res.body.request_id } },
+    });
+  });
+
+  it("retries transient failures with backoff, then succeeds", async () => {
+    const name = await remoteAgent("flaky/2");
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: "try" } });
+    const state = await settled(res.body.request_id);
+    expect(state).toMatchObject({ status: "replied", attempts: 3 });
+    expect(await received(name)).toHaveLength(3);
+  });
+
+  it("does not retry a permanent failure, and keeps it where a person can see it", async () => {
+    const name = await remoteAgent("status/400");
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: "bad" } });
+    const state = await settled(res.body.request_id);
+    expect(state).toMatchObject({ status: "failed", attempts: 1, error: { code: "agent_error" } });
+    expect(await received(name)).toHaveLength(1);
+    const dlq = await eventually(async () => {
+      const page = await api("GET", `/dlq?agent=${name}`);
+      return page.body.entries.length > 0 ? page.body : undefined;
+    });
+    expect(dlq.entries[0]).toMatchObject({ agent: name, attempts: 1, error: { code: "agent_error" }, message: { content: "bad" } });
+  });
+
+  it("runs the handler once for the same idempotency key", async () => {
+    const name = await remoteAgent("ok");
+    const body = { content: "once", idempotency_key: "order-42" };
+    const first = await api("POST", `/agents/${name}/messages`, { body });
+    const second = await api("POST", `/agents/${name}/messages`, { body });
+    expect(second.body.request_id).toBe(first.body.request_id);
+    await settled(first.body.request_id);
+    // Another caller's identical key is a different request: keys are scoped to the sender.
+    const other = await api("POST", `/agents/${name}/messages`, { as: "planner", body });
+    expect(other.body.request_id).not.toBe(first.body.request_id);
+    await settled(other.body.request_id);
+    expect(await received(name)).toHaveLength(2);
+  });
+
+  it("ignores queue redelivery of a request that was already answered", async () => {
+    const name = await remoteAgent("ok");
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: "x" } });
+    await settled(res.body.request_id);
+    const body = { kind: "deliver", agent: name, request_id: res.body.request_id };
+    const batch = createMessageBatch("switchboard-deliveries", [
+      { id: "dup-1", timestamp: new Date(), attempts: 2, body },
+      { id: "dup-2", timestamp: new Date(), attempts: 2, body },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["dup-1", "dup-2"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(await received(name)).toHaveLength(1);
+    expect((await api("GET", `/requests/${res.body.request_id}`)).body.attempts).toBe(1);
+  });
+
+  it("POSTs the reply to a reply_to URL, signed with Standard Webhooks", async () => {
+    const key = uniqueName("sink");
+    const res = await api("POST", "/agents/echo/messages", { body: { content: "signed", reply_to: `${testServer()}/ok/${key}` } });
+    await settled(res.body.request_id);
+    const [call] = await eventually(async () => {
+      const calls = await received(key);
+      return calls.length > 0 ? calls : undefined;
+    });
+    const webhook = new Webhook(env.SWITCHBOARD_SIGNING_SECRET);
+    const verified = webhook.verify(call!.body, call!.headers) as { role: string; content: string; metadata: { in_reply_to: string } };
+    expect(verified).toMatchObject({ role: "reply", content: "signed", metadata: { in_reply_to: res.body.request_id } });
+    expect(() => webhook.verify(call!.body.replace("signed", "forged"), call!.headers)).toThrow();
+  });
+
+  it("delivers a reply to a reply_to agent as a reply message", async () => {
+    const res = await api("POST", "/agents/echo/messages", { body: { content: "for summarizer", reply_to: "summarizer" } });
+    await settled(res.body.request_id);
+    const row = await eventually(async () => {
+      const log = await api("GET", "/agents/summarizer/log?limit=50");
+      return log.body.entries.find((e: { request_id: string; role: string }) => e.request_id === res.body.request_id && e.role === "reply");
+    });
+    expect(row).toMatchObject({ direction: "in", from: "echo", pattern: "reply" });
+  });
+});
+
+describe("bad input to /messages changes nothing", () => {
+  it.each([
+    [{ content: "x", reply_to: "no-such-agent-here" }, 400],
+    [{ content: "x", reply_to: "http://10.0.0.7/hook" }, 400],
+    [{ content: "x", reply_to: "https://169.254.169.254/latest" }, 400],
+    [{ content: "x", reply_to: "ftp://example.com" }, 400],
+    [{ content: "x", timeout_ms: -1 }, 400],
+    [{ content: "x", idempotency_key: "" }, 400],
+    [{ metadata: {} }, 400],
+  ])("%j → %i", async (body, status) => {
+    const name = await remoteAgent("ok");
+    const res = await api("POST", `/agents/${name}/messages`, { body });
+    expect(res.status).toBe(status);
+    expect(res.body.code).toBe("invalid_request");
+    expect(await received(name)).toHaveLength(0);
+  });
+
+  it("413s an oversized payload", async () => {
+    const res = await api("POST", "/agents/echo/messages", { body: { content: "x".repeat(300 * 1024) } });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe("payload_too_large");
+  });
+
+  it("404s unknown and malformed request ids", async () => {
+    for (const id of ["req_echo_0000000000000000000000", "req_echo_1m87ycstnzms9x3n5yktk", "nonsense", "req_Bad_x"]) {
+      const res = await api("GET", `/requests/${id}`);
+      expect(res.status, id).toBe(404);
+      expect(res.body.code).toBe("request_not_found");
+    }
+  });
+
+  it("lets only admin, the sender or the agent read a request", async () => {
+    const res = await api("POST", "/agents/echo/messages", { as: "planner", body: { content: "mine" } });
+    expect((await api("GET", `/requests/${res.body.request_id}`, { as: "planner" })).status).toBe(200);
+    expect((await api("GET", `/requests/${res.body.request_id}`, { as: "summarizer" })).status).toBe(403);
+    expect((await api("GET", `/requests/${res.body.request_id}`)).status).toBe(200);
+  });
+});
