@@ -7,10 +7,12 @@ import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { agentRoutes } from "./routes/agents";
 import { breakerRoutes } from "./routes/breaker";
+import { dashboardRoutes } from "./routes/dashboard";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
-import { observabilityRoutes } from "./routes/observability";
 import { messageRoutes } from "./routes/messages";
+import { observabilityRoutes } from "./routes/observability";
+import { openApiRoutes } from "./routes/openapi";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -25,6 +27,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   agentRoutes(app);
   observabilityRoutes(app);
+  dashboardRoutes(app);
+  openApiRoutes(app);
   messageRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);
