@@ -43,6 +43,20 @@ function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:";
 }
 
+/**
+ * Login CSRF: browsers label a form POST with Sec-Fetch-Site; only our own pages may sign a browser
+ * in. Without that header, fall back to comparing Origin with this request's host (a proxy such as
+ * `wrangler dev` may rewrite the URL, so the Host header counts too).
+ */
+function crossSite(c: Context<AppEnv>): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site) return site !== "same-origin" && site !== "none";
+  const origin = c.req.header("origin");
+  if (!origin || origin === "null") return Boolean(origin);
+  const host = URL.canParse(origin) ? new URL(origin).host : "";
+  return host !== new URL(c.req.url).host && host !== c.req.header("host");
+}
+
 const LoginForm = z.object({ key: z.string().min(1), next: z.string().optional() }).openapi("LoginForm");
 
 export function sessionRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -58,9 +72,7 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 303: { description: "signed in; cookie set, redirect to `next` or /dashboard" }, ...problems(400, 401, 403) },
     },
     async (c) => {
-      // Login CSRF: a browser always sends Origin on a form POST; it must be this site.
-      const origin = c.req.header("origin");
-      if (origin && origin !== new URL(c.req.url).origin) throw new SwitchboardError("forbidden", "login from another origin");
+      if (crossSite(c)) throw new SwitchboardError("forbidden", "login from another site");
       const bytes = await c.req.arrayBuffer();
       if (bytes.byteLength > MAX_FORM_BYTES) throw new SwitchboardError("payload_too_large", "login form too large");
       const text = new TextDecoder().decode(bytes);

@@ -92,7 +92,8 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
 
   function act(method, path, done) {
-    api(method, path).then(function () { status(done); refresh(); }, function (err) { status(method + " " + path + ": " + err.message, true); });
+    api(method, path).then(function () { return refresh().then(function () { status(done); }); },
+      function (err) { status(method + " " + path + ": " + err.message, true); });
   }
 
   function showTrace() {
@@ -101,7 +102,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     api("GET", "/traces/" + encodeURIComponent(id)).then(function (t) {
       $("trace-agents").textContent = t.messages.length + " messages across " + t.agents.join(", ");
       fill($("trace"), t.messages.map(function (m, i) {
-        return row([i + 1, m.at.slice(11, 23), m.agent, m.direction, "  ".repeat(m.depth || 0) + (m.from || "admin") + " → " + m.to, m.pattern, m.outcome, ms(m.duration_ms), el("pre", null, m.preview)], { class: "trace-row" });
+        var started = new Date(Date.parse(m.at) - (m.duration_ms || 0)).toISOString();
+        return row([i + 1, started.slice(11, 23), m.agent, m.direction, "  ".repeat(m.depth || 0) + (m.from || "admin") + " → " + m.to, m.pattern, m.outcome, ms(m.duration_ms), el("pre", null, m.preview)], { class: "trace-row" });
       }), "no messages for this trace (yet)", 9);
     }, function (err) { $("trace-agents").textContent = err.message; });
   }

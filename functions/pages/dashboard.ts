@@ -25,7 +25,7 @@ export function dashboardPage(): Response {
 <section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "p50", "p95", "ok", "failed"])}</section>
 <section><h2>Recent messages</h2>${table("messages", ["time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview", "trace"])}</section>
 <section><h2>Trace</h2><form id="trace-form" class="bar"><input id="trace-id" placeholder="trace id (32 hex)" autocomplete="off"><button type="submit">Show</button><span id="trace-agents" class="muted"></span></form>
-${table("trace", ["#", "time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview"])}</section>
+${table("trace", ["#", "started", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview"])}</section>
 <section><h2>Dead letters</h2>${table("dlq", ["id", "agent", "status", "error", "attempts", "last failed", "content", ""])}</section>
 </main>`,
     script: DASHBOARD_SCRIPT,

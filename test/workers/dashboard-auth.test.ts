@@ -70,6 +70,12 @@ describe("dashboard sign-in", () => {
       headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
     });
     expect(foreign.status).toBe(403);
+    const crossSite = await api("POST", "/dashboard/login", {
+      as: null,
+      raw: new URLSearchParams({ key: KEYS.admin }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site" },
+    });
+    expect(crossSite.status).toBe(403);
     const redirect = await api("POST", "/dashboard/login", { as: null, ...form({ key: KEYS.admin, next: "//evil.example/x" }) });
     expect(redirect.headers.get("location")).toBe("/dashboard");
   });
