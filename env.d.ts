@@ -9,6 +9,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_JSON_LOGS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
+  /** Port of the loopback A2A agent (tests only). */
+  A2A_SERVER_PORT?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

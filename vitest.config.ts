@@ -18,7 +18,13 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_BINDINGS, TEST_SERVER_PORT: String(inject<number>("testServerPort")) } },
+            miniflare: {
+              bindings: {
+                ...TEST_BINDINGS,
+                TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+                A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
+              },
+            },
           })),
         ],
         test: {

@@ -11,6 +11,7 @@ import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
+import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Envelope } from "../lib/message/envelope";
 import { failure, type Result } from "../lib/message/errors";
 import { newRequestId } from "../lib/message/ids";
@@ -26,7 +27,7 @@ import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery"
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
 import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
 import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
-import { type AgentConfig, type AgentEntry, completeEntry, DEFAULT_LIMITS } from "../lib/registry/entry";
+import { type AgentEntry, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
@@ -66,6 +67,7 @@ export class AgentDO extends DurableObject<Env> {
   /** Counters and histograms, updated where the log row is written (lib/observability/metrics.ts). */
   private readonly metrics: AgentMetrics;
   private readonly observer: MessageObserver;
+  private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -114,9 +116,12 @@ export class AgentDO extends DurableObject<Env> {
   /** Loads the entry for `name`: code definition merged with overrides, or the configured entry. */
   private load(name: string): AgentEntry | null {
     if (this.name === name && this.entry) return this.entry;
+    const stored = this.ctx.storage.kv.get<string>(NAME_KEY);
+    // One object per agent name: a call for another name reached the wrong object. Never serve it.
+    if (stored !== undefined && stored !== name) throw new Error(`AgentDO for "${stored}" was asked to act as "${name}"`);
     this.name = name;
-    if (this.ctx.storage.kv.get(NAME_KEY) !== name) this.ctx.storage.kv.put(NAME_KEY, name);
-    const config = this.ctx.storage.kv.get<AgentConfig>(CONFIG_KEY);
+    if (stored !== name) this.ctx.storage.kv.put(NAME_KEY, name);
+    const config = this.ctx.storage.kv.get<StoredConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
       ? config
@@ -410,7 +415,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */
-  configure(name: string, config: AgentConfig): AgentEntry {
+  configure(name: string, config: StoredConfig): AgentEntry {
     this.ctx.storage.kv.put(CONFIG_KEY, config);
     this.name = null;
     const entry = this.load(name) as AgentEntry;
@@ -449,5 +454,23 @@ export class AgentDO extends DurableObject<Env> {
       latency_ms: { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length },
       ...this.metrics.snapshot(),
     };
+  }
+
+  /** A2A tasks (lib/a2a/task-table.ts), created on first use. */
+  private get tasks(): TaskTable {
+    this.a2aTasks ??= new TaskTable(this.ctx.storage.sql);
+    return this.a2aTasks;
+  }
+
+  saveTask(task: TaskJson, owner: TaskOwner): TaskJson {
+    return this.tasks.save(task, owner);
+  }
+
+  loadTask(id: string, owner: TaskOwner): TaskJson | null {
+    return this.tasks.load(id, owner);
+  }
+
+  listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
+    return this.tasks.list(query, owner);
   }
 }

@@ -5,6 +5,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
+import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { breakerRoutes } from "./routes/breaker";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -32,6 +33,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   messageRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);
+  a2aRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

@@ -9,6 +9,7 @@ import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
+import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { senderOf } from "../../lib/security/keys";
 import { codeAgents } from "../agents";
@@ -53,7 +54,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       const described = await agentStub(c.env, name).describe(name);
       if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      return c.json({ ...described.entry, status: described.status });
+      return c.json({ ...described.entry, status: described.status, peers: described.peers });
     },
   );
 
@@ -73,7 +74,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const config = await jsonBody(c, AgentConfig);
       const problem = configProblem(config, codeAgents.has(name));
       if (problem) throw new SwitchboardError("invalid_request", problem);
-      const entry = await agentStub(c.env, name).configure(name, config);
+      // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
+      const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
+      const entry = await agentStub(c.env, name).configure(name, stored);
       await directoryStub(c.env).upsert(entry);
       return c.json(entry);
     },

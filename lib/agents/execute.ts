@@ -4,6 +4,7 @@
  */
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
+import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
 import type { Call } from "./call";
@@ -30,6 +31,9 @@ export async function executeCall(
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
+    case "a2a":
+      if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
+      return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });
     default:
       throw new SwitchboardError("agent_error", `agents of kind "${entry.kind}" are not supported yet`, { transient: false });
   }

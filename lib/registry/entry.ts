@@ -87,6 +87,19 @@ export const AgentConfig = z
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
+/** What the registry keeps of a remote A2A agent's card (fetched and checked at registration). */
+export interface A2aRemote {
+  card_url: string;
+  /** The card's JSON-RPC interface URL. */
+  endpoint: string;
+  protocol_version: string;
+  card_name: string;
+  tenant?: string;
+}
+
+/** A config as the Durable Object stores it: what PUT accepted, plus what the server derived. */
+export type StoredConfig = AgentConfig & { a2a?: A2aRemote };
+
 export interface AgentEntry {
   name: string;
   kind: AgentKind;
@@ -98,6 +111,7 @@ export interface AgentEntry {
   next: string | null;
   url?: string;
   model?: ModelConfig;
+  a2a?: A2aRemote;
   acl: { allow: string[] };
   require_handshake: boolean;
   limits: Limits;
@@ -110,7 +124,7 @@ export const DEFAULT_LIMITS: Limits = Limits.parse({});
 export const DEFAULT_BREAKER: BreakerConfig = BreakerConfig.parse({});
 
 /** A complete entry from a config; `base` supplies values the config leaves out (code agents). */
-export function completeEntry(name: string, config: AgentConfig, base?: AgentEntry): AgentEntry {
+export function completeEntry(name: string, config: StoredConfig, base?: AgentEntry): AgentEntry {
   const kind = base?.kind ?? config.kind ?? (config.model ? "model" : "http");
   const entry: AgentEntry = {
     name,
@@ -131,6 +145,7 @@ export function completeEntry(name: string, config: AgentConfig, base?: AgentEnt
   if (url !== undefined) entry.url = url;
   const model = config.model ?? base?.model;
   if (model !== undefined) entry.model = ModelConfig.parse(model);
+  if (config.a2a !== undefined && kind === "a2a") entry.a2a = config.a2a;
   return entry;
 }
 

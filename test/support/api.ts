@@ -41,13 +41,13 @@ export function uniqueName(prefix: string): string {
  * Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. For flows that
  * cross a real Queue, where the only observable is the state a user would poll too.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition", intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

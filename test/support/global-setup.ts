@@ -1,14 +1,21 @@
 import type { TestProject } from "vitest/node";
+import { startA2aServer } from "./a2a-server";
 import { startTestServer } from "./test-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
     testServerPort: number;
+    a2aServerPort: number;
   }
 }
 
 export default async function setup(project: TestProject) {
   const { server, port } = await startTestServer();
   project.provide("testServerPort", port);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const a2a = await startA2aServer();
+  project.provide("a2aServerPort", a2a.port);
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => a2a.server.close(() => resolve()));
+  };
 }

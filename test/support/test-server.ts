@@ -6,7 +6,12 @@
  *   /status/<code>/<key>      answers <code>
  *   /slow/<ms>/<key>          waits <ms>, then 200
  *   /flaky/<n>/<key>          the first <n> calls for <key> answer 503, then 200
+ *   /concurrent/<ms>/<key>    waits <ms>, tracking how many calls for <key> overlap
+ *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
+ *                             attempt answers 503 with probability 30%, decided by a hash of
+ *                             (seed, request id, attempt), so runs are reproducible
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
+ *   /_stats/<key>             { max_in_flight, handled: { request_id: successes } }
  *
  * Every request is recorded under its <key> (the last path segment).
  */
@@ -18,8 +23,40 @@ export interface Received {
   body: string;
 }
 
+/** FNV-1a, for reproducible pseudo-random decisions. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // murmur3's finaliser, so inputs differing only in their last character decorrelate.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+interface Stats {
+  in_flight: number;
+  max_in_flight: number;
+  attempts: Record<string, number>;
+  handled: Record<string, number>;
+}
+
 export function startTestServer(): Promise<{ server: Server; port: number }> {
   const calls = new Map<string, Received[]>();
+  const stats = new Map<string, Stats>();
+  const statsOf = (key: string): Stats => {
+    let s = stats.get(key);
+    if (!s) {
+      s = { in_flight: 0, max_in_flight: 0, attempts: {}, handled: {} };
+      stats.set(key, s);
+    }
+    return s;
+  };
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -29,11 +66,14 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       res.end(JSON.stringify(value));
     };
     if (parts[0] === "_calls") return send(200, calls.get(parts[1] ?? "") ?? []);
+    if (parts[0] === "_stats") return send(200, statsOf(parts[1] ?? ""));
     const key = parts[parts.length - 1] ?? "";
     const list = calls.get(key) ?? [];
-    list.push({ path, headers: flatHeaders(req), body });
+    // Chaos runs send thousands of calls; their bodies are not needed, only counts.
+    if (parts[0] !== "chaos") list.push({ path, headers: flatHeaders(req), body });
     calls.set(key, list);
     const envelope = safeJson(body);
+    const stat = statsOf(key);
     switch (parts[0]) {
       case "ok":
         return send(200, { content: { echoed: envelope?.content ?? null, calls: list.length }, metadata: { server: "test" } });
@@ -42,6 +82,21 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       case "slow":
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         return send(200, { content: "slow done" });
+      case "concurrent": {
+        stat.in_flight += 1;
+        stat.max_in_flight = Math.max(stat.max_in_flight, stat.in_flight);
+        await new Promise((r) => setTimeout(r, Number(parts[1])));
+        stat.in_flight -= 1;
+        return send(200, { content: "done" });
+      }
+      case "chaos": {
+        const id = String((envelope as { metadata?: { request_id?: string } } | null)?.metadata?.request_id ?? "");
+        const attempt = (stat.attempts[id] = (stat.attempts[id] ?? 0) + 1);
+        if (hash(`${parts[1]}:${id}:permanent`) % 100 < 5) return send(400, { error: "permanent" });
+        if (hash(`${parts[1]}:${id}:${attempt}`) % 100 < 30) return send(503, { error: "transient" });
+        stat.handled[id] = (stat.handled[id] ?? 0) + 1;
+        return send(200, { content: { handled: id } });
+      }
       case "flaky":
         return list.length <= Number(parts[1]) ? send(503, { error: "flaky" }) : send(200, { content: { attempt: list.length } });
       default:
@@ -63,7 +118,7 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]));
 }
 
-function safeJson(text: string): { content?: unknown } | null {
+function safeJson(text: string): { content?: unknown; metadata?: Record<string, unknown> } | null {
   try {
     return JSON.parse(text);
   } catch {

@@ -1,0 +1,92 @@
+/**
+ * A2A v1.0: every agent is an A2A server. `GET /a2a/:name/.well-known/agent-card.json` (public)
+ * is its card; `POST /a2a/:name` is the JSON-RPC binding, served by the SDK's request handler
+ * with tasks in the agent's Durable Object and each message one invocation through the pipeline.
+ */
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { agentCardJson, agentCardOf } from "../../lib/a2a/card";
+import { SwitchboardExecutor } from "../../lib/a2a/executor";
+import { handleJsonRpc } from "../../lib/a2a/json-rpc";
+import { DurableTaskStore } from "../../lib/a2a/task-store";
+import { AgentName } from "../../lib/message/envelope";
+import { SwitchboardError } from "../../lib/message/errors";
+import { LIMITS } from "../../lib/message/limits";
+import type { AgentEntry } from "../../lib/registry/entry";
+import { principalLabel, senderOf } from "../../lib/security/keys";
+import type { AppEnv } from "../http/auth";
+import { problems, route } from "../http/route";
+import { agentParam } from "../http/validate";
+import { agentStub } from "../stubs";
+
+const NameParam = z.object({ name: AgentName });
+
+async function entryOf(c: Context<AppEnv>, name: string): Promise<AgentEntry> {
+  const described = await agentStub(c.env, name).describe(name);
+  if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+  return described.entry;
+}
+
+export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const file of ["agent-card.json", "agent.json"]) {
+    route(
+      app,
+      {
+        method: "get",
+        path: `/a2a/{name}/.well-known/${file}`,
+        tags: ["a2a"],
+        summary: file === "agent.json" ? "A2A agent card (legacy path)" : "A2A v1.0 agent card (public)",
+        request: { params: NameParam },
+        responses: { 200: { description: "agent card", content: { "application/json": { schema: z.unknown() } } }, ...problems(400, 404) },
+      },
+      async (c) => {
+        const name = agentParam(c);
+        const card = agentCardJson(await entryOf(c, name), new URL(c.req.url).origin);
+        return c.json(card as Record<string, unknown>, 200, { "cache-control": "public, max-age=60" });
+      },
+    );
+  }
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/a2a/{name}",
+      tags: ["a2a"],
+      summary: "A2A JSON-RPC binding: SendMessage, SendStreamingMessage, GetTask, CancelTask, ListTasks",
+      request: { params: NameParam, body: { required: true, content: { "application/json": { schema: z.unknown() } } } },
+      responses: {
+        200: {
+          description: "JSON-RPC response, or an SSE stream of them",
+          content: { "application/json": { schema: z.unknown() }, "text/event-stream": { schema: z.string() } },
+        },
+        ...problems(400, 401, 404),
+      },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const entry = await entryOf(c, name);
+      const stub = agentStub(c.env, name);
+      const principal = c.var.principal;
+      const store = new DurableTaskStore(
+        { saveTask: (t, o) => stub.saveTask(t, o), loadTask: (id, o) => stub.loadTask(id, o), listTasks: (q, o) => stub.listTasks(q, o) },
+        senderOf(principal),
+      );
+      const executor = new SwitchboardExecutor({
+        agent: name,
+        from: senderOf(principal),
+        traceparent: c.var.traceparent,
+        store,
+        ports: { invoke: (call) => agentStub(c.env, name).invoke(call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
+      });
+      const configured = Number(c.env.SWITCHBOARD_MAX_BODY_BYTES);
+      return handleJsonRpc(c.req.raw, {
+        card: agentCardOf(entry, new URL(c.req.url).origin),
+        store,
+        executor,
+        user: principalLabel(principal),
+        maxBodyBytes: Number.isInteger(configured) && configured > 0 ? configured : LIMITS.maxBodyBytes,
+      });
+    },
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * Remote A2A agents (`kind: "a2a"`): the card is fetched once at registration, its JSON-RPC
+ * interface and protocol version checked; each call is a blocking `SendMessage` through the SDK's
+ * client. Every request the SDK makes goes through `guardedFetch`, so the SSRF guard sees every
+ * URL and redirects are refused rather than followed. Failures are classified like HTTP agents:
+ * network errors, 408/429/5xx and JSON-RPC internal errors are transient (the breaker counts
+ * them); other answers are permanent.
+ */
+import { type AgentCard, type Message, Role, type Task, TaskState } from "@a2a-js/sdk";
+import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
+import { A2A_ERROR_CODE, isJsonRpcError } from "@a2a-js/sdk/errors";
+import { contentToParts, partsToContent, partsToText } from "../a2a/parts";
+import type { Envelope, Metadata } from "../message/envelope";
+import { SwitchboardError } from "../message/errors";
+import type { A2aRemote } from "../registry/entry";
+import { isTransientStatus } from "../resilience/retry";
+import { checkOutboundUrl } from "../security/ssrf";
+
+/** Protocol majors this client speaks. */
+const SUPPORTED_MAJOR = "1";
+
+interface Guarded {
+  fetch: typeof fetch;
+  /** Status of the last answer, to classify the SDK's plain `Error`s. */
+  lastStatus(): number | null;
+}
+
+/** How long registration waits for a remote agent card. */
+const CARD_TIMEOUT_MS = 10_000;
+
+/**
+ * A fetch that refuses URLs the SSRF guard rejects and never follows redirects. `timeoutMs`
+ * bounds requests that come without their own signal (the card resolver passes none).
+ */
+export function guardedFetch(dev: boolean, timeoutMs?: number): Guarded {
+  let status: number | null = null;
+  const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    const check = checkOutboundUrl(url, { dev });
+    if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${url}: ${check.reason}`, { transient: false });
+    let response: Response;
+    try {
+      const signal = init?.signal ?? (timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined);
+      response = await fetch(input, { ...init, redirect: "manual", ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (init?.signal?.aborted) throw error;
+      throw new SwitchboardError("agent_error", `could not reach ${new URL(url).host}: ${(error as Error).message}`, { transient: true });
+    }
+    status = response.status;
+    if (status >= 300 && status < 400) {
+      await response.body?.cancel();
+      throw new SwitchboardError("agent_error", `${url} answered a redirect (${status}); A2A agents must be registered by their final URL`, {
+        transient: false,
+      });
+    }
+    return response;
+  };
+  return { fetch: guarded as typeof fetch, lastStatus: () => status };
+}
+
+/** Fetches and checks a remote agent card; what the registry keeps of it. Throws `invalid_request`. */
+export async function resolveRemoteCard(cardUrl: string, dev: boolean): Promise<A2aRemote> {
+  const guarded = guardedFetch(dev, CARD_TIMEOUT_MS);
+  let card: AgentCard;
+  try {
+    card = await new DefaultAgentCardResolver({ fetchImpl: guarded.fetch }).resolve(cardUrl, "");
+  } catch (error) {
+    throw new SwitchboardError("invalid_request", `url: could not fetch the A2A agent card: ${(error as Error).message}`);
+  }
+  const rpc = (card.supportedInterfaces ?? []).filter((i) => i.protocolBinding?.toUpperCase() === "JSONRPC");
+  const usable = rpc.find((i) => i.protocolVersion?.split(".")[0] === SUPPORTED_MAJOR);
+  if (!usable) {
+    const offered = rpc.map((i) => i.protocolVersion || "unspecified").join(", ") || "no JSON-RPC interface";
+    throw new SwitchboardError("invalid_request", `url: the agent card offers ${offered}; Switchboard speaks A2A ${SUPPORTED_MAJOR}.x over JSON-RPC`);
+  }
+  const endpoint = new URL(usable.url, cardUrl).toString();
+  const check = checkOutboundUrl(endpoint, { dev });
+  if (!check.ok) throw new SwitchboardError("invalid_request", `url: the card's endpoint ${endpoint} is not allowed: ${check.reason}`);
+  const remote: A2aRemote = { card_url: cardUrl, endpoint, protocol_version: usable.protocolVersion, card_name: card.name };
+  if (usable.tenant) remote.tenant = usable.tenant;
+  return remote;
+}
+
+export async function callA2aAgent(
+  remote: A2aRemote,
+  envelope: Envelope,
+  options: { signal: AbortSignal; dev: boolean },
+): Promise<{ content: unknown; metadata?: Metadata }> {
+  const guarded = guardedFetch(options.dev);
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory({ fetchImpl: guarded.fetch })] }),
+  );
+  const who = `A2A agent ${envelope.to}`;
+  const message: Message = {
+    messageId: envelope.id,
+    contextId: "",
+    taskId: "",
+    role: Role.ROLE_USER,
+    parts: contentToParts(envelope.content),
+    metadata: { ...envelope.metadata, switchboard_from: envelope.from, traceparent: envelope.trace.traceparent },
+    extensions: [],
+    referenceTaskIds: [],
+  };
+  try {
+    const client = await factory.createFromAgentCard(minimalCard(remote));
+    const result = await client.sendMessage({ message } as never, { signal: options.signal });
+    return "messageId" in result ? fromMessage(result) : fromTask(result, who);
+  } catch (error) {
+    throw classify(error, who, guarded.lastStatus(), options.signal);
+  }
+}
+
+/** Just enough card for the client to pick the interface the registry stored. */
+function minimalCard(remote: A2aRemote): AgentCard {
+  return {
+    name: remote.card_name,
+    description: "",
+    version: "",
+    supportedInterfaces: [{ url: remote.endpoint, protocolBinding: "JSONRPC", tenant: remote.tenant ?? "", protocolVersion: remote.protocol_version }],
+    provider: undefined,
+    capabilities: { extensions: [] },
+    securitySchemes: {},
+    securityRequirements: [],
+    defaultInputModes: [],
+    defaultOutputModes: [],
+    skills: [],
+    signatures: [],
+  };
+}
+
+function fromMessage(message: Message): { content: unknown; metadata: Metadata } {
+  return { content: partsToContent(message.parts), metadata: { a2a_message_id: message.messageId } };
+}
+
+function fromTask(task: Task, who: string): { content: unknown; metadata: Metadata } {
+  const state = task.status?.state;
+  const statusText = task.status?.message ? partsToText(task.status.message.parts) : "";
+  const metadata = { a2a_task_id: task.id, a2a_context_id: task.contextId, a2a_state: state === undefined ? "unknown" : TaskState[state] };
+  if (state === TaskState.TASK_STATE_COMPLETED) {
+    const parts = task.artifacts.flatMap((a) => a.parts);
+    return { content: parts.length ? partsToContent(parts) : task.status?.message ? partsToContent(task.status.message.parts) : null, metadata };
+  }
+  const label = state === undefined ? "unknown" : TaskState[state];
+  // A failed task is the remote handler failing, like a 5xx; the others will not change on retry.
+  throw new SwitchboardError("agent_error", `${who} ended task ${task.id} as ${label}${statusText ? `: ${statusText.slice(0, 300)}` : ""}`, {
+    transient: state === TaskState.TASK_STATE_FAILED,
+  });
+}
+
+function classify(error: unknown, who: string, status: number | null, signal: AbortSignal): unknown {
+  if (error instanceof SwitchboardError || signal.aborted) return error;
+  const message = (error as Error)?.message ?? String(error);
+  if (isJsonRpcError(error)) {
+    return new SwitchboardError("agent_error", `${who} answered JSON-RPC error ${error.envelopeCode}: ${message.slice(0, 300)}`, {
+      transient: error.envelopeCode === A2A_ERROR_CODE.INTERNAL_ERROR,
+    });
+  }
+  if (status !== null && (status < 200 || status >= 300)) {
+    return new SwitchboardError("agent_error", `${who} answered ${status}: ${message.slice(0, 300)}`, { transient: isTransientStatus(status) });
+  }
+  // A 2xx answer the client could not read is the remote's bug, not something a retry fixes.
+  return new SwitchboardError("agent_error", `${who} answered an unreadable response: ${message.slice(0, 300)}`, { transient: false });
+}

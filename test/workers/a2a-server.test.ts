@@ -1,0 +1,204 @@
+/**
+ * Every agent as an A2A server: the card, and the SDK's own client driving the JSON-RPC binding
+ * through the worker's fetch handler.
+ */
+import { exports } from "cloudflare:workers";
+import { type Message, type Task, TaskState } from "@a2a-js/sdk";
+import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
+import { describe, expect, it } from "vitest";
+import { api, testServer, uniqueName } from "../support/api";
+import { KEYS } from "../support/keys";
+
+const ORIGIN = "http://switchboard.test";
+
+/** fetch into the worker under test, with the caller's Bearer key. */
+function workerFetch(key: string | null): typeof fetch {
+  return (input, init) => {
+    const request = new Request(input as RequestInfo, init);
+    if (key) request.headers.set("authorization", `Bearer ${key}`);
+    return exports.default.fetch(request);
+  };
+}
+
+async function clientFor(name: string, key: string | null = KEYS.admin): Promise<Client> {
+  const fetchImpl = workerFetch(key);
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+    }),
+  );
+  // The base URL needs its trailing slash: the card path resolves relative to it.
+  return factory.createFromUrl(`${ORIGIN}/a2a/${name}/`);
+}
+
+function userMessage(content: string | Record<string, unknown>, extra: Partial<Message> = {}): Message {
+  const part =
+    typeof content === "string"
+      ? { content: { $case: "text" as const, value: content }, mediaType: "text/plain", filename: "", metadata: {} }
+      : { content: { $case: "data" as const, value: content }, mediaType: "application/json", filename: "", metadata: {} };
+  return { messageId: crypto.randomUUID(), contextId: "", taskId: "", role: 1, parts: [part], metadata: {}, extensions: [], referenceTaskIds: [], ...extra };
+}
+
+async function rpc(name: string, body: unknown, as: keyof typeof KEYS | null = "admin") {
+  return api("POST", `/a2a/${name}`, { as, body, headers: { "a2a-version": "1.0" } });
+}
+
+describe("agent card", () => {
+  it("is public and generated from the registry entry", async () => {
+    const res = await api("GET", "/a2a/summarizer/.well-known/agent-card.json", { as: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      name: "summarizer",
+      version: "1.2.0",
+      supportedInterfaces: [{ url: `${ORIGIN}/a2a/summarizer`, protocolBinding: "JSONRPC", protocolVersion: "1.0" }],
+      capabilities: { streaming: true },
+      defaultInputModes: ["text/plain", "application/json"],
+    });
+    expect(res.body.securitySchemes.bearer.httpAuthSecurityScheme.scheme).toBe("Bearer");
+    expect(res.body.skills.length).toBeGreaterThan(0);
+    const legacy = await api("GET", "/a2a/summarizer/.well-known/agent.json", { as: null });
+    expect(legacy.body.name).toBe("summarizer");
+  });
+
+  it("lists capabilities and handled types as skills", async () => {
+    const name = uniqueName("skills");
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/ok/${name}`, capabilities: ["translate"], handles: ["billing"], version: "2.1.0" },
+    });
+    const card = (await api("GET", `/a2a/${name}/.well-known/agent-card.json`, { as: null })).body;
+    expect(card.version).toBe("2.1.0");
+    expect(card.skills.map((s: { id: string }) => s.id)).toEqual(["translate", "billing"]);
+  });
+
+  it("404s an unknown agent with a problem", async () => {
+    const res = await api("GET", "/a2a/nobody-here/.well-known/agent-card.json", { as: null });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe("agent_not_found");
+  });
+});
+
+describe("JSON-RPC binding through the SDK client", () => {
+  it("sends a message and answers a completed task with the reply", async () => {
+    const client = await clientFor("echo");
+    const result = (await client.sendMessage({ message: userMessage({ hello: "a2a" }) } as never)) as Task;
+    expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(result.artifacts[0]?.parts[0]?.content).toEqual({ $case: "data", value: { hello: "a2a" } });
+    const fetched = await client.getTask({ id: result.id } as never);
+    expect(fetched.id).toBe(result.id);
+    expect(fetched.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const log = await api("GET", "/agents/echo/log?limit=20");
+    expect(log.body.entries.some((e: { pattern: string; outcome: string }) => e.pattern === "a2a" && e.outcome === "ok")).toBe(true);
+  });
+
+  it("passes text through a code agent that calls another", async () => {
+    const client = await clientFor("planner");
+    const result = (await client.sendMessage({ message: userMessage("Ship it. Tell the team.") } as never)) as Task;
+    expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const reply = result.artifacts[0]?.parts[0]?.content;
+    expect(reply?.$case).toBe("data");
+    expect((reply as { value: { steps: string[] } }).value.steps).toEqual(["1. Ship it.", "2. Tell the team."]);
+  });
+
+  it("answers TaskNotFound (-32001) for an unknown task, and TaskNotCancelable (-32002) for a finished one", async () => {
+    const missing = await rpc("echo", { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
+    expect(missing.status).toBe(200);
+    expect(missing.body).toMatchObject({ jsonrpc: "2.0", id: 1, error: { code: -32001 } });
+    const client = await clientFor("echo");
+    const done = (await client.sendMessage({ message: userMessage("x") } as never)) as Task;
+    const cancel = await rpc("echo", { jsonrpc: "2.0", id: 2, method: "CancelTask", params: { id: done.id } });
+    expect(cancel.body.error.code).toBe(-32002);
+    await expect(client.getTask({ id: "no-such-task" } as never)).rejects.toThrow(/not found/i);
+  });
+
+  it("cancels a task that is still running", async () => {
+    const name = uniqueName("slow");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/slow/1500/${name}` } });
+    const sent = await rpc(name, {
+      jsonrpc: "2.0",
+      id: "s",
+      method: "SendMessage",
+      params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "wait" }] }, configuration: { returnImmediately: true } },
+    });
+    const task = sent.body.result.task;
+    expect(task.status.state).toBe("TASK_STATE_WORKING");
+    const canceled = await rpc(name, { jsonrpc: "2.0", id: "c", method: "CancelTask", params: { id: task.id } });
+    expect(canceled.body.result.status.state).toBe("TASK_STATE_CANCELED");
+    // The invocation still finishes at the agent, but the task stays canceled.
+    const calls = await waitForCalls(name, 1);
+    expect(calls).toBe(1);
+    const after = await rpc(name, { jsonrpc: "2.0", id: "g", method: "GetTask", params: { id: task.id } });
+    expect(after.body.result.status.state).toBe("TASK_STATE_CANCELED");
+  });
+
+  it("lists the caller's tasks, filtered by context", async () => {
+    const client = await clientFor("echo");
+    const contextId = crypto.randomUUID();
+    await client.sendMessage({ message: userMessage("one", { contextId }) } as never);
+    await client.sendMessage({ message: userMessage("two", { contextId }) } as never);
+    const list = await rpc("echo", { jsonrpc: "2.0", id: 3, method: "ListTasks", params: { contextId, pageSize: 1 } });
+    expect(list.body.result.tasks).toHaveLength(1);
+    expect(list.body.result.totalSize).toBe(2);
+    expect(list.body.result.nextPageToken).not.toBe("");
+    const next = await rpc("echo", {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "ListTasks",
+      params: { contextId, pageSize: 1, pageToken: list.body.result.nextPageToken },
+    });
+    expect(next.body.result.tasks).toHaveLength(1);
+    expect(next.body.result.tasks[0].id).not.toBe(list.body.result.tasks[0].id);
+  });
+
+  it("keeps tasks per caller: another agent's key cannot read them", async () => {
+    const mine = (await (await clientFor("echo", KEYS.planner)).sendMessage({ message: userMessage("private") } as never)) as Task;
+    const other = await rpc("echo", { jsonrpc: "2.0", id: 5, method: "GetTask", params: { id: mine.id } }, "summarizer");
+    expect(other.body.error.code).toBe(-32001);
+    const admin = await rpc("echo", { jsonrpc: "2.0", id: 6, method: "GetTask", params: { id: mine.id } });
+    expect(admin.body.result.id).toBe(mine.id);
+  });
+
+  it("applies the ACL by the caller's key: a forbidden call is a failed task naming the code", async () => {
+    const name = uniqueName("guarded");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, acl: { allow: ["planner"] } } });
+    const denied = (await (await clientFor(name, KEYS.outsider)).sendMessage({ message: userMessage("let me in") } as never)) as Task;
+    expect(denied.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+    expect(denied.status?.message?.metadata).toMatchObject({ code: "forbidden" });
+    const allowed = (await (await clientFor(name, KEYS.planner)).sendMessage({ message: userMessage("hi") } as never)) as Task;
+    expect(allowed.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it("streams task events over SSE", async () => {
+    const client = await clientFor("echo");
+    const kinds: string[] = [];
+    for await (const event of client.sendMessageStream({ message: userMessage("stream me") } as never)) kinds.push(event.payload?.$case ?? "?");
+    expect(kinds[0]).toBe("task");
+    expect(kinds).toContain("statusUpdate");
+  });
+
+  it("401s without a key and answers JSON-RPC errors for bad requests", async () => {
+    const anonymous = await rpc("echo", { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "x" } }, null);
+    expect(anonymous.status).toBe(401);
+    const parse = await api("POST", "/a2a/echo", { raw: "{nope" });
+    expect(parse.body.error.code).toBe(-32700);
+    const method = await rpc("echo", { jsonrpc: "2.0", id: 7, method: "NoSuchMethod", params: {} });
+    expect(method.body.error.code).toBe(-32601);
+    const version = await api("POST", "/a2a/echo", {
+      body: { jsonrpc: "2.0", id: 8, method: "GetTask", params: { id: "x" } },
+      headers: { "a2a-version": "0.3" },
+    });
+    expect(version.body.error.code).toBe(-32009);
+    const unknown = await rpc("nobody-here", { jsonrpc: "2.0", id: 9, method: "GetTask", params: { id: "x" } });
+    expect(unknown.status).toBe(404);
+  });
+});
+
+/** Polls the loopback server's record for `name` until it saw `n` calls (bounded). */
+async function waitForCalls(name: string, n: number): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const calls = (await (await fetch(`${testServer()}/_calls/${name}`)).json()) as unknown[];
+    if (calls.length >= n) return calls.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return 0;
+}
