@@ -6,14 +6,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { codeAgents } from "../functions/agents";
 import { agentStub, traceStub } from "../functions/stubs";
+import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
 import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
-import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Envelope } from "../lib/message/envelope";
-import { failure, type Result } from "../lib/message/errors";
+import { failure, type Result, SwitchboardError } from "../lib/message/errors";
 import { newRequestId } from "../lib/message/ids";
 import { type LogRow, MessageLog, preview } from "../lib/observability/message-log";
 import { AgentMetrics, percentile } from "../lib/observability/metrics";
@@ -22,6 +22,8 @@ import type { AgentMetricsReport } from "../lib/observability/prometheus";
 import { observabilitySwitches } from "../lib/observability/switches";
 import { traceIdOf } from "../lib/observability/trace";
 import type { TraceRow } from "../lib/observability/trace-index";
+import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../lib/patterns/fanout";
+import { type EmitResult, type Observer, ObserverTable, type ObserverTarget } from "../lib/patterns/observer";
 import { afterAttempt } from "../lib/protocols/async-delivery";
 import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery";
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
@@ -59,6 +61,7 @@ export class AgentDO extends DurableObject<Env> {
   private readonly peers: PeerStore;
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
+  private readonly observerTable: ObserverTable;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
   private breaker: CircuitBreaker | null = null;
@@ -88,6 +91,7 @@ export class AgentDO extends DurableObject<Env> {
     this.requests = new RequestStore(ctx.storage.sql);
     this.pending = new PendingReplies(ctx.storage.sql);
     this.peers = new PeerStore(ctx.storage.sql);
+    this.observerTable = new ObserverTable(ctx.storage.sql);
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -159,6 +163,11 @@ export class AgentDO extends DurableObject<Env> {
       callAgent: (to, outgoing) => this.callOut(to, outgoing),
       request: (to, submission, deadline) => this.requestOut(entry.name, to, submission, deadline),
       handshake: (to) => this.handshakeOut(entry, to),
+      notify: async (event, data, origin) => {
+        const emitted = await this.emit(entry.name, event, data, origin.traceparent, origin.path);
+        if (!emitted.ok) throw new SwitchboardError(emitted.code, emitted.detail);
+        return { event_id: emitted.event_id, observers: emitted.observers };
+      },
     };
     return runPipeline(call, {
       entry,
@@ -472,5 +481,76 @@ export class AgentDO extends DurableObject<Env> {
 
   listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
     return this.tasks.list(query, owner);
+  }
+
+  /** This agent's observers, or null when there is no such agent. */
+  listObservers(name: string): Observer[] | null {
+    return this.load(name) ? this.observerTable.list() : null;
+  }
+
+  /** Attaches an observer (idempotent: the same target keeps its id; `created` is false then). */
+  attachObserver(name: string, target: ObserverTarget): Result<{ observer: Observer; created: boolean }> {
+    if (!this.load(name)) return failure("agent_not_found", `no agent named ${name}`);
+    const attached = this.observerTable.attach(target);
+    if ("full" in attached) return failure("invalid_request", `${name} already has the maximum number of observers`);
+    return { ok: true, ...attached };
+  }
+
+  detachObserver(name: string, id: string): boolean {
+    return this.load(name) !== null && this.observerTable.detach(id);
+  }
+
+  /** Fans an event of this agent out: one FANOUT queue message per observer. Returns once enqueued. */
+  async emit(name: string, event: string, data: unknown, traceparent: string | null, path: string[] = []): Promise<Result<EmitResult>> {
+    const entry = this.load(name);
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    if (JSON.stringify(data ?? null).length > MAX_EVENT_BYTES) return failure("payload_too_large", `event data is over ${MAX_EVENT_BYTES} bytes`);
+    const { max_retries, retry_delay_ms, max_retry_delay_ms, timeout_ms } = entry.limits;
+    const observers = this.observerTable.list();
+    const plan = planFanout({
+      observed: name,
+      event,
+      data,
+      observers,
+      traceparent,
+      path,
+      policy: { max_retries, retry_delay_ms, max_retry_delay_ms, timeout_ms },
+    });
+    await sendFanout(this.env.FANOUT, plan.messages);
+    this.log.append({
+      id: plan.event_id,
+      at: new Date().toISOString(),
+      direction: "out",
+      from: name,
+      to: `${observers.length} observers`,
+      role: "event",
+      pattern: "fanout",
+      outcome: "enqueued",
+      duration_ms: null,
+      trace_id: traceIdOf(traceparent),
+      request_id: null,
+      preview: preview({ event, data }),
+      detail: null,
+    });
+    return { ok: true, event_id: plan.event_id, observers: observers.length };
+  }
+
+  /** The fan-out consumer gave up on one delivery of this agent's event; kept in the log. */
+  fanoutDeadLettered(message: FanoutMessage, error: { code: string; detail: string }, attempts: number): void {
+    this.log.append({
+      id: message.envelope.id,
+      at: new Date().toISOString(),
+      direction: "out",
+      from: message.observed,
+      to: message.observer ?? message.url ?? "",
+      role: "event",
+      pattern: "fanout",
+      outcome: "dead_lettered",
+      duration_ms: null,
+      trace_id: traceIdOf(message.envelope.trace.traceparent),
+      request_id: null,
+      preview: preview(message.envelope.content),
+      detail: `${error.code} after ${attempts} attempts: ${error.detail}`.slice(0, 500),
+    });
   }
 }

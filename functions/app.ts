@@ -13,7 +13,9 @@ import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { messageRoutes } from "./routes/messages";
 import { observabilityRoutes } from "./routes/observability";
+import { observerRoutes } from "./routes/observers";
 import { openApiRoutes } from "./routes/openapi";
+import { patternRoutes } from "./routes/patterns";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -34,6 +36,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   breakerRoutes(app);
   dlqRoutes(app);
   a2aRoutes(app);
+  patternRoutes(app);
+  observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

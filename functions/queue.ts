@@ -4,12 +4,14 @@
  */
 import { deadLettersConsumer } from "./consumers/dead-letters";
 import { deliveriesConsumer } from "./consumers/deliveries";
+import { fanoutConsumer } from "./consumers/fanout";
 
 export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 const consumers: Record<string, Consumer> = {
   "switchboard-deliveries": deliveriesConsumer,
   "switchboard-dlq": deadLettersConsumer,
+  "switchboard-fanout": fanoutConsumer,
 };
 
 export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

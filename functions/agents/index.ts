@@ -2,10 +2,30 @@
  * Every code agent the worker deploys. Add a file with `defineAgent` and list it here.
  */
 import { codeAgentMap } from "../../lib/agents/define-agent";
+import { auditor } from "./auditor";
+import { billing } from "./billing";
 import { echo } from "./echo";
 import { factChecker } from "./fact-checker";
 import { planner } from "./planner";
 import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
+import { techSupport } from "./tech-support";
+import { triage } from "./triage";
+import { wordcount } from "./wordcount";
+import { wordcountMap } from "./wordcount-map";
+import { wordcountReduce } from "./wordcount-reduce";
 
-export const codeAgents = codeAgentMap([echo, summarizer, planner, researcher, factChecker]);
+export const codeAgents = codeAgentMap([
+  echo,
+  summarizer,
+  planner,
+  researcher,
+  factChecker,
+  auditor,
+  wordcount,
+  wordcountMap,
+  wordcountReduce,
+  triage,
+  billing,
+  techSupport,
+]);

@@ -6,6 +6,9 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Result, SwitchboardError } from "../message/errors";
 import { LIMITS } from "../message/limits";
+import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
+import { MapReduceBody } from "../patterns/map-reduce-schema";
+import type { EmitResult } from "../patterns/observer";
 import type { HandshakeResult } from "../protocols/handshake";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
@@ -22,6 +25,8 @@ export interface InvokeOptions {
 
 export interface ContextPorts {
   callAgent(to: string, call: Call): Promise<Result<{ reply: Envelope }>>;
+  /** Fans an event of this agent out to its observers (the Durable Object enqueues it). */
+  notify?(event: string, data: unknown, origin: { traceparent: string; path: string[] }): Promise<EmitResult>;
   /** Submits an async request with reply_to = this agent and waits for the reply until `deadline`. */
   request(to: string, submission: { message: Envelope; reply_to: string; timeout_ms: number | null }, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(to: string): Promise<Result<{ result: HandshakeResult }>>;
@@ -52,6 +57,14 @@ export interface AgentContext {
   request(to: string, requestType: string, payload: unknown, options?: RequestOptions): Promise<Envelope>;
   /** Offers this agent's version and capabilities to `to`; resolves with the outcome (accepted or rejected). */
   handshake(to: string): Promise<HandshakeResult>;
+  /**
+   * Map-reduce from agent code, as `POST /patterns/map-reduce` (same body). Mappers run in parallel,
+   * each through its own pipeline; throws SwitchboardError when too few mappers succeed or the
+   * reducer fails.
+   */
+  mapReduce(spec: MapReduceBody): Promise<MapReduceAnswer>;
+  /** Tells this agent's observers that `event` happened; returns once the fan-out is enqueued. */
+  notify(event: string, data?: unknown): Promise<EmitResult>;
 }
 
 export interface ContextInit {
@@ -107,6 +120,23 @@ export function createContext(init: ContextInit): AgentContext {
     },
     async handshake(to) {
       return unwrap(await init.ports.handshake(to)).result;
+    },
+    async mapReduce(spec) {
+      const parsed = MapReduceBody.safeParse(spec);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new SwitchboardError("invalid_request", `ctx.mapReduce: ${issue?.path.join(".") || "spec"}: ${issue?.message}`);
+      }
+      const { timeout_ms, ...body } = parsed.data;
+      const deadline = timeout_ms !== undefined ? Math.min(init.call.deadline, Date.now() + timeout_ms) : init.call.deadline;
+      const origin = { from: init.self, deadline, path: [...init.call.path, init.self], traceparent: init.message.trace.traceparent };
+      const outcome = await mapReduce(body, origin, (to, call) => init.ports.callAgent(to, call));
+      if (!outcome.ok) throw new SwitchboardError(outcome.code, outcome.detail, { retryAfter: outcome.retry_after, transient: outcome.transient });
+      return { result: outcome.result, map_results: outcome.map_results, chunks: outcome.chunks };
+    },
+    async notify(event, data = null) {
+      if (!init.ports.notify) throw new SwitchboardError("agent_error", "ctx.notify is not available here", { transient: false });
+      return init.ports.notify(event, data, { traceparent: init.message.trace.traceparent, path: init.call.path });
     },
   };
 }

@@ -27,7 +27,10 @@ export async function executeCall(
   switch (entry.kind) {
     case "code": {
       if (!runtime.definition) throw new SwitchboardError("agent_not_found", `code agent ${entry.name} is not deployed`);
-      return asReply(await runtime.definition.handle(call.message, runtime.context()));
+      // Events (observer fan-out) go to onEvent when the agent has one, else to its handler.
+      const { handle, onEvent } = runtime.definition;
+      const run = call.message.role === "event" && onEvent ? onEvent : handle;
+      return asReply(await run.call(runtime.definition, call.message, runtime.context()));
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });

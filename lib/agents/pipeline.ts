@@ -68,12 +68,9 @@ export async function runPipeline(call: Call, deps: PipelineDeps): Promise<Invok
     return done(failure("no_handler", `no agent in the chain ending at ${entry.name} handles type "${String(call.message.metadata.type)}"`));
   }
   if (route.kind === "forward") {
-    const result = await deps.forward(route.next, {
-      ...call,
-      message: { ...call.message, to: route.next },
-      path: [...call.path, entry.name],
-      pattern: "chain",
-    });
+    // Re-addressed to the next agent: its Durable Object loads the entry named by `message.to`.
+    const forwarded: Call = { ...call, message: { ...call.message, to: route.next }, path: [...call.path, entry.name], pattern: "chain" };
+    const result = await deps.forward(route.next, forwarded);
     deps.record({ call, outcome: result.ok ? "forwarded" : result.code, duration_ms: deps.now() - start, detail: `→ ${route.next}` });
     return result;
   }

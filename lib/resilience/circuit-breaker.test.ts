@@ -115,7 +115,7 @@ describe("CircuitBreaker", () => {
   });
 
   it("survives serialisation: a restored breaker continues where it was", () => {
-    let now = 0;
+    const now = 0;
     const breaker = new CircuitBreaker(config, undefined, () => now);
     breaker.onFailure(false);
     breaker.onFailure(false);

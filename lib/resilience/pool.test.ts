@@ -8,8 +8,12 @@ describe("Pool", () => {
     const b = await pool.acquire(1000);
     expect(pool.inFlight).toBe(2);
     const order: string[] = [];
-    const c = pool.acquire(1000).then((r) => (order.push("c"), r));
-    const d = pool.acquire(1000).then((r) => (order.push("d"), r));
+    const track = (label: string) => (release: (() => void) | null) => {
+      order.push(label);
+      return release;
+    };
+    const c = pool.acquire(1000).then(track("c"));
+    const d = pool.acquire(1000).then(track("d"));
     expect(pool.waiting).toBe(2);
     a?.();
     b?.();

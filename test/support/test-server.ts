@@ -91,7 +91,8 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       }
       case "chaos": {
         const id = String((envelope as { metadata?: { request_id?: string } } | null)?.metadata?.request_id ?? "");
-        const attempt = (stat.attempts[id] = (stat.attempts[id] ?? 0) + 1);
+        const attempt = (stat.attempts[id] ?? 0) + 1;
+        stat.attempts[id] = attempt;
         if (hash(`${parts[1]}:${id}:permanent`) % 100 < 5) return send(400, { error: "permanent" });
         if (hash(`${parts[1]}:${id}:${attempt}`) % 100 < 30) return send(503, { error: "transient" });
         stat.handled[id] = (stat.handled[id] ?? 0) + 1;
