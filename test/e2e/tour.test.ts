@@ -9,7 +9,11 @@ let dev: DevServer;
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: any }> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers: admin, ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }) });
+  const res = await fetch(`${dev.url}${path}`, {
+    method,
+    headers: admin,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -47,7 +51,19 @@ describe("README tour against wrangler dev", () => {
   it("2. lists the example agents and invokes echo", async () => {
     const list = await call("GET", "/agents");
     expect(list.body.agents.map((a: { name: string }) => a.name)).toEqual(
-      expect.arrayContaining(["echo", "planner", "summarizer", "triage", "billing", "tech-support", "wordcount-map", "wordcount-reduce", "auditor", "researcher", "fact-checker"]),
+      expect.arrayContaining([
+        "echo",
+        "planner",
+        "summarizer",
+        "triage",
+        "billing",
+        "tech-support",
+        "wordcount-map",
+        "wordcount-reduce",
+        "auditor",
+        "researcher",
+        "fact-checker",
+      ]),
     );
     expect((await call("GET", "/agents/echo")).body.status).toEqual({ breaker: "closed", in_flight: 0 });
     const echo = await call("POST", "/agents/echo/invoke", { content: "hello" });
@@ -73,7 +89,11 @@ describe("README tour against wrangler dev", () => {
   });
 
   it("5. map-reduce fans out over the mappers and reduces their JSON", async () => {
-    const res = await call("POST", "/patterns/map-reduce", { data: ["the cat sat", "the dog ran", "a cat ran"], mappers: ["wordcount-map", "wordcount-map"], reducer: "wordcount-reduce" });
+    const res = await call("POST", "/patterns/map-reduce", {
+      data: ["the cat sat", "the dog ran", "a cat ran"],
+      mappers: ["wordcount-map", "wordcount-map"],
+      reducer: "wordcount-reduce",
+    });
     expect(res.status).toBe(200);
     expect(res.body.chunks).toBe(2);
     expect(res.body.result.content.counts).toMatchObject({ cat: 2, ran: 2, the: 2 });
