@@ -10,6 +10,8 @@ import { orderTrace, TRACE_ID } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { codeAgents } from "../agents";
+import { mergeShardReports } from "../../lib/observability/merge-reports";
+import { allShards } from "../../lib/registry/shards";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
@@ -34,6 +36,21 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 /** Every agent the deployment knows: code agents and the directory's configured agents. */
+/** One agent's metrics report, merged across its shards when it has more than one. */
+async function agentMetrics(env: Env, name: string): Promise<AgentMetricsReport | null> {
+  const home = await agentStub(env, name).metricsReport(name);
+  if (!home) return null;
+  const described = await agentStub(env, name).describe(name);
+  const shards = described?.entry.shards ?? 1;
+  if (shards <= 1) return home;
+  const others = await Promise.all(
+    allShards(name, shards)
+      .slice(1)
+      .map((objectName) => agentStub(env, objectName).metricsReport(name)),
+  );
+  return mergeShardReports([home, ...others.filter((r): r is AgentMetricsReport => r !== null)]);
+}
+
 export async function knownAgents(env: Env): Promise<string[]> {
   const configured = await directoryStub(env).list();
   return [...new Set([...codeAgents.keys(), ...configured.map((e) => e.name)])].sort();
@@ -108,7 +125,7 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const names = await knownAgents(c.env);
-      const reports = await mapLimit(names, FAN_OUT, (name) => agentStub(c.env, name).metricsReport(name));
+      const reports = await mapLimit(names, FAN_OUT, (name) => agentMetrics(c.env, name));
       const text = renderPrometheus(
         reports.filter((r): r is AgentMetricsReport => r !== null),
         await collectSources(c.env),
@@ -132,7 +149,7 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       const principal = c.var.principal;
       if (principal.kind !== "admin" && principal.agent !== name)
         throw new SwitchboardError("forbidden", "only admin or the agent itself may read its metrics");
-      const report = await agentStub(c.env, name).metricsReport(name);
+      const report = await agentMetrics(c.env, name);
       if (!report) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       return c.json(report);
     },
