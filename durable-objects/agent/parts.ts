@@ -33,7 +33,7 @@ export interface AgentRpcPorts {
 
 export type AgentParts = ReturnType<typeof createParts>;
 
-/** Builds every part of one AgentDO over its storage; tables are created here, once per object. */
+/** Builds every part of one AgentDO over its storage; their tables are created here (the A2A one on first use). */
 export function createParts(ctx: DurableObjectState, env: Env, rpc: AgentRpcPorts) {
   const { sql, kv } = ctx.storage;
   const pool = new Pool(10);
