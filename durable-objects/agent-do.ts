@@ -123,6 +123,12 @@ export class AgentDO extends DurableObject<Env> {
     return this.parts.messaging.status(name, requestId, viewer);
   }
 
+  /** The stored reply of a request (replies to `reply_to` travel by reference). */
+  replyOf(name: string, requestId: string): Envelope | null {
+    this.load(name);
+    return this.parts.messaging.replyOf(requestId);
+  }
+
   /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
   async receiveReply(name: string, reply: Envelope): Promise<ReplyDisposition> {
     return this.parts.requestReply.receive(name, this.load(name), reply);

@@ -82,7 +82,9 @@ export class Messaging {
       this.requests.update(requestId, { status: "pending", budget_from: row.attempts }, now);
       row = { ...row, status: "pending", budget_from: row.attempts };
     }
-    // Redelivered after it was answered (queues deliver at least once): the handler does not run again.
+    // Redelivered after it was answered (queues deliver at least once): the handler does not run
+    // again, but its reply is sent again, in case sending it is what failed (receivers dedupe).
+    if (row.status === "replied" && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
     if (row.status !== "pending") return { action: "ack" };
     if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
     this.delivering.add(requestId);
@@ -96,8 +98,17 @@ export class Messaging {
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
     this.requests.update(requestId, outcome.patch, Date.now());
     if (outcome.action.action === "retry") this.deps.retried();
-    if (result.ok && row.reply_to) await this.deps.env.DELIVERIES.send(replyDelivery(name, row.reply_to, result.reply), { contentType: "json" });
+    if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
     return outcome.action;
+  }
+
+  private async sendReply(name: string, replyTo: string, requestId: string): Promise<void> {
+    await this.deps.env.DELIVERIES.send(replyDelivery(name, replyTo, requestId), { contentType: "json" });
+  }
+
+  /** The stored reply of a request, for the consumer delivering it to `reply_to`. */
+  replyOf(requestId: string): Envelope | null {
+    return this.requests.get(requestId)?.reply ?? null;
   }
 
   /** `GET /requests/:id`: admin, the sender, or the agent itself may look. */

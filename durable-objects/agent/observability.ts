@@ -80,8 +80,9 @@ export class Observability {
     };
   }
 
-  /** Rows that record no message this agent handled (batch flushes, fan-out): logged, not counted. */
+  /** Rows that record no message this agent handled (batch flushes, fan-out): logged and traced, not counted. */
   append(row: LogRow): void {
     this.log.append(row);
+    this.observer.traced(this.self() ?? row.from ?? row.to, row);
   }
 }

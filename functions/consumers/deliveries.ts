@@ -4,6 +4,7 @@
  * dead-lettered on its own. A thrown error (e.g. a Durable Object briefly unreachable) is retried;
  * if the consumer keeps failing on a message, the queue's own dead_letter_queue catches it.
  */
+import type { Envelope } from "../../lib/message/envelope";
 import { type DeliveryAction, type DeliveryMessage, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
@@ -61,20 +62,48 @@ async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<D
   switch (body.kind) {
     case "deliver":
       return agentStub(env, body.agent).deliver(body.agent, body.request_id, body.replay_of);
-    case "reply":
-      await agentStub(env, body.agent).receiveReply(body.agent, body.envelope);
+    case "reply": {
+      const envelope = await replyEnvelope(body, env);
+      if (!envelope) return missingReply(body, attempts);
+      await agentStub(env, body.agent).receiveReply(body.agent, { ...envelope, to: body.agent });
       return { action: "ack" };
-    case "post":
-      return postReply(body, env, attempts);
+    }
+    case "post": {
+      const envelope = await replyEnvelope(body, env);
+      if (!envelope) return missingReply(body, attempts);
+      return postReply(body, envelope, env, attempts);
+    }
   }
 }
 
+/** The reply a `reply`/`post` message carries inline, or the stored one it refers to. */
+async function replyEnvelope(body: Extract<DeliveryMessage, { kind: "reply" | "post" }>, env: Env): Promise<Envelope | null> {
+  if (body.envelope) return body.envelope;
+  if (!body.source) return null;
+  return agentStub(env, body.source.agent).replyOf(body.source.agent, body.source.request_id);
+}
+
+/** The stored reply is gone (its request outlived retention): keep the delivery where a person can see it. */
+function missingReply(body: Extract<DeliveryMessage, { kind: "reply" | "post" }>, attempts: number): DeliveryAction {
+  const now = new Date().toISOString();
+  return {
+    action: "dead_letter",
+    letter: {
+      agent: body.agent,
+      error: { code: "request_not_found", detail: `the reply of ${body.source?.request_id ?? "?"} is no longer stored` },
+      attempts,
+      first_failed_at: now,
+      last_failed_at: now,
+    },
+  };
+}
+
 /** A reply to a `reply_to` URL: signed POST, retried like any delivery, dead-lettered when exhausted. */
-async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, env: Env, attempts: number): Promise<DeliveryAction> {
+async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, envelope: Envelope, env: Env, attempts: number): Promise<DeliveryAction> {
   const limits = DEFAULT_LIMITS;
   let failure: ReturnType<typeof toFailure>;
   try {
-    const response = await postSigned(body.url, body.envelope, body.envelope.id, body.envelope.trace.traceparent, {
+    const response = await postSigned(body.url, envelope, envelope.id, envelope.trace.traceparent, {
       signal: AbortSignal.timeout(limits.timeout_ms),
       dev: env.SWITCHBOARD_DEV === "1",
       secret: env.SWITCHBOARD_SIGNING_SECRET,
@@ -93,7 +122,7 @@ async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, env: 
     action: "dead_letter",
     letter: {
       agent: body.agent,
-      message: body.envelope,
+      message: envelope,
       error: { code: failure.code, detail: failure.detail },
       attempts,
       first_failed_at: now,

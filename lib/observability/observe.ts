@@ -25,7 +25,12 @@ export class MessageObserver {
     const { switches } = this.ports;
     if (switches.metrics) this.ports.metrics.message(row.direction, row.outcome, row.duration_ms);
     if (switches.jsonLogs) writeMessageLog(agent, row);
-    if (switches.traceIndex && row.trace_id && this.announced.firstSighting(`${agent}:${row.trace_id}`)) {
+    this.traced(agent, row);
+  }
+
+  /** Rows that are part of a flow without being a handled message (an emitted event): traced only. */
+  traced(agent: string, row: LogRow): void {
+    if (this.ports.switches.traceIndex && row.trace_id && this.announced.firstSighting(`${agent}:${row.trace_id}`)) {
       this.ports.announce(row.trace_id, agent, row.at);
     }
   }

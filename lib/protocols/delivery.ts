@@ -5,6 +5,9 @@
  * - `reply`: hand a reply envelope to the agent named in `reply_to` (`AgentDO.receiveReply`).
  * - `post`: POST a reply envelope to a `reply_to` URL, signed.
  *
+ * Replies travel by reference (`source`: the request whose stored reply it is), so the queue's
+ * 128 KB message limit never applies to them; an inline `envelope` is still accepted.
+ *
  * `replay_of` marks a message re-sent from the dead-letter store, so its entry can be removed when it
  * is delivered, or updated when it fails again.
  */
@@ -13,8 +16,14 @@ import type { DeadLetter } from "../resilience/dead-letter";
 
 export type DeliveryMessage =
   | { kind: "deliver"; agent: string; request_id: string; replay_of?: string }
-  | { kind: "reply"; agent: string; envelope: Envelope; replay_of?: string }
-  | { kind: "post"; agent: string; url: string; envelope: Envelope; replay_of?: string };
+  | { kind: "reply"; agent: string; source?: ReplySource; envelope?: Envelope; replay_of?: string }
+  | { kind: "post"; agent: string; url: string; source?: ReplySource; envelope?: Envelope; replay_of?: string };
+
+/** Where a reply is stored: the request (and its agent) that produced it. */
+export interface ReplySource {
+  agent: string;
+  request_id: string;
+}
 
 /** What to do with one queue message after handling it. */
 export type DeliveryAction =
@@ -26,9 +35,10 @@ export type DeliveryAction =
  * Where the reply of `agent` to a request goes: to the agent named in `replyTo` (addressed to it), or
  * POSTed to a `replyTo` URL (addressed as the handler answered).
  */
-export function replyDelivery(agent: string, replyTo: string, reply: Envelope): DeliveryMessage {
-  if (replyTo.startsWith("http")) return { kind: "post", agent, url: replyTo, envelope: reply };
-  return { kind: "reply", agent: replyTo, envelope: { ...reply, to: replyTo } };
+export function replyDelivery(agent: string, replyTo: string, requestId: string): DeliveryMessage {
+  const source = { agent, request_id: requestId };
+  if (replyTo.startsWith("http")) return { kind: "post", agent, url: replyTo, source };
+  return { kind: "reply", agent: replyTo, source };
 }
 
 export function isDeliveryMessage(body: unknown): body is DeliveryMessage {

@@ -104,6 +104,21 @@ describe("POST /agents/:name/messages", () => {
   });
 });
 
+describe("large replies", () => {
+  it("delivers a reply bigger than a queue message (128 KB) to its reply_to agent, by reference", async () => {
+    const big = "x".repeat(200 * 1024);
+    const res = await api("POST", "/agents/echo/messages", { body: { content: big, reply_to: "summarizer" } });
+    expect(res.status).toBe(202);
+    await settled(res.body.request_id);
+    const row = await eventually(async () => {
+      const log = await api("GET", "/agents/summarizer/log?limit=50");
+      return log.body.entries.find((e: { request_id: string; role: string }) => e.request_id === res.body.request_id && e.role === "reply");
+    });
+    expect(row).toMatchObject({ from: "echo", pattern: "reply" });
+    expect(row.preview.startsWith("xxxx")).toBe(true);
+  });
+});
+
 describe("bad input to /messages changes nothing", () => {
   it.each([
     [{ content: "x", reply_to: "no-such-agent-here" }, 400],
