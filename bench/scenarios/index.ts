@@ -1,0 +1,5 @@
+/** Every scenario, in the order the bench runs them (`--only <id>` picks some). */
+import type { Scenario } from "../support/scenario.ts";
+import { syncInvoke } from "./sync-invoke.ts";
+
+export const scenarios: Scenario[] = [syncInvoke];
