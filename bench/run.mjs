@@ -100,8 +100,8 @@ try {
     baseline,
     loopback,
     load: args.quick
-      ? { concurrency: 8, rounds: 1, warmup: { requests: 200, ms: 2000 }, measure: { requests: 1500, ms: 4000 } }
-      : { concurrency: 8, rounds: 2, warmup: { requests: 400, ms: 3000 }, measure: { requests: 3000, ms: 6000 } },
+      ? { concurrency: 8, rounds: 2, warmup: { requests: 300, ms: 1500 }, measure: { requests: 1000, ms: 2000 } }
+      : { concurrency: 8, rounds: 4, warmup: { requests: 600, ms: 3000 }, measure: { requests: 2000, ms: 2500 } },
     startSwitchboard,
   };
   for (const scenario of selected) {

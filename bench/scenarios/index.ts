@@ -1,5 +1,7 @@
 /** Every scenario, in the order the bench runs them (`--only <id>` picks some). */
 import type { Scenario } from "../support/scenario.ts";
+import { breakerOpen } from "./breaker-open.ts";
+import { ctxInvoke } from "./ctx-invoke.ts";
 import { syncInvoke } from "./sync-invoke.ts";
 
-export const scenarios: Scenario[] = [syncInvoke];
+export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen];
