@@ -1,7 +1,10 @@
 /** Every scenario, in the order the bench runs them (`--only <id>` picks some). */
 import type { Scenario } from "../support/scenario.ts";
+import { asyncDelivery } from "./async-delivery.ts";
 import { breakerOpen } from "./breaker-open.ts";
 import { ctxInvoke } from "./ctx-invoke.ts";
+import { fanout } from "./fanout.ts";
+import { mapReduce } from "./map-reduce.ts";
 import { syncInvoke } from "./sync-invoke.ts";
 
-export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen];
+export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, mapReduce, fanout, asyncDelivery];
