@@ -5,6 +5,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_DEV?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
+  /** Port of the loopback model server (tests only, test/support/model-server.ts). */
+  MODEL_SERVER_PORT?: string;
   /** Port of the loopback A2A agent (tests only). */
   A2A_SERVER_PORT?: string;
 }

@@ -6,6 +6,8 @@ const TEST_BINDINGS = {
   SWITCHBOARD_DEV: "1",
   SWITCHBOARD_API_KEYS: "admin=sk_test_admin,agent:planner=sk_test_planner,agent:summarizer=sk_test_summarizer,agent:outsider=sk_test_outsider",
   SWITCHBOARD_SIGNING_SECRET: "whsec_dGVzdC1zaWduaW5nLXNlY3JldC1mb3Itc3dpdGNoYm9hcmQ=",
+  /** The API key model agents in tests read through `model.api_key_secret`. */
+  TEST_MODEL_API_KEY: "sk-model-test",
 };
 
 export default defineConfig({
@@ -20,6 +22,7 @@ export default defineConfig({
               bindings: {
                 ...TEST_BINDINGS,
                 TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+                MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
                 A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
               },
             },

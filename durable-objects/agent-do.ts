@@ -5,16 +5,19 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { codeAgents } from "../functions/agents";
-import { agentStub } from "../functions/stubs";
+import { agentStub, invokeAgent } from "../functions/stubs";
 import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
 import { executeCall } from "../lib/agents/execute";
-import { type InvokeResult, type Outcome, runPipeline } from "../lib/agents/pipeline";
+import { type InvokeResult, type Outcome, runPipeline, withDeadline } from "../lib/agents/pipeline";
 import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable } from "../lib/a2a/task-table";
 import type { Envelope } from "../lib/message/envelope";
 import { failure, type Result, SwitchboardError } from "../lib/message/errors";
 import { newRequestId } from "../lib/message/ids";
+import { outputOf, runBatchPrompt } from "../lib/model/model-agent";
+import type { ModelEnv } from "../lib/model/providers";
+import { modelClient } from "../lib/model/run-model";
 import { MessageLog, preview } from "../lib/observability/message-log";
 import { traceIdOf } from "../lib/observability/trace";
 import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../lib/patterns/fanout";
@@ -24,8 +27,13 @@ import type { DeliveryAction, DeliveryMessage } from "../lib/protocols/delivery"
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore } from "../lib/protocols/handshake";
 import { PendingReplies, type ReplyDisposition } from "../lib/protocols/pending-replies";
 import { RequestStore, type RequestView, viewOf } from "../lib/protocols/request-store";
-import { type AgentEntry, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
-import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
+import { type AgentEntry, BatchConfig, completeEntry, DEFAULT_LIMITS, type StoredConfig } from "../lib/registry/entry";
+import { BatchBuffer, type StoredItem } from "../lib/resilience/batch-buffer";
+import { flushRow, unclaimedRow } from "../lib/resilience/batch-log";
+import { Batcher } from "../lib/resilience/batcher";
+import { allShards, parseObjectName, shardCap, shardObjectName } from "../lib/registry/shards";
+import { type BreakerEvent, type BreakerPolicy, BreakerReplica, type ReplicaView } from "../lib/resilience/breaker-replica";
+import { type Admission, type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../lib/resilience/circuit-breaker";
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
 import { mayCall } from "../lib/security/acl";
@@ -33,6 +41,7 @@ import { mayCall } from "../lib/security/acl";
 const CONFIG_KEY = "config";
 const BREAKER_KEY = "breaker";
 const NAME_KEY = "name";
+const REPLICA_KEY = "breaker_view";
 
 export interface AgentDescription {
   entry: AgentEntry;
@@ -59,9 +68,15 @@ export class AgentDO extends DurableObject<Env> {
   private readonly observerTable: ObserverTable;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
+  /** The agent's breaker: authoritative in the home object (shard 0). */
   private breaker: CircuitBreaker | null = null;
+  /** In shards 1…N−1 of a sharded agent: a replica of the home object's breaker. */
+  private replica: BreakerReplica | null = null;
+  private shard = 0;
   private breakerSaved = "";
   private readonly pool = new Pool(10);
+  private readonly batchBuffer: BatchBuffer;
+  private readonly batcher: Batcher;
   private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -72,6 +87,19 @@ export class AgentDO extends DurableObject<Env> {
     this.pending = new PendingReplies(ctx.storage.sql);
     this.peers = new PeerStore(ctx.storage.sql);
     this.observerTable = new ObserverTable(ctx.storage.sql);
+    this.batchBuffer = new BatchBuffer(ctx.storage.sql);
+    this.batcher = new Batcher(this.batchBuffer, {
+      now: Date.now,
+      schedule: (dueAt) =>
+        dueAt === null ? Promise.resolve(this.deadlines.cancel("batch", this.name ?? "")) : this.deadlines.schedule("batch", this.name ?? "", dueAt),
+      callModel: (items) => this.callBatchModel(items),
+      flushed: (report) => this.log.append(flushRow(this.name ?? "", report, Date.now())),
+      unclaimed: (item, result) => this.log.append(unclaimedRow(item, result, Date.now())),
+    });
+    // Items that were in a model call when the object was evicted wait again, and flush at once.
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const agent of this.batchBuffer.recoverInflight()) await this.deadlines.schedule("batch", agent, Date.now());
+    });
   }
 
   /** The single alarm: runs every deadline that is due, then re-arms for the next one. */
@@ -92,6 +120,11 @@ export class AgentDO extends DurableObject<Env> {
       case "request":
         if (this.pending.expire(deadline.key)) this.logReply(deadline.key, "timed_out");
         return;
+      case "batch": {
+        const entry = this.load(deadline.key);
+        await this.batcher.flushDue(entry?.batch ?? BatchConfig.parse({}));
+        break;
+      }
       default:
         console.warn(JSON.stringify({ level: "warn", msg: "unknown deadline kind", kind: deadline.kind }));
     }
@@ -101,10 +134,13 @@ export class AgentDO extends DurableObject<Env> {
   private load(name: string): AgentEntry | null {
     if (this.name === name && this.entry) return this.entry;
     const stored = this.ctx.storage.kv.get<string>(NAME_KEY);
-    // One object per agent name: a call for another name reached the wrong object. Never serve it.
-    if (stored !== undefined && stored !== name) throw new Error(`AgentDO for "${stored}" was asked to act as "${name}"`);
+    const objectName = this.ctx.id.name ?? stored ?? name;
+    const address = parseObjectName(objectName);
+    // One object per agent (or shard): a call for another agent reached the wrong object. Never serve it.
+    if (address.agent !== name) throw new Error(`AgentDO "${objectName}" was asked to act as "${name}"`);
     this.name = name;
-    if (stored !== name) this.ctx.storage.kv.put(NAME_KEY, name);
+    this.shard = address.shard;
+    if (stored !== objectName) this.ctx.storage.kv.put(NAME_KEY, objectName);
     const config = this.ctx.storage.kv.get<StoredConfig>(CONFIG_KEY);
     const definition = codeAgents.get(name);
     this.entry = definition
@@ -118,27 +154,55 @@ export class AgentDO extends DurableObject<Env> {
       const state = this.ctx.storage.kv.get<BreakerState>(BREAKER_KEY);
       this.breaker = new CircuitBreaker(this.entry.breaker, state);
       this.breakerSaved = JSON.stringify(state ?? null);
-      this.pool.resize(this.entry.limits.max_concurrency);
+      this.replica =
+        this.shard === 0 ? null : new BreakerReplica(this.ctx.storage.kv.get<ReplicaView>(REPLICA_KEY) ?? this.viewOf(this.breaker), this.homeBreaker(name));
+      this.pool.resize(shardCap(this.entry.limits.max_concurrency, this.entry.shards));
     }
     return this.entry;
   }
 
+  /** The breaker the pipeline consults: the real one at home, the replica in other shards. */
+  private get breakerPolicy(): BreakerPolicy | null {
+    return this.replica ?? this.breaker;
+  }
+
+  private viewOf(breaker: CircuitBreaker): ReplicaView {
+    const state = breaker.toJSON();
+    return { state: state.state, opened_at: state.opened_at, recovery_timeout_ms: this.entry?.breaker.recovery_timeout_ms ?? 60_000 };
+  }
+
+  private homeBreaker(name: string) {
+    return {
+      admit: () => agentStub(this.env, name).breakerAdmit(name),
+      report: (event: BreakerEvent, probe: boolean) => this.ctx.waitUntil(agentStub(this.env, name).breakerReport(name, event, probe)),
+    };
+  }
+
   private saveBreaker(): void {
-    if (!this.breaker) return;
+    if (!this.breaker || this.replica) return;
     const state = this.breaker.toJSON();
     const text = JSON.stringify(state);
     if (text === this.breakerSaved) return;
+    const before = JSON.parse(this.breakerSaved || "null") as BreakerState | null;
     this.breakerSaved = text;
     this.ctx.storage.kv.put(BREAKER_KEY, state);
+    // One logical breaker: every transition of the home object's breaker is pushed to the shards.
+    const shards = this.entry?.shards ?? 1;
+    if (shards > 1 && this.name && (before?.state !== state.state || before?.opened_at !== state.opened_at)) {
+      const view = this.viewOf(this.breaker);
+      for (const objectName of allShards(this.name, shards).slice(1)) {
+        this.ctx.waitUntil(agentStub(this.env, objectName).breakerSync(this.name, view));
+      }
+    }
   }
 
   async invoke(incoming: Call): Promise<InvokeResult> {
     const entry = this.load(incoming.message.to);
-    if (!entry || !this.breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
+    const breaker = this.breakerPolicy;
+    if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
     // The agent's timeout_ms bounds every call; a caller may only ask for less.
     const ownDeadline = Date.now() + entry.limits.timeout_ms;
     const call = { ...incoming, deadline: incoming.deadline ? Math.min(incoming.deadline, ownDeadline) : ownDeadline };
-    const breaker = this.breaker;
     const ports: ContextPorts = {
       callAgent: (to, outgoing) => this.callOut(to, outgoing),
       request: (to, submission, deadline) => this.requestOut(entry.name, to, submission, deadline),
@@ -149,29 +213,65 @@ export class AgentDO extends DurableObject<Env> {
         return { event_id: emitted.event_id, observers: emitted.observers };
       },
     };
-    return runPipeline(call, {
+    const result = await runPipeline(call, {
       entry,
       breaker,
       pool: this.pool,
       now: Date.now,
       handshakeAccepted: (from) => this.peers.accepted(from),
-      forward: (next, forwarded) => agentStub(this.env, next).invoke(forwarded),
+      forward: (next, forwarded) => invokeAgent(this.env, next, forwarded),
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
           definition: codeAgents.get(entry.name),
-          context: () => createContext({ self: entry.name, message: c.message, call: c, signal, env: this.env as unknown as Record<string, unknown>, ports }),
+          context: () =>
+            createContext({
+              self: entry.name,
+              message: c.message,
+              call: c,
+              signal,
+              env: this.env as unknown as Record<string, unknown>,
+              ports,
+              model: modelClient(entry.model, this.modelEnv(), signal),
+            }),
           dev: this.env.SWITCHBOARD_DEV === "1",
           signingSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+          modelEnv: this.modelEnv(),
+          batch: (b, signal) => this.submitBatch(entry, b, signal),
         }),
       breakerChanged: () => this.saveBreaker(),
       record: (outcome) => this.record("in", outcome),
     });
+    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+  }
+
+  private modelEnv(): ModelEnv {
+    return { bindings: this.env as unknown as Record<string, unknown>, dev: this.env.SWITCHBOARD_DEV === "1" };
+  }
+
+  /** A batching agent's execute step: buffer the call, wait for its own item's result. */
+  private async submitBatch(entry: AgentEntry, call: Call, signal: AbortSignal) {
+    const { message } = call;
+    const requestId = (message.metadata.request_id as string | undefined) ?? null;
+    const item = {
+      // A redelivered async request finds its earlier item (and result) instead of adding another.
+      id: requestId ?? message.id,
+      agent: entry.name,
+      input: message.content,
+      meta: { from: message.from, request_id: requestId, traceparent: message.trace.traceparent },
+    };
+    return outputOf(entry, await this.batcher.submit(item, entry.batch ?? BatchConfig.parse({}), signal));
+  }
+
+  private async callBatchModel(items: StoredItem[]): Promise<string> {
+    const entry = this.load(items[0]?.agent ?? "");
+    if (!entry) throw new SwitchboardError("agent_not_found", `agent ${items[0]?.agent} was deleted while messages waited in its batch`, { transient: false });
+    return withDeadline(entry.limits.timeout_ms, `${entry.name} (batch model call)`, (signal) => runBatchPrompt(entry.model, this.modelEnv(), items, signal));
   }
 
   /** An outgoing call from this agent's handler, logged here as outbound. */
   private async callOut(to: string, call: Call): Promise<InvokeResult> {
     const start = Date.now();
-    const result = await agentStub(this.env, to).invoke(call);
+    const result = await invokeAgent(this.env, to, call);
     this.record("out", {
       call,
       outcome: result.ok ? "ok" : result.code,
@@ -385,6 +485,35 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   // ── Circuit breaker ─────────────────────────────────────────────────────────────────────────
+
+  /** Home object of a sharded agent: a shard asks whether a call may probe once recovery has passed. */
+  breakerAdmit(name: string): Admission {
+    if (!this.load(name) || !this.breaker) return { ok: false, retryAfterMs: 1000 };
+    const admission = this.breaker.admit();
+    this.saveBreaker();
+    return admission;
+  }
+
+  /** Home object of a sharded agent: a shard reports an outcome that counts. */
+  breakerReport(name: string, event: BreakerEvent, probe: boolean): void {
+    if (!this.load(name) || !this.breaker) return;
+    if (event === "success") this.breaker.onSuccess(probe);
+    else if (event === "failure") this.breaker.onFailure(probe);
+    else this.breaker.onNeutral(probe);
+    this.saveBreaker();
+  }
+
+  /** Shard of a sharded agent: the home object's breaker changed. */
+  breakerSync(name: string, view: ReplicaView): void {
+    if (!this.load(name) || !this.replica) return;
+    this.replica.update(view);
+    this.ctx.storage.kv.put(REPLICA_KEY, view);
+  }
+
+  /** Live status of this object (one shard of the agent). */
+  shardStatus(name: string): { in_flight: number } | null {
+    return this.load(name) ? { in_flight: this.pool.inFlight } : null;
+  }
 
   breakerState(name: string): BreakerSnapshot | null {
     return this.load(name) && this.breaker ? this.breaker.snapshot() : null;

@@ -6,6 +6,9 @@
 import type { AgentDO } from "../durable-objects/agent-do";
 import type { DeadLetterDO } from "../durable-objects/dead-letter-do";
 import type { DirectoryDO } from "../durable-objects/directory-do";
+import type { Call } from "../lib/agents/call";
+import type { InvokeResult } from "../lib/agents/pipeline";
+import { pickShard, shardObjectName } from "../lib/registry/shards";
 
 const ids = new WeakMap<object, Map<string, DurableObjectId>>();
 
@@ -43,4 +46,26 @@ export function directoryStub(env: Env): DurableObjectStub<DirectoryDO> {
 
 export function deadLetterStub(env: Env): RpcOf<DeadLetterDO> {
   return env.DEAD_LETTER_STORE.get(idOf(env.DEAD_LETTER_STORE, "dlq")) as unknown as RpcOf<DeadLetterDO>;
+}
+
+/**
+ * Shard counts learnt from answers (per isolate). A sharded agent's objects say how many shards it
+ * has in every answer; until we know, or after the hint expires, calls go to the home object.
+ */
+const shardHints = new Map<string, { shards: number; expires: number }>();
+const SHARD_HINT_TTL_MS = 30_000;
+
+/** A sync call to an agent, spread over its shards when it has more than one. */
+export async function invokeAgent(env: Env, name: string, call: Call): Promise<InvokeResult> {
+  const hint = shardHints.get(name);
+  const shards = hint && hint.expires > Date.now() ? hint.shards : 1;
+  const shard = pickShard(shards);
+  const result = await agentStub(env, shardObjectName(name, shard)).invoke(call);
+  if (result.shards !== undefined && result.shards > 1) {
+    if (shardHints.size > 10_000) shardHints.clear();
+    shardHints.set(name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
+  } else if (shard === 0) {
+    shardHints.delete(name);
+  }
+  return result;
 }

@@ -11,6 +11,7 @@ import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
 import { techSupport } from "./tech-support";
 import { triage } from "./triage";
+import { feedbackRouter } from "./feedback-router";
 import { wordcount } from "./wordcount";
 import { wordcountMap } from "./wordcount-map";
 import { wordcountReduce } from "./wordcount-reduce";
@@ -28,4 +29,5 @@ export const codeAgents = codeAgentMap([
   triage,
   billing,
   techSupport,
+  feedbackRouter,
 ]);

@@ -13,7 +13,7 @@ import { type Failure, toFailure } from "../../lib/message/errors";
 import { afterDelivery, type FanoutMessage, isFanoutMessage } from "../../lib/patterns/fanout";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { deadLetter, settleReplay } from "../dead-letters";
-import { agentStub } from "../stubs";
+import { agentStub, invokeAgent } from "../stubs";
 
 export async function fanoutConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(batch.messages.map((message) => settle(message, env)));
@@ -66,7 +66,7 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
 async function deliver(body: FanoutMessage, env: Env): Promise<Failure | null> {
   const deadline = Date.now() + body.policy.timeout_ms;
   if (body.observer !== undefined) {
-    const result = await agentStub(env, body.observer).invoke({
+    const result = await invokeAgent(env, body.observer, {
       message: body.envelope,
       deadline,
       path: [...body.path, body.observed],

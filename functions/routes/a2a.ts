@@ -17,7 +17,7 @@ import { principalLabel, senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub } from "../stubs";
+import { agentStub, invokeAgent } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 
@@ -77,7 +77,7 @@ export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
         from: senderOf(principal),
         traceparent: c.var.traceparent,
         store,
-        ports: { invoke: (call) => agentStub(c.env, name).invoke(call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
+        ports: { invoke: (call) => invokeAgent(c.env, name, call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
       });
       const configured = Number(c.env.SWITCHBOARD_MAX_BODY_BYTES);
       return handleJsonRpc(c.req.raw, {

@@ -11,13 +11,14 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
+import { allShards } from "../../lib/registry/shards";
 import { senderOf } from "../../lib/security/keys";
 import { codeAgents } from "../agents";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
-import { agentStub, directoryStub } from "../stubs";
+import { agentStub, directoryStub, invokeAgent } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
@@ -54,7 +55,16 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       const described = await agentStub(c.env, name).describe(name);
       if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      return c.json({ ...described.entry, status: described.status, peers: described.peers });
+      const status = { ...described.status };
+      if (described.entry.shards > 1) {
+        const shards = await Promise.all(
+          allShards(name, described.entry.shards)
+            .slice(1)
+            .map((objectName) => agentStub(c.env, objectName).shardStatus(name)),
+        );
+        status.in_flight += shards.reduce((sum, s) => sum + (s?.in_flight ?? 0), 0);
+      }
+      return c.json({ ...described.entry, status, peers: described.peers });
     },
   );
 
@@ -76,7 +86,16 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       if (problem) throw new SwitchboardError("invalid_request", problem);
       // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
       const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
+      const before = await agentStub(c.env, name).describe(name);
       const entry = await agentStub(c.env, name).configure(name, stored);
+      // Every shard holds the same configuration; shards dropped by a smaller count keep it until
+      // callers' shard hints expire, so calls already routed to them still succeed.
+      const spread = Math.max(entry.shards, before?.entry.shards ?? 1);
+      await Promise.all(
+        allShards(name, spread)
+          .slice(1)
+          .map((objectName) => agentStub(c.env, objectName).configure(name, stored)),
+      );
       await directoryStub(c.env).upsert(entry);
       return c.json(entry);
     },
@@ -95,8 +114,14 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const name = agentParam(c);
+      const before = await agentStub(c.env, name).describe(name);
       const existed = await agentStub(c.env, name).unconfigure(name);
       if (!existed) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
+      await Promise.all(
+        allShards(name, before?.entry.shards ?? 1)
+          .slice(1)
+          .map((objectName) => agentStub(c.env, objectName).unconfigure(name)),
+      );
       await directoryStub(c.env).remove(name);
       return c.body(null, 204);
     },
@@ -131,7 +156,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         path: [],
         pattern: "invoke",
       };
-      const result = await agentStub(c.env, name).invoke(call);
+      const result = await invokeAgent(c.env, name, call);
       return result.ok ? c.json(result.reply) : failureResponse(result);
     },
   );
@@ -151,9 +176,13 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const principal = c.var.principal;
       if (principal.kind !== "admin" && principal.agent !== name) throw new SwitchboardError("forbidden", "only admin or the agent itself may read its log");
       const limit = intQuery(c, "limit", 50, 1, LIMITS.logRows);
-      const stub = agentStub(c.env, name);
-      if (!(await stub.describe(name))) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      return c.json({ agent: name, entries: await stub.messageLog(limit) });
+      const described = await agentStub(c.env, name).describe(name);
+      if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      // A sharded agent's log is the merge of its shards' logs, newest first.
+      const logs = await Promise.all(allShards(name, described.entry.shards).map((objectName) => agentStub(c.env, objectName).messageLog(limit)));
+      const entries = logs.flatMap((rows, shard) => rows.map((row) => (described.entry.shards > 1 ? { ...row, shard } : row)));
+      entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
+      return c.json({ agent: name, entries: entries.slice(0, limit) });
     },
   );
 }

@@ -10,7 +10,7 @@ import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/auth";
 import { problems, route } from "../http/route";
 import { jsonBody } from "../http/validate";
-import { agentStub } from "../stubs";
+import { invokeAgent } from "../stubs";
 
 export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -35,7 +35,7 @@ export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
         body,
         // 0: each agent's own limits.timeout_ms applies.
         { from: senderOf(c.var.principal), deadline: body.timeout_ms ? Date.now() + body.timeout_ms : 0, path: [], traceparent: c.var.traceparent },
-        (to, call) => agentStub(c.env, to).invoke(call),
+        (to, call) => invokeAgent(c.env, to, call),
       );
       if (!outcome.ok) return mapReduceProblem(outcome);
       const { result, map_results, chunks } = outcome;

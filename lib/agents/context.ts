@@ -9,6 +9,7 @@ import { LIMITS } from "../message/limits";
 import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
 import { MapReduceBody } from "../patterns/map-reduce-schema";
 import type { EmitResult } from "../patterns/observer";
+import { type ModelClient, modelClient } from "../model/run-model";
 import type { HandshakeResult } from "../protocols/handshake";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
@@ -49,6 +50,8 @@ export interface AgentContext {
   readonly env: Readonly<Record<string, unknown>>;
   /** Calls another agent and waits for its reply; throws SwitchboardError (e.g. code "timeout"). */
   invoke(to: string, content: unknown, options?: InvokeOptions): Promise<Envelope>;
+  /** The agent's model (its `model` config, or the offline local model): `ctx.model.run(messages, options)`. */
+  readonly model: ModelClient;
   /**
    * Request-reply over the queue (seed: RequestReplyProtocol.send_request): sends `payload` with
    * `metadata.request_type`, records the pending reply durably with its deadline, and resolves with
@@ -74,6 +77,8 @@ export interface ContextInit {
   signal: AbortSignal;
   env: Record<string, unknown>;
   ports: ContextPorts;
+  /** Defaults to the local model with no bindings. */
+  model?: ModelClient;
 }
 
 /** The Call a handler's outgoing `ctx.invoke` makes: from this agent, deadline shrunk, path grown. */
@@ -109,6 +114,7 @@ export function createContext(init: ContextInit): AgentContext {
     signal: init.signal,
     deadline: init.call.deadline,
     env: init.env,
+    model: init.model ?? modelClient(undefined, { bindings: {}, dev: false }, init.signal),
     async invoke(to, content, options = {}) {
       return unwrap(await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"))).reply;
     },

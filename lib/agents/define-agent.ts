@@ -7,7 +7,7 @@ import { isAgentName } from "../message/limits";
 import { AgentConfig, completeEntry, type AgentEntry } from "../registry/entry";
 import type { AgentContext } from "./context";
 
-export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url" | "model"> {
+export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url"> {
   name: string;
   /** Runs inside the agent's Durable Object. Return the reply content, or `reply(content, metadata)`. */
   handle(message: Envelope, ctx: AgentContext): unknown;

@@ -1,9 +1,12 @@
 /**
- * Runs one call against an agent by its kind: a code agent's handler, a remote HTTP agent, and
- * (later issues) model and A2A agents. The pipeline wraps this with breaker, cap and deadline.
+ * Runs one call against an agent by its kind: a code agent's handler, a remote HTTP agent, a model
+ * agent (lib/model, batched when it has `batch` config), and (later issues) A2A agents. The
+ * pipeline wraps this with breaker, cap and deadline.
  */
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
+import { runModelAgent } from "../model/model-agent";
+import type { ModelEnv } from "../model/providers";
 import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
@@ -16,6 +19,10 @@ export interface ExecuteRuntime {
   context: () => AgentContext;
   dev: boolean;
   signingSecret: string | undefined;
+  /** Bindings and secrets model providers read (the AI binding, API key secrets). */
+  modelEnv?: ModelEnv;
+  /** Runs a call through the agent's batch buffer (agents with `batch` config). */
+  batch?: (call: Call, signal: AbortSignal) => Promise<{ content: unknown; metadata?: Metadata }>;
 }
 
 export async function executeCall(
@@ -34,6 +41,9 @@ export async function executeCall(
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
+    case "model":
+      if (entry.batch && runtime.batch) return runtime.batch(call, signal);
+      return runModelAgent(entry.model, runtime.modelEnv ?? { bindings: {}, dev: runtime.dev }, call.message.content, signal);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });

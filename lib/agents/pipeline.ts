@@ -9,7 +9,7 @@ import { type Failure, failure, type Result, SwitchboardError, toFailure } from 
 import { LIMITS } from "../message/limits";
 import { chainRoute } from "../patterns/chain";
 import type { AgentEntry } from "../registry/entry";
-import type { CircuitBreaker } from "../resilience/circuit-breaker";
+import type { BreakerPolicy } from "../resilience/breaker-replica";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
 import { type Call, makeEnvelope } from "./call";
@@ -24,7 +24,7 @@ export interface Outcome {
 
 export interface PipelineDeps {
   entry: AgentEntry;
-  breaker: CircuitBreaker;
+  breaker: BreakerPolicy;
   pool: Pool;
   now(): number;
   handshakeAccepted(from: string): boolean;
@@ -35,7 +35,8 @@ export interface PipelineDeps {
   record(outcome: Outcome): void;
 }
 
-export type InvokeResult = Result<{ reply: Envelope }>;
+/** `shards` tells the caller how many objects a sharded agent spreads over (absent when one). */
+export type InvokeResult = Result<{ reply: Envelope }> & { shards?: number };
 
 export async function runPipeline(call: Call, deps: PipelineDeps): Promise<InvokeResult> {
   const { entry } = deps;
@@ -75,7 +76,7 @@ export async function runPipeline(call: Call, deps: PipelineDeps): Promise<Invok
     return result;
   }
 
-  const admission = deps.breaker.admit();
+  const admission = await deps.breaker.admit();
   deps.breakerChanged();
   if (!admission.ok) {
     return done(

@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { AgentName } from "../message/envelope";
+import { LOCAL_MODELS } from "../model/local-model";
 
 const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
 const Word = z
@@ -50,18 +51,52 @@ export const BatchConfig = z.strictObject({
 });
 export type BatchConfig = z.infer<typeof BatchConfig>;
 
-export const ModelConfig = z.strictObject({
-  provider: z.enum(["openai-compatible", "workers-ai", "local"]).default("local"),
-  base_url: z.string().url().optional(),
-  model: z.string().min(1).max(256).default("local-echo"),
-  system: z.string().max(16_384).optional(),
-  /** Name of the Worker secret holding the provider's API key. */
-  api_key_secret: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
-    .optional(),
-});
+export const ModelConfig = z
+  .strictObject({
+    /** @default "local" */
+    provider: z.enum(["openai-compatible", "workers-ai", "local"]).default("local"),
+    /** openai-compatible only: the API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1. */
+    base_url: z.string().url().max(2048).optional(),
+    /** Required for openai-compatible and workers-ai; for local one of lib/model/local-model.ts LOCAL_MODELS. @default "local-echo" */
+    model: z.string().min(1).max(256).optional(),
+    system: z.string().max(16_384).optional(),
+    /** Name of the Worker secret holding the provider's API key. */
+    api_key_secret: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,63}$/, "api_key_secret must name a secret, e.g. OPENAI_API_KEY")
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    const problem = modelConfigProblem(config);
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+  })
+  .openapi("ModelConfig");
 export type ModelConfig = z.infer<typeof ModelConfig>;
+
+/** What each provider requires, naming the field (`model.<field>`). */
+function modelConfigProblem(config: {
+  provider: string;
+  base_url?: string;
+  model?: string;
+  api_key_secret?: string;
+}): { field: string; message: string } | null {
+  switch (config.provider) {
+    case "openai-compatible":
+      if (!config.base_url) return { field: "base_url", message: 'base_url is required for provider "openai-compatible"' };
+      if (!config.model) return { field: "model", message: 'model is required for provider "openai-compatible"' };
+      return null;
+    case "workers-ai":
+      if (!config.model) return { field: "model", message: 'model is required for provider "workers-ai", e.g. "@cf/meta/llama-3.1-8b-instruct"' };
+      if (config.base_url) return { field: "base_url", message: 'base_url is not used by provider "workers-ai" (it calls the AI binding)' };
+      return null;
+    default:
+      if (config.model && !(LOCAL_MODELS as readonly string[]).includes(config.model)) {
+        return { field: "model", message: `the local provider has models ${LOCAL_MODELS.join(", ")}` };
+      }
+      if (config.base_url) return { field: "base_url", message: 'base_url is not used by provider "local"' };
+      return null;
+  }
+}
 
 export const AgentKind = z.enum(["code", "http", "a2a", "model"]);
 export type AgentKind = z.infer<typeof AgentKind>;
@@ -83,6 +118,8 @@ export const AgentConfig = z
     limits: Limits.partial().optional(),
     breaker: BreakerConfig.partial().optional(),
     batch: BatchConfig.partial().nullable().optional(),
+    /** Spread a stateless agent over this many Durable Objects. @default 1 */
+    shards: z.number().int().min(1).max(64).optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -117,6 +154,7 @@ export interface AgentEntry {
   limits: Limits;
   breaker: BreakerConfig;
   batch: BatchConfig | null;
+  shards: number;
   updated_at?: string;
 }
 
@@ -140,6 +178,7 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
     limits: { ...(base?.limits ?? DEFAULT_LIMITS), ...stripUndefined(config.limits ?? {}) },
     breaker: { ...(base?.breaker ?? DEFAULT_BREAKER), ...stripUndefined(config.breaker ?? {}) },
     batch: completeBatch(config.batch, base?.batch ?? null),
+    shards: config.shards ?? base?.shards ?? 1,
   };
   const url = config.url ?? base?.url;
   if (url !== undefined) entry.url = url;
@@ -172,5 +211,19 @@ export function configProblem(config: AgentConfig, isCodeAgent: boolean): string
   if (kind === "code") return "kind: code agents are defined in functions/agents/, not through the registry";
   if ((kind === "http" || kind === "a2a") && !config.url) return `url: required for kind "${kind}"`;
   if (kind === "model" && !config.model) return 'model: required for kind "model"';
+  if (config.batch) return batchProblem(kind, config);
+  return null;
+}
+
+/** Batching applies to model agents, and only works when a full batch fits the agent's limits. */
+function batchProblem(kind: AgentKind, config: AgentConfig): string | null {
+  if (kind !== "model") return `batch: only model agents batch messages (kind is "${kind}")`;
+  const size = config.batch?.size ?? 10;
+  const cap = config.limits?.max_concurrency ?? DEFAULT_LIMITS.max_concurrency;
+  if (size > cap)
+    return `batch.size: ${size} exceeds limits.max_concurrency ${cap}; every message waiting in a batch holds a slot, so the batch could never fill`;
+  const wait = config.batch?.timeout_ms ?? 1000;
+  const timeout = config.limits?.timeout_ms ?? DEFAULT_LIMITS.timeout_ms;
+  if (wait >= timeout) return `batch.timeout_ms: ${wait} must be below limits.timeout_ms ${timeout}, or callers time out before their batch flushes`;
   return null;
 }

@@ -1,6 +1,7 @@
 /** Calls the worker under test through its real fetch handler, as an HTTP client would. */
 import { env, exports } from "cloudflare:workers";
 import { auth, type KEYS } from "./keys";
+import type { ModelCall } from "./model-server";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -30,6 +31,16 @@ export async function api<T = any>(
 /** Base URL of the loopback test server (test/support/test-server.ts). */
 export function testServer(): string {
   return `http://127.0.0.1:${env.TEST_SERVER_PORT}`;
+}
+
+/** Base URL of the loopback model server (test/support/model-server.ts) for `key` and modifiers. */
+export function modelServer(key: string, ...modifiers: string[]): string {
+  return [`http://127.0.0.1:${env.MODEL_SERVER_PORT}/m/${key}`, ...modifiers].join("/");
+}
+
+/** What the model server received for `key`, and how many calls it served. */
+export async function modelServerCalls(key: string): Promise<ModelCall[]> {
+  return (await (await fetch(`http://127.0.0.1:${env.MODEL_SERVER_PORT}/_calls/${key}`)).json()) as ModelCall[];
 }
 
 /** A name no other test uses, so tests sharing storage never see each other's agents. */

@@ -1,0 +1,94 @@
+/**
+ * The offline default model: an AI SDK language model (LanguageModelV4) that answers
+ * deterministically, so `generateText` runs the same code path as with a real provider while tests
+ * and the README tour need no network. Same prompt in, same answer out, every time.
+ *
+ * Model ids:
+ *   local-echo       replies with the last user message (the default)
+ *   local-sentiment  "positive" | "negative" | "neutral" from a small word list
+ *
+ * In JSON mode it understands the batching prompt (lib/resilience/batching.ts): it finds the
+ * fenced items block and answers every numbered item with the same transform.
+ */
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import { extractBatchItems } from "../resilience/batching";
+
+export const LOCAL_MODELS = ["local-echo", "local-sentiment"] as const;
+export type LocalModelId = (typeof LOCAL_MODELS)[number];
+export const DEFAULT_LOCAL_MODEL: LocalModelId = "local-echo";
+
+const POSITIVE = new Set(["good", "great", "love", "excellent", "happy", "thanks", "fast", "works", "nice", "perfect"]);
+const NEGATIVE = new Set(["bad", "broken", "hate", "slow", "angry", "refund", "crash", "crashes", "terrible", "bug", "fails"]);
+
+export function isLocalModel(id: string): id is LocalModelId {
+  return (LOCAL_MODELS as readonly string[]).includes(id);
+}
+
+/** The deterministic answer of a local model to one input. */
+export function localAnswer(modelId: LocalModelId, input: unknown): string {
+  const text = typeof input === "string" ? input : JSON.stringify(input);
+  if (modelId === "local-sentiment") {
+    let score = 0;
+    for (const word of text.toLowerCase().match(/[a-z']+/g) ?? []) {
+      if (POSITIVE.has(word)) score++;
+      if (NEGATIVE.has(word)) score--;
+    }
+    return score > 0 ? "positive" : score < 0 ? "negative" : "neutral";
+  }
+  return text;
+}
+
+export class LocalLanguageModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "local";
+  readonly supportedUrls = {};
+
+  constructor(readonly modelId: LocalModelId = DEFAULT_LOCAL_MODEL) {}
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    options.abortSignal?.throwIfAborted();
+    const input = lastUserText(options.prompt);
+    const text = options.responseFormat?.type === "json" ? this.json(input) : localAnswer(this.modelId, input);
+    return {
+      content: [{ type: "text", text }],
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: {
+        inputTokens: { total: countTokens(promptText(options.prompt)), noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: countTokens(text), text: undefined, reasoning: undefined },
+      },
+      response: { modelId: this.modelId },
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<never> {
+    options.abortSignal?.throwIfAborted();
+    throw new Error("the local model does not stream; use generateText");
+  }
+
+  private json(input: string): string {
+    const items = extractBatchItems(input);
+    if (!items) return JSON.stringify({ result: localAnswer(this.modelId, input) });
+    return JSON.stringify({ results: items.map((item) => ({ id: item.id, result: localAnswer(this.modelId, item.input) })) });
+  }
+}
+
+function lastUserText(prompt: LanguageModelV4Prompt): string {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i];
+    if (message?.role !== "user") continue;
+    return message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+  }
+  return "";
+}
+
+function promptText(prompt: LanguageModelV4Prompt): string {
+  return prompt
+    .map((m) => (typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("")))
+    .join("\n");
+}
+
+/** Whitespace-separated words: a stable stand-in for a tokenizer. */
+function countTokens(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}

@@ -1,0 +1,81 @@
+/**
+ * Provider selection: a registry `model` config becomes an AI SDK language model.
+ *
+ *   local              LocalLanguageModel, offline and deterministic (the default)
+ *   openai-compatible  @ai-sdk/openai-compatible at `base_url` (OpenAI, Ollama, vLLM, LM Studio…),
+ *                      API key from the Worker secret named by `api_key_secret`
+ *   workers-ai         workers-ai-provider over the `AI` binding (see README "Models and batching":
+ *                      the binding is commented out in wrangler.toml because it needs a Cloudflare login
+ *                      even under `wrangler dev` and the test pool)
+ *
+ * Misconfiguration is a permanent `agent_error` naming the field, so it never trips the breaker.
+ */
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModel } from "ai";
+import { createWorkersAI } from "workers-ai-provider";
+import { SwitchboardError } from "../message/errors";
+import type { ModelConfig } from "../registry/entry";
+import { checkOutboundUrl } from "../security/ssrf";
+import { DEFAULT_LOCAL_MODEL, isLocalModel, LocalLanguageModel } from "./local-model";
+
+export interface ModelEnv {
+  /** Worker bindings and secrets: `AI`, and the secret `api_key_secret` names. */
+  bindings: Readonly<Record<string, unknown>>;
+  /** SWITCHBOARD_DEV: allows http:// and loopback base URLs. */
+  dev: boolean;
+}
+
+/** A model config's readable name, e.g. `local:local-echo`. */
+export function modelLabel(config: ModelConfig): string {
+  return `${config.provider}:${config.model ?? DEFAULT_LOCAL_MODEL}`;
+}
+
+export function resolveLanguageModel(config: ModelConfig, env: ModelEnv): LanguageModel {
+  switch (config.provider) {
+    case "local": {
+      const id = config.model ?? DEFAULT_LOCAL_MODEL;
+      if (!isLocalModel(id)) throw misconfigured(`model.model: the local provider has no model "${id}"`);
+      return new LocalLanguageModel(id);
+    }
+    case "openai-compatible":
+      return openAICompatible(config, env);
+    case "workers-ai":
+      return workersAI(config, env);
+  }
+}
+
+function openAICompatible(config: ModelConfig, env: ModelEnv): LanguageModel {
+  if (!config.base_url) throw misconfigured('model.base_url: required for provider "openai-compatible"');
+  if (!config.model) throw misconfigured('model.model: required for provider "openai-compatible"');
+  const check = checkOutboundUrl(config.base_url, { dev: env.dev });
+  if (!check.ok) throw misconfigured(`model.base_url: ${check.reason}`);
+  let apiKey: string | undefined;
+  if (config.api_key_secret) {
+    const secret = env.bindings[config.api_key_secret];
+    if (typeof secret !== "string" || secret === "") {
+      throw misconfigured(`model.api_key_secret: the secret ${config.api_key_secret} is not set (wrangler secret put ${config.api_key_secret})`);
+    }
+    apiKey = secret;
+  }
+  const provider = createOpenAICompatible({
+    name: "openai-compatible",
+    baseURL: config.base_url.replace(/\/+$/, ""),
+    includeUsage: true,
+    supportsStructuredOutputs: true,
+    ...(apiKey ? { apiKey } : {}),
+  });
+  return provider.chatModel(config.model);
+}
+
+function workersAI(config: ModelConfig, env: ModelEnv): LanguageModel {
+  const binding = env.bindings.AI as Ai | undefined;
+  if (!binding || typeof (binding as { run?: unknown }).run !== "function") {
+    throw misconfigured('model.provider: "workers-ai" needs the AI binding; add [ai] binding = "AI" to wrangler.toml (README "Models and batching")');
+  }
+  if (!config.model) throw misconfigured('model.model: required for provider "workers-ai"');
+  return createWorkersAI({ binding })(config.model);
+}
+
+function misconfigured(detail: string): SwitchboardError {
+  return new SwitchboardError("agent_error", detail, { transient: false });
+}

@@ -1,0 +1,143 @@
+/**
+ * A loopback model server speaking the OpenAI chat completions API, for openai-compatible model
+ * agents in tests and for the batching benchmark. The base URL chooses behaviour, so tests need no
+ * shared setup:
+ *
+ *   http://127.0.0.1:<port>/m/<key>/<modifier>/…   (the provider appends /chat/completions)
+ *
+ * Modifiers (any order, any number):
+ *   delay-<ms>   answer after <ms>
+ *   serial       one call at a time per key (others queue), like a single-GPU server
+ *   partial      in batch (JSON) mode, leave out the last item's result
+ *   malformed    answer text that is not JSON
+ *   reversed     batch results in reverse order (ids still correct)
+ *   duplicate    batch results list item 1 twice
+ *   status-<n>   answer HTTP <n> with an OpenAI-style error body
+ *
+ * Without modifiers it answers `remote:<last user message>`, or in batch mode `remote:<input>` per
+ * item. `GET /_calls/<key>` → what it received (path, headers, parsed body); `GET /_stats/<key>` →
+ * `{ calls, max_concurrent }`.
+ *
+ * Self-contained (node:http only) so `npm run bench` can import it under plain Node 22.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export interface ModelCall {
+  path: string;
+  headers: Record<string, string>;
+  body: { model?: string; messages?: Array<{ role: string; content: unknown }>; response_format?: unknown; [key: string]: unknown };
+}
+
+interface KeyState {
+  calls: ModelCall[];
+  active: number;
+  max_concurrent: number;
+  queue: Promise<void>;
+}
+
+export function startModelServer(): Promise<{ server: Server; port: number }> {
+  const keys = new Map<string, KeyState>();
+  const stateOf = (key: string) => {
+    let state = keys.get(key);
+    if (!state) {
+      state = { calls: [], active: 0, max_concurrent: 0, queue: Promise.resolve() };
+      keys.set(key, state);
+    }
+    return state;
+  };
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const parts = path.split("/").filter(Boolean);
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (parts[0] === "_calls") return send(200, keys.get(parts[1] ?? "")?.calls ?? []);
+    if (parts[0] === "_stats") {
+      const state = keys.get(parts[1] ?? "");
+      return send(200, { calls: state?.calls.length ?? 0, max_concurrent: state?.max_concurrent ?? 0 });
+    }
+    if (parts[0] !== "m" || parts.at(-1) !== "completions") return send(404, { error: { message: "unknown path" } });
+    const key = parts[1] ?? "";
+    const modifiers = new Set(parts.slice(2, -2));
+    const state = stateOf(key);
+    const body = safeJson(raw) as ModelCall["body"];
+    state.calls.push({ path, headers: flatHeaders(req), body });
+    const answer = async () => {
+      state.active++;
+      state.max_concurrent = Math.max(state.max_concurrent, state.active);
+      try {
+        const delay = [...modifiers].find((m) => m.startsWith("delay-"));
+        if (delay) await new Promise((r) => setTimeout(r, Number(delay.slice(6))));
+        const status = [...modifiers].find((m) => m.startsWith("status-"));
+        if (status) return send(Number(status.slice(7)), { error: { message: `scripted ${status.slice(7)}`, type: "server_error" } });
+        send(200, completion(body, modifiers));
+      } finally {
+        state.active--;
+      }
+    };
+    if (!modifiers.has("serial")) return answer();
+    const turn = state.queue.then(answer);
+    state.queue = turn.catch(() => {});
+    await turn;
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+}
+
+function completion(body: ModelCall["body"], modifiers: Set<string>) {
+  const messages = body?.messages ?? [];
+  const last = [...messages].reverse().find((m) => m.role === "user");
+  const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+  const items = body?.response_format ? extractBatchItems(prompt) : null;
+  let content: string;
+  if (modifiers.has("malformed")) content = "Sure! Here are your answers: 1) yes 2) no";
+  else if (items) {
+    let results = items.map((item) => ({ id: item.id, result: `remote:${typeof item.input === "string" ? item.input : JSON.stringify(item.input)}` }));
+    if (modifiers.has("partial")) results = results.slice(0, -1);
+    if (modifiers.has("reversed")) results = results.reverse();
+    if (modifiers.has("duplicate") && results[0]) results = [...results, { id: 1, result: "remote:someone else's answer" }];
+    content = JSON.stringify({ results });
+  } else content = `remote:${prompt}`;
+  const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+  return {
+    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? "unknown",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: words(prompt), completion_tokens: words(content), total_tokens: words(prompt) + words(content) },
+  };
+}
+
+/** The numbered items of a batch prompt (lib/resilience/batching.ts `batchPrompt`). */
+function extractBatchItems(text: string): Array<{ id: number; input: unknown }> | null {
+  const match = text.match(/```json\n(\{"items":[\s\S]*\})\n```/);
+  if (!match?.[1]) return null;
+  try {
+    const items = (JSON.parse(match[1]) as { items?: unknown }).items;
+    return Array.isArray(items) ? items : null;
+  } catch {
+    return null;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { allShards, parseObjectName, pickShard, shardCap, shardObjectName } from "../../lib/registry/shards";
+import { api, eventually, received, testServer, uniqueName } from "../support/api";
+
+describe("shard naming and split", () => {
+  it("names shards so they never collide with agents, and splits the cap", () => {
+    expect(allShards("search", 3)).toEqual(["search", "search#1", "search#2"]);
+    expect(parseObjectName("search#2")).toEqual({ agent: "search", shard: 2 });
+    expect(parseObjectName(shardObjectName("a-b", 0))).toEqual({ agent: "a-b", shard: 0 });
+    expect([shardCap(10, 4), shardCap(3, 4), shardCap(10, 1)]).toEqual([3, 1, 10]);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 4000; i++) counts[pickShard(4)]! += 1;
+    for (const n of counts) expect(n).toBeGreaterThan(800);
+  });
+});
+
+describe("sharded agents", () => {
+  it("spread sync calls over N objects, with one merged log and status", async () => {
+    const name = uniqueName("hot");
+    const put = await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: 4 } });
+    expect(put.body.shards).toBe(4);
+    for (let i = 0; i < 40; i++) expect((await api("POST", `/agents/${name}/invoke`, { body: { content: i } })).status).toBe(200);
+    const log = await api("GET", `/agents/${name}/log?limit=100`);
+    expect(log.body.entries).toHaveLength(40);
+    const shards = new Set(log.body.entries.map((e: { shard: number }) => e.shard));
+    expect(shards.size).toBeGreaterThan(2);
+    expect((await api("GET", `/agents/${name}`)).body.status.in_flight).toBe(0);
+  });
+
+  it("keep one logical breaker: failures on any shard open it for all, and reset closes it everywhere", async () => {
+    const name = uniqueName("hot-fail");
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/status/503/${name}`, shards: 4, breaker: { failure_threshold: 3, recovery_timeout_ms: 60_000 } },
+    });
+    // Warm the shard hint so calls spread, then fail until the home breaker opens.
+    await eventually(async () => {
+      await api("POST", `/agents/${name}/invoke`, { body: { content: "x" } });
+      return (await api("GET", `/agents/${name}/breaker`)).body.state === "open" ? true : undefined;
+    });
+    // Once the transition has reached every shard, no call reaches the agent.
+    await eventually(async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => api("POST", `/agents/${name}/invoke`, { body: { content: "y" } })));
+      return results.every((r) => r.status === 503) ? true : undefined;
+    });
+    const reached = (await received(name)).length;
+    const results = await Promise.all(Array.from({ length: 20 }, () => api("POST", `/agents/${name}/invoke`, { body: { content: "z" } })));
+    expect(results.map((r) => r.body.code)).toEqual(Array(20).fill("circuit_open"));
+    expect((await received(name)).length).toBe(reached);
+
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: 4, breaker: { failure_threshold: 3, recovery_timeout_ms: 60_000 } },
+    });
+    expect((await api("POST", `/agents/${name}/breaker/reset`)).body.state).toBe("closed");
+    await eventually(async () => {
+      const all = await Promise.all(Array.from({ length: 8 }, () => api("POST", `/agents/${name}/invoke`, { body: { content: "ok" } })));
+      return all.every((r) => r.status === 200) ? true : undefined;
+    });
+  });
+});
