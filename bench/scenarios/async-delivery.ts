@@ -7,7 +7,7 @@
  * target: at least half the bare queue's throughput, every message delivered once.
  */
 import { client, type Client, must } from "../support/client.ts";
-import { type Loopback } from "../support/loopback.ts";
+import type { Loopback } from "../support/loopback.ts";
 import { msgs } from "../support/report.ts";
 import { type Check, type Scenario, statusOf } from "../support/scenario.ts";
 import { sleep } from "../support/wrangler.ts";
