@@ -101,7 +101,7 @@ try {
     loopback,
     load: args.quick
       ? { concurrency: 8, rounds: 2, warmup: { requests: 300, ms: 1500 }, measure: { requests: 1000, ms: 2000 } }
-      : { concurrency: 8, rounds: 4, warmup: { requests: 600, ms: 3000 }, measure: { requests: 2000, ms: 2500 } },
+      : { concurrency: 8, rounds: 5, warmup: { requests: 600, ms: 3000 }, measure: { requests: 2000, ms: 2500 } },
     startSwitchboard,
   };
   for (const scenario of selected) {

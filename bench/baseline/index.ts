@@ -4,6 +4,7 @@
  * no logging. Ratios against it show what Switchboard's features cost.
  *
  *   POST /echo          Hono route → one Durable Object RPC → JSON answer    (sync invoke)
+ *   POST /echo-logged   the same, plus one SQLite row per call in the object  (what a log write costs)
  *   POST /queue/send    one message on the queue; the consumer POSTs it       (async delivery)
  *   POST /queue/fanout  `n` messages in one sendBatch; each POSTed on its own (observer fan-out)
  */
@@ -22,7 +23,21 @@ interface Delivery {
 }
 
 export class EchoDO extends DurableObject<BaselineEnv> {
+  private writes = 0;
+
+  constructor(ctx: DurableObjectState, env: BaselineEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, preview TEXT)");
+  }
+
   echo(content: unknown): { content: unknown } {
+    return { content };
+  }
+
+  /** The echo plus the one durable write Switchboard's message log makes per call, bounded the same way. */
+  echoLogged(content: unknown): { content: unknown } {
+    this.ctx.storage.sql.exec("INSERT INTO log (at, preview) VALUES (?, ?)", new Date().toISOString(), JSON.stringify(content).slice(0, 200));
+    if (++this.writes % 50 === 0) this.ctx.storage.sql.exec("DELETE FROM log WHERE seq <= (SELECT MAX(seq) FROM log) - 1000");
     return { content };
   }
 }
@@ -35,6 +50,12 @@ app.post("/echo", async (c) => {
   const body = await c.req.json<{ content: unknown }>();
   const stub = c.env.ECHO.get(c.env.ECHO.idFromName("echo"));
   return c.json(await stub.echo(body.content));
+});
+
+app.post("/echo-logged", async (c) => {
+  const body = await c.req.json<{ content: unknown }>();
+  const stub = c.env.ECHO.get(c.env.ECHO.idFromName("echo"));
+  return c.json(await stub.echoLogged(body.content));
 });
 
 app.post("/queue/send", async (c) => {
