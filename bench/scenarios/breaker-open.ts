@@ -3,7 +3,8 @@
  * always answers 500 is invoked until its breaker opens; then invokes (503 circuit_open) are
  * measured against successful `echo` invokes, and the endpoint's hit counter must not move.
  * A healthy remote agent on loopback is measured too, for the fast fail vs the agent's own
- * success path.
+ * success path, and `GET /health` (no Durable Object, no auth) as the floor any HTTP request pays
+ * on this machine: a fast fail cannot beat it.
  */
 import { must } from "../support/client.ts";
 import { alternate } from "../support/load.ts";
@@ -40,11 +41,17 @@ export const breakerOpen: Scenario = {
         open: () => sb.expect("POST", "/agents/bench-broken/invoke", BODY, 503),
         echo: () => sb.expect("POST", "/agents/echo/invoke", BODY, 200),
         healthy: () => sb.expect("POST", "/agents/bench-healthy/invoke", BODY, 200),
+        floor: async () => {
+          const res = await fetch(`${sb.url}/health`);
+          await res.arrayBuffer();
+          return res.ok;
+        },
       },
-      ctx.load,
+      // Four sides: fewer rounds keep the scenario near the others' length.
+      { ...ctx.load, rounds: Math.max(2, ctx.load.rounds - 2) },
     );
     const leaked = loopback.count("broken") - hitsWhenOpened;
-    const { open, echo, healthy } = stats;
+    const { open, echo, healthy, floor } = stats;
     const checks: Check[] = [
       {
         measure: "throughput vs echo",
@@ -62,13 +69,21 @@ export const breakerOpen: Scenario = {
         target: "≥ 2×",
         pass: open.rps >= 2 * healthy.rps,
       },
+      {
+        measure: "throughput vs GET /health floor",
+        subject: rps(open.rps),
+        baseline: rps(floor.rps),
+        ratio: ratio(open.rps, floor.rps),
+        target: "report",
+        pass: true,
+      },
       { measure: "calls reaching the agent while open", subject: String(leaked), baseline: "0", ratio: null, target: "= 0", pass: leaked === 0 },
     ];
     const errors = open.errors + echo.errors + healthy.errors;
     return {
       status: errors > 0 ? "fail" : statusOf(checks),
       checks,
-      figures: { open, echo, healthy, calls_while_open: leaked, calls_to_open_it: hitsWhenOpened },
+      figures: { open, echo, healthy, health_floor: floor, calls_while_open: leaked, calls_to_open_it: hitsWhenOpened },
       ...(errors > 0 ? { note: `${errors} requests got an unexpected status` } : {}),
     };
   },
