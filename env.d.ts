@@ -3,6 +3,8 @@
 interface SwitchboardOptionalEnv {
   /** "1" in local development only: allows http:// and loopback URLs. */
   SWITCHBOARD_DEV?: string;
+  /** "off" disables the per-principal rate limit (functions/http/rate-limit.ts). */
+  SWITCHBOARD_RATE_LIMIT?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

@@ -24,7 +24,11 @@ export default defineConfig({
                 TEST_SERVER_PORT: String(inject<number>("testServerPort")),
                 MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
                 A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
+                // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
+                ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
               },
+              // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
+              ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
             },
           })),
         ],

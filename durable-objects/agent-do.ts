@@ -37,6 +37,9 @@ import { type Admission, type BreakerSnapshot, type BreakerState, CircuitBreaker
 import { type Deadline, DeadlineTable } from "../lib/resilience/deadline-table";
 import { Pool } from "../lib/resilience/pool";
 import { mayCall } from "../lib/security/acl";
+import { acceptWebhook, type WebhookInput, type WebhookResult } from "../lib/protocols/inbound-webhook";
+import { keepStoredSecrets, outboundSecret, redactSecrets } from "../lib/security/agent-secrets";
+import { ReplayGuard } from "../lib/security/replay-guard";
 
 const CONFIG_KEY = "config";
 const BREAKER_KEY = "breaker";
@@ -65,6 +68,7 @@ export class AgentDO extends DurableObject<Env> {
   private readonly peers: PeerStore;
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
+  private readonly replays: ReplayGuard;
   private readonly observerTable: ObserverTable;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
@@ -86,6 +90,7 @@ export class AgentDO extends DurableObject<Env> {
     this.requests = new RequestStore(ctx.storage.sql);
     this.pending = new PendingReplies(ctx.storage.sql);
     this.peers = new PeerStore(ctx.storage.sql);
+    this.replays = new ReplayGuard(ctx.storage.sql);
     this.observerTable = new ObserverTable(ctx.storage.sql);
     this.batchBuffer = new BatchBuffer(ctx.storage.sql);
     this.batcher = new Batcher(this.batchBuffer, {
@@ -234,7 +239,7 @@ export class AgentDO extends DurableObject<Env> {
               model: modelClient(entry.model, this.modelEnv(), signal),
             }),
           dev: this.env.SWITCHBOARD_DEV === "1",
-          signingSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+          signingSecret: outboundSecret(entry, this.env.SWITCHBOARD_SIGNING_SECRET),
           modelEnv: this.modelEnv(),
           batch: (b, signal) => this.submitBatch(entry, b, signal),
         }),
@@ -303,7 +308,7 @@ export class AgentDO extends DurableObject<Env> {
   describe(name: string): AgentDescription | null {
     const entry = this.load(name);
     if (!entry || !this.breaker) return null;
-    return { entry, status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight }, peers: this.peers.list() };
+    return { entry: redactSecrets(entry), status: { breaker: this.breaker.snapshot().state, in_flight: this.pool.inFlight }, peers: this.peers.list() };
   }
 
   // ── Async messages and request-reply ────────────────────────────────────────────────────────
@@ -526,13 +531,13 @@ export class AgentDO extends DurableObject<Env> {
     return this.breaker.snapshot();
   }
 
-  /** Stores a configuration (full config, or overrides for a code agent) and returns the entry. */
+  /** Stores a configuration (full config, or overrides for a code agent) and returns the entry, secrets redacted. */
   configure(name: string, config: StoredConfig): AgentEntry {
-    this.ctx.storage.kv.put(CONFIG_KEY, config);
+    this.ctx.storage.kv.put(CONFIG_KEY, keepStoredSecrets(config, this.ctx.storage.kv.get<StoredConfig>(CONFIG_KEY)));
     this.name = null;
     const entry = this.load(name) as AgentEntry;
     this.breaker?.configure(entry.breaker);
-    return entry;
+    return redactSecrets(entry);
   }
 
   /** Removes the configuration; true when there was one. */
@@ -542,6 +547,21 @@ export class AgentDO extends DurableObject<Env> {
     this.name = null;
     this.entry = null;
     return existed;
+  }
+
+  /** POST /webhooks/:agent: verified with this agent's secrets (which never leave here), replay-checked, delivered. */
+  async receiveWebhook(name: string, input: WebhookInput): Promise<WebhookResult> {
+    const entry = this.load(name);
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    return acceptWebhook(input, {
+      entry,
+      deploymentSecret: this.env.SWITCHBOARD_SIGNING_SECRET,
+      now: Date.now,
+      remember: (id, ttlMs) => this.replays.remember(id, Date.now(), ttlMs),
+      forget: (id) => this.replays.forget(id),
+      // The same durable path as POST /agents/:name/messages: stored, enqueued, then answered.
+      deliver: (call) => this.submit(name, { message: call.message, reply_to: null, timeout_ms: null }),
+    });
   }
 
   messageLog(limit: number, before?: number) {

@@ -5,12 +5,14 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/observability/trace";
 import { type AppEnv, authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
+import { rateLimitMiddleware } from "./http/rate-limit";
 import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { breakerRoutes } from "./routes/breaker";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { messageRoutes } from "./routes/messages";
+import { webhookRoutes } from "./routes/webhooks";
 import { observerRoutes } from "./routes/observers";
 import { patternRoutes } from "./routes/patterns";
 
@@ -24,11 +26,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.res.headers.set("traceparent", traceparent);
   });
   app.use("*", authMiddleware);
+  app.use("*", rateLimitMiddleware);
   healthRoutes(app);
   agentRoutes(app);
   messageRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);
+  webhookRoutes(app);
   a2aRoutes(app);
   patternRoutes(app);
   observerRoutes(app);

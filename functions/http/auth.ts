@@ -1,7 +1,9 @@
 /**
  * Authentication middleware: `Authorization: Bearer <key>` → principal, or 401. Public routes
- * (health, A2A agent cards) pass without a key. Authorisation (403) is decided per route or per
- * agent ACL, after authentication.
+ * (health, A2A agent cards) pass without a key. Signed routes (`POST /webhooks/:agent`) pass
+ * without a key too: their signature is the authentication, checked by the route against the
+ * agent's secret, and a Bearer key there grants nothing. Authorisation (403) is decided per route
+ * or per agent ACL, after authentication.
  */
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
@@ -11,12 +13,19 @@ export type AppEnv = { Bindings: Env; Variables: { principal: Principal; tracepa
 
 const PUBLIC = [/^\/health$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
 
+/** Authenticated by a signature over the body instead of a key (functions/routes/webhooks.ts). */
+const SIGNED = [/^\/webhooks\/[^/]+$/];
+
 export function isPublicPath(path: string): boolean {
   return PUBLIC.some((re) => re.test(path));
 }
 
+export function isSignedPath(path: string): boolean {
+  return SIGNED.some((re) => re.test(path));
+}
+
 export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (isPublicPath(c.req.path)) return next();
+  if (isPublicPath(c.req.path) || isSignedPath(c.req.path)) return next();
   const key = bearerKey(c.req.header("authorization"));
   if (!key) throw new SwitchboardError("unauthorized", "missing Authorization: Bearer <key>");
   const principal = await authenticate(c.env.SWITCHBOARD_API_KEYS, key);

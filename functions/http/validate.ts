@@ -29,9 +29,13 @@ export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type) && !/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw new SwitchboardError("invalid_request", `content-type must be application/json, not ${type.slice(0, 80)}`);
   }
-  const configured = Number(c.env.SWITCHBOARD_MAX_BODY_BYTES);
-  const max = Number.isInteger(configured) && configured > 0 ? configured : LIMITS.maxBodyBytes;
-  return parseWith(schema, await readJsonBody(c.req.raw, max));
+  return parseWith(schema, await readJsonBody(c.req.raw, maxBodyBytes(c.env)));
+}
+
+/** `SWITCHBOARD_MAX_BODY_BYTES`, or the default limit. */
+export function maxBodyBytes(env: Env): number {
+  const configured = Number(env.SWITCHBOARD_MAX_BODY_BYTES);
+  return Number.isInteger(configured) && configured > 0 ? configured : LIMITS.maxBodyBytes;
 }
 
 export function agentParam(c: Context, key = "name"): string {

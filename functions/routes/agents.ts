@@ -13,6 +13,7 @@ import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { allShards } from "../../lib/registry/shards";
 import { senderOf } from "../../lib/security/keys";
+import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { failureResponse } from "../http/problem";
@@ -84,6 +85,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const config = await jsonBody(c, AgentConfig);
       const problem = configProblem(config, codeAgents.has(name));
       if (problem) throw new SwitchboardError("invalid_request", problem);
+      // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.
+      const urlCheck = config.url ? checkOutboundUrl(config.url, { dev: c.env.SWITCHBOARD_DEV === "1" }) : { ok: true };
+      if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);
       // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
       const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
       const before = await agentStub(c.env, name).describe(name);

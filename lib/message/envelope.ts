@@ -25,6 +25,12 @@ export const Metadata = z
     message: `metadata may have at most ${LIMITS.maxMetadataKeys} keys`,
   })
   .superRefine((m, ctx) => {
+    for (const [key, value] of Object.entries(m)) {
+      if (/\p{Cc}/u.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "metadata keys must not contain control characters" });
+      if (typeof value === "string" && value.length > LIMITS.maxMetadataString) {
+        ctx.addIssue({ code: "custom", path: [key], message: `metadata strings are at most ${LIMITS.maxMetadataString} characters` });
+      }
+    }
     for (const key of ["type", "request_id", "in_reply_to", "reply_to"] as const) {
       const value = m[key];
       if (value === undefined) continue;

@@ -8,17 +8,7 @@ import { SwitchboardError } from "./errors";
 import { LIMITS } from "./limits";
 
 export async function readJsonBody(request: Request, maxBytes: number = LIMITS.maxBodyBytes): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new SwitchboardError("payload_too_large", `body is ${declared} bytes; the limit is ${maxBytes}`);
-  }
-  const bytes = await readLimited(request, maxBytes);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new SwitchboardError("invalid_request", "body is not valid UTF-8");
-  }
+  const text = (await readTextBody(request, maxBytes)).replace(/^\uFEFF/, "");
   if (text.trim() === "") throw new SwitchboardError("invalid_request", "body is empty; expected a JSON object");
   let value: unknown;
   try {
@@ -31,6 +21,20 @@ export async function readJsonBody(request: Request, maxBytes: number = LIMITS.m
     throw new SwitchboardError("invalid_request", `JSON nesting exceeds the depth limit of ${LIMITS.maxJsonDepth}`);
   }
   return value;
+}
+
+/** The body as UTF-8 text, within `maxBytes` (413) and valid UTF-8 (400); exactly the bytes sent, for signatures. */
+export async function readTextBody(request: Request, maxBytes: number = LIMITS.maxBodyBytes): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new SwitchboardError("payload_too_large", `body is ${declared} bytes; the limit is ${maxBytes}`);
+  }
+  const bytes = await readLimited(request, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new SwitchboardError("invalid_request", "body is not valid UTF-8");
+  }
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {

@@ -4,6 +4,7 @@
  * only as a short preview; full payloads are never logged.
  */
 import { LIMITS } from "../message/limits";
+import { redactText } from "../security/redact";
 
 export interface LogRow {
   id: string;
@@ -27,10 +28,15 @@ export interface LoggedRow extends LogRow {
 
 const PREVIEW_CHARS = 200;
 
+/**
+ * A short preview with anything that looks like a key redacted. Redaction runs on a window well
+ * past the cut, so a key that straddles the cut is still caught whole, at a bounded cost.
+ */
 export function preview(content: unknown): string | null {
   if (content === undefined) return null;
-  const text = typeof content === "string" ? content : JSON.stringify(content);
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  const raw = typeof content === "string" ? content : (JSON.stringify(content) ?? "");
+  const text = redactText(raw.slice(0, PREVIEW_CHARS * 5));
+  return text.length > PREVIEW_CHARS || raw.length > PREVIEW_CHARS * 5 ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }
 
 export class MessageLog {
@@ -63,7 +69,7 @@ export class MessageLog {
       row.trace_id,
       row.request_id,
       row.preview,
-      row.detail,
+      redactText(row.detail),
     );
     // Prune in steps rather than on every insert: one DELETE per 50 rows keeps the hot path cheap.
     if (++this.inserts % 50 === 0) this.prune();

@@ -23,10 +23,14 @@ const MAX_REDIRECTS = 3;
 /** POSTs a signed JSON body to `url`, re-checking the guard on every hop; returns the final response. */
 export async function postSigned(url: string, body: unknown, id: string, traceparent: string, options: OutboundOptions): Promise<Response> {
   const text = JSON.stringify(body);
+  const origin = new URL(url).origin;
   let target = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const check = checkOutboundUrl(target, { dev: options.dev });
     if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${target}: ${check.reason}`, { transient: false });
+    // Credentials meant for the registered origin (e.g. a remote A2A agent's Authorization) never
+    // follow a redirect to another origin.
+    const extra = new URL(target).origin === origin ? options.headers : undefined;
     let response: Response;
     try {
       response = await fetch(target, {
@@ -36,8 +40,8 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
         headers: {
           "content-type": "application/json",
           traceparent,
+          ...extra,
           ...signatureHeaders(options.secret, id, text),
-          ...options.headers,
         },
         body: text,
       });
@@ -48,7 +52,9 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
-      target = new URL(location, target).toString();
+      const next = URL.parse(location, target);
+      if (!next) throw new SwitchboardError("agent_error", `${new URL(target).host} redirected to an invalid URL`, { transient: false });
+      target = next.toString();
       continue;
     }
     return response;

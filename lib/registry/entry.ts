@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { AgentName } from "../message/envelope";
 import { LOCAL_MODELS } from "../model/local-model";
+import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
 
 const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
 const Word = z
@@ -105,7 +106,11 @@ export type AgentKind = z.infer<typeof AgentKind>;
 export const AgentConfig = z
   .strictObject({
     kind: AgentKind.optional(),
-    description: z.string().max(2000).optional(),
+    description: z
+      .string()
+      .max(2000)
+      .regex(/^(?:[^\p{Cc}]|[\t\n\r])*$/u, "description must not contain control characters other than tab and newline")
+      .optional(),
     version: Semver.optional(),
     capabilities: z.array(Word).max(64).optional(),
     requires: z.array(Word).max(64).optional(),
@@ -120,6 +125,8 @@ export const AgentConfig = z
     batch: BatchConfig.partial().nullable().optional(),
     /** Spread a stateless agent over this many Durable Objects. @default 1 */
     shards: z.number().int().min(1).max(64).optional(),
+    signing_secret: SigningSecret.optional(),
+    webhook_secrets: WebhookSecrets.optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -156,6 +163,9 @@ export interface AgentEntry {
   batch: BatchConfig | null;
   shards: number;
   updated_at?: string;
+  /** Write-only (lib/security/agent-secrets.ts): never leaves the agent's Durable Object unredacted. */
+  signing_secret?: string;
+  webhook_secrets?: WebhookSecrets;
 }
 
 export const DEFAULT_LIMITS: Limits = Limits.parse({});
@@ -184,6 +194,8 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
   if (url !== undefined) entry.url = url;
   const model = config.model ?? base?.model;
   if (model !== undefined) entry.model = ModelConfig.parse(model);
+  if (config.signing_secret !== undefined) entry.signing_secret = config.signing_secret;
+  if (config.webhook_secrets !== undefined) entry.webhook_secrets = config.webhook_secrets;
   if (config.a2a !== undefined && kind === "a2a") entry.a2a = config.a2a;
   return entry;
 }

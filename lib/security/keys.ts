@@ -19,7 +19,7 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-/** Parses `admin=k1,agent:planner=k2`; malformed pairs are skipped (and reported by `keyConfigProblems`). */
+/** Parses a principal name: `admin` or `agent:<name>`. Pairs with anything else are skipped. A principal may have several keys (rotation). */
 export function parsePrincipal(text: string): Principal | null {
   if (text === "admin") return { kind: "admin" };
   const agent = text.startsWith("agent:") ? text.slice("agent:".length) : null;

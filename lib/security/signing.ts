@@ -7,10 +7,13 @@ import { Webhook } from "standardwebhooks";
 
 const signers = new Map<string, Webhook>();
 
-function signer(secret: string): Webhook {
+/** A cached Standard Webhooks signer for `secret`; throws when the secret is not valid base64. */
+export function signer(secret: string): Webhook {
   let webhook = signers.get(secret);
   if (!webhook) {
     webhook = new Webhook(secret);
+    // Per-agent secrets make the set open-ended; a small cache is enough.
+    if (signers.size >= 256) signers.clear();
     signers.set(secret, webhook);
   }
   return webhook;

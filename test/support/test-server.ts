@@ -6,6 +6,7 @@
  *   /status/<code>/<key>      answers <code>
  *   /slow/<ms>/<key>          waits <ms>, then 200
  *   /flaky/<n>/<key>          the first <n> calls for <key> answer 503, then 200
+ *   /redirect/<key>?to=<url>  302 to <url>
  *   /concurrent/<ms>/<key>    waits <ms>, tracking how many calls for <key> overlap
  *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
  *                             attempt answers 503 with probability 30%, decided by a hash of
@@ -82,6 +83,9 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       case "slow":
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         return send(200, { content: "slow done" });
+      case "redirect":
+        res.writeHead(302, { location: new URL(req.url ?? "/", "http://x").searchParams.get("to") ?? "/" });
+        return res.end();
       case "concurrent": {
         stat.in_flight += 1;
         stat.max_in_flight = Math.max(stat.max_in_flight, stat.in_flight);

@@ -1,0 +1,60 @@
+/**
+ * Inbound webhooks: POST /webhooks/:name[?source=github|stripe]. No Bearer key: the signature is
+ * the authentication (functions/http/auth.ts lets these paths through). The raw body is read
+ * within the size limit and handed, with only the signature headers, to the agent's Durable
+ * Object, which holds the secrets, the replay table and the delivery.
+ */
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { AgentName } from "../../lib/message/envelope";
+import { SwitchboardError } from "../../lib/message/errors";
+import { readTextBody } from "../../lib/message/json-body";
+import { WEBHOOK_HEADERS } from "../../lib/protocols/inbound-webhook";
+import type { WebhookSource } from "../../lib/security/webhook-verify";
+import type { AppEnv } from "../http/auth";
+import { failureResponse } from "../http/problem";
+import { problems, route } from "../http/route";
+import { agentParam, maxBodyBytes } from "../http/validate";
+import { agentStub } from "../stubs";
+
+const SOURCES: Record<string, WebhookSource> = { standard: "standard", github: "github", stripe: "stripe" };
+
+export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: "post",
+      path: "/webhooks/{name}",
+      tags: ["messaging"],
+      summary: "Inbound webhook, authenticated by its signature (Standard Webhooks, GitHub or Stripe)",
+      description:
+        "No Bearer key. Verified with the agent's signing_secret (else SWITCHBOARD_SIGNING_SECRET) for Standard Webhooks, or its webhook_secrets.github / .stripe. Stale (> 5 min) timestamps → 401; a replayed id → 409.",
+      security: [],
+      request: {
+        params: z.object({ name: AgentName }),
+        query: z.object({ source: z.enum(["standard", "github", "stripe"]).optional() }),
+        body: { required: true, content: { "application/json": { schema: z.unknown() } } },
+      },
+      responses: {
+        202: {
+          description: "accepted for delivery",
+          content: { "application/json": { schema: z.object({ request_id: z.string(), webhook_id: z.string() }) } },
+        },
+        ...problems(400, 401, 404, 409, 413, 429),
+      },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      const source = SOURCES[c.req.query("source") ?? "standard"];
+      if (!source) throw new SwitchboardError("invalid_request", "query source must be standard, github or stripe");
+      const body = await readTextBody(c.req.raw, maxBodyBytes(c.env));
+      const headers: Record<string, string> = {};
+      for (const header of WEBHOOK_HEADERS) {
+        const value = c.req.header(header);
+        if (value !== undefined) headers[header] = value.slice(0, 4096);
+      }
+      const result = await agentStub(c.env, name).receiveWebhook(name, { source, body, headers, traceparent: c.var.traceparent });
+      if (!result.ok) return failureResponse(result);
+      return c.json({ request_id: result.request_id, webhook_id: result.webhook_id }, 202);
+    },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * Inbound webhooks (`POST /webhooks/:agent`): verify the sender's signature with the target
+ * agent's secret, refuse replays, then hand the payload to the agent as an async message. The
+ * signature is the authentication: a verified sender acts as the "webhook" principal, which is
+ * admin-equivalent for the agent's ACL (`from: null`), because only the admin can have given it
+ * the secret. Pure orchestration: the Durable Object supplies the replay table and delivery.
+ */
+import { type Call, makeEnvelope } from "../agents/call";
+import { failure, type Result } from "../message/errors";
+import { jsonDepth } from "../message/json-body";
+import { LIMITS } from "../message/limits";
+import type { AgentEntry } from "../registry/entry";
+import { verifyWebhook, type WebhookSource } from "../security/webhook-verify";
+
+/** Headers a verifier may read; only these cross into the Durable Object. */
+export const WEBHOOK_HEADERS = [
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "x-hub-signature-256",
+  "x-github-delivery",
+  "x-github-event",
+  "stripe-signature",
+] as const;
+
+export interface WebhookInput {
+  source: WebhookSource;
+  /** The raw body, exactly as signed. */
+  body: string;
+  headers: Record<string, string>;
+  traceparent: string;
+}
+
+export interface WebhookDeps {
+  entry: AgentEntry;
+  deploymentSecret: string | undefined;
+  now(): number;
+  /** Records the replay id; false when it was already recorded. */
+  remember(id: string, ttlMs: number): boolean;
+  forget(id: string): void;
+  /** Durably accepts the call for async delivery. */
+  deliver(call: Call): Promise<Result<{ request_id: string }>>;
+}
+
+export type WebhookResult = Result<{ request_id: string; webhook_id: string }>;
+
+/** Which secrets verify `source` for this agent. The deployment secret never verifies GitHub or Stripe. */
+export function webhookSecrets(source: WebhookSource, entry: AgentEntry, deploymentSecret: string | undefined): string[] {
+  if (source === "github") return entry.webhook_secrets?.github ? [entry.webhook_secrets.github] : [];
+  if (source === "stripe") return entry.webhook_secrets?.stripe ? [entry.webhook_secrets.stripe] : [];
+  const own = entry.signing_secret ?? deploymentSecret;
+  return own ? [own] : [];
+}
+
+export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Promise<WebhookResult> {
+  const { entry } = deps;
+  const now = deps.now();
+  const verified = await verifyWebhook(input.source, webhookSecrets(input.source, entry, deps.deploymentSecret), input.body, new Headers(input.headers), now);
+  if (!verified.ok) return failure("unauthorized", `webhook rejected: ${verified.detail}`);
+
+  let content: unknown = input.body;
+  try {
+    content = JSON.parse(input.body);
+  } catch {
+    // Not JSON (e.g. GitHub's form-encoded payloads): delivered as the raw text.
+  }
+  if (jsonDepth(content, LIMITS.maxJsonDepth) > LIMITS.maxJsonDepth) {
+    return failure("invalid_request", `JSON nesting exceeds the depth limit of ${LIMITS.maxJsonDepth}`);
+  }
+  if (!deps.remember(verified.id, verified.remember_ms)) {
+    return failure("conflict", `webhook ${verified.id} was already accepted; replays are refused`);
+  }
+  const call: Call = {
+    message: makeEnvelope({
+      from: null,
+      to: entry.name,
+      role: "agent_call",
+      content,
+      metadata: {
+        webhook_source: input.source,
+        webhook_id: verified.id,
+        ...(verified.event ? { webhook_event: verified.event.slice(0, 256) } : {}),
+      },
+      traceparent: input.traceparent,
+      now,
+    }),
+    deadline: 0,
+    path: [],
+    pattern: "webhook",
+  };
+  const delivered = await deps.deliver(call).catch((error: unknown) => failure("agent_error", `could not enqueue: ${String(error)}`, { transient: true }));
+  if (!delivered.ok) {
+    // Nothing was accepted, so the sender's retry must not be refused as a replay.
+    deps.forget(verified.id);
+    return delivered;
+  }
+  return { ok: true, request_id: delivered.request_id, webhook_id: verified.id };
+}

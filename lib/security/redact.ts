@@ -1,0 +1,24 @@
+/**
+ * Redacts strings that look like credentials before text is kept anywhere a person or a log
+ * pipeline reads it (the message log's previews and details). A pattern list, not a proof: it
+ * catches the key shapes this system and its usual neighbours use.
+ */
+const PATTERNS: Array<[RegExp, string]> = [
+  [/\bBearer\s+[A-Za-z0-9._~+/=-]{6,}/gi, "Bearer [redacted]"],
+  [/\bwhsec_[A-Za-z0-9+/=_-]{6,}/g, "whsec_[redacted]"],
+  [/\b(sk|pk|rk)_(?:live_|test_|dev_)?[A-Za-z0-9_]{6,}/g, "$1_[redacted]"],
+  [/\bgh[pousr]_[A-Za-z0-9]{16,}/g, "gh_[redacted]"],
+  [/\bxox[abpr]-[A-Za-z0-9-]{10,}/g, "xox-[redacted]"],
+  [/\bAKIA[0-9A-Z]{16}\b/g, "AKIA[redacted]"],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, "[redacted-jwt]"],
+  [/("?(?:authorization|api[_-]?key|secret|password|signing_secret)"?\s*[:=]\s*")[^"]{4,}(")/gi, "$1[redacted]$2"],
+];
+
+export function redactText(text: string): string;
+export function redactText(text: string | null): string | null;
+export function redactText(text: string | null): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}

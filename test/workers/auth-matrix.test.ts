@@ -1,0 +1,168 @@
+/**
+ * Every route × every kind of caller: only the documented outcome, zero bypass. The routes come
+ * from the app itself, so a route added later without an entry here fails this test until its
+ * access rule is written down.
+ */
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { app } from "../../functions/app";
+import { api, received, testServer, uniqueName } from "../support/api";
+import { KEYS } from "../support/keys";
+
+type Caller = "none" | "unknown" | "admin" | "allowed" | "denied";
+const CALLERS: Caller[] = ["none", "unknown", "admin", "allowed", "denied"];
+const HEADER: Record<Caller, string | null> = {
+  none: null,
+  unknown: "Bearer sk_not_a_real_key_at_all",
+  admin: `Bearer ${KEYS.admin}`,
+  allowed: `Bearer ${KEYS.planner}`, // the target's acl allows planner
+  denied: `Bearer ${KEYS.outsider}`, // …and not outsider
+};
+
+interface Fixture {
+  agent: string;
+  requestId: string;
+}
+
+interface Expectation {
+  /** Statuses for admin, allowed agent, denied agent. No key and unknown key are 401 unless public. */
+  admin: number;
+  allowed: number;
+  denied: number;
+  public?: boolean;
+  /** Signed routes: every Bearer caller without a signature is 401. */
+  signed?: boolean;
+  path?: (f: Fixture) => string;
+  body?: (caller: Caller, f: Fixture) => unknown;
+  /** For a 2xx a caller gets, what its body must show (e.g. a handshake the ACL rejects). */
+  answer?: Partial<Record<Caller, (body: any) => void>>;
+}
+
+const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
+
+/** The access rules, as the README's Security section states them. Key: Hono method and path. */
+const EXPECTED: Record<string, Expectation> = {
+  "GET /health": { admin: 200, allowed: 200, denied: 200, public: true },
+  "GET /agents": { admin: 200, allowed: 200, denied: 200 },
+  "GET /agents/:name": { admin: 200, allowed: 200, denied: 200 },
+  "PUT /agents/:name": { admin: 200, allowed: 403, denied: 403, body: (_c, f) => guardedConfig(f.agent) },
+  "DELETE /agents/:name": { admin: 404, allowed: 403, denied: 403, path: () => "/agents/never-registered-agent" },
+  "POST /agents/:name/invoke": { admin: 200, allowed: 200, denied: 403, body: () => ({ content: "hi" }) },
+  "GET /agents/:name/log": { admin: 200, allowed: 403, denied: 403 },
+  "POST /agents/:name/messages": { admin: 202, allowed: 202, denied: 403, body: () => ({ content: "hi" }) },
+  // The handshake answers a caller the ACL does not allow with 200 "rejected" (reason: acl), records it, and grants nothing.
+  "POST /agents/:name/handshake": {
+    admin: 200,
+    allowed: 200,
+    denied: 200,
+    body: handshake,
+    answer: {
+      allowed: (b) => expect(b.status).toBe("accepted"),
+      denied: (b) => expect(b).toMatchObject({ status: "rejected", reason: expect.stringContaining("acl") }),
+    },
+  },
+  "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
+  "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
+  "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
+  "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
+  "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
+  "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "GET /a2a/:name/.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
+  "GET /a2a/:name/.well-known/agent.json": { admin: 200, allowed: 200, denied: 200, public: true },
+  // JSON-RPC answers 200; an ACL-denied caller gets a JSON-RPC error, never a result.
+  "POST /a2a/:name": {
+    admin: 200,
+    allowed: 200,
+    denied: 200,
+    body: () => ({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "SendMessage",
+      params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] }, configuration: { blocking: true } },
+    }),
+    answer: {
+      admin: (b) => expect(b.result).toBeDefined(),
+      allowed: (b) => expect(b.result).toBeDefined(),
+      denied: (b) => expect(JSON.stringify(b)).toMatch(/forbidden|not allowed|may not/i),
+    },
+  },
+  "POST /agents/:name/observers": { admin: 201, allowed: 403, denied: 403, body: () => ({ url: "https://example.com/observer" }) },
+  "GET /agents/:name/observers": { admin: 200, allowed: 403, denied: 403 },
+  "DELETE /agents/:name/observers/:id": { admin: 404, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/observers/obs_no_such_observer` },
+  "POST /agents/:name/events": { admin: 202, allowed: 403, denied: 403, body: () => ({ event: "matrix", data: {} }) },
+  "POST /patterns/map-reduce": { admin: 200, allowed: 200, denied: 403, body: (_c, f) => ({ data: [1, 2], mappers: [f.agent], reducer: "echo" }) },
+  "POST /webhooks/:name": { admin: 401, allowed: 401, denied: 401, signed: true, body: () => ({ event: "x" }) },
+};
+
+function guardedConfig(name: string) {
+  return { kind: "http", url: `${testServer()}/ok/${name}`, acl: { allow: ["planner"] } };
+}
+
+function routesOfApp(): string[] {
+  const seen = new Set<string>();
+  for (const r of app.routes) if (r.method !== "ALL" && r.path !== "*") seen.add(`${r.method} ${r.path}`);
+  return [...seen].sort();
+}
+
+function concretePath(path: string, f: Fixture): string {
+  return path.replace(":name", f.agent).replace(":id", path.startsWith("/dlq") ? "dlq_no_such_entry" : f.requestId);
+}
+
+function expected(e: Expectation, caller: Caller): number {
+  if (caller === "none" || caller === "unknown") return e.public ? 200 : 401;
+  return e[caller];
+}
+
+describe("auth matrix", () => {
+  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "" };
+
+  beforeAll(async () => {
+    expect((await api("PUT", `/agents/${fixture.agent}`, { body: guardedConfig(fixture.agent) })).status).toBe(200);
+    const sent = await api("POST", `/agents/${fixture.agent}/messages`, { as: "planner", body: { content: "seed" } });
+    expect(sent.status).toBe(202);
+    fixture.requestId = sent.body.request_id;
+  });
+
+  it("has a documented rule for every route the app serves", () => {
+    const missing = routesOfApp().filter((r) => !(r in EXPECTED));
+    expect(missing, "add these routes to EXPECTED in test/workers/auth-matrix.test.ts and to the README's Security section").toEqual([]);
+  });
+
+  const cases = routesOfApp()
+    .filter((r) => r in EXPECTED)
+    .flatMap((r) => CALLERS.map((caller) => [r, caller] as const));
+
+  it.each(cases)("%s as %s gets only its documented outcome", async (routeKey, caller) => {
+    const rule = EXPECTED[routeKey] as Expectation;
+    const [method, path] = routeKey.split(" ") as [string, string];
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const auth = HEADER[caller];
+    if (auth) headers.authorization = auth;
+    const body = rule.body?.(caller, fixture);
+    const url = `http://switchboard.test${rule.path ? rule.path(fixture) : concretePath(path, fixture)}`;
+    const response = await exports.default.fetch(new Request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
+    const text = await response.text();
+    const want = expected(rule, caller);
+    expect(response.status, `${routeKey} as ${caller}: ${text.slice(0, 300)}`).toBe(want);
+    rule.answer?.[caller]?.(JSON.parse(text));
+    if (want >= 400) {
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      const problem = JSON.parse(text);
+      expect(problem.status).toBe(want);
+      if (want === 401) expect(problem.code).toBe("unauthorized");
+      if (want === 403) expect(problem.code).toBe("forbidden");
+    }
+  });
+
+  it("left the guarded agent as configured: no denied call changed it", async () => {
+    const entry = await api("GET", `/agents/${fixture.agent}`);
+    expect(entry.body.acl).toEqual({ allow: ["planner"] });
+    // Whatever route it tried, the denied caller's message never reached the agent.
+    const calls = await received(fixture.agent);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.map((call) => JSON.parse(call.body).from)).not.toContain("outsider");
+    const outsider = entry.body.peers.find((p: { agent: string }) => p.agent === "outsider");
+    expect(outsider?.status ?? "rejected").toBe("rejected");
+  });
+});
