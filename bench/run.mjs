@@ -99,9 +99,11 @@ try {
     sb: client(switchboard.url),
     baseline,
     loopback,
+    // Many short alternating rounds rather than a few long ones: the machine is shared and its
+    // speed drifts by tens of percent over a minute, and fine interleaving charges drift to both sides.
     load: args.quick
-      ? { concurrency: 8, rounds: 2, warmup: { requests: 300, ms: 1500 }, measure: { requests: 1000, ms: 2000 } }
-      : { concurrency: 8, rounds: 5, warmup: { requests: 600, ms: 3000 }, measure: { requests: 2000, ms: 2500 } },
+      ? { concurrency: 8, rounds: 4, warmup: { requests: 300, ms: 1500 }, measure: { requests: 500, ms: 1000 } }
+      : { concurrency: 8, rounds: 8, warmup: { requests: 600, ms: 3000 }, measure: { requests: 1200, ms: 1500 } },
     startSwitchboard,
   };
   for (const scenario of selected) {
