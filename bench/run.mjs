@@ -8,6 +8,8 @@
  *   npm run bench -- --quick              smaller load, fewer rounds (about 2 minutes)
  *   npm run bench -- --only sync-invoke   one scenario (repeat --only, or comma-separate, for more)
  *   npm run bench -- --list               scenario ids
+ *   npm run bench -- --profile --only x   also a CPU profile of the worker per scenario (slows it:
+ *                                         for finding where time goes, not for quoting figures)
  *
  * Exit code 1 when a scenario missed its target or errored; skipped scenarios do not count.
  * Plain .mjs so `node bench/run.mjs` works; the parts are TypeScript run by Node 22's type stripping.
@@ -18,6 +20,7 @@ import { scenarios } from "./scenarios/index.ts";
 import { parseArgs } from "./support/args.ts";
 import { BENCH_ADMIN_KEY, client } from "./support/client.ts";
 import { startLoopback } from "./support/loopback.ts";
+import { startProfiler } from "./support/profile.ts";
 import { machine, table, writeReport } from "./support/report.ts";
 import { startWrangler } from "./support/wrangler.ts";
 
@@ -110,11 +113,17 @@ try {
     log(`${scenario.id}: ${scenario.title}`);
     const s0 = performance.now();
     let result;
+    const profiler = args.profile ? await startProfiler(switchboard.inspectorPort) : null;
     try {
       result = await scenario.run(ctx);
     } catch (error) {
       result = { status: "error", checks: [], figures: {}, note: String(error instanceof Error ? error.message : error).split("\n")[0] };
       console.error(error);
+    }
+    if (profiler) {
+      const path = join(root, "bench", "results", `${startedAt.replace(/[:.]/g, "-")}-${scenario.id}.cpuprofile`);
+      const top = await profiler.stop(path);
+      log(`${scenario.id}: CPU profile ${path}; most self time:\n${top.map((l) => `    ${l}`).join("\n")}`);
     }
     const seconds = Math.round((performance.now() - s0) / 100) / 10;
     results.push({ id: scenario.id, title: scenario.title, ...result, seconds });

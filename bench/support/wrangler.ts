@@ -24,6 +24,8 @@ export interface WranglerOptions {
 
 export interface WranglerDev {
   url: string;
+  /** The Chrome DevTools inspector port (bench/support/profile.ts). */
+  inspectorPort: number;
   /** Everything wrangler and the worker printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startWrangler(root: string, options: WranglerOptions): Pro
   child.stderr?.on("data", keep);
   const dev: WranglerDev = {
     url: `http://127.0.0.1:${port}`,
+    inspectorPort: inspector,
     output: () => log,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
