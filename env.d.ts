@@ -5,6 +5,10 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_DEV?: string;
   /** "off" disables the per-principal rate limit (functions/http/rate-limit.ts). */
   SWITCHBOARD_RATE_LIMIT?: string;
+  /** "off" disables metrics, JSON log lines and the trace index (default on). */
+  SWITCHBOARD_OBSERVABILITY?: string;
+  /** "off" disables only the one-line-per-message JSON logs (default on). */
+  SWITCHBOARD_JSON_LOGS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

@@ -12,6 +12,8 @@ const TEST_BINDINGS = {
 
 export default defineConfig({
   test: {
+    // One JSON line per message is for Workers Logs, not for test output.
+    onConsoleLog: (log) => !log.startsWith('{"level":"info","msg":"message"'),
     projects: [
       {
         // Unit and integration tests inside workerd, with the real DO, Queue and alarm bindings.

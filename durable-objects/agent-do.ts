@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { codeAgents } from "../functions/agents";
-import { agentStub, invokeAgent } from "../functions/stubs";
+import { agentStub, invokeAgent, traceStub } from "../functions/stubs";
 import type { Call } from "../lib/agents/call";
 import { type ContextPorts, createContext } from "../lib/agents/context";
 import { codeEntry } from "../lib/agents/define-agent";
@@ -18,8 +18,13 @@ import { newRequestId } from "../lib/message/ids";
 import { outputOf, runBatchPrompt } from "../lib/model/model-agent";
 import type { ModelEnv } from "../lib/model/providers";
 import { modelClient } from "../lib/model/run-model";
-import { MessageLog, preview } from "../lib/observability/message-log";
+import { type LogRow, MessageLog, preview } from "../lib/observability/message-log";
+import { AgentMetrics, percentile } from "../lib/observability/metrics";
+import { MessageObserver } from "../lib/observability/observe";
+import type { AgentMetricsReport } from "../lib/observability/prometheus";
+import { observabilitySwitches } from "../lib/observability/switches";
 import { traceIdOf } from "../lib/observability/trace";
+import type { TraceRow } from "../lib/observability/trace-index";
 import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../lib/patterns/fanout";
 import { type EmitResult, type Observer, ObserverTable, type ObserverTarget } from "../lib/patterns/observer";
 import { afterAttempt } from "../lib/protocols/async-delivery";
@@ -81,12 +86,27 @@ export class AgentDO extends DurableObject<Env> {
   private readonly pool = new Pool(10);
   private readonly batchBuffer: BatchBuffer;
   private readonly batcher: Batcher;
+  /** Counters and histograms, updated where the log row is written (lib/observability/metrics.ts). */
+  private readonly metrics: AgentMetrics;
+  private readonly observer: MessageObserver;
   private a2aTasks: TaskTable | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new MessageLog(ctx.storage.sql);
     this.deadlines = new DeadlineTable(ctx.storage.sql, ctx.storage);
+    this.metrics = new AgentMetrics(ctx.storage.sql);
+    this.observer = new MessageObserver({
+      switches: observabilitySwitches(env),
+      metrics: this.metrics,
+      // Not awaited: the trace index is off the reply path; a lost note only hides rows from /traces.
+      announce: (traceId, agent, at) =>
+        ctx.waitUntil(
+          traceStub(env, traceId)
+            .note(agent, at)
+            .catch(() => {}),
+        ),
+    });
     this.requests = new RequestStore(ctx.storage.sql);
     this.pending = new PendingReplies(ctx.storage.sql);
     this.peers = new PeerStore(ctx.storage.sql);
@@ -288,7 +308,7 @@ export class AgentDO extends DurableObject<Env> {
 
   private record(direction: "in" | "out", outcome: Outcome): void {
     const { call } = outcome;
-    this.log.append({
+    const row: LogRow = {
       id: call.message.id,
       at: new Date().toISOString(),
       direction,
@@ -302,7 +322,10 @@ export class AgentDO extends DurableObject<Env> {
       request_id: (call.message.metadata.request_id as string | undefined) ?? null,
       preview: preview(call.message.content),
       detail: outcome.detail ?? null,
-    });
+      depth: call.path.length,
+    };
+    this.log.append(row);
+    this.observer.observe(this.name ?? call.message.to, row);
   }
 
   describe(name: string): AgentDescription | null {
@@ -363,6 +386,7 @@ export class AgentDO extends DurableObject<Env> {
     }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
     this.requests.update(requestId, outcome.patch, Date.now());
+    if (outcome.action.action === "retry") this.metrics.retry();
     if (result.ok && row.reply_to) {
       const reply = { ...result.reply, to: row.reply_to.startsWith("http") ? result.reply.to : row.reply_to };
       const next: DeliveryMessage = row.reply_to.startsWith("http")
@@ -405,7 +429,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private logReply(requestId: string, outcome: string, reply?: Envelope): void {
-    this.log.append({
+    const row: LogRow = {
       id: reply?.id ?? requestId,
       at: new Date().toISOString(),
       direction: "in",
@@ -419,7 +443,9 @@ export class AgentDO extends DurableObject<Env> {
       request_id: requestId,
       preview: reply ? preview(reply.content) : null,
       detail: outcome === "late" ? "reply arrived after the request timed out; dropped" : null,
-    });
+    };
+    this.log.append(row);
+    this.observer.observe(this.name ?? row.to, row);
   }
 
   /** ctx.request: submit to `to` with reply_to = us, record the pending reply, wait until the deadline. */
@@ -566,6 +592,26 @@ export class AgentDO extends DurableObject<Env> {
 
   messageLog(limit: number, before?: number) {
     return this.log.recent(limit, before);
+  }
+
+  /** This agent's rows of one trace, for `GET /traces/:id`. */
+  traceRows(name: string, traceId: string): TraceRow[] {
+    return this.log.byTrace(traceId).map((row) => ({ ...row, agent: name }));
+  }
+
+  /** Counters, latency percentiles and live status, for `GET /metrics` and `GET /agents/:name/metrics`. */
+  metricsReport(name: string): AgentMetricsReport | null {
+    const entry = this.load(name);
+    if (!entry || !this.breaker) return null;
+    const durations = this.log.recentDurations(500);
+    return {
+      agent: name,
+      breaker: this.breaker.snapshot(),
+      in_flight: this.pool.inFlight,
+      max_concurrency: entry.limits.max_concurrency,
+      latency_ms: { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length },
+      ...this.metrics.snapshot(),
+    };
   }
 
   /** A2A tasks (lib/a2a/task-table.ts), created on first use. */

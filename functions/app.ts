@@ -9,11 +9,14 @@ import { rateLimitMiddleware } from "./http/rate-limit";
 import { a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { breakerRoutes } from "./routes/breaker";
+import { dashboardRoutes } from "./routes/dashboard";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { messageRoutes } from "./routes/messages";
 import { webhookRoutes } from "./routes/webhooks";
+import { observabilityRoutes } from "./routes/observability";
 import { observerRoutes } from "./routes/observers";
+import { openApiRoutes } from "./routes/openapi";
 import { patternRoutes } from "./routes/patterns";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -29,6 +32,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", rateLimitMiddleware);
   healthRoutes(app);
   agentRoutes(app);
+  observabilityRoutes(app);
+  dashboardRoutes(app);
+  openApiRoutes(app);
   messageRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);

@@ -8,6 +8,7 @@ import { queue } from "./queue";
 export { AgentDO } from "../durable-objects/agent-do";
 export { DeadLetterDO } from "../durable-objects/dead-letter-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
+export { TraceDO } from "../durable-objects/trace-do";
 
 export default {
   fetch: app.fetch,

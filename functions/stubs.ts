@@ -9,6 +9,7 @@ import type { DirectoryDO } from "../durable-objects/directory-do";
 import type { Call } from "../lib/agents/call";
 import type { InvokeResult } from "../lib/agents/pipeline";
 import { pickShard, shardObjectName } from "../lib/registry/shards";
+import type { TraceDO } from "../durable-objects/trace-do";
 
 const ids = new WeakMap<object, Map<string, DurableObjectId>>();
 
@@ -68,4 +69,9 @@ export async function invokeAgent(env: Env, name: string, call: Call): Promise<I
     shardHints.delete(name);
   }
   return result;
+}
+
+/** The index of one trace (which agents hold its messages), keyed by the trace id. */
+export function traceStub(env: Env, traceId: string): DurableObjectStub<TraceDO> {
+  return env.TRACE.get(env.TRACE.idFromName(traceId));
 }

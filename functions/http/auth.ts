@@ -8,10 +8,11 @@
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
 import { authenticate, bearerKey, type Principal } from "../../lib/security/keys";
+import { sessionPrincipal, unauthenticatedResponse } from "./session";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; traceparent: string } };
 
-const PUBLIC = [/^\/health$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
+const PUBLIC = [/^\/health$/, /^\/dashboard\/log(?:in|out)$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
 
 /** Authenticated by a signature over the body instead of a key (functions/routes/webhooks.ts). */
 const SIGNED = [/^\/webhooks\/[^/]+$/];
@@ -26,8 +27,15 @@ export function isSignedPath(path: string): boolean {
 
 export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (isPublicPath(c.req.path) || isSignedPath(c.req.path)) return next();
-  const key = bearerKey(c.req.header("authorization"));
-  if (!key) throw new SwitchboardError("unauthorized", "missing Authorization: Bearer <key>");
+  const header = c.req.header("authorization");
+  const key = bearerKey(header);
+  if (!key) {
+    // Browsers (dashboard, docs) authenticate with the session cookie instead; see ./session.ts.
+    const session = header ? null : await sessionPrincipal(c);
+    if (!session) return unauthenticatedResponse(c, "missing Authorization: Bearer <key>");
+    c.set("principal", session);
+    return next();
+  }
   const principal = await authenticate(c.env.SWITCHBOARD_API_KEYS, key);
   if (!principal) throw new SwitchboardError("unauthorized", "unknown API key");
   c.set("principal", principal);

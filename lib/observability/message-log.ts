@@ -20,6 +20,8 @@ export interface LogRow {
   request_id: string | null;
   preview: string | null;
   detail: string | null;
+  /** Hops before this agent in the call path (0 for a call from outside); orders a trace. */
+  depth?: number | null;
 }
 
 export interface LoggedRow extends LogRow {
@@ -51,12 +53,17 @@ export class MessageLog {
       "from" TEXT, "to" TEXT NOT NULL, role TEXT NOT NULL, pattern TEXT NOT NULL, outcome TEXT NOT NULL,
       duration_ms REAL, trace_id TEXT, request_id TEXT, preview TEXT, detail TEXT)`);
     sql.exec("CREATE INDEX IF NOT EXISTS message_log_trace ON message_log(trace_id)");
+    try {
+      sql.exec("ALTER TABLE message_log ADD COLUMN depth INTEGER");
+    } catch {
+      // Already there.
+    }
   }
 
   append(row: LogRow): void {
     this.sql.exec(
-      `INSERT INTO message_log (id, at, direction, "from", "to", role, pattern, outcome, duration_ms, trace_id, request_id, preview, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO message_log (id, at, direction, "from", "to", role, pattern, outcome, duration_ms, trace_id, request_id, preview, detail, depth)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.at,
       row.direction,
@@ -70,6 +77,7 @@ export class MessageLog {
       row.request_id,
       row.preview,
       redactText(row.detail),
+      row.depth ?? null,
     );
     // Prune in steps rather than on every insert: one DELETE per 50 rows keeps the hot path cheap.
     if (++this.inserts % 50 === 0) this.prune();
@@ -89,6 +97,14 @@ export class MessageLog {
 
   byTrace(traceId: string): LoggedRow[] {
     return this.sql.exec("SELECT * FROM message_log WHERE trace_id = ? ORDER BY seq", traceId).toArray() as unknown as LoggedRow[];
+  }
+
+  /** Durations (ms) of the newest `limit` inbound messages, for latency percentiles. */
+  recentDurations(limit: number): number[] {
+    return this.sql
+      .exec("SELECT duration_ms FROM message_log WHERE direction = 'in' AND duration_ms IS NOT NULL ORDER BY seq DESC LIMIT ?", limit)
+      .toArray()
+      .map((r) => Number(r.duration_ms));
   }
 
   count(): number {

@@ -29,3 +29,31 @@ export function childTraceparent(parent: string | null | undefined): string {
 export function traceIdOf(traceparent: string | null | undefined): string | null {
   return parseTraceparent(traceparent)?.traceId ?? null;
 }
+
+/** Anything a hop may carry its trace in: an envelope, a queue body holding one, headers, or a raw value. */
+export type TraceSource =
+  | string
+  | null
+  | undefined
+  | Headers
+  | { trace?: { traceparent?: string } | null }
+  | { message?: { trace?: { traceparent?: string } } };
+
+/**
+ * The parent traceparent carried by `source`, for hops other than a direct envelope: queue
+ * consumers (pass the queue body or its envelope), fan-out, map-reduce, A2A (pass request headers).
+ * Give the result to `makeEnvelope({ traceparent })` or `traceHeaders()`, which open a new span.
+ */
+export function traceFrom(source: TraceSource): string | null {
+  if (source === null || source === undefined) return null;
+  if (typeof source === "string") return parseTraceparent(source) ? source.trim().toLowerCase() : null;
+  if (source instanceof Headers) return traceFrom(source.get("traceparent"));
+  if ("trace" in source && source.trace) return traceFrom(source.trace.traceparent);
+  if ("message" in source && source.message) return traceFrom(source.message.trace?.traceparent);
+  return null;
+}
+
+/** Headers for an outbound HTTP hop (A2A, reply_to, observers): same trace, a new span. */
+export function traceHeaders(parent: TraceSource): { traceparent: string } {
+  return { traceparent: childTraceparent(traceFrom(parent)) };
+}

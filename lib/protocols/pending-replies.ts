@@ -28,6 +28,8 @@ export class PendingReplies {
   }
 
   add(requestId: string, to: string, deadline: number, now: number): void {
+    // Settled rows only matter for recognising late or duplicate replies; a week is plenty.
+    this.sql.exec("DELETE FROM pending_replies WHERE status != 'pending' AND created_at < ?", now - 7 * 24 * 60 * 60 * 1000);
     this.sql.exec(`INSERT INTO pending_replies (request_id, "to", status, deadline, created_at) VALUES (?, ?, 'pending', ?, ?)`, requestId, to, deadline, now);
   }
 

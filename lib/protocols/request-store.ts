@@ -36,10 +36,14 @@ export interface RequestView {
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Finished requests stay readable at GET /requests/:id this long. @default 7 days */
+export const REQUEST_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 type Row = Record<string, SqlStorageValue>;
 
 export class RequestStore {
+  private inserts = 0;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS requests (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
@@ -72,8 +76,12 @@ export class RequestStore {
         init.now + IDEMPOTENCY_TTL_MS,
       );
     }
-    // Expired keys are dropped as new ones arrive; the table stays bounded by one day's traffic.
-    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", init.now);
+    // Expired keys and finished requests past retention are dropped as new ones arrive (in steps,
+    // to keep the hot path cheap), so the tables stay bounded by a day's and a week's traffic.
+    if (++this.inserts % 50 === 1) {
+      this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", init.now);
+      this.prune(init.now - REQUEST_RETENTION_MS);
+    }
   }
 
   remove(requestId: string): void {

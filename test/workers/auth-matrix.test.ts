@@ -30,6 +30,8 @@ interface Expectation {
   allowed: number;
   denied: number;
   public?: boolean;
+  /** What a caller with no key or an unknown key gets, when that is not simply 401 (or 200 if public). */
+  anonymous?: number;
   /** Signed routes: every Bearer caller without a signature is 401. */
   signed?: boolean;
   path?: (f: Fixture) => string;
@@ -93,6 +95,16 @@ const EXPECTED: Record<string, Expectation> = {
   "POST /agents/:name/events": { admin: 202, allowed: 403, denied: 403, body: () => ({ event: "matrix", data: {} }) },
   "POST /patterns/map-reduce": { admin: 200, allowed: 200, denied: 403, body: (_c, f) => ({ data: [1, 2], mappers: [f.agent], reducer: "echo" }) },
   "POST /webhooks/:name": { admin: 401, allowed: 401, denied: 401, signed: true, body: () => ({ event: "x" }) },
+  "GET /metrics": { admin: 200, allowed: 403, denied: 403 },
+  "GET /agents/:name/metrics": { admin: 200, allowed: 403, denied: 403 },
+  "GET /traces/:trace_id": { admin: 200, allowed: 403, denied: 403, path: () => "/traces/4bf92f3577b34da6a3ce929d0e0e4736" },
+  // Pages: any valid key sees the shell; the data they load is guarded by the routes above.
+  "GET /dashboard": { admin: 200, allowed: 200, denied: 200 },
+  "GET /docs": { admin: 200, allowed: 200, denied: 200 },
+  "GET /openapi.json": { admin: 200, allowed: 200, denied: 200 },
+  // Login takes the key from its form, never from a Bearer header: a request without one is 401.
+  "POST /dashboard/login": { admin: 401, allowed: 401, denied: 401, anonymous: 401, body: () => ({}) },
+  "POST /dashboard/logout": { admin: 303, allowed: 303, denied: 303, anonymous: 303 },
 };
 
 function guardedConfig(name: string) {
@@ -110,7 +122,7 @@ function concretePath(path: string, f: Fixture): string {
 }
 
 function expected(e: Expectation, caller: Caller): number {
-  if (caller === "none" || caller === "unknown") return e.public ? 200 : 401;
+  if (caller === "none" || caller === "unknown") return e.anonymous ?? (e.public ? 200 : 401);
   return e[caller];
 }
 
@@ -141,7 +153,9 @@ describe("auth matrix", () => {
     if (auth) headers.authorization = auth;
     const body = rule.body?.(caller, fixture);
     const url = `http://switchboard.test${rule.path ? rule.path(fixture) : concretePath(path, fixture)}`;
-    const response = await exports.default.fetch(new Request(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
+    const response = await exports.default.fetch(
+      new Request(url, { method, headers, redirect: "manual", ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }),
+    );
     const text = await response.text();
     const want = expected(rule, caller);
     expect(response.status, `${routeKey} as ${caller}: ${text.slice(0, 300)}`).toBe(want);

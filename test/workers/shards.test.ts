@@ -25,6 +25,12 @@ describe("sharded agents", () => {
     const shards = new Set(log.body.entries.map((e: { shard: number }) => e.shard));
     expect(shards.size).toBeGreaterThan(2);
     expect((await api("GET", `/agents/${name}`)).body.status.in_flight).toBe(0);
+    const metrics = await api("GET", `/agents/${name}/metrics`);
+    const inbound = metrics.body.messages.filter((m: { direction: string; outcome: string }) => m.direction === "in" && m.outcome === "ok");
+    expect(inbound.reduce((n: number, m: { count: number }) => n + m.count, 0)).toBe(40);
+    expect(metrics.body.latency_ms.samples).toBe(40);
+    const prometheus = await api("GET", "/metrics");
+    expect(String(prometheus.body)).toContain(`switchboard_messages_total{agent="${name}",outcome="ok"} 40`);
   });
 
   it("keep one logical breaker: failures on any shard open it for all, and reset closes it everywhere", async () => {

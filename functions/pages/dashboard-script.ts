@@ -1,0 +1,121 @@
+/**
+ * The dashboard's browser script: plain JS, no build step. It reads the public JSON API with the
+ * session cookie and renders every value with textContent, so message content can never become
+ * markup. Mutations (DLQ replay and delete) send the CSRF header the server requires.
+ */
+export const DASHBOARD_SCRIPT = String.raw`
+(function () {
+  var CSRF = { "x-switchboard-csrf": "1" };
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function api(method, path) {
+    return fetch(path, { method: method, credentials: "same-origin", headers: CSRF }).then(function (res) {
+      if (res.status === 401) { location.reload(); throw new Error("signed out"); }
+      return res.text().then(function (text) {
+        var body = null;
+        try { body = text ? JSON.parse(text) : null; } catch (e) { body = text; }
+        if (!res.ok) { var err = new Error((body && body.detail) || res.statusText); err.status = res.status; throw err; }
+        return body;
+      });
+    });
+  }
+  function row(cells, attrs) {
+    var tr = el("tr", attrs);
+    cells.forEach(function (c) {
+      var td = el("td");
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? "" : String(c);
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+  function fill(tbody, rows, empty, cols) {
+    tbody.replaceChildren();
+    if (!rows.length) { var tr = el("tr"); var td = el("td", { colspan: String(cols), class: "muted" }, empty); tr.appendChild(td); tbody.appendChild(tr); }
+    rows.forEach(function (r) { tbody.appendChild(r); });
+  }
+  function ms(v) { return v === null || v === undefined ? "—" : v + " ms"; }
+  function stateCell(state) { return el("span", { class: state === "closed" ? "ok" : state === "open" ? "bad" : "warn" }, state); }
+  function traceLink(id) {
+    if (!id) return "";
+    var b = el("button", { type: "button", class: "link mono", "data-trace": id }, id.slice(0, 12) + "…");
+    b.addEventListener("click", function () { $("trace-id").value = id; showTrace(); });
+    return b;
+  }
+  function status(text, bad) { var s = $("status"); s.textContent = text; s.className = bad ? "bad" : "muted"; }
+
+  function loadAgents() {
+    return api("GET", "/agents").then(function (list) {
+      var names = list.agents.map(function (a) { return a.name; });
+      return Promise.all(names.map(function (name) {
+        return Promise.all([
+          api("GET", "/agents/" + name + "/metrics").catch(function () { return null; }),
+          api("GET", "/agents/" + name + "/log?limit=15").catch(function () { return { entries: [] }; }),
+        ]).then(function (r) { return { entry: list.agents[names.indexOf(name)], metrics: r[0], log: r[1].entries.map(function (e) { e.agent = name; return e; }) }; });
+      }));
+    }).then(function (agents) {
+      fill($("agents"), agents.map(function (a) {
+        var m = a.metrics || {};
+        var inbound = (m.messages || []).filter(function (s) { return s.direction === "in"; });
+        var ok = inbound.filter(function (s) { return s.outcome === "ok" || s.outcome === "forwarded"; }).reduce(function (n, s) { return n + s.count; }, 0);
+        var failed = inbound.reduce(function (n, s) { return n + s.count; }, 0) - ok;
+        return row([a.entry.name, a.entry.kind, m.breaker ? stateCell(m.breaker.state) : "—", m.in_flight === undefined ? "—" : m.in_flight + " / " + m.max_concurrency,
+          ms(m.latency_ms && m.latency_ms.p50), ms(m.latency_ms && m.latency_ms.p95), ok, failed], { "data-agent": a.entry.name });
+      }), "no agents", 8);
+      var messages = [].concat.apply([], agents.map(function (a) { return a.log; }))
+        .sort(function (x, y) { return x.at < y.at ? 1 : x.at > y.at ? -1 : 0; }).slice(0, 40);
+      fill($("messages"), messages.map(function (m) {
+        return row([m.at.slice(11, 23), m.agent, m.direction, (m.from || "admin") + " → " + m.to, m.pattern,
+          el("span", { class: m.outcome === "ok" || m.outcome === "forwarded" ? "ok" : "bad" }, m.outcome), ms(m.duration_ms), el("pre", null, m.preview), traceLink(m.trace_id)], { class: "message" });
+      }), "no messages yet", 9);
+    });
+  }
+
+  function loadDlq() {
+    return api("GET", "/dlq?limit=50").then(function (page) {
+      fill($("dlq"), page.entries.map(function (d) {
+        var actions = el("span");
+        var replay = el("button", { type: "button", "data-action": "replay", "data-id": d.id }, "Replay");
+        var del = el("button", { type: "button", "data-action": "delete", "data-id": d.id }, "Delete");
+        replay.addEventListener("click", function () { act("POST", "/dlq/" + encodeURIComponent(d.id) + "/replay", "replayed " + d.id); });
+        del.addEventListener("click", function () { act("DELETE", "/dlq/" + encodeURIComponent(d.id), "deleted " + d.id); });
+        actions.appendChild(replay); actions.appendChild(document.createTextNode(" ")); actions.appendChild(del);
+        var message = d.message || {};
+        return row([d.id, d.agent, d.status || "dead", d.error ? d.error.code + ": " + d.error.detail : "", d.attempts, d.last_failed_at,
+          el("pre", null, JSON.stringify(message.content === undefined ? message : message.content).slice(0, 200)), actions], { class: "dead-letter", "data-id": d.id });
+      }), "the dead-letter queue is empty", 8);
+    }).catch(function (err) { fill($("dlq"), [], "DLQ unavailable: " + err.message, 8); });
+  }
+
+  function act(method, path, done) {
+    api(method, path).then(function () { return refresh().then(function () { status(done); }); },
+      function (err) { status(method + " " + path + ": " + err.message, true); });
+  }
+
+  function showTrace() {
+    var id = $("trace-id").value.trim().toLowerCase();
+    if (!id) return;
+    api("GET", "/traces/" + encodeURIComponent(id)).then(function (t) {
+      $("trace-agents").textContent = t.messages.length + " messages across " + t.agents.join(", ");
+      fill($("trace"), t.messages.map(function (m, i) {
+        var started = new Date(Date.parse(m.at) - (m.duration_ms || 0)).toISOString();
+        return row([i + 1, started.slice(11, 23), m.agent, m.direction, "  ".repeat(m.depth || 0) + (m.from || "admin") + " → " + m.to, m.pattern, m.outcome, ms(m.duration_ms), el("pre", null, m.preview)], { class: "trace-row" });
+      }), "no messages for this trace (yet)", 9);
+    }, function (err) { $("trace-agents").textContent = err.message; });
+  }
+
+  function refresh() {
+    status("refreshing…");
+    return Promise.all([loadAgents(), loadDlq()]).then(function () { status("updated " + new Date().toLocaleTimeString()); $("main").setAttribute("data-loaded", "1"); },
+      function (err) { status(err.message, true); });
+  }
+  $("refresh").addEventListener("click", refresh);
+  $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); showTrace(); });
+  setInterval(function () { if ($("auto").checked) refresh(); }, 10000);
+  refresh();
+})();
+`;

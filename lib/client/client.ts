@@ -1,0 +1,142 @@
+/**
+ * A typed client for the Switchboard HTTP API. Built on `fetch` only, so it runs in Node (≥ 18),
+ * browsers and other Workers (pass a service binding's `fetch`). Every non-2xx answer throws
+ * `SwitchboardApiError` with the problem+json `code`, the status and `retryAfter`.
+ *
+ *   const sb = createSwitchboardClient({ baseUrl: "http://localhost:8787", apiKey: "sk_dev_admin" });
+ *   const reply = await sb.invoke("echo", { content: "hello" });
+ */
+import { apiErrorFrom } from "./errors";
+import type {
+  Accepted,
+  AgentConfig,
+  AgentEntry,
+  AgentMetricsReport,
+  AgentWithStatus,
+  BreakerSnapshot,
+  DeadLetterEntry,
+  Envelope,
+  EventAccepted,
+  HandshakeInput,
+  HandshakeResult,
+  InvokeInput,
+  LogEntry,
+  MapReduceInput,
+  MapReduceResult,
+  MessageInput,
+  Observer,
+  ObserverInput,
+  RequestView,
+  Trace,
+} from "./types";
+
+export interface ClientOptions {
+  /** e.g. `http://localhost:8787` or `https://switchboard.example.workers.dev`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer`; omit for public routes or cookie sessions in a browser. */
+  apiKey?: string;
+  /** @default globalThis.fetch */
+  fetch?: (input: Request) => Promise<Response>;
+  /** Extra headers on every request (e.g. `traceparent` to join an existing trace). */
+  headers?: Record<string, string>;
+}
+
+export interface CallOptions {
+  /** W3C traceparent to continue a trace; every response also carries one. */
+  traceparent?: string;
+  signal?: AbortSignal;
+}
+
+const seg = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+export function createSwitchboardClient(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? ((request: Request) => fetch(request));
+
+  async function send(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: string; headers?: Record<string, string> } & CallOptions = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers, ...init.headers };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    if (init.traceparent) headers.traceparent = init.traceparent;
+    let body: string | undefined = init.raw;
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await doFetch(new Request(`${base}${path}`, { method, headers, body, signal: init.signal, redirect: "manual" }));
+    if (!response.ok) throw await apiErrorFrom(response);
+    return response;
+  }
+
+  async function json<T>(method: string, path: string, init: Parameters<typeof send>[2] = {}): Promise<T> {
+    const response = await send(method, path, init);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  return {
+    health: () => json<{ status: "ok" }>("GET", "/health"),
+
+    // Registry
+    listAgents: () => json<{ agents: AgentEntry[] }>("GET", "/agents").then((r) => r.agents),
+    getAgent: (name: string) => json<AgentWithStatus>("GET", `/agents/${seg(name)}`),
+    putAgent: (name: string, config: Partial<AgentConfig>) => json<AgentEntry>("PUT", `/agents/${seg(name)}`, { body: config }),
+    deleteAgent: (name: string) => json<void>("DELETE", `/agents/${seg(name)}`),
+
+    // Messaging
+    invoke: (name: string, input: InvokeInput, call: CallOptions = {}) => json<Envelope>("POST", `/agents/${seg(name)}/invoke`, { body: input, ...call }),
+    send: (name: string, input: MessageInput, call: CallOptions = {}) => json<Accepted>("POST", `/agents/${seg(name)}/messages`, { body: input, ...call }),
+    getRequest: (id: string) => json<RequestView>("GET", `/requests/${seg(id)}`),
+    handshake: (name: string, offer: HandshakeInput) => json<HandshakeResult>("POST", `/agents/${seg(name)}/handshake`, { body: offer }),
+
+    // Patterns
+    mapReduce: (input: MapReduceInput, call: CallOptions = {}) => json<MapReduceResult>("POST", "/patterns/map-reduce", { body: input, ...call }),
+    listObservers: (name: string) => json<{ observers: Observer[] }>("GET", `/agents/${seg(name)}/observers`).then((r) => r.observers),
+    addObserver: (name: string, observer: ObserverInput) => json<Observer>("POST", `/agents/${seg(name)}/observers`, { body: observer }),
+    removeObserver: (name: string, id: string) => json<void>("DELETE", `/agents/${seg(name)}/observers/${seg(id)}`),
+    publishEvent: (name: string, event: { event: string; data?: unknown }, call: CallOptions = {}) =>
+      json<EventAccepted>("POST", `/agents/${seg(name)}/events`, { body: event, ...call }),
+
+    // Resilience
+    getBreaker: (name: string) => json<BreakerSnapshot>("GET", `/agents/${seg(name)}/breaker`),
+    resetBreaker: (name: string) => json<BreakerSnapshot>("POST", `/agents/${seg(name)}/breaker/reset`),
+    listDeadLetters: (filter: { agent?: string; limit?: number; cursor?: string } = {}) =>
+      json<{ entries: DeadLetterEntry[]; cursor: string | null }>("GET", `/dlq${query(filter)}`),
+    getDeadLetter: (id: string) => json<DeadLetterEntry>("GET", `/dlq/${seg(id)}`),
+    replayDeadLetter: (id: string) => json<{ id: string; status: string }>("POST", `/dlq/${seg(id)}/replay`),
+    deleteDeadLetter: (id: string) => json<void>("DELETE", `/dlq/${seg(id)}`),
+
+    // Observability
+    agentLog: (name: string, limit?: number) =>
+      json<{ agent: string; entries: LogEntry[] }>("GET", `/agents/${seg(name)}/log${query({ limit })}`).then((r) => r.entries),
+    agentMetrics: (name: string) => json<AgentMetricsReport>("GET", `/agents/${seg(name)}/metrics`),
+    metricsText: () => send("GET", "/metrics", { headers: { accept: "text/plain" } }).then((r) => r.text()),
+    getTrace: (traceId: string) => json<Trace>("GET", `/traces/${seg(traceId)}`),
+    openApi: () => json<Record<string, unknown>>("GET", "/openapi.json"),
+
+    // Inbound webhooks: the body must be sent byte for byte as signed.
+    deliverWebhook: (agent: string, rawBody: string, signatureHeaders: Record<string, string>, source?: "github" | "stripe") =>
+      json<Accepted>("POST", `/webhooks/${seg(agent)}${query({ source })}`, {
+        raw: rawBody,
+        headers: { "content-type": "application/json", ...signatureHeaders },
+      }),
+
+    // A2A
+    agentCard: (name: string) => json<Record<string, unknown>>("GET", `/a2a/${seg(name)}/.well-known/agent-card.json`),
+    a2a: (name: string, rpc: { method: string; params?: unknown; id?: string | number }) =>
+      json<{ jsonrpc: "2.0"; id: string | number | null; result?: unknown; error?: { code: number; message: string } }>("POST", `/a2a/${seg(name)}`, {
+        body: { jsonrpc: "2.0", id: rpc.id ?? 1, method: rpc.method, params: rpc.params ?? {} },
+      }),
+  };
+}
+
+export type SwitchboardClient = ReturnType<typeof createSwitchboardClient>;

@@ -1,0 +1,106 @@
+/**
+ * Request and response shapes of the HTTP API (API.md), for the typed client. Types only: importing
+ * them pulls no server code into a browser or another worker.
+ */
+import type { Envelope, Metadata } from "../message/envelope";
+import type { AgentMetricsReport } from "../observability/prometheus";
+import type { TraceRow } from "../observability/trace-index";
+import type { HandshakeResult } from "../protocols/handshake";
+import type { RequestView } from "../protocols/request-store";
+import type { AgentConfig, AgentEntry } from "../registry/entry";
+import type { BreakerSnapshot } from "../resilience/circuit-breaker";
+
+export type { AgentConfig, AgentEntry, AgentMetricsReport, BreakerSnapshot, Envelope, HandshakeResult, Metadata, RequestView, TraceRow };
+
+export interface AgentWithStatus extends AgentEntry {
+  status: { breaker: BreakerSnapshot["state"]; in_flight: number };
+  peers?: unknown[];
+}
+
+export interface InvokeInput {
+  content: unknown;
+  metadata?: Metadata;
+  timeout_ms?: number;
+  idempotency_key?: string;
+}
+
+export interface MessageInput extends InvokeInput {
+  /** An agent name or an https URL that receives the reply. */
+  reply_to?: string;
+}
+
+export interface Accepted {
+  request_id: string;
+  status_url: string;
+}
+
+export interface LogEntry {
+  seq: number;
+  id: string;
+  at: string;
+  direction: "in" | "out";
+  from: string | null;
+  to: string;
+  role: string;
+  pattern: string;
+  outcome: string;
+  duration_ms: number | null;
+  trace_id: string | null;
+  request_id: string | null;
+  preview: string | null;
+  detail: string | null;
+}
+
+export interface HandshakeInput {
+  from: string;
+  version: string;
+  capabilities?: string[];
+}
+
+export interface MapReduceInput {
+  data: unknown[];
+  mappers: string[];
+  reducer: string;
+  chunk_size?: number;
+  min_success?: number;
+  timeout_ms?: number;
+}
+
+export interface MapReduceResult {
+  result: Envelope;
+  map_results: Array<{ mapper: string; chunk: unknown; reply?: Envelope; error?: { code: string; detail: string } }>;
+  chunks: number;
+}
+
+export type ObserverInput = { observer: string } | { url: string };
+
+export interface Observer {
+  id: string;
+  observer?: string;
+  url?: string;
+  [extra: string]: unknown;
+}
+
+export interface EventAccepted {
+  event_id: string;
+  observers: number;
+}
+
+export interface DeadLetterEntry {
+  id: string;
+  agent: string;
+  queue?: "deliveries" | "fanout";
+  status?: "dead" | "replaying";
+  message: unknown;
+  error: { code: string; detail: string };
+  attempts: number;
+  replays?: number;
+  first_failed_at: string;
+  last_failed_at: string;
+}
+
+export interface Trace {
+  trace_id: string;
+  agents: string[];
+  messages: TraceRow[];
+}

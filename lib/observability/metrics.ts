@@ -1,0 +1,128 @@
+/**
+ * Per-agent metrics, kept in the agent's own Durable Object SQLite next to its message log, so the
+ * hot path never touches a shared object: one UPSERT per message (count, sum and the histogram
+ * bucket in the same row). `GET /metrics` asks every known agent for its snapshot and renders them.
+ *
+ * Hooks for other features, called inside the AgentDO: `retry()` when a delivery is retried,
+ * `batch(size)` when a batch is flushed, `gauge("dlq_size", n)` for a per-agent gauge.
+ */
+
+/** Upper bounds (seconds) of the latency histogram; +Inf is the count. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/** Upper bounds of the batch size histogram. */
+export const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100] as const;
+
+export type Direction = "in" | "out";
+
+export interface MessageSeries {
+  direction: Direction;
+  outcome: string;
+  count: number;
+  sum_seconds: number;
+  /** Cumulative counts per `DURATION_BUCKETS` bound (Prometheus `le` semantics). */
+  buckets: number[];
+}
+
+export interface AgentMetricsSnapshot {
+  messages: MessageSeries[];
+  retries: number;
+  batches: { count: number; sum: number; buckets: number[] };
+  gauges: Record<string, number>;
+}
+
+const bucketColumns = DURATION_BUCKETS.map((_, i) => `b${i}`);
+
+/** Index of the first bucket whose bound holds `seconds`, or -1 for +Inf only. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  for (let i = 0; i < bounds.length; i++) if (value <= (bounds[i] as number)) return i;
+  return -1;
+}
+
+/** Non-cumulative counts → cumulative, as Prometheus wants them. */
+export function cumulative(counts: number[]): number[] {
+  let total = 0;
+  return counts.map((n) => (total += n));
+}
+
+/** The q-quantile (0..1) of `values` by nearest rank; null when empty. */
+export function percentile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export class AgentMetrics {
+  private readonly upsert: string;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS metrics_messages (direction TEXT NOT NULL, outcome TEXT NOT NULL,
+      count INTEGER NOT NULL, sum_s REAL NOT NULL, ${bucketColumns.map((c) => `${c} INTEGER NOT NULL`).join(", ")},
+      PRIMARY KEY (direction, outcome))`);
+    sql.exec("CREATE TABLE IF NOT EXISTS metrics_values (name TEXT PRIMARY KEY, value REAL NOT NULL)");
+    this.upsert = `INSERT INTO metrics_messages (direction, outcome, count, sum_s, ${bucketColumns.join(", ")})
+      VALUES (?, ?, 1, ?, ${bucketColumns.map(() => "?").join(", ")})
+      ON CONFLICT(direction, outcome) DO UPDATE SET count = count + 1, sum_s = sum_s + excluded.sum_s,
+      ${bucketColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+  }
+
+  /** One message handled (`in`) or sent (`out`), with its outcome and duration. */
+  message(direction: Direction, outcome: string, durationMs: number | null): void {
+    const seconds = Math.max(0, (durationMs ?? 0) / 1000);
+    const index = bucketIndex(DURATION_BUCKETS, seconds);
+    this.sql.exec(this.upsert, direction, outcome, seconds, ...bucketColumns.map((_, i) => (i === index ? 1 : 0)));
+  }
+
+  /** A delivery to this agent is being retried. */
+  retry(count = 1): void {
+    this.add("retries", count);
+  }
+
+  /** A batch of `size` messages was handed to this agent at once. */
+  batch(size: number): void {
+    this.add("batch_count", 1);
+    this.add("batch_sum", size);
+    const index = bucketIndex(BATCH_BUCKETS, size);
+    if (index >= 0) this.add(`batch_b${index}`, 1);
+  }
+
+  /** Sets a gauge, e.g. `gauge("dlq_size", 3)`. */
+  gauge(name: string, value: number): void {
+    this.sql.exec("INSERT INTO metrics_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", `gauge:${name}`, value);
+  }
+
+  private add(name: string, by: number): void {
+    this.sql.exec("INSERT INTO metrics_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value", name, by);
+  }
+
+  snapshot(): AgentMetricsSnapshot {
+    const messages = this.sql
+      .exec("SELECT * FROM metrics_messages ORDER BY direction, outcome")
+      .toArray()
+      .map((row) => ({
+        direction: row.direction as Direction,
+        outcome: String(row.outcome),
+        count: Number(row.count),
+        sum_seconds: Number(row.sum_s),
+        buckets: cumulative(bucketColumns.map((c) => Number(row[c]))),
+      }));
+    const values = new Map(
+      this.sql
+        .exec("SELECT name, value FROM metrics_values")
+        .toArray()
+        .map((row) => [String(row.name), Number(row.value)] as const),
+    );
+    const gauges: Record<string, number> = {};
+    for (const [name, value] of values) if (name.startsWith("gauge:")) gauges[name.slice("gauge:".length)] = value;
+    return {
+      messages,
+      retries: values.get("retries") ?? 0,
+      batches: {
+        count: values.get("batch_count") ?? 0,
+        sum: values.get("batch_sum") ?? 0,
+        buckets: cumulative(BATCH_BUCKETS.map((_, i) => values.get(`batch_b${i}`) ?? 0)),
+      },
+      gauges,
+    };
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What happens to every message an agent logs, besides the log row itself: its metrics, its JSON
+ * log line, and (once per trace) telling the trace index that this agent holds rows of the trace.
+ * Each part can be switched off (`SWITCHBOARD_OBSERVABILITY=off`); none of them awaits anything.
+ */
+import { writeMessageLog } from "./json-log";
+import type { LogRow } from "./message-log";
+import type { AgentMetrics } from "./metrics";
+import type { ObservabilitySwitches } from "./switches";
+import { AnnouncedTraces } from "./trace-index";
+
+export interface ObservePorts {
+  switches: ObservabilitySwitches;
+  metrics: AgentMetrics;
+  /** Tells the trace's index that `agent` has rows; must not block the caller. */
+  announce(traceId: string, agent: string, at: string): void;
+}
+
+export class MessageObserver {
+  private readonly announced = new AnnouncedTraces();
+
+  constructor(private readonly ports: ObservePorts) {}
+
+  observe(agent: string, row: LogRow): void {
+    const { switches } = this.ports;
+    if (switches.metrics) this.ports.metrics.message(row.direction, row.outcome, row.duration_ms);
+    if (switches.jsonLogs) writeMessageLog(agent, row);
+    if (switches.traceIndex && row.trace_id && this.announced.firstSighting(`${agent}:${row.trace_id}`)) {
+      this.ports.announce(row.trace_id, agent, row.at);
+    }
+  }
+}

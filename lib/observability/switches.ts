@@ -1,0 +1,23 @@
+/**
+ * Switches for the optional observability work on the message path, read from vars:
+ * `SWITCHBOARD_OBSERVABILITY=off` turns off metrics, JSON log lines and the trace index together
+ * (the benchmark compares on and off); `SWITCHBOARD_JSON_LOGS=off` silences only the log lines.
+ * The per-agent message log (`GET /agents/:name/log`) is part of the contract and always kept.
+ */
+export interface ObservabilitySwitches {
+  metrics: boolean;
+  jsonLogs: boolean;
+  traceIndex: boolean;
+}
+
+export interface ObservabilityVars {
+  SWITCHBOARD_OBSERVABILITY?: string;
+  SWITCHBOARD_JSON_LOGS?: string;
+}
+
+const OFF = /^(?:off|0|false|no)$/i;
+
+export function observabilitySwitches(vars: ObservabilityVars): ObservabilitySwitches {
+  const on = !OFF.test(vars.SWITCHBOARD_OBSERVABILITY ?? "");
+  return { metrics: on, traceIndex: on, jsonLogs: on && !OFF.test(vars.SWITCHBOARD_JSON_LOGS ?? "") };
+}

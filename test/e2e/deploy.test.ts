@@ -1,0 +1,59 @@
+/**
+ * `wrangler deploy` of the very same code, short of the upload: the bundle builds, every binding
+ * the worker needs is declared, the migrations cover every Durable Object class, the dev-only
+ * switch is not in the deployed config, and the bundle fits Workers' size limit.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+
+function run(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      join(process.cwd(), "node_modules/.bin/wrangler"),
+      args,
+      { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" }, timeout: 120_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(`${stdout}\n${stderr}`)),
+    ),
+  );
+}
+
+describe("deploy", () => {
+  it("builds the deployable bundle with every binding and without dev settings", async () => {
+    const out = mkdtempSync(join(tmpdir(), "switchboard-deploy-"));
+    try {
+      const log = await run(["deploy", "--dry-run", "--outdir", out]);
+      for (const binding of [
+        "env.AGENT (AgentDO)",
+        "env.DIRECTORY (DirectoryDO)",
+        "env.DEAD_LETTER_STORE (DeadLetterDO)",
+        "env.TRACE (TraceDO)",
+        "switchboard-deliveries",
+        "switchboard-fanout",
+        "switchboard-dlq",
+        "RATE_LIMITER",
+      ]) {
+        expect(log).toContain(binding);
+      }
+      expect(log).not.toContain("SWITCHBOARD_DEV");
+      const bundle = join(out, "index.js");
+      expect(statSync(bundle).size).toBeGreaterThan(10_000);
+      // Workers' compressed size limit is 3 MiB on the free plan.
+      expect(gzipSync(readFileSync(bundle)).byteLength).toBeLessThan(3 * 1024 * 1024);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("declares a migration for every Durable Object class the worker exports", () => {
+    const config = readFileSync("wrangler.toml", "utf8");
+    const classes = [...config.matchAll(/class_name\s*=\s*"(\w+)"/g)].map((m) => m[1]);
+    const migrated = [...config.matchAll(/new_sqlite_classes\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...(m[1] ?? "").matchAll(/"(\w+)"/g)].map((c) => c[1]));
+    expect(classes.length).toBeGreaterThan(3);
+    for (const name of classes) expect(migrated).toContain(name);
+    expect(config).not.toMatch(/^\s*SWITCHBOARD_DEV\s*=/m);
+  });
+});

@@ -1,0 +1,77 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createSwitchboardClient, SwitchboardApiError } from "../../lib/client";
+import { newTraceparent, traceIdOf } from "../../lib/observability/trace";
+import { eventually, testServer, uniqueName } from "../support/api";
+import { KEYS } from "../support/keys";
+
+/** The client talks to the worker through its real fetch handler, as another Worker would through a binding. */
+const workerFetch = (request: Request) => exports.default.fetch(request);
+const admin = createSwitchboardClient({ baseUrl: "http://switchboard.test/", apiKey: KEYS.admin, fetch: workerFetch });
+
+async function rejection(promise: Promise<unknown>): Promise<SwitchboardApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SwitchboardApiError);
+  return error as SwitchboardApiError;
+}
+
+describe("typed client", () => {
+  it("registers, invokes, reads the log, metrics and the trace of a call", async () => {
+    expect(await admin.health()).toMatchObject({ status: "ok" });
+    const name = uniqueName("client");
+    const entry = await admin.putAgent(name, { kind: "http", url: `${testServer()}/ok/${name}` });
+    expect(entry).toMatchObject({ name, kind: "http" });
+    expect((await admin.listAgents()).map((a) => a.name)).toContain(name);
+    expect((await admin.getAgent(name)).status.breaker).toBe("closed");
+
+    const traceparent = newTraceparent();
+    const reply = await admin.invoke(name, { content: "hi", metadata: { type: "greeting" } }, { traceparent });
+    expect(reply.role).toBe("reply");
+    expect(traceIdOf(reply.trace.traceparent)).toBe(traceIdOf(traceparent));
+    expect((await admin.agentLog(name, 5))[0]).toMatchObject({ direction: "in", outcome: "ok" });
+    expect((await admin.agentMetrics(name)).messages[0]?.count).toBe(1);
+    const trace = await eventually(async () => {
+      const t = await admin.getTrace(traceIdOf(traceparent) as string);
+      return t.messages.length ? t : undefined;
+    });
+    expect(trace.agents).toEqual([name]);
+    expect(await admin.metricsText()).toContain(`switchboard_messages_total{agent="${name}",outcome="ok"} 1`);
+    await admin.deleteAgent(name);
+  });
+
+  it("sends async messages and polls their request", async () => {
+    const accepted = await admin.send("echo", { content: { n: 7 } });
+    expect(accepted.status_url).toBe(`/requests/${accepted.request_id}`);
+    const state = await eventually(async () => {
+      const r = await admin.getRequest(accepted.request_id);
+      return r.status === "pending" ? undefined : r;
+    });
+    expect(state).toMatchObject({ status: "replied", reply: { content: { n: 7 } } });
+    expect((await admin.getBreaker("echo")).state).toBe("closed");
+    expect((await admin.listDeadLetters({ limit: 5 })).entries).toBeInstanceOf(Array);
+    expect((await admin.openApi()).openapi).toBe("3.1.0");
+  });
+
+  it("throws SwitchboardApiError carrying the problem code, status and retry-after", async () => {
+    const missing = await rejection(admin.invoke("no-such-agent", { content: 1 }));
+    expect(missing).toMatchObject({ status: 404, code: "agent_not_found", transient: false });
+    expect(missing.problem.title).toBe("Agent not found");
+
+    const anonymous = createSwitchboardClient({ baseUrl: "http://switchboard.test", fetch: workerFetch });
+    expect(await rejection(anonymous.listAgents())).toMatchObject({ status: 401, code: "unauthorized" });
+    const planner = createSwitchboardClient({ baseUrl: "http://switchboard.test", apiKey: KEYS.planner, fetch: workerFetch });
+    expect(await rejection(planner.metricsText())).toMatchObject({ status: 403, code: "forbidden" });
+    expect(await rejection(admin.getDeadLetter("dlq_nothing"))).toMatchObject({ status: 404, code: "dlq_entry_not_found" });
+
+    // An open breaker answers 503 with Retry-After.
+    const name = uniqueName("client-open");
+    await admin.putAgent(name, { kind: "http", url: `${testServer()}/status/503/${name}`, breaker: { failure_threshold: 1, recovery_timeout_ms: 60_000 } });
+    await rejection(admin.invoke(name, { content: 1 }));
+    const open = await rejection(admin.invoke(name, { content: 1 }));
+    expect(open).toMatchObject({ status: 503, code: "circuit_open", transient: true });
+    expect(open.retryAfter).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { messageLogLine } from "../../lib/observability/json-log";
+import { bucketIndex, cumulative, DURATION_BUCKETS, percentile } from "../../lib/observability/metrics";
+import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
+import { observabilitySwitches } from "../../lib/observability/switches";
+import { AnnouncedTraces, orderTrace, type TraceRow } from "../../lib/observability/trace-index";
+
+const row = (over: Partial<TraceRow>): TraceRow => ({
+  seq: 1,
+  agent: "a",
+  id: "m1",
+  at: "2026-01-01T00:00:00.100Z",
+  direction: "in",
+  from: null,
+  to: "a",
+  role: "agent_call",
+  pattern: "invoke",
+  outcome: "ok",
+  duration_ms: 0,
+  trace_id: "t",
+  request_id: null,
+  preview: null,
+  detail: null,
+  depth: 0,
+  ...over,
+});
+
+describe("observability units", () => {
+  it("percentile by nearest rank", () => {
+    expect(percentile([], 0.5)).toBeNull();
+    expect(percentile([5, 1, 3, 2, 4], 0.5)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], 0.95)).toBe(100);
+  });
+
+  it("buckets durations with le semantics", () => {
+    expect(bucketIndex(DURATION_BUCKETS, 0)).toBe(0);
+    expect(bucketIndex(DURATION_BUCKETS, 0.005)).toBe(0);
+    expect(bucketIndex(DURATION_BUCKETS, 0.0051)).toBe(1);
+    expect(bucketIndex(DURATION_BUCKETS, 1000)).toBe(-1);
+    expect(cumulative([1, 0, 2])).toEqual([1, 1, 3]);
+  });
+
+  it("orders a trace by start, then depth, then sender before receiver", () => {
+    const rows = [
+      row({ agent: "b", id: "m2", direction: "in", depth: 1, at: "2026-01-01T00:00:00.050Z", duration_ms: 0 }),
+      row({ agent: "a", id: "m1", direction: "in", depth: 0, at: "2026-01-01T00:00:00.100Z", duration_ms: 50 }),
+      row({ agent: "a", id: "m2", direction: "out", depth: 1, at: "2026-01-01T00:00:00.060Z", duration_ms: 10 }),
+    ];
+    expect(orderTrace(rows).map((r) => `${r.agent}:${r.direction}:${r.id}`)).toEqual(["a:in:m1", "a:out:m2", "b:in:m2"]);
+  });
+
+  it("announces each trace once per agent, within a bounded memory", () => {
+    const seen = new AnnouncedTraces(2);
+    expect(seen.firstSighting("x")).toBe(true);
+    expect(seen.firstSighting("x")).toBe(false);
+    seen.firstSighting("y");
+    seen.firstSighting("z");
+    expect(seen.firstSighting("x")).toBe(true);
+  });
+
+  it("switches: everything on by default, off together or logs alone", () => {
+    expect(observabilitySwitches({})).toEqual({ metrics: true, jsonLogs: true, traceIndex: true });
+    expect(observabilitySwitches({ SWITCHBOARD_OBSERVABILITY: "off" })).toEqual({ metrics: false, jsonLogs: false, traceIndex: false });
+    expect(observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "off" })).toEqual({ metrics: true, jsonLogs: false, traceIndex: true });
+  });
+
+  it("renders Prometheus text with escaped labels and extra samples", () => {
+    const report: AgentMetricsReport = {
+      agent: "echo",
+      breaker: { state: "open", failures: 5, opened_at: null, next_probe_at: null },
+      in_flight: 2,
+      max_concurrency: 10,
+      latency_ms: { p50: 1, p95: 2, samples: 2 },
+      messages: [{ direction: "in", outcome: 'we"ird', count: 2, sum_seconds: 0.5, buckets: DURATION_BUCKETS.map(() => 2) }],
+      retries: 3,
+      batches: { count: 1, sum: 4, buckets: [0, 0, 1, 1, 1, 1, 1] },
+      gauges: { dlq_size: 7 },
+    };
+    const text = renderPrometheus([report], [{ name: "switchboard_dlq_size", help: "Dead letters stored.", type: "gauge", value: 9 }]);
+    expect(text).toContain('switchboard_messages_total{agent="echo",outcome="we\\"ird"} 2');
+    expect(text).toContain('switchboard_breaker_state{agent="echo",state="open"} 1');
+    expect(text).toContain('switchboard_breaker_state{agent="echo",state="closed"} 0');
+    expect(text).toContain('switchboard_retries_total{agent="echo"} 3');
+    expect(text).toContain('switchboard_batch_size_bucket{agent="echo",le="5"} 1');
+    expect(text).toContain('switchboard_agent_gauge{agent="echo",name="dlq_size"} 7');
+    expect(text).toContain("# TYPE switchboard_dlq_size gauge\nswitchboard_dlq_size 9");
+    expect(text.match(/# TYPE switchboard_messages_total/g)).toHaveLength(1);
+  });
+
+  it("log lines carry no preview or detail", () => {
+    const line = messageLogLine("a", { ...row({}), preview: "secret", detail: "secret" });
+    expect(JSON.stringify(line)).not.toContain("secret");
+  });
+});
+
+describe("trace helpers for other hops", async () => {
+  const { traceFrom, traceHeaders, traceIdOf } = await import("../../lib/observability/trace");
+  const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  it("finds the parent in envelopes, queue bodies, headers and strings", () => {
+    expect(traceFrom({ trace: { traceparent: tp } })).toBe(tp);
+    expect(traceFrom({ message: { trace: { traceparent: tp } } })).toBe(tp);
+    expect(traceFrom(new Headers({ traceparent: tp }))).toBe(tp);
+    expect(traceFrom("garbage")).toBeNull();
+    expect(traceFrom(undefined)).toBeNull();
+  });
+  it("opens a new span in the same trace, or a new trace", () => {
+    const next = traceHeaders({ trace: { traceparent: tp } }).traceparent;
+    expect(traceIdOf(next)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(next).not.toBe(tp);
+    expect(traceIdOf(traceHeaders(null).traceparent)).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
