@@ -21,14 +21,14 @@ async function objectCalls(url: string): Promise<number> {
   return ((await res.json()) as { from_objects: number }).from_objects;
 }
 
-export async function countRoundTrips(url: string, path: string, body: unknown, requests: number): Promise<RoundTrips> {
+export async function countRoundTrips(url: string, path: string, body: unknown, requests: number, headers: Record<string, string> = {}): Promise<RoundTrips> {
   const seen = new Set<number>();
   let failed = 0;
   const before = await objectCalls(url);
   for (let i = 0; i < requests; i++) {
     const res = await fetch(`${url}${path}`, {
       method: "POST",
-      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, "content-type": "application/json", "x-bench-count-do": "1" },
+      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, "content-type": "application/json", "x-bench-count-do": "1", ...headers },
       body: JSON.stringify(body),
     });
     await res.arrayBuffer();
