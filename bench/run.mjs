@@ -5,7 +5,7 @@
  * same-run baseline, prints a table and writes bench/results/<ISO timestamp>.json.
  *
  *   npm run bench                         every scenario (about 5 minutes on 2 cores)
- *   npm run bench -- --quick              smaller load, fewer rounds (about 2 minutes)
+ *   npm run bench -- --quick              smaller load, fewer rounds (about 3 minutes)
  *   npm run bench -- --only sync-invoke   one scenario (repeat --only, or comma-separate, for more)
  *   npm run bench -- --list               scenario ids
  *   npm run bench -- --profile --only x   also a CPU profile of the worker per scenario (slows it:
