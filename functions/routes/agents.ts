@@ -4,7 +4,6 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Call } from "../../lib/agents/call";
-import { makeEnvelope } from "../../lib/agents/call";
 import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
@@ -12,10 +11,10 @@ import { LIMITS } from "../../lib/message/limits";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { allShards } from "../../lib/registry/shards";
-import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
 import { type AppEnv, requireAdmin } from "../http/auth";
+import { inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
@@ -146,15 +145,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = await jsonBody(c, InvokeBody);
       const now = Date.now();
       const call: Call = {
-        message: makeEnvelope({
-          from: senderOf(c.var.principal),
-          to: name,
-          role: "agent_call",
-          content: body.content,
-          metadata: body.metadata ?? {},
-          traceparent: c.var.traceparent,
-          now,
-        }),
+        message: inboundEnvelope(c, name, body, now),
         // 0: the agent's own limits.timeout_ms applies (the Durable Object knows it).
         deadline: body.timeout_ms ? now + body.timeout_ms : 0,
         path: [],

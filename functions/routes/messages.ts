@@ -3,15 +3,15 @@
  * GET /requests/:id, and POST /agents/:name/handshake.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { makeEnvelope } from "../../lib/agents/call";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
 import { isAgentName } from "../../lib/message/limits";
-import { HandshakeOffer } from "../../lib/protocols/handshake";
+import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import type { AppEnv } from "../http/auth";
+import { inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
@@ -48,14 +48,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = await jsonBody(c, MessageBody);
       const replyTo = body.reply_to ?? null;
       if (replyTo !== null) await checkReplyTo(c.env, replyTo);
-      const message = makeEnvelope({
-        from: senderOf(c.var.principal),
-        to: name,
-        role: "agent_call",
-        content: body.content,
-        metadata: body.metadata ?? {},
-        traceparent: c.var.traceparent,
-      });
+      const message = inboundEnvelope(c, name, body);
       const result = await agentStub(c.env, name).submit(name, {
         message,
         reply_to: replyTo,
@@ -110,15 +103,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const answered = await agentStub(c.env, name).handshake(name, from, offer);
       if (!answered.ok) return failureResponse(answered);
       const { result } = answered;
-      await agentStub(c.env, from).recordPeer(from, {
-        agent: name,
-        direction: "outbound",
-        status: result.status,
-        version: result.version,
-        capabilities: result.capabilities,
-        reason: result.reason ?? null,
-        at: new Date().toISOString(),
-      });
+      await agentStub(c.env, from).recordPeer(from, peerRecord(name, "outbound", result));
       return c.json(result);
     },
   );

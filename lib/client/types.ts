@@ -3,6 +3,7 @@
  * them pulls no server code into a browser or another worker.
  */
 import type { Envelope, Metadata } from "../message/envelope";
+import type { LoggedRow } from "../observability/message-log";
 import type { AgentMetricsReport } from "../observability/prometheus";
 import type { TraceRow } from "../observability/trace-index";
 import type { HandshakeResult } from "../protocols/handshake";
@@ -34,22 +35,8 @@ export interface Accepted {
   status_url: string;
 }
 
-export interface LogEntry {
-  seq: number;
-  id: string;
-  at: string;
-  direction: "in" | "out";
-  from: string | null;
-  to: string;
-  role: string;
-  pattern: string;
-  outcome: string;
-  duration_ms: number | null;
-  trace_id: string | null;
-  request_id: string | null;
-  preview: string | null;
-  detail: string | null;
-}
+/** A row of `GET /agents/:name/log`: the server's own row type, so the two cannot drift apart. */
+export type LogEntry = LoggedRow;
 
 export interface HandshakeInput {
   from: string;

@@ -22,6 +22,15 @@ export type DeliveryAction =
   | { action: "retry"; delay_seconds: number }
   | { action: "dead_letter"; letter: Omit<DeadLetter, "queue" | "body"> };
 
+/**
+ * Where the reply of `agent` to a request goes: to the agent named in `replyTo` (addressed to it), or
+ * POSTed to a `replyTo` URL (addressed as the handler answered).
+ */
+export function replyDelivery(agent: string, replyTo: string, reply: Envelope): DeliveryMessage {
+  if (replyTo.startsWith("http")) return { kind: "post", agent, url: replyTo, envelope: reply };
+  return { kind: "reply", agent: replyTo, envelope: { ...reply, to: replyTo } };
+}
+
 export function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   if (typeof body !== "object" || body === null) return false;
   const kind = (body as { kind?: unknown }).kind;

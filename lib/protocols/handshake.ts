@@ -37,6 +37,29 @@ export interface Peer {
   at: string;
 }
 
+/**
+ * The peer row one side of a handshake records about the other. `terms` are the other side's version
+ * and capabilities: the offer when we answered (inbound), the answer when we asked (outbound).
+ * @default terms = result
+ */
+export function peerRecord(
+  agent: string,
+  direction: Peer["direction"],
+  result: HandshakeResult,
+  terms: Pick<HandshakeResult, "version" | "capabilities"> = result,
+  now = Date.now(),
+): Peer {
+  return {
+    agent,
+    direction,
+    status: result.status,
+    version: terms.version,
+    capabilities: terms.capabilities,
+    reason: result.reason ?? null,
+    at: new Date(now).toISOString(),
+  };
+}
+
 export function majorOf(version: string): number {
   return Number(version.split(".")[0]);
 }

@@ -1,0 +1,70 @@
+/**
+ * The `ctx` a code agent's handler runs with, wired to this object's outbound paths (calls, requests,
+ * handshakes, events). One builder for both places a handler runs: a call, and `onReply` for a
+ * reply no pending request was waiting for.
+ */
+import type { Call } from "../../lib/agents/call";
+import { type AgentContext, type ContextPorts, createContext } from "../../lib/agents/context";
+import type { InvokeResult } from "../../lib/agents/pipeline";
+import type { Envelope } from "../../lib/message/envelope";
+import { type Result, SwitchboardError } from "../../lib/message/errors";
+import type { ModelEnv } from "../../lib/model/providers";
+import { modelClient } from "../../lib/model/run-model";
+import type { EmitResult } from "../../lib/patterns/observer";
+import type { HandshakeResult } from "../../lib/protocols/handshake";
+import type { AgentEntry } from "../../lib/registry/entry";
+import type { Submission } from "./messaging";
+
+/** What a handler's ctx reaches other agents through; each path logs and persists in this object. */
+export interface Outbound {
+  call(to: string, call: Call): Promise<InvokeResult>;
+  request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
+  handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
+  emit(name: string, event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
+}
+
+/** The bindings and dev switch model providers read. */
+export function modelEnv(env: Env): ModelEnv {
+  return { bindings: env as unknown as Record<string, unknown>, dev: env.SWITCHBOARD_DEV === "1" };
+}
+
+function basePorts(entry: AgentEntry, out: Outbound): ContextPorts {
+  return {
+    callAgent: (to, call) => out.call(to, call),
+    request: (to, submission, deadline) => out.request(to, submission, deadline),
+    handshake: (to) => out.handshake(entry, to),
+  };
+}
+
+/** The ctx of a handler running `call` for `entry`: with ctx.notify and the agent's own model. */
+export function callContext(env: Env, entry: AgentEntry, call: Call, signal: AbortSignal, out: Outbound): AgentContext {
+  const ports: ContextPorts = {
+    ...basePorts(entry, out),
+    notify: async (event, data, origin) => {
+      const emitted = await out.emit(entry.name, event, data, origin.traceparent, origin.path);
+      if (!emitted.ok) throw new SwitchboardError(emitted.code, emitted.detail);
+      return { event_id: emitted.event_id, observers: emitted.observers };
+    },
+  };
+  return createContext({
+    self: entry.name,
+    message: call.message,
+    call,
+    signal,
+    env: env as unknown as Record<string, unknown>,
+    ports,
+    model: modelClient(entry.model, modelEnv(env), signal),
+  });
+}
+
+/** The ctx of `onReply`: it runs outside any call, so there is no ctx.notify and no deadline signal. */
+export function replyContext(env: Env, entry: AgentEntry, call: Call, out: Outbound): AgentContext {
+  return createContext({
+    self: entry.name,
+    message: call.message,
+    call,
+    signal: new AbortController().signal,
+    env: env as unknown as Record<string, unknown>,
+    ports: basePorts(entry, out),
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * Handshakes, both sides: as the target, negotiate and remember the caller as an inbound peer; as
+ * the caller (ctx.handshake), ask the target and remember the answer as an outbound peer. Peers live
+ * in this object's `peers` table; `require_handshake` agents consult it for every call.
+ */
+import { agentStub } from "../../functions/stubs";
+import { type Result, failure } from "../../lib/message/errors";
+import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore, peerRecord } from "../../lib/protocols/handshake";
+import type { AgentEntry } from "../../lib/registry/entry";
+
+export class Handshakes {
+  readonly peers: PeerStore;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly env: Env,
+  ) {
+    this.peers = new PeerStore(sql);
+  }
+
+  /** The target's side: negotiate, record the caller as a peer, answer. */
+  answer(name: string, entry: AgentEntry | null, from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const result = negotiate(entry, from, offer);
+    this.peers.record(peerRecord(from, "inbound", result, offer));
+    return { ok: true, result };
+  }
+
+  /** The caller's side: remember the outcome of a handshake we made (only for agents that exist). */
+  remember(entry: AgentEntry | null, peer: Peer): void {
+    if (entry) this.peers.record(peer);
+  }
+
+  /** ctx.handshake: offer `self`'s version and capabilities to `to`, and remember its answer. */
+  async offer(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>> {
+    const answered = await agentStub(this.env, to).handshake(to, self.name, { version: self.version, capabilities: self.capabilities });
+    if (answered.ok) this.peers.record(peerRecord(to, "outbound", answered.result));
+    return answered;
+  }
+}

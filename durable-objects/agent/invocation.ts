@@ -1,0 +1,76 @@
+/**
+ * Synchronous calls: an incoming call runs through the pipeline (lib/agents/pipeline.ts) against
+ * this object's breaker, pool and peers, and executes by agent kind; an outgoing call from the
+ * agent's handler goes to the target's own object and is logged here as outbound.
+ */
+import { codeAgents } from "../../functions/agents";
+import { invokeAgent } from "../../functions/stubs";
+import type { Call } from "../../lib/agents/call";
+import { executeCall } from "../../lib/agents/execute";
+import { type InvokeResult, runPipeline } from "../../lib/agents/pipeline";
+import { failure } from "../../lib/message/errors";
+import type { PeerStore } from "../../lib/protocols/handshake";
+import type { AgentEntry } from "../../lib/registry/entry";
+import type { Pool } from "../../lib/resilience/pool";
+import { outboundSecret } from "../../lib/security/agent-secrets";
+import type { Batching } from "./batching";
+import { callContext, modelEnv, type Outbound } from "./handler-context";
+import type { Observability } from "./observability";
+import type { ShardedBreaker } from "./sharding";
+
+export interface InvocationDeps {
+  env: Env;
+  pool: Pool;
+  peers: PeerStore;
+  breakers: ShardedBreaker;
+  batching: Batching;
+  observability: Observability;
+  outbound: Outbound;
+}
+
+export class Invocation {
+  constructor(private readonly deps: InvocationDeps) {}
+
+  /** Runs `incoming` for `entry` (null: no such agent) and answers with the reply or a failure. */
+  async invoke(entry: AgentEntry | null, incoming: Call): Promise<InvokeResult> {
+    const { env, breakers, observability } = this.deps;
+    const breaker = breakers.policy;
+    if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
+    // The agent's timeout_ms bounds every call; a caller may only ask for less.
+    const ownDeadline = Date.now() + entry.limits.timeout_ms;
+    const call = { ...incoming, deadline: incoming.deadline ? Math.min(incoming.deadline, ownDeadline) : ownDeadline };
+    const result = await runPipeline(call, {
+      entry,
+      breaker,
+      pool: this.deps.pool,
+      now: Date.now,
+      handshakeAccepted: (from) => this.deps.peers.accepted(from),
+      forward: (next, forwarded) => invokeAgent(env, next, forwarded),
+      execute: (c, signal) =>
+        executeCall(entry, c, signal, {
+          definition: codeAgents.get(entry.name),
+          context: () => callContext(env, entry, c, signal, this.deps.outbound),
+          dev: env.SWITCHBOARD_DEV === "1",
+          signingSecret: outboundSecret(entry, env.SWITCHBOARD_SIGNING_SECRET),
+          modelEnv: modelEnv(env),
+          batch: (b, batchSignal) => this.deps.batching.submit(entry, b, batchSignal),
+        }),
+      breakerChanged: () => breakers.save(),
+      record: (outcome) => observability.record("in", outcome),
+    });
+    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+  }
+
+  /** An outgoing call from this agent's handler, logged here as outbound. */
+  async callOut(to: string, call: Call): Promise<InvokeResult> {
+    const start = Date.now();
+    const result = await invokeAgent(this.deps.env, to, call);
+    this.deps.observability.record("out", {
+      call,
+      outcome: result.ok ? "ok" : result.code,
+      duration_ms: Date.now() - start,
+      ...(result.ok ? {} : { detail: result.detail }),
+    });
+    return result;
+  }
+}

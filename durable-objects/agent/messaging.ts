@@ -1,0 +1,124 @@
+/**
+ * Async messages to this agent (`POST /agents/:name/messages`, ctx.request, verified webhooks): each
+ * request is stored first (RequestStore), then enqueued on DELIVERIES; the queue consumer calls
+ * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
+ */
+import type { Call } from "../../lib/agents/call";
+import type { InvokeResult } from "../../lib/agents/pipeline";
+import type { Envelope } from "../../lib/message/envelope";
+import { type Result, failure } from "../../lib/message/errors";
+import { newRequestId } from "../../lib/message/ids";
+import { afterAttempt } from "../../lib/protocols/async-delivery";
+import { type DeliveryAction, type DeliveryMessage, replyDelivery } from "../../lib/protocols/delivery";
+import type { PeerStore } from "../../lib/protocols/handshake";
+import { RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
+import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
+import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
+import { mayCall } from "../../lib/security/acl";
+import { ReplayGuard } from "../../lib/security/replay-guard";
+
+/** An async message on its way in: `POST /agents/:name/messages` or `ctx.request`. */
+export interface Submission {
+  message: Envelope;
+  reply_to: string | null;
+  timeout_ms: number | null;
+  idempotency_key?: string;
+}
+
+export interface MessagingDeps {
+  sql: SqlStorage;
+  env: Env;
+  peers: PeerStore;
+  load(name: string): AgentEntry | null;
+  /** Runs one attempt through the agent's pipeline (AgentDO.invoke). */
+  invoke(call: Call): Promise<InvokeResult>;
+  /** A delivery will be retried (counted in the agent's metrics). */
+  retried(): void;
+}
+
+export class Messaging {
+  private readonly requests: RequestStore;
+  private readonly replays: ReplayGuard;
+  /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
+  private readonly delivering = new Set<string>();
+
+  constructor(private readonly deps: MessagingDeps) {
+    this.requests = new RequestStore(deps.sql);
+    this.replays = new ReplayGuard(deps.sql);
+  }
+
+  /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
+  async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const from = submission.message.from;
+    if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${name}`);
+    if (entry.require_handshake && from !== null && !this.deps.peers.accepted(from)) {
+      return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
+    }
+    const now = Date.now();
+    // Keys are scoped to the sender, so one caller can never learn another's request through a key.
+    const key = submission.idempotency_key ? `${from ?? "admin"}:${submission.idempotency_key}` : undefined;
+    const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
+    if (existing) return { ok: true, request_id: existing, duplicate: true };
+    const requestId = newRequestId(name, now);
+    const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
+    const message = { ...submission.message, metadata };
+    this.requests.create({ request_id: requestId, message, reply_to: submission.reply_to, timeout_ms: submission.timeout_ms, idempotency_key: key, now });
+    try {
+      await this.deps.env.DELIVERIES.send({ kind: "deliver", agent: name, request_id: requestId } satisfies DeliveryMessage, { contentType: "json" });
+    } catch (error) {
+      this.requests.remove(requestId);
+      throw error;
+    }
+    return { ok: true, request_id: requestId, duplicate: false };
+  }
+
+  /** One delivery attempt of a stored request, called by the queue consumer. */
+  async deliver(name: string, entry: AgentEntry | null, requestId: string, replayOf?: string): Promise<DeliveryAction> {
+    let row = this.requests.get(requestId);
+    if (!row) return { action: "ack" };
+    const now = Date.now();
+    if (replayOf && (row.status === "dead_lettered" || row.status === "failed")) {
+      this.requests.update(requestId, { status: "pending", budget_from: row.attempts }, now);
+      row = { ...row, status: "pending", budget_from: row.attempts };
+    }
+    // Redelivered after it was answered (queues deliver at least once): the handler does not run again.
+    if (row.status !== "pending") return { action: "ack" };
+    if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
+    this.delivering.add(requestId);
+    let result: InvokeResult;
+    try {
+      const call: Call = { message: row.message, deadline: row.timeout_ms ? Date.now() + row.timeout_ms : 0, path: [], pattern: "async" };
+      result = await this.deps.invoke(call);
+    } finally {
+      this.delivering.delete(requestId);
+    }
+    const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
+    this.requests.update(requestId, outcome.patch, Date.now());
+    if (outcome.action.action === "retry") this.deps.retried();
+    if (result.ok && row.reply_to) await this.deps.env.DELIVERIES.send(replyDelivery(name, row.reply_to, result.reply), { contentType: "json" });
+    return outcome.action;
+  }
+
+  /** `GET /requests/:id`: admin, the sender, or the agent itself may look. */
+  status(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
+    const row = this.requests.get(requestId);
+    if (!row) return failure("request_not_found", `no request ${requestId}`);
+    if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not read ${requestId}`);
+    return { ok: true, request: viewOf(name, row) };
+  }
+
+  /** POST /webhooks/:agent: verified with this agent's secrets (which never leave here), replay-checked, delivered. */
+  async receiveWebhook(name: string, entry: AgentEntry | null, input: WebhookInput): Promise<WebhookResult> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    return acceptWebhook(input, {
+      entry,
+      deploymentSecret: this.deps.env.SWITCHBOARD_SIGNING_SECRET,
+      now: Date.now,
+      remember: (id, ttlMs) => this.replays.remember(id, Date.now(), ttlMs),
+      forget: (id) => this.replays.forget(id),
+      // The same durable path as POST /agents/:name/messages: stored, enqueued, then answered.
+      deliver: (call) => this.submit(name, this.deps.load(name), { message: call.message, reply_to: null, timeout_ms: null }),
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * This object's message log and metrics: every row the agent writes goes through here, so the row,
+ * its metrics, its JSON log line and the trace index stay in step. Also answers the read side:
+ * `GET /agents/:name/log`, a trace's rows, and the metrics report.
+ */
+import { traceStub } from "../../functions/stubs";
+import type { Outcome } from "../../lib/agents/pipeline";
+import type { Envelope } from "../../lib/message/envelope";
+import { callRow, replyRow } from "../../lib/observability/call-log";
+import { type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";
+import { AgentMetrics, percentile } from "../../lib/observability/metrics";
+import { MessageObserver } from "../../lib/observability/observe";
+import type { AgentMetricsReport } from "../../lib/observability/prometheus";
+import { observabilitySwitches } from "../../lib/observability/switches";
+import type { TraceRow } from "../../lib/observability/trace-index";
+import type { AgentEntry } from "../../lib/registry/entry";
+import type { CircuitBreaker } from "../../lib/resilience/circuit-breaker";
+
+export class Observability {
+  readonly log: MessageLog;
+  /** Counters and histograms, updated where the log row is written (lib/observability/metrics.ts). */
+  readonly metrics: AgentMetrics;
+  private readonly observer: MessageObserver;
+
+  /** `self` names the agent this object serves once it has loaded (null before). */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly self: () => string | null,
+  ) {
+    this.log = new MessageLog(ctx.storage.sql);
+    this.metrics = new AgentMetrics(ctx.storage.sql);
+    this.observer = new MessageObserver({
+      switches: observabilitySwitches(env),
+      metrics: this.metrics,
+      // Not awaited: the trace index is off the reply path; a lost note only hides rows from /traces.
+      announce: (traceId, agent, at) =>
+        ctx.waitUntil(
+          traceStub(env, traceId)
+            .note(agent, at)
+            .catch(() => {}),
+        ),
+    });
+  }
+
+  /** A finished call: `in` when this agent was called, `out` when its handler called another. */
+  record(direction: "in" | "out", outcome: Outcome): void {
+    const row = callRow(direction, outcome);
+    this.log.append(row);
+    this.observer.observe(this.self() ?? outcome.call.message.to, row);
+  }
+
+  /** What became of a reply to one of this agent's requests (or of its absence, `timed_out`). */
+  logReply(requestId: string, outcome: string, reply?: Envelope): void {
+    const row = replyRow(this.self() ?? "", requestId, outcome, reply);
+    this.log.append(row);
+    this.observer.observe(this.self() ?? row.to, row);
+  }
+
+  recent(limit: number, before?: number): LoggedRow[] {
+    return this.log.recent(limit, before);
+  }
+
+  /** This agent's rows of one trace, for `GET /traces/:id`. */
+  traceRows(name: string, traceId: string): TraceRow[] {
+    return this.log.byTrace(traceId).map((row) => ({ ...row, agent: name }));
+  }
+
+  /** Counters, latency percentiles and live status; null when there is no such agent. */
+  report(name: string, entry: AgentEntry | null, breaker: CircuitBreaker | null, inFlight: number): AgentMetricsReport | null {
+    if (!entry || !breaker) return null;
+    const durations = this.log.recentDurations(500);
+    return {
+      agent: name,
+      breaker: breaker.snapshot(),
+      in_flight: inFlight,
+      max_concurrency: entry.limits.max_concurrency,
+      latency_ms: { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length },
+      ...this.metrics.snapshot(),
+    };
+  }
+
+  /** Rows that record no message this agent handled (batch flushes, fan-out): logged, not counted. */
+  append(row: LogRow): void {
+    this.log.append(row);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * This agent's own requests (ctx.request): submit to the target with reply_to = this agent, keep
+ * the pending reply durably with a `request` deadline, and resolve it when the reply arrives through
+ * `receiveReply` — or time it out, by timer while the caller waits and by alarm after eviction.
+ */
+import { codeAgents } from "../../functions/agents";
+import { agentStub } from "../../functions/stubs";
+import type { Call } from "../../lib/agents/call";
+import type { Envelope } from "../../lib/message/envelope";
+import { type Result, failure } from "../../lib/message/errors";
+import type { PendingReplies, ReplyDisposition } from "../../lib/protocols/pending-replies";
+import type { AgentEntry } from "../../lib/registry/entry";
+import type { DeadlineTable } from "../../lib/resilience/deadline-table";
+import { type Outbound, replyContext } from "./handler-context";
+import type { Submission } from "./messaging";
+import type { Observability } from "./observability";
+
+export interface RequestReplyDeps {
+  env: Env;
+  pending: PendingReplies;
+  deadlines: DeadlineTable;
+  observability: Observability;
+  outbound: Outbound;
+}
+
+export class RequestReply {
+  constructor(private readonly deps: RequestReplyDeps) {}
+
+  /** ctx.request: submit to `to` with reply_to = us, record the pending reply, wait until the deadline. */
+  async request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>> {
+    const { pending, deadlines, observability } = this.deps;
+    const submitted = await agentStub(this.deps.env, to).submit(to, submission);
+    if (!submitted.ok) return submitted;
+    const requestId = submitted.request_id;
+    pending.add(requestId, to, deadline, Date.now());
+    await deadlines.schedule("request", requestId, deadline);
+    observability.record("out", {
+      call: { message: { ...submission.message, metadata: { ...submission.message.metadata, request_id: requestId } }, deadline, path: [], pattern: "async" },
+      outcome: "sent",
+      duration_ms: 0,
+    });
+    // The timer only ends this wait; the durable `request` deadline times the request out after eviction.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+    });
+    const reply = await Promise.race([pending.wait(requestId), timeout]);
+    clearTimeout(timer);
+    if (reply) return { ok: true, reply };
+    if (pending.expire(requestId)) {
+      deadlines.cancel("request", requestId);
+      observability.logReply(requestId, "timed_out");
+    }
+    return failure("timeout", `no reply from ${to} to ${requestId} before the deadline`);
+  }
+
+  /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
+  async receive(name: string, entry: AgentEntry | null, reply: Envelope): Promise<ReplyDisposition> {
+    const { pending, deadlines, observability } = this.deps;
+    const disposition = pending.applyReply(reply);
+    const requestId = String(reply.metadata.in_reply_to ?? "");
+    if (disposition === "applied") deadlines.cancel("request", requestId);
+    observability.logReply(requestId, disposition === "applied" ? "ok" : disposition, reply);
+    const definition = codeAgents.get(name);
+    if (disposition === "unknown" && entry && definition?.onReply) {
+      const call: Call = { message: reply, deadline: Date.now() + entry.limits.timeout_ms, path: [], pattern: "reply" };
+      await definition.onReply(reply, replyContext(this.deps.env, entry, call, this.deps.outbound));
+    }
+    return disposition;
+  }
+
+  /** The `request` deadline passed (alarm): time the request out unless its reply came first. */
+  expire(requestId: string): void {
+    if (this.deps.pending.expire(requestId)) this.deps.observability.logReply(requestId, "timed_out");
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The envelope a message sent over HTTP becomes: from the authenticated caller, to the agent named in
+ * the path, in the request's trace. One place, so `POST /agents/:name/invoke` and
+ * `POST /agents/:name/messages` always stamp sender and trace the same way.
+ */
+import type { Context } from "hono";
+import { makeEnvelope } from "../../lib/agents/call";
+import type { Envelope, Metadata } from "../../lib/message/envelope";
+import { senderOf } from "../../lib/security/keys";
+import type { AppEnv } from "./auth";
+
+/** An `agent_call` envelope for `to` from a validated request body. `now` stamps its id and created_at. @default Date.now() */
+export function inboundEnvelope(c: Context<AppEnv>, to: string, body: { content: unknown; metadata?: Metadata }, now = Date.now()): Envelope {
+  return makeEnvelope({
+    from: senderOf(c.var.principal),
+    to,
+    role: "agent_call",
+    content: body.content,
+    metadata: body.metadata ?? {},
+    traceparent: c.var.traceparent,
+    now,
+  });
+}
