@@ -1,0 +1,88 @@
+/**
+ * The Switchboard worker as the benchmark runs it: functions/index.ts unchanged, plus a Durable
+ * Object call counter, so "exactly one Durable Object round trip per sync invoke" is measured
+ * rather than asserted from reading the code.
+ *
+ * - A request carrying `x-bench-count-do: 1` runs with an env whose Durable Object namespaces count
+ *   every call made on their stubs; the answer carries the count in `x-bench-do-calls`. Requests
+ *   without the header get the real env untouched, so the load scenarios measure the real worker
+ *   (the only extra cost is one header lookup).
+ * - AgentDO is subclassed to count the calls each agent's object makes to other objects
+ *   (ctx.invoke, chains, forwarding). Objects of one script share the worker's isolate under
+ *   `wrangler dev`, so `GET /__bench/do-calls` reads the same module-level counter; a proxy on
+ *   an object's outbound stubs costs a closure call next to an RPC round trip.
+ *
+ * Run with `wrangler dev bench/instrumented/index.ts --config wrangler.toml`: same config, same
+ * bindings, only the entry differs.
+ */
+import worker from "../../functions/index";
+import { AgentDO as RealAgentDO } from "../../functions/index";
+
+// Every other export (DirectoryDO, DeadLetterDO, classes added later) passes through; the local
+// AgentDO below shadows the star export.
+export * from "../../functions/index";
+
+interface Counter {
+  calls: number;
+}
+
+/** Calls made by agent objects to other objects since the worker started. */
+const fromObjects: Counter = { calls: 0 };
+
+function isNamespace(value: unknown): value is DurableObjectNamespace {
+  return typeof value === "object" && value !== null && typeof (value as DurableObjectNamespace).idFromName === "function";
+}
+
+function countingStub(stub: object, counter: Counter): object {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== "function" || prop === "then") return value;
+      return (...args: unknown[]) => {
+        counter.calls++;
+        // Reflect.apply: on an RPC stub, `.apply` would itself be taken for a remote method name.
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+}
+
+function countingNamespace(ns: DurableObjectNamespace, counter: Counter): DurableObjectNamespace {
+  return new Proxy(ns, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      if (prop === "get" || prop === "getByName") {
+        return (...args: unknown[]) => countingStub(Reflect.apply(value, target, args), counter);
+      }
+      return (...args: unknown[]) => Reflect.apply(value, target, args);
+    },
+  });
+}
+
+/** A copy of env whose Durable Object namespaces count calls into `counter`. */
+function countingEnv<E extends object>(env: E, counter: Counter): E {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(env)) copy[key] = isNamespace(value) ? countingNamespace(value, counter) : value;
+  return copy as E;
+}
+
+export class AgentDO extends RealAgentDO {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, countingEnv(env, fromObjects));
+  }
+}
+
+export default {
+  ...worker,
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__bench/do-calls") return Response.json({ from_objects: fromObjects.calls });
+    if (request.headers.get("x-bench-count-do") !== "1") return worker.fetch(request, env, ctx);
+    const counter: Counter = { calls: 0 };
+    const response = await worker.fetch(request, countingEnv(env, counter), ctx);
+    const counted = new Response(response.body, response);
+    counted.headers.set("x-bench-do-calls", String(counter.calls));
+    return counted;
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,68 @@
+/**
+ * What a scenario is and what it reports. A scenario measures one claim from the issues against a
+ * baseline measured in the same run, and turns it into checks: a figure, the baseline figure, their
+ * ratio, the target and whether it was met. A scenario whose feature has not landed yet returns a
+ * `skip` with the reason instead of failing.
+ */
+import type { Client } from "./client.ts";
+import type { LoadOptions } from "./load.ts";
+import type { Loopback } from "./loopback.ts";
+import type { WranglerDev } from "./wrangler.ts";
+
+export interface Check {
+  /** What is compared, e.g. "throughput" or "p99". */
+  measure: string;
+  /** Switchboard's figure, formatted with its unit. */
+  subject: string;
+  /** The baseline's figure, formatted with its unit. */
+  baseline: string;
+  /** subject / baseline, or null when the check is a count rather than a comparison. */
+  ratio: number | null;
+  /** The target as printed, e.g. "≥ 0.85×". */
+  target: string;
+  pass: boolean;
+}
+
+export type Status = "pass" | "fail" | "skip" | "error";
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  status: Status;
+  checks: Check[];
+  /** Raw figures for the JSON report. */
+  figures: Record<string, unknown>;
+  /** Why it skipped or errored, or what to know when reading the figures. */
+  note?: string;
+  seconds?: number;
+}
+
+export interface BenchContext {
+  root: string;
+  quick: boolean;
+  switchboard: WranglerDev;
+  /** An admin client for `switchboard`. */
+  sb: Client;
+  baseline: WranglerDev;
+  loopback: Loopback;
+  /** Default load shape for throughput comparisons (smaller with --quick). */
+  load: LoadOptions & { rounds: number };
+  /** Starts another Switchboard worker with extra vars; stopped when the run ends. */
+  startSwitchboard(label: string, vars: Record<string, string>): Promise<WranglerDev>;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<Omit<ScenarioResult, "id" | "title">>;
+}
+
+/** A scenario's result when its feature is not there yet. */
+export function notYet(reason: string): Omit<ScenarioResult, "id" | "title"> {
+  return { status: "skip", checks: [], figures: {}, note: `not available yet: ${reason}` };
+}
+
+/** Pass when every check passed. */
+export function statusOf(checks: Check[]): Status {
+  return checks.every((c) => c.pass) ? "pass" : "fail";
+}
