@@ -1,41 +1,24 @@
 /**
- * TraceDO: one small object per trace id, listing the agents whose logs hold the trace's messages.
- * Agents append to it without awaiting (off the reply path); `GET /traces/:id` reads it. It deletes
- * itself `TRACE_RETENTION_MS` after the trace's first message.
+ * TraceDO: one shard of the trace index (`traces-<k>`, k = trace id mod TRACE_INDEX_SHARDS),
+ * listing which agents hold rows of which traces. Agents send it batches of announcements without
+ * awaiting them (off the reply path); `GET /traces/:id` reads it. Entries are kept 7 days.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DeadlineTable } from "../lib/resilience/deadline-table";
-import { TRACE_RETENTION_MS, TraceParticipants } from "../lib/observability/trace-index";
+import { TraceIndexTable } from "../lib/observability/trace-index";
 
 export class TraceDO extends DurableObject<Env> {
-  private participants!: TraceParticipants;
-  private deadlines!: DeadlineTable;
+  private readonly table: TraceIndexTable;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.open();
+    this.table = new TraceIndexTable(ctx.storage.sql);
   }
 
-  private open(): void {
-    this.participants = new TraceParticipants(this.ctx.storage.sql);
-    this.deadlines = new DeadlineTable(this.ctx.storage.sql, this.ctx.storage);
+  note(agent: string, entries: Array<[string, string]>): void {
+    this.table.note(agent, entries);
   }
 
-  async note(agent: string, at: string): Promise<void> {
-    if (this.participants.note(agent, at)) await this.deadlines.schedule("expire", "trace", Date.now() + TRACE_RETENTION_MS);
-  }
-
-  agents(): string[] {
-    return this.participants.agents();
-  }
-
-  override async alarm(): Promise<void> {
-    if (this.deadlines.takeDue(Date.now()).some((d) => d.kind === "expire")) {
-      await this.ctx.storage.deleteAll();
-      // A late message of the same trace starts a fresh index in this instance.
-      this.open();
-      return;
-    }
-    await this.deadlines.rearm();
+  agents(traceId: string): string[] {
+    return this.table.agents(traceId);
   }
 }

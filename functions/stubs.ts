@@ -71,7 +71,7 @@ export async function invokeAgent(env: Env, name: string, call: Call): Promise<I
   return result;
 }
 
-/** The index of one trace (which agents hold its messages), keyed by the trace id. */
-export function traceStub(env: Env, traceId: string): DurableObjectStub<TraceDO> {
-  return env.TRACE.get(env.TRACE.idFromName(traceId));
+/** The trace-index shard that lists the agents of the traces in it (lib/observability/trace-index.ts). */
+export function traceIndexStub(env: Env, shard: number): DurableObjectStub<TraceDO> {
+  return env.TRACE.get(idOf(env.TRACE, `traces-${shard}`));
 }

@@ -3,7 +3,7 @@
  * its metrics, its JSON log line and the trace index stay in step. Also answers the read side:
  * `GET /agents/:name/log`, a trace's rows, and the metrics report.
  */
-import { traceStub } from "../../functions/stubs";
+import { traceIndexStub } from "../../functions/stubs";
 import type { Outcome } from "../../lib/agents/pipeline";
 import type { Envelope } from "../../lib/message/envelope";
 import { callRow, replyRow } from "../../lib/observability/call-log";
@@ -12,7 +12,7 @@ import { AgentMetrics, percentile } from "../../lib/observability/metrics";
 import { MessageObserver } from "../../lib/observability/observe";
 import type { AgentMetricsReport } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
-import type { TraceRow } from "../../lib/observability/trace-index";
+import { TraceAnnouncer, type TraceRow } from "../../lib/observability/trace-index";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
@@ -23,23 +23,30 @@ export class Observability {
   private readonly observer: MessageObserver;
 
   /** `self` names the agent this object serves once it has loaded (null before). */
+  private readonly announcer: TraceAnnouncer;
+
   constructor(
     ctx: DurableObjectState,
     env: Env,
     private readonly self: () => string | null,
   ) {
+    this.announcer = new TraceAnnouncer((shard, entries) => {
+      // The object's own name, so a sharded agent's rows are found on the shard that holds them.
+      const objectName = ctx.id.name ?? this.self();
+      if (objectName)
+        ctx.waitUntil(
+          traceIndexStub(env, shard)
+            .note(objectName, entries)
+            .catch(() => {}),
+        );
+    });
     this.log = new MessageLog(ctx.storage.sql);
     this.metrics = new AgentMetrics(ctx.storage.sql);
     this.observer = new MessageObserver({
       switches: observabilitySwitches(env),
       metrics: this.metrics,
-      // Not awaited: the trace index is off the reply path; a lost note only hides rows from /traces.
-      announce: (traceId, agent, at) =>
-        ctx.waitUntil(
-          traceStub(env, traceId)
-            .note(agent, at)
-            .catch(() => {}),
-        ),
+      // Batched and not awaited: the trace index is off the reply path; a lost batch only hides rows from /traces.
+      announce: (traceId, _agent, at) => this.announcer.add(traceId, at),
     });
   }
 

@@ -6,16 +6,16 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
-import { orderTrace, TRACE_ID } from "../../lib/observability/trace-index";
+import { orderTrace, TRACE_ID, traceIndexShard } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { codeAgents } from "../agents";
 import { mergeShardReports } from "../../lib/observability/merge-reports";
-import { allShards } from "../../lib/registry/shards";
+import { allShards, parseObjectName } from "../../lib/registry/shards";
 import { type AppEnv, requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub, deadLetterStub, directoryStub, traceStub } from "../stubs";
+import { agentStub, deadLetterStub, directoryStub, traceIndexStub } from "../stubs";
 
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
@@ -107,8 +107,10 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       requireAdmin(c.var.principal);
       const traceId = (c.req.param("trace_id") ?? "").toLowerCase();
       if (!TRACE_ID.test(traceId)) throw new SwitchboardError("invalid_request", "trace_id must be 32 hex characters (the middle of a traceparent)");
-      const agents = await traceStub(c.env, traceId).agents();
-      const rows = await mapLimit(agents, FAN_OUT, (name) => agentStub(c.env, name).traceRows(name, traceId));
+      // The index lists objects (a sharded agent's shards are `name#k`); rows are labelled by agent.
+      const objects = await traceIndexStub(c.env, traceIndexShard(traceId)).agents(traceId);
+      const rows = await mapLimit(objects, FAN_OUT, (objectName) => agentStub(c.env, objectName).traceRows(parseObjectName(objectName).agent, traceId));
+      const agents = [...new Set(objects.map((o) => parseObjectName(o).agent))];
       return c.json({ trace_id: traceId, agents, messages: orderTrace(rows.flat()) });
     },
   );

@@ -1,15 +1,15 @@
 /**
  * Finding one trace's messages. Each agent keeps its own rows (message log, indexed by trace id);
- * a per-trace index object (TraceDO, keyed by the trace id) only lists which agents hold rows. An
- * agent tells the index once per trace it sees, off the reply path, so no shared object is ever on
- * the hot path and most hops cost nothing extra. `GET /traces/:id` reads the index, asks each
+ * index objects (TraceDO, one per shard of trace ids) list which agents hold rows. An agent tells
+ * the index once per trace it sees, batched and off the reply path, so no shared object is ever on
+ * the hot path and a hop costs nothing extra. `GET /traces/:id` reads the index, asks each
  * listed agent for its rows and orders them with `orderTrace`.
  */
 import type { LoggedRow } from "./message-log";
 
 export const TRACE_ID = /^[0-9a-f]{32}$/;
 
-/** How long a trace index is kept after its first message. @default 7 days */
+/** How long a trace stays in the index after its first message. @default 7 days */
 export const TRACE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface TraceRow extends LoggedRow {
@@ -17,24 +17,72 @@ export interface TraceRow extends LoggedRow {
   agent: string;
 }
 
-/** The agents holding rows of one trace, in the TraceDO's SQLite. */
-export class TraceParticipants {
+/** Index objects the traces are spread over (by trace id), so none of them is a hot spot. */
+export const TRACE_INDEX_SHARDS = 32;
+
+export function traceIndexShard(traceId: string): number {
+  return Number.parseInt(traceId.slice(0, 8), 16) % TRACE_INDEX_SHARDS;
+}
+
+/** Which agents hold rows of which traces, in one index object's SQLite. */
+export class TraceIndexTable {
+  private inserts = 0;
+
   constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS participants (agent TEXT PRIMARY KEY, first_at TEXT NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS trace_agents (trace_id TEXT NOT NULL, agent TEXT NOT NULL, first_at TEXT NOT NULL, PRIMARY KEY (trace_id, agent))");
+    sql.exec("CREATE INDEX IF NOT EXISTS trace_agents_age ON trace_agents(first_at)");
   }
 
-  /** Adds `agent`; true when it is the trace's first participant (so expiry must be scheduled). */
-  note(agent: string, at: string): boolean {
-    const first = this.agents().length === 0;
-    this.sql.exec("INSERT INTO participants (agent, first_at) VALUES (?, ?) ON CONFLICT(agent) DO NOTHING", agent, at);
-    return first;
+  note(agent: string, entries: Array<[traceId: string, at: string]>, now = Date.now()): void {
+    for (const [traceId, at] of entries) {
+      this.sql.exec("INSERT INTO trace_agents (trace_id, agent, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", traceId, agent, at);
+    }
+    // Retention in steps, as rows arrive: nothing else needs to wake this object.
+    this.inserts += entries.length;
+    if (this.inserts >= 500) {
+      this.inserts = 0;
+      this.sql.exec("DELETE FROM trace_agents WHERE first_at < ?", new Date(now - TRACE_RETENTION_MS).toISOString());
+    }
   }
 
-  agents(): string[] {
+  agents(traceId: string): string[] {
     return this.sql
-      .exec("SELECT agent FROM participants ORDER BY first_at, agent")
+      .exec("SELECT agent FROM trace_agents WHERE trace_id = ? ORDER BY first_at, agent", traceId)
       .toArray()
       .map((r) => String(r.agent));
+  }
+}
+
+/**
+ * An agent's announcements to the trace index, batched: collected in memory and sent at most once
+ * a second per index shard, so the index costs the hot path nothing but a map insert. A batch lost
+ * to eviction only hides that agent's rows from `GET /traces/:id` (its own log still has them).
+ */
+export class TraceAnnouncer {
+  private pending = new Map<number, Array<[string, string]>>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly send: (shard: number, entries: Array<[string, string]>) => void,
+    private readonly delayMs = 1000,
+    private readonly maxPending = 200,
+  ) {}
+
+  add(traceId: string, at: string): void {
+    const shard = traceIndexShard(traceId);
+    const list = this.pending.get(shard) ?? [];
+    list.push([traceId, at]);
+    this.pending.set(shard, list);
+    if (list.length >= this.maxPending) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batches = this.pending;
+    this.pending = new Map();
+    for (const [shard, entries] of batches) this.send(shard, entries);
   }
 }
 
