@@ -8,6 +8,7 @@ import type { DeadLetterDO } from "../durable-objects/dead-letter-do";
 import type { DirectoryDO } from "../durable-objects/directory-do";
 import type { Call } from "../lib/agents/call";
 import type { InvokeResult } from "../lib/agents/pipeline";
+import { failure } from "../lib/message/errors";
 import { pickShard, shardObjectName } from "../lib/registry/shards";
 import type { TraceDO } from "../durable-objects/trace-do";
 
@@ -56,8 +57,28 @@ export function deadLetterStub(env: Env): RpcOf<DeadLetterDO> {
 const shardHints = new Map<string, { shards: number; expires: number }>();
 const SHARD_HINT_TTL_MS = 30_000;
 
+/**
+ * Breakers known open, per isolate: while an agent's breaker is open, calls fail fast here without
+ * a round trip to its object. Cached for at most a second and never past the next probe, so a
+ * reset or a due probe is seen within a second. These rejections do not reach the agent's log.
+ */
+const openBreakers = new Map<string, { until: number; nextProbeAt: number }>();
+const OPEN_BREAKER_CACHE_MS = 1000;
+
 /** A sync call to an agent, spread over its shards when it has more than one. */
 export async function invokeAgent(env: Env, name: string, call: Call): Promise<InvokeResult> {
+  const open = openBreakers.get(name);
+  if (open !== undefined) {
+    const now = Date.now();
+    if (open.until > now) {
+      const wait = open.nextProbeAt - now;
+      return failure("circuit_open", `circuit for ${name} is open; next probe in ${Math.ceil(wait / 1000)} s`, {
+        retry_after: Math.max(1, Math.ceil(wait / 1000)),
+        open_breaker: name,
+      });
+    }
+    openBreakers.delete(name);
+  }
   const hint = shardHints.get(name);
   const shards = hint && hint.expires > Date.now() ? hint.shards : 1;
   const shard = pickShard(shards);
@@ -67,6 +88,11 @@ export async function invokeAgent(env: Env, name: string, call: Call): Promise<I
     shardHints.set(name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
   } else if (shard === 0) {
     shardHints.delete(name);
+  }
+  if (!result.ok && result.code === "circuit_open" && result.open_breaker === name && result.retry_after_ms !== undefined) {
+    if (openBreakers.size > 10_000) openBreakers.clear();
+    const now = Date.now();
+    openBreakers.set(name, { until: now + Math.min(result.retry_after_ms, OPEN_BREAKER_CACHE_MS), nextProbeAt: now + result.retry_after_ms });
   }
   return result;
 }

@@ -82,6 +82,8 @@ export async function runPipeline(call: Call, deps: PipelineDeps): Promise<Invok
     return done(
       failure("circuit_open", `circuit for ${entry.name} is open; next probe in ${Math.ceil(admission.retryAfterMs / 1000)} s`, {
         retry_after: Math.max(1, Math.ceil(admission.retryAfterMs / 1000)),
+        retry_after_ms: admission.retryAfterMs,
+        open_breaker: entry.name,
       }),
     );
   }

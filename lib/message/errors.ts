@@ -55,6 +55,10 @@ export interface Failure {
   retry_after?: number;
   /** Whether retrying later may succeed (timeouts, 5xx, 408, 429, open breaker, full pool). */
   transient?: boolean;
+  /** For `circuit_open`: the agent whose own breaker is open (absent when it was a downstream one). */
+  open_breaker?: string;
+  /** For `circuit_open`: milliseconds until the next probe, more precise than `retry_after`. */
+  retry_after_ms?: number;
 }
 
 export type Result<T> = ({ ok: true } & T) | Failure;

@@ -31,6 +31,26 @@ describe("circuit breaker", () => {
     expect((await api("GET", `/agents/${name}`)).body.status.breaker).toBe("open");
   });
 
+  it("remembers an open breaker at the edge, so fast fails skip the agent's object, and sees a reset within a second", async () => {
+    const name = await agent("status/503", { breaker: { failure_threshold: 1, recovery_timeout_ms: 60_000 } });
+    expect((await api("POST", `/agents/${name}/invoke`, { body: { content: 1 } })).status).toBe(502);
+    expect((await api("POST", `/agents/${name}/invoke`, { body: { content: 2 } })).status).toBe(503); // answered by the object
+    const logged = (await api("GET", `/agents/${name}/log?limit=50`)).body.entries.length;
+    for (let i = 0; i < 5; i++) {
+      const res = await api("POST", `/agents/${name}/invoke`, { body: { content: i } });
+      expect(res.body.code).toBe("circuit_open");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(50);
+    }
+    expect((await api("GET", `/agents/${name}/log?limit=50`)).body.entries.length).toBe(logged);
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
+    await api("POST", `/agents/${name}/breaker/reset`);
+    const recovered = await eventually(async () => {
+      const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "again" } });
+      return res.status === 200 ? res : undefined;
+    }, 5000);
+    expect(recovered.body.from).toBe(name);
+  });
+
   it("does not count permanent 4xx answers", async () => {
     const name = await agent("status/404", { breaker: { failure_threshold: 2 } });
     for (let i = 0; i < 4; i++) expect((await api("POST", `/agents/${name}/invoke`, { body: { content: i } })).status).toBe(502);
