@@ -16,6 +16,9 @@ export interface ObservePorts {
   announce(traceId: string, agent: string, at: string): void;
 }
 
+/** Outcomes that are not failures, skipped by `SWITCHBOARD_JSON_LOGS=errors`. */
+const SUCCESS: ReadonlySet<string> = new Set(["ok", "forwarded", "sent", "enqueued", "applied"]);
+
 export class MessageObserver {
   private readonly announced = new AnnouncedTraces();
 
@@ -24,7 +27,7 @@ export class MessageObserver {
   observe(agent: string, row: LogRow): void {
     const { switches } = this.ports;
     if (switches.metrics) this.ports.metrics.message(row.direction, row.outcome, row.duration_ms);
-    if (switches.jsonLogs) writeMessageLog(agent, row);
+    if (switches.jsonLogs && !(switches.jsonErrorsOnly && SUCCESS.has(row.outcome))) writeMessageLog(agent, row);
     this.traced(agent, row);
   }
 

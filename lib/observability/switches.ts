@@ -1,12 +1,15 @@
 /**
  * Switches for the optional observability work on the message path, read from vars:
  * `SWITCHBOARD_OBSERVABILITY=off` turns off metrics, JSON log lines and the trace index together
- * (the benchmark compares on and off); `SWITCHBOARD_JSON_LOGS=off` silences only the log lines.
+ * (the benchmark compares on and off); `SWITCHBOARD_JSON_LOGS=off` silences only the log lines, and
+ * `SWITCHBOARD_JSON_LOGS=errors` keeps only the lines of messages that did not succeed.
  * The per-agent message log (`GET /agents/:name/log`) is part of the contract and always kept.
  */
 export interface ObservabilitySwitches {
   metrics: boolean;
   jsonLogs: boolean;
+  /** Only failures get a JSON line (`SWITCHBOARD_JSON_LOGS=errors`). */
+  jsonErrorsOnly: boolean;
   traceIndex: boolean;
 }
 
@@ -19,5 +22,6 @@ const OFF = /^(?:off|0|false|no)$/i;
 
 export function observabilitySwitches(vars: ObservabilityVars): ObservabilitySwitches {
   const on = !OFF.test(vars.SWITCHBOARD_OBSERVABILITY ?? "");
-  return { metrics: on, traceIndex: on, jsonLogs: on && !OFF.test(vars.SWITCHBOARD_JSON_LOGS ?? "") };
+  const json = vars.SWITCHBOARD_JSON_LOGS ?? "";
+  return { metrics: on, traceIndex: on, jsonLogs: on && !OFF.test(json), jsonErrorsOnly: /^errors$/i.test(json) };
 }
