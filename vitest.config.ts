@@ -6,6 +6,8 @@ const TEST_BINDINGS = {
   SWITCHBOARD_DEV: "1",
   SWITCHBOARD_API_KEYS: "admin=sk_test_admin,agent:planner=sk_test_planner,agent:summarizer=sk_test_summarizer,agent:outsider=sk_test_outsider",
   SWITCHBOARD_SIGNING_SECRET: "whsec_dGVzdC1zaWduaW5nLXNlY3JldC1mb3Itc3dpdGNoYm9hcmQ=",
+  /** Every message's JSON line, so tests can check them (the default logs failures only). */
+  SWITCHBOARD_JSON_LOGS: "all",
   /** The API key model agents in tests read through `model.api_key_secret`. */
   TEST_MODEL_API_KEY: "sk-model-test",
 };

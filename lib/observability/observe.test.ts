@@ -25,17 +25,17 @@ function row(outcome: string): LogRow {
 describe("MessageObserver JSON lines", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("SWITCHBOARD_JSON_LOGS=errors writes lines for failures only; the default writes every message", () => {
+  it("by default (errors) writes lines for failures only; SWITCHBOARD_JSON_LOGS=all writes every message", () => {
     const lines: string[] = [];
     for (const level of ["log", "info", "warn", "error"] as const)
       vi.spyOn(console, level).mockImplementation((line: unknown) => void lines.push(String(line)));
     const metrics = { message: () => {} } as unknown as AgentMetrics;
-    const errorsOnly = new MessageObserver({ switches: observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "errors" }), metrics, announce: () => {} });
+    const errorsOnly = new MessageObserver({ switches: observabilitySwitches({}), metrics, announce: () => {} });
     errorsOnly.observe("echo", row("ok"));
     errorsOnly.observe("echo", row("timeout"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('"outcome":"timeout"');
-    const every = new MessageObserver({ switches: observabilitySwitches({}), metrics, announce: () => {} });
+    const every = new MessageObserver({ switches: observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "all" }), metrics, announce: () => {} });
     every.observe("echo", row("ok"));
     expect(lines).toHaveLength(2);
   });

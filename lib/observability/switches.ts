@@ -1,8 +1,10 @@
 /**
  * Switches for the optional observability work on the message path, read from vars:
  * `SWITCHBOARD_OBSERVABILITY=off` turns off metrics, JSON log lines and the trace index together
- * (the benchmark compares on and off); `SWITCHBOARD_JSON_LOGS=off` silences only the log lines, and
- * `SWITCHBOARD_JSON_LOGS=errors` keeps only the lines of messages that did not succeed.
+ * (the benchmark compares on and off). `SWITCHBOARD_JSON_LOGS` sets the JSON log lines: `errors`
+ * (the default) writes a line for every message that did not succeed, `all` one for every message,
+ * `off` none. Every line is a console write, which the bench measured at ~30% of invoke throughput
+ * under `wrangler dev`, and Workers Logs bills per line; the platform already logs each request.
  * The per-agent message log (`GET /agents/:name/log`) is part of the contract and always kept.
  */
 export interface ObservabilitySwitches {
@@ -22,6 +24,6 @@ const OFF = /^(?:off|0|false|no)$/i;
 
 export function observabilitySwitches(vars: ObservabilityVars): ObservabilitySwitches {
   const on = !OFF.test(vars.SWITCHBOARD_OBSERVABILITY ?? "");
-  const json = vars.SWITCHBOARD_JSON_LOGS ?? "";
-  return { metrics: on, traceIndex: on, jsonLogs: on && !OFF.test(json), jsonErrorsOnly: /^errors$/i.test(json) };
+  const json = (vars.SWITCHBOARD_JSON_LOGS ?? "errors").trim();
+  return { metrics: on, traceIndex: on, jsonLogs: on && !OFF.test(json), jsonErrorsOnly: !/^(?:all|on|1|true)$/i.test(json) };
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
+import { until } from "../support/poll";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -33,16 +34,6 @@ function startFlipServer(): Promise<{ server: Server; url: string; heal(): void 
       resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/agent`, heal: () => (healthy = true) }),
     ),
   );
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe.skipIf(!hasChromium)("dashboard in Chromium", () => {

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, freePort, startWranglerDev } from "../support/wrangler-dev";
+import { until } from "../support/poll";
 
 const SECRET = "whsec_ZTJlLXNpZ25pbmctc2VjcmV0LWZvci1zd2l0Y2hib2FyZA==";
 let dev: DevServer;
@@ -16,16 +17,6 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
   const res = await fetch(`${dev.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
+import { until } from "../support/poll";
 
 let dev: DevServer;
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
@@ -20,17 +21,6 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
     parsed = JSON.parse(text);
   } catch {}
   return { status: res.status, headers: res.headers, body: parsed };
-}
-
-/** Polls until `probe` returns a value; for flows that cross a real queue. Bounded in time. */
-async function until<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 beforeAll(async () => {

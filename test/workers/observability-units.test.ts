@@ -59,9 +59,10 @@ describe("observability units", () => {
   });
 
   it("switches: everything on by default, off together or logs alone", () => {
-    expect(observabilitySwitches({})).toEqual({ metrics: true, jsonLogs: true, jsonErrorsOnly: false, traceIndex: true });
-    expect(observabilitySwitches({ SWITCHBOARD_OBSERVABILITY: "off" })).toEqual({ metrics: false, jsonLogs: false, jsonErrorsOnly: false, traceIndex: false });
-    expect(observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "off" })).toEqual({ metrics: true, jsonLogs: false, jsonErrorsOnly: false, traceIndex: true });
+    expect(observabilitySwitches({})).toEqual({ metrics: true, jsonLogs: true, jsonErrorsOnly: true, traceIndex: true });
+    expect(observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "all" })).toEqual({ metrics: true, jsonLogs: true, jsonErrorsOnly: false, traceIndex: true });
+    expect(observabilitySwitches({ SWITCHBOARD_OBSERVABILITY: "off" })).toMatchObject({ metrics: false, jsonLogs: false, traceIndex: false });
+    expect(observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "off" })).toMatchObject({ metrics: true, jsonLogs: false, traceIndex: true });
     expect(observabilitySwitches({ SWITCHBOARD_JSON_LOGS: "errors" })).toEqual({ metrics: true, jsonLogs: true, jsonErrorsOnly: true, traceIndex: true });
   });
 
