@@ -9,7 +9,7 @@
 import { client, type Client, must } from "../support/client.ts";
 import type { Loopback } from "../support/loopback.ts";
 import { msgs } from "../support/report.ts";
-import { type Check, type Scenario, statusOf } from "../support/scenario.ts";
+import { type Check, deliveriesCheck, type Scenario, statusOf } from "../support/scenario.ts";
 import { sleep } from "../support/wrangler.ts";
 import { ratio, round } from "../support/stats.ts";
 
@@ -71,14 +71,7 @@ export const asyncDelivery: Scenario = {
         target: "≥ 0.5× (ours)",
         pass: sbRate >= 0.5 * baseRate,
       },
-      {
-        measure: "deliveries",
-        subject: String(delivered),
-        baseline: String(loopback.count("basesink")),
-        ratio: null,
-        target: `= ${expected}`,
-        pass: delivered === expected,
-      },
+      deliveriesCheck(delivered, loopback.count("basesink"), expected),
     ];
     return {
       status: statusOf(checks),

@@ -7,7 +7,7 @@
  */
 import { client, must } from "../support/client.ts";
 import { ms } from "../support/report.ts";
-import { type Check, type Scenario, statusOf } from "../support/scenario.ts";
+import { type Check, deliveriesCheck, type Scenario, statusOf } from "../support/scenario.ts";
 import { sleep } from "../support/wrangler.ts";
 import { median, ratio, round } from "../support/stats.ts";
 
@@ -57,14 +57,7 @@ export const fanout: Scenario = {
         target: "≤ 1.5×",
         pass: sbTime <= 1.5 * baseTime,
       },
-      {
-        measure: "deliveries",
-        subject: String(delivered),
-        baseline: String(loopback.count("basefan")),
-        ratio: null,
-        target: `= ${expected}`,
-        pass: delivered === expected,
-      },
+      deliveriesCheck(delivered, loopback.count("basefan"), expected),
     ];
     return {
       status: statusOf(checks),

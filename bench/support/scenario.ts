@@ -66,3 +66,15 @@ export function notYet(reason: string): Omit<ScenarioResult, "id" | "title"> {
 export function statusOf(checks: Check[]): Status {
   return checks.every((c) => c.pass) ? "pass" : "fail";
 }
+
+/** The check that every message arrived exactly as often as expected, on both sides. */
+export function deliveriesCheck(delivered: number, baselineDelivered: number, expected: number): Check {
+  return {
+    measure: "deliveries",
+    subject: String(delivered),
+    baseline: String(baselineDelivered),
+    ratio: null,
+    target: `= ${expected}`,
+    pass: delivered === expected,
+  };
+}
