@@ -52,8 +52,24 @@ export function percentile(values: readonly number[], q: number): number | null 
   return sorted[rank] as number;
 }
 
+interface PendingSeries {
+  direction: Direction;
+  outcome: string;
+  count: number;
+  sum: number;
+  buckets: number[];
+}
+
+/**
+ * Message counters are added up in memory and written in one statement per series at most once a
+ * second (or when read), not one SQLite write per message: the hot path pays a map update. An
+ * eviction can lose at most the last second's counts; the message log itself is never batched.
+ */
 export class AgentMetrics {
   private readonly upsert: string;
+  private pending = new Map<string, PendingSeries>();
+  private pendingMessages = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS metrics_messages (direction TEXT NOT NULL, outcome TEXT NOT NULL,
@@ -61,8 +77,8 @@ export class AgentMetrics {
       PRIMARY KEY (direction, outcome))`);
     sql.exec("CREATE TABLE IF NOT EXISTS metrics_values (name TEXT PRIMARY KEY, value REAL NOT NULL)");
     this.upsert = `INSERT INTO metrics_messages (direction, outcome, count, sum_s, ${bucketColumns.join(", ")})
-      VALUES (?, ?, 1, ?, ${bucketColumns.map(() => "?").join(", ")})
-      ON CONFLICT(direction, outcome) DO UPDATE SET count = count + 1, sum_s = sum_s + excluded.sum_s,
+      VALUES (?, ?, ?, ?, ${bucketColumns.map(() => "?").join(", ")})
+      ON CONFLICT(direction, outcome) DO UPDATE SET count = count + excluded.count, sum_s = sum_s + excluded.sum_s,
       ${bucketColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
   }
 
@@ -70,7 +86,27 @@ export class AgentMetrics {
   message(direction: Direction, outcome: string, durationMs: number | null): void {
     const seconds = Math.max(0, (durationMs ?? 0) / 1000);
     const index = bucketIndex(DURATION_BUCKETS, seconds);
-    this.sql.exec(this.upsert, direction, outcome, seconds, ...bucketColumns.map((_, i) => (i === index ? 1 : 0)));
+    const key = `${direction}\u0000${outcome}`;
+    let series = this.pending.get(key);
+    if (!series) {
+      series = { direction, outcome, count: 0, sum: 0, buckets: bucketColumns.map(() => 0) };
+      this.pending.set(key, series);
+    }
+    series.count += 1;
+    series.sum += seconds;
+    if (index >= 0) series.buckets[index] = (series.buckets[index] ?? 0) + 1;
+    if (++this.pendingMessages >= 1000) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 1000);
+  }
+
+  /** Writes the counts added up since the last flush. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const pending = this.pending;
+    this.pending = new Map();
+    this.pendingMessages = 0;
+    for (const s of pending.values()) this.sql.exec(this.upsert, s.direction, s.outcome, s.count, s.sum, ...s.buckets);
   }
 
   /** A delivery to this agent is being retried. */
@@ -96,6 +132,7 @@ export class AgentMetrics {
   }
 
   snapshot(): AgentMetricsSnapshot {
+    this.flush();
     const messages = this.sql
       .exec("SELECT * FROM metrics_messages ORDER BY direction, outcome")
       .toArray()
