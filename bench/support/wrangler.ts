@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../test/support/wrangler-dev.ts";
 
 export interface WranglerOptions {
   /** Label used in logs and errors. */
@@ -32,17 +32,6 @@ export interface WranglerDev {
 }
 
 const READY_TIMEOUT_MS = 90_000;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startWrangler(root: string, options: WranglerOptions): Promise<WranglerDev> {
   const port = await freePort();

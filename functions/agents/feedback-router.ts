@@ -1,4 +1,4 @@
-import { defineAgent } from "../../lib/agents/define-agent";
+import { defineAgent, textOf } from "../../lib/agents/define-agent";
 
 /**
  * A code agent that asks a model: `ctx.model.run` uses the agent's `model` config. On the offline
@@ -11,7 +11,7 @@ export const feedbackRouter = defineAgent({
   capabilities: ["feedback", "sentiment"],
   model: { provider: "local", model: "local-sentiment", system: "Answer positive, negative or neutral." },
   async handle(message, ctx) {
-    const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+    const text = textOf(message.content);
     const answer = await ctx.model.run(text, { max_tokens: 5 });
     const sentiment = answer.text.trim().toLowerCase();
     return { sentiment, route: sentiment === "negative" ? "support" : "feedback", model: answer.model };

@@ -1,4 +1,4 @@
-import { defineAgent } from "../../lib/agents/define-agent";
+import { defineAgent, textOf } from "../../lib/agents/define-agent";
 
 /** An agent that calls another: it asks the summarizer, then plans one step per sentence. */
 export const planner = defineAgent({
@@ -7,7 +7,7 @@ export const planner = defineAgent({
   version: "1.0.0",
   capabilities: ["plan"],
   async handle(message, ctx) {
-    const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+    const text = textOf(message.content);
     const summary = await ctx.invoke("summarizer", text);
     const steps = text
       .split(/(?<=[.!?])\s+/)

@@ -1,4 +1,4 @@
-import { defineAgent } from "../../lib/agents/define-agent";
+import { defineAgent, textOf } from "../../lib/agents/define-agent";
 
 /** A deterministic stand-in for a model-backed summarizer: the first sentence and a word count. */
 export const summarizer = defineAgent({
@@ -7,7 +7,7 @@ export const summarizer = defineAgent({
   version: "1.2.0",
   capabilities: ["summarize", "text"],
   handle(message) {
-    const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+    const text = textOf(message.content);
     const first = text.split(/(?<=[.!?])\s/)[0] ?? "";
     const words = text.split(/\s+/).filter(Boolean).length;
     return { summary: first.trim(), words };

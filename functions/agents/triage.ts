@@ -1,4 +1,4 @@
-import { defineAgent } from "../../lib/agents/define-agent";
+import { defineAgent, textOf } from "../../lib/agents/define-agent";
 
 /**
  * Head of the example support chain (triage → billing → tech-support). Invoke it with
@@ -15,6 +15,6 @@ export const triage = defineAgent({
 });
 
 export function preview(content: unknown): string {
-  const text = typeof content === "string" ? content : JSON.stringify(content);
+  const text = textOf(content);
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }

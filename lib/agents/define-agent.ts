@@ -30,6 +30,11 @@ export function reply(content: unknown, metadata: Metadata = {}): Reply {
   return { [REPLY]: true, content, metadata };
 }
 
+/** A message's content as text: strings as they are, anything else as its JSON. */
+export function textOf(content: unknown): string {
+  return typeof content === "string" ? content : JSON.stringify(content);
+}
+
 export function asReply(value: unknown): { content: unknown; metadata: Metadata } {
   if (value !== null && typeof value === "object" && REPLY in value) {
     const r = value as Reply;
