@@ -10,7 +10,7 @@ import { client, type Client, must } from "../support/client.ts";
 import type { Loopback } from "../support/loopback.ts";
 import { msgs } from "../support/report.ts";
 import { type Check, deliveriesCheck, type Scenario, statusOf } from "../support/scenario.ts";
-import { sleep } from "../support/wrangler.ts";
+import { sleep } from "../../test/support/wrangler-dev.ts";
 import { ratio, round } from "../support/stats.ts";
 
 const CONCURRENCY = 8;

@@ -8,7 +8,7 @@
 import { client, must } from "../support/client.ts";
 import { ms } from "../support/report.ts";
 import { type Check, deliveriesCheck, type Scenario, statusOf } from "../support/scenario.ts";
-import { sleep } from "../support/wrangler.ts";
+import { sleep } from "../../test/support/wrangler-dev.ts";
 import { median, ratio, round } from "../support/stats.ts";
 
 const OBSERVERS = 100;

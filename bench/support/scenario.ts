@@ -7,7 +7,7 @@
 import type { Client } from "./client.ts";
 import type { LoadOptions } from "./load.ts";
 import type { Loopback } from "./loopback.ts";
-import type { WranglerDev } from "./wrangler.ts";
+import type { DevServer as WranglerDev } from "../../test/support/wrangler-dev.ts";
 
 export interface Check {
   /** What is compared, e.g. "throughput" or "p99". */

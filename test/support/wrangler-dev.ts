@@ -1,6 +1,8 @@
 /**
- * Starts `wrangler dev` as a user would (same wrangler.toml, local mode, no network) on a free
- * loopback port with its own state directory, and stops it afterwards.
+ * Starts `wrangler dev` as a user would (local mode, no network) on a free loopback port with its
+ * own state directory, in a detached process group so the whole tree (wrangler, workerd) dies with
+ * it. The e2e tests start the Switchboard worker (`startWranglerDev`); the benchmark and the tests
+ * of small fixture workers start other configs, entries and vars with `startWrangler`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,11 +12,35 @@ import { join } from "node:path";
 
 export interface DevServer {
   url: string;
-  stop(): Promise<void>;
+  /** The Chrome DevTools inspector port (bench/support/profile.ts). */
+  inspectorPort: number;
+  /** The tail of everything wrangler and the worker printed so far. */
   output(): string;
+  stop(): Promise<void>;
+}
+
+export interface WranglerOptions {
+  /** Label used in errors and in the state directory's name. @default "wrangler" */
+  label?: string;
+  /** wrangler.toml to use, relative to `root`. @default "wrangler.toml" */
+  config?: string;
+  /** Entry point overriding the config's `main`. */
+  script?: string;
+  vars?: Record<string, string>;
+  /** Path polled until it answers 2xx. @default "/health" */
+  readyPath?: string;
+  /**
+   * wrangler's `--log-level`. The benchmark passes "warn": wrangler prints a line per request at
+   * "info", which in production nothing does. @default "log"
+   */
+  logLevel?: string;
+  /** Repository root (cwd of wrangler). @default process.cwd() */
+  root?: string;
 }
 
 export const DEV_ADMIN_KEY = "sk_e2e_admin";
+
+const READY_TIMEOUT_MS = 90_000;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,65 +53,86 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startWranglerDev(vars: Record<string, string> = {}): Promise<DevServer> {
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The Switchboard worker from wrangler.toml, with the e2e keys and secrets (plus `vars`). */
+export function startWranglerDev(vars: Record<string, string> = {}): Promise<DevServer> {
+  return startWrangler({
+    label: "e2e",
+    vars: {
+      SWITCHBOARD_DEV: "1",
+      SWITCHBOARD_API_KEYS: `admin=${DEV_ADMIN_KEY},agent:planner=sk_e2e_planner`,
+      SWITCHBOARD_SIGNING_SECRET: "whsec_ZTJlLXNpZ25pbmctc2VjcmV0LWZvci1zd2l0Y2hib2FyZA==",
+      ...vars,
+    },
+  });
+}
+
+export async function startWrangler(options: WranglerOptions = {}): Promise<DevServer> {
+  const root = options.root ?? process.cwd();
+  const label = options.label ?? "wrangler";
   const port = await freePort();
   const inspector = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "switchboard-e2e-"));
-  const allVars = {
-    SWITCHBOARD_DEV: "1",
-    SWITCHBOARD_API_KEYS: `admin=${DEV_ADMIN_KEY},agent:planner=sk_e2e_planner`,
-    SWITCHBOARD_SIGNING_SECRET: "whsec_ZTJlLXNpZ25pbmctc2VjcmV0LWZvci1zd2l0Y2hib2FyZA==",
-    ...vars,
-  };
-  const args = [
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(inspector),
-    "--persist-to",
-    state,
-    "--show-interactive-dev-session=false",
-    "--env-file",
-    "/dev/null",
-  ];
-  for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(join(process.cwd(), "node_modules/.bin/wrangler"), args, {
-    cwd: process.cwd(),
+  const state = mkdtempSync(join(tmpdir(), `switchboard-${label}-`));
+  const args = ["dev", ...(options.script ? [options.script] : []), "--config", options.config ?? "wrangler.toml"];
+  args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector));
+  // --env-file /dev/null: a developer's .dev.vars must not change what is tested or measured.
+  args.push("--persist-to", state, "--show-interactive-dev-session=false", "--env-file", "/dev/null");
+  if (options.logLevel) args.push("--log-level", options.logLevel);
+  for (const [k, v] of Object.entries(options.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
+    cwd: root,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
   let log = "";
-  child.stdout?.on("data", (d) => (log += d));
-  child.stderr?.on("data", (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) break;
-    } catch {}
-    if (Date.now() > deadline) {
-      process.kill(-(child.pid as number), "SIGKILL");
-      throw new Error(`wrangler dev did not become ready in 90 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    url,
+  // Keep only the tail: a long run of request logs must not grow memory without bound.
+  const keep = (d: Buffer) => {
+    log += d;
+    if (log.length > 2_000_000) log = log.slice(-1_000_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const server: DevServer = {
+    url: `http://127.0.0.1:${port}`,
+    inspectorPort: inspector,
     output: () => log,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        process.kill(-(child.pid as number), "SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) process.kill(-(child.pid as number), "SIGKILL");
+        killGroup(child, "SIGTERM");
+        await Promise.race([exited, sleep(5000)]);
+        if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGKILL");
       }
       rmSync(state, { recursive: true, force: true });
     },
   };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await server.stop();
+      throw new Error(`${label}: wrangler dev exited early:\n${log.slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${server.url}${options.readyPath ?? "/health"}`);
+      await res.body?.cancel();
+      if (res.ok) return server;
+    } catch {}
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`${label}: wrangler dev did not become ready in ${READY_TIMEOUT_MS / 1000} s:\n${log.slice(-4000)}`);
+    }
+    await sleep(250);
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {
+    // Already gone.
+  }
 }
