@@ -5,6 +5,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_DEV?: string;
   /** "off" disables the per-principal rate limit (functions/http/rate-limit.ts). */
   SWITCHBOARD_RATE_LIMIT?: string;
+  /** Requests per key an isolate admits between rate-limit binding checks (default 32; 1 = every request). */
+  SWITCHBOARD_RATE_LIMIT_BATCH?: string;
   /** "off" disables metrics, JSON log lines and the trace index (default on). */
   SWITCHBOARD_OBSERVABILITY?: string;
   /** "off" disables only the one-line-per-message JSON logs (default on). */

@@ -4,11 +4,14 @@
  * `agent:<name>`), every inbound webhook against `webhook:<agent>` (before its signature is
  * checked, so a flood of forged webhooks is throttled too). Over the limit: 429 `rate_limited`
  * with `Retry-After`. Public routes are not counted. The binding is local to each Cloudflare
- * location and eventually consistent: a guard against abuse, not an exact quota.
+ * location and eventually consistent: a guard against abuse, not an exact quota. Requests are
+ * counted in batches per isolate (lib/security/rate-ledger.ts, `SWITCHBOARD_RATE_LIMIT_BATCH`),
+ * so the binding is not a call on every request.
  */
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
 import { principalLabel } from "../../lib/security/keys";
+import { ledgerBatch, RateLedger } from "../../lib/security/rate-ledger";
 import { type AppEnv, isPublicPath, isSignedPath } from "./auth";
 
 /** The binding's `period` in wrangler.toml, used as Retry-After. @default 60 */
@@ -21,6 +24,23 @@ export function rateLimitKey(path: string, principal: AppEnv["Variables"]["princ
   return principal ? principalLabel(principal) : null;
 }
 
+/** One ledger per binding and batch size, per isolate: the counts must outlive the request. */
+const ledgers = new WeakMap<RateLimit, Map<number, RateLedger>>();
+
+function ledgerFor(limiter: RateLimit, batch: number): RateLedger {
+  let bySize = ledgers.get(limiter);
+  if (!bySize) {
+    bySize = new Map();
+    ledgers.set(limiter, bySize);
+  }
+  let ledger = bySize.get(batch);
+  if (!ledger) {
+    ledger = new RateLedger(limiter, { batch });
+    bySize.set(batch, ledger);
+  }
+  return ledger;
+}
+
 export const rateLimitMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const limiter = c.env.RATE_LIMITER as RateLimit | undefined;
   if (!limiter || c.env.SWITCHBOARD_RATE_LIMIT === "off") return next();
@@ -28,7 +48,7 @@ export const rateLimitMiddleware: MiddlewareHandler<AppEnv> = async (c, next) =>
   if (key === null) return next();
   let allowed = true;
   try {
-    allowed = (await limiter.limit({ key })).success;
+    allowed = await ledgerFor(limiter, ledgerBatch(c.env.SWITCHBOARD_RATE_LIMIT_BATCH)).admit(key);
   } catch (error) {
     // The limiter protects the service; its own failure must not take the service down.
     console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", error: String(error) }));

@@ -3,12 +3,20 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../functions/app";
 import { rateLimitKey } from "../../functions/http/rate-limit";
+import { ledgerBatch, RateLedger } from "../../lib/security/rate-ledger";
+import { uniqueName } from "../support/api";
 import { auth } from "../support/keys";
 
-/** The real app with the strict limiter (3 per 60 s, vitest.config.ts) in place of the generous one. */
+/** The strict limiter binding: 3 per 60 s (vitest.config.ts). */
+const strict = (env as unknown as { RATE_LIMITER_STRICT: RateLimit }).RATE_LIMITER_STRICT;
+
+/**
+ * The real app with the strict limiter in place of the generous one, checking every request
+ * (batch 1) unless `extra` says otherwise, so each answer shows the binding's own decision.
+ */
 function strictApp(extra: Partial<Env> = {}) {
   const app = createApp();
-  const strictEnv = { ...env, RATE_LIMITER: (env as unknown as { RATE_LIMITER_STRICT: RateLimit }).RATE_LIMITER_STRICT, ...extra };
+  const strictEnv = { ...env, RATE_LIMITER: strict, SWITCHBOARD_RATE_LIMIT_BATCH: "1", ...extra };
   return (path: string, headers: Record<string, string>, init: RequestInit = {}) =>
     app.fetch(new Request(`http://switchboard.test${path}`, { headers, ...init }), strictEnv, createExecutionContext());
 }
@@ -41,10 +49,128 @@ describe("rate limiting per principal", () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
+  it("by default counts in batches: a strict limit still refuses, after fewer than two batches", async () => {
+    const call = strictApp({ SWITCHBOARD_RATE_LIMIT_BATCH: undefined });
+    const statuses: number[] = [];
+    for (let i = 0; i < 70; i++) statuses.push((await call("/agents", auth("planner"))).status);
+    const firstRefused = statuses.indexOf(429);
+    // Limit 3, batch 32: the binding is told of the first request, then of each 32 more; it admits
+    // a count while below the limit, so the refusal comes with the third check at the latest.
+    expect(firstRefused).toBeGreaterThan(2);
+    expect(firstRefused).toBeLessThanOrEqual(1 + 2 * 32);
+    expect(statuses.slice(firstRefused).every((s) => s === 429)).toBe(true);
+  });
+
   it("keys requests by principal, webhook target or nothing", () => {
     expect(rateLimitKey("/agents", { kind: "admin" })).toBe("admin");
     expect(rateLimitKey("/agents/x/invoke", { kind: "agent", agent: "planner" })).toBe("agent:planner");
     expect(rateLimitKey("/webhooks/billing", undefined)).toBe("webhook:billing");
     expect(rateLimitKey("/health", undefined)).toBeNull();
+  });
+});
+
+/** The real strict binding, with every call it receives written down. */
+function recordingLimiter() {
+  const calls: RateLimitOptions[] = [];
+  const limiter: RateLimit = {
+    limit: (options) => {
+      calls.push(options);
+      return strict.limit(options);
+    },
+  };
+  return { limiter, calls };
+}
+
+/** A clock the test moves. */
+function manualClock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+/** Whether this runtime's binding takes `delta` (wrangler dev's does; today's vitest pool's does not). */
+async function takesDelta(): Promise<boolean> {
+  return strict.limit({ key: uniqueName("probe"), delta: 2 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe("rate ledger (batched counting against the real binding)", () => {
+  it("checks the first request, counts the next ones locally and settles them as one delta", async () => {
+    const { limiter, calls } = recordingLimiter();
+    const clock = manualClock();
+    const ledger = new RateLedger(limiter, { batch: 4, maxDelayMs: 60_000, now: clock.now });
+    const key = uniqueName("ledger");
+    const admitted: boolean[] = [];
+    for (let i = 0; i < 12; i++) admitted.push(await ledger.admit(key));
+    if (await takesDelta()) {
+      // 1: checked (count 1). 2–4: local. 5: settles 4 (count 1 < 3: admitted, count 5).
+      // 6–8: local. 9: settles 4 (count 5 ≥ 3: refused). 10–12: refused without a call.
+      expect(admitted).toEqual([true, true, true, true, true, true, true, true, false, false, false, false]);
+      expect(calls).toEqual([
+        { key, delta: 1 },
+        { key, delta: 4 },
+        { key, delta: 4 },
+      ]);
+    } else {
+      // The binding refuses the delta of the first check: from then on every request is checked
+      // on its own, so the strict limit refuses the 4th request, and then no call is made.
+      expect(admitted).toEqual([true, true, true, false, false, false, false, false, false, false, false, false]);
+      expect(calls).toEqual([{ key, delta: 1 }, { key }, { key }, { key }, { key }]);
+    }
+  });
+
+  it("re-checks a refused key only after blockMs, and refuses again while the window lasts", async () => {
+    const { limiter, calls } = recordingLimiter();
+    const clock = manualClock();
+    const ledger = new RateLedger(limiter, { batch: 1, blockMs: 1000, now: clock.now });
+    const key = uniqueName("blocked");
+    for (let i = 0; i < 3; i++) expect(await ledger.admit(key)).toBe(true);
+    expect(await ledger.admit(key)).toBe(false);
+    const checks = calls.length;
+    for (let i = 0; i < 50; i++) expect(await ledger.admit(key)).toBe(false);
+    clock.advance(999);
+    expect(await ledger.admit(key)).toBe(false);
+    expect(calls).toHaveLength(checks);
+    clock.advance(1);
+    expect(await ledger.admit(key)).toBe(false);
+    expect(calls).toHaveLength(checks + 1);
+  });
+
+  it("never lets a count wait past maxDelayMs: the next request after it is checked", async () => {
+    const { limiter, calls } = recordingLimiter();
+    const clock = manualClock();
+    const ledger = new RateLedger(limiter, { batch: 32, maxDelayMs: 100, now: clock.now });
+    const key = uniqueName("delay");
+    const supported = await takesDelta();
+    await ledger.admit(key);
+    clock.advance(60);
+    await ledger.admit(key);
+    expect(calls).toHaveLength(supported ? 1 : 3);
+    clock.advance(40);
+    await ledger.admit(key);
+    expect(calls).toEqual(
+      supported
+        ? [
+            { key, delta: 1 },
+            { key, delta: 2 },
+          ]
+        : [{ key, delta: 1 }, { key }, { key }, { key }],
+    );
+  });
+
+  it("keeps keys apart", async () => {
+    const { limiter } = recordingLimiter();
+    const ledger = new RateLedger(limiter, { batch: 1 });
+    const [a, b] = [uniqueName("a"), uniqueName("b")];
+    for (let i = 0; i < 3; i++) await ledger.admit(a);
+    expect(await ledger.admit(a)).toBe(false);
+    expect(await ledger.admit(b)).toBe(true);
+  });
+
+  it("reads SWITCHBOARD_RATE_LIMIT_BATCH: a positive integer, else the default", () => {
+    expect(ledgerBatch("1")).toBe(1);
+    expect(ledgerBatch("64")).toBe(64);
+    for (const bad of [undefined, "", "0", "-3", "2.5", "many"]) expect(ledgerBatch(bad)).toBe(32);
   });
 });
