@@ -30,6 +30,42 @@ export interface LoggedRow extends LogRow {
 
 const PREVIEW_CHARS = 200;
 
+const COLUMNS = `id, at, direction, "from", "to", role, pattern, outcome, duration_ms, trace_id, request_id, preview, detail, depth`;
+
+/**
+ * One b-tree write per row: `seq` is the rowid (rows are only pruned from the oldest end, so it
+ * keeps growing without AUTOINCREMENT's bookkeeping table), and there is no index on trace_id,
+ * because a trace lookup scans at most `LIMITS.logRows` rows, which costs less than maintaining
+ * an index on every insert.
+ */
+const SCHEMA = `CREATE TABLE IF NOT EXISTS message_log (
+  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at TEXT NOT NULL, direction TEXT NOT NULL,
+  "from" TEXT, "to" TEXT NOT NULL, role TEXT NOT NULL, pattern TEXT NOT NULL, outcome TEXT NOT NULL,
+  duration_ms REAL, trace_id TEXT, request_id TEXT, preview TEXT, detail TEXT, depth INTEGER)`;
+
+const INSERT = `INSERT INTO message_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * Creates the log table, or brings one of the first layout (AUTOINCREMENT, a trace_id index,
+ * maybe no depth column) to the current one, keeping its rows and their seq.
+ */
+export function migrateMessageLog(sql: SqlStorage): void {
+  const existing = sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'message_log'").toArray()[0];
+  if (existing && /AUTOINCREMENT/i.test(String(existing.sql))) {
+    try {
+      sql.exec("ALTER TABLE message_log ADD COLUMN depth INTEGER");
+    } catch {
+      // Already there.
+    }
+    sql.exec("ALTER TABLE message_log RENAME TO message_log_v1");
+    sql.exec(SCHEMA);
+    sql.exec(`INSERT INTO message_log (seq, ${COLUMNS}) SELECT seq, ${COLUMNS} FROM message_log_v1`);
+    // Takes its index (message_log_trace) with it.
+    sql.exec("DROP TABLE message_log_v1");
+  }
+  sql.exec(SCHEMA);
+}
+
 /**
  * A short preview with anything that looks like a key redacted. Redaction runs on a window well
  * past the cut, so a key that straddles the cut is still caught whole, at a bounded cost.
@@ -48,22 +84,12 @@ export class MessageLog {
     private readonly sql: SqlStorage,
     private readonly maxRows: number = LIMITS.logRows,
   ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS message_log (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at TEXT NOT NULL, direction TEXT NOT NULL,
-      "from" TEXT, "to" TEXT NOT NULL, role TEXT NOT NULL, pattern TEXT NOT NULL, outcome TEXT NOT NULL,
-      duration_ms REAL, trace_id TEXT, request_id TEXT, preview TEXT, detail TEXT)`);
-    sql.exec("CREATE INDEX IF NOT EXISTS message_log_trace ON message_log(trace_id)");
-    try {
-      sql.exec("ALTER TABLE message_log ADD COLUMN depth INTEGER");
-    } catch {
-      // Already there.
-    }
+    migrateMessageLog(sql);
   }
 
   append(row: LogRow): void {
     this.sql.exec(
-      `INSERT INTO message_log (id, at, direction, "from", "to", role, pattern, outcome, duration_ms, trace_id, request_id, preview, detail, depth)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      INSERT,
       row.id,
       row.at,
       row.direction,

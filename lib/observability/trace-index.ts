@@ -24,6 +24,9 @@ export function traceIndexShard(traceId: string): number {
   return Number.parseInt(traceId.slice(0, 8), 16) % TRACE_INDEX_SHARDS;
 }
 
+/** Entries per INSERT: three bound values each, within Durable Object SQL's 100. */
+const NOTE_CHUNK = 33;
+
 /** Which agents hold rows of which traces, in one index object's SQLite. */
 export class TraceIndexTable {
   private inserts = 0;
@@ -34,8 +37,13 @@ export class TraceIndexTable {
   }
 
   note(agent: string, entries: Array<[traceId: string, at: string]>, now = Date.now()): void {
-    for (const [traceId, at] of entries) {
-      this.sql.exec("INSERT INTO trace_agents (trace_id, agent, first_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", traceId, agent, at);
+    // A statement per chunk rather than per entry; Durable Object SQL binds at most 100 values.
+    for (let i = 0; i < entries.length; i += NOTE_CHUNK) {
+      const chunk = entries.slice(i, i + NOTE_CHUNK);
+      this.sql.exec(
+        `INSERT INTO trace_agents (trace_id, agent, first_at) VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")} ON CONFLICT DO NOTHING`,
+        ...chunk.flatMap(([traceId, at]) => [traceId, agent, at]),
+      );
     }
     // Retention in steps, as rows arrive: nothing else needs to wake this object.
     this.inserts += entries.length;

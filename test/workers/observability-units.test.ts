@@ -1,9 +1,13 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messageLogLine } from "../../lib/observability/json-log";
+import { MessageLog } from "../../lib/observability/message-log";
 import { bucketIndex, cumulative, DURATION_BUCKETS, percentile } from "../../lib/observability/metrics";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
-import { AnnouncedTraces, orderTrace, type TraceRow } from "../../lib/observability/trace-index";
+import { AnnouncedTraces, orderTrace, TraceIndexTable, type TraceRow } from "../../lib/observability/trace-index";
+import { uniqueName } from "../support/api";
 
 const row = (over: Partial<TraceRow>): TraceRow => ({
   seq: 1,
@@ -110,5 +114,92 @@ describe("trace helpers for other hops", async () => {
     expect(traceIdOf(next)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
     expect(next).not.toBe(tp);
     expect(traceIdOf(traceHeaders(null).traceparent)).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe("message log storage", () => {
+  /** A fresh agent object's SQLite, with the log table of the first layout put back in place. */
+  async function inFirstLayout<T>(fn: (sql: SqlStorage) => T): Promise<T> {
+    const stub = env.AGENT.get(env.AGENT.idFromName(uniqueName("layout")));
+    return runInDurableObject(stub, (_, state) => {
+      const { sql } = state.storage;
+      sql.exec("DROP TABLE message_log");
+      sql.exec(`CREATE TABLE message_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at TEXT NOT NULL, direction TEXT NOT NULL,
+        "from" TEXT, "to" TEXT NOT NULL, role TEXT NOT NULL, pattern TEXT NOT NULL, outcome TEXT NOT NULL,
+        duration_ms REAL, trace_id TEXT, request_id TEXT, preview TEXT, detail TEXT)`);
+      sql.exec("CREATE INDEX message_log_trace ON message_log(trace_id)");
+      for (const [id, trace] of [
+        ["m1", "t1"],
+        ["m2", "t2"],
+        ["m3", "t1"],
+      ]) {
+        sql.exec(
+          `INSERT INTO message_log (id, at, direction, "to", role, pattern, outcome, trace_id) VALUES (?, '2026-01-01T00:00:00.000Z', 'in', 'a', 'agent_call', 'invoke', 'ok', ?)`,
+          id,
+          trace,
+        );
+      }
+      return fn(sql);
+    });
+  }
+
+  it("brings a log of the first layout to one b-tree per row, keeping rows, seq and order", async () => {
+    const after = await inFirstLayout((sql) => {
+      const log = new MessageLog(sql);
+      return {
+        table: String(sql.exec("SELECT sql FROM sqlite_master WHERE name = 'message_log'").one().sql),
+        indexes: sql.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'message_log%'").toArray(),
+        leftovers: sql.exec("SELECT name FROM sqlite_master WHERE name = 'message_log_v1'").toArray(),
+        recent: log.recent(10).map((r) => [r.seq, r.id, r.depth]),
+        byTrace: log.byTrace("t1").map((r) => r.id),
+      };
+    });
+    expect(after.table).not.toMatch(/AUTOINCREMENT/i);
+    expect(after.indexes).toEqual([]);
+    expect(after.leftovers).toEqual([]);
+    expect(after.recent).toEqual([
+      [3, "m3", null],
+      [2, "m2", null],
+      [1, "m1", null],
+    ]);
+    expect(after.byTrace).toEqual(["m1", "m3"]);
+  });
+
+  it("keeps seq growing after pruning, so newest-first order and paging hold", async () => {
+    const seqs = await inFirstLayout((sql) => {
+      const log = new MessageLog(sql, 2);
+      const base = { at: "2026-01-01T00:00:01.000Z", direction: "in", from: null, to: "a", role: "agent_call", pattern: "invoke", outcome: "ok" } as const;
+      for (let i = 0; i < 5; i++) {
+        log.append({ ...base, id: `n${i}`, duration_ms: 1, trace_id: null, request_id: null, preview: null, detail: null });
+      }
+      log.prune();
+      return log.recent(10).map((r) => [r.seq, r.id]);
+    });
+    expect(seqs).toEqual([
+      [8, "n4"],
+      [7, "n3"],
+    ]);
+  });
+});
+
+describe("trace index storage", () => {
+  it("notes a batch larger than one statement's chunk, once per trace and agent", async () => {
+    const stub = env.TRACE.get(env.TRACE.idFromName(uniqueName("traces")));
+    const counts = await runInDurableObject(stub, (_, state) => {
+      const table = new TraceIndexTable(state.storage.sql);
+      const at = "2026-01-01T00:00:00.000Z";
+      const entries: Array<[string, string]> = Array.from({ length: 100 }, (_, i) => [`${String(i).padStart(32, "0")}`, at]);
+      table.note("alpha", entries);
+      // Repeats (an evicted agent announcing again) are ignored; another agent is its own row.
+      table.note("alpha", entries.slice(0, 40));
+      table.note("beta", entries.slice(95));
+      return {
+        rows: Number(state.storage.sql.exec("SELECT COUNT(*) AS n FROM trace_agents").one().n),
+        last: table.agents(String(99).padStart(32, "0")),
+        first: table.agents(String(0).padStart(32, "0")),
+      };
+    });
+    expect(counts).toEqual({ rows: 105, last: ["alpha", "beta"], first: ["alpha"] });
   });
 });
