@@ -48,7 +48,9 @@ export const rateLimitMiddleware: MiddlewareHandler<AppEnv> = async (c, next) =>
   if (key === null) return next();
   let allowed = true;
   try {
-    allowed = await ledgerFor(limiter, ledgerBatch(c.env.SWITCHBOARD_RATE_LIMIT_BATCH)).admit(key);
+    // Decided locally most of the time: only a check with the binding is awaited.
+    const verdict = ledgerFor(limiter, ledgerBatch(c.env.SWITCHBOARD_RATE_LIMIT_BATCH)).admit(key);
+    allowed = typeof verdict === "boolean" ? verdict : await verdict;
   } catch (error) {
     // The limiter protects the service; its own failure must not take the service down.
     console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", error: String(error) }));

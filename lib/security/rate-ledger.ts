@@ -61,8 +61,11 @@ export class RateLedger {
     this.options = { ...DEFAULT_LEDGER, now: Date.now, ...options };
   }
 
-  /** Counts one request of `key`; resolves false when it must be refused. */
-  async admit(key: string): Promise<boolean> {
+  /**
+   * Counts one request of `key`: true or false when decided here, a promise when the binding is
+   * asked. False: refuse it.
+   */
+  admit(key: string): boolean | Promise<boolean> {
     const { batch, maxDelayMs, blockMs, now } = this.options;
     const t = now();
     const state = this.stateOf(key);
@@ -74,9 +77,10 @@ export class RateLedger {
     state.unsettled = 0;
     // Concurrent requests of the key meanwhile are counted into the next settlement.
     state.settledAt = t;
-    const success = await this.settle(key, delta);
-    if (!success) state.blockedUntil = now() + blockMs;
-    return success;
+    return this.settle(key, delta).then((success) => {
+      if (!success) state.blockedUntil = now() + blockMs;
+      return success;
+    });
   }
 
   private async settle(key: string, delta: number): Promise<boolean> {
