@@ -77,17 +77,54 @@ export function preview(content: unknown): string | null {
   return text.length > PREVIEW_CHARS || raw.length > PREVIEW_CHARS * 5 ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }
 
+/** How long a row may wait in memory before it is written. @default 20 */
+export const LOG_FLUSH_MS = 20;
+/** Rows written at once at the latest, whatever the time. */
+const LOG_FLUSH_ROWS = 64;
+
+/**
+ * Rows are written behind, not on the reply path: appended to a buffer, then written together
+ * within `flushMs` (or as soon as 64 wait). Every write is its own SQLite commit (with an fsync), so
+ * a commit per message was the largest storage cost of a call; now concurrent calls share one. Every
+ * read flushes first, so a reader always sees every row appended before it. The price: a row
+ * appended less than `flushMs` before the object crashes is lost. Messages themselves never are:
+ * requests, deliveries and dead letters are stored on their own paths before they are acknowledged.
+ */
 export class MessageLog {
   private inserts = 0;
+  private pending: LogRow[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly maxRows: number = LIMITS.logRows,
+    private readonly flushMs: number = LOG_FLUSH_MS,
   ) {
     migrateMessageLog(sql);
   }
 
   append(row: LogRow): void {
+    this.pending.push(row);
+    if (this.pending.length >= LOG_FLUSH_ROWS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Rows appended and not yet written. */
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  /** Writes every buffered row, oldest first, in one commit. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const rows = this.pending;
+    if (rows.length === 0) return;
+    this.pending = [];
+    for (const row of rows) this.write(row);
+  }
+
+  private write(row: LogRow): void {
     this.sql.exec(
       INSERT,
       row.id,
@@ -110,11 +147,13 @@ export class MessageLog {
   }
 
   prune(): void {
+    this.flush();
     this.sql.exec("DELETE FROM message_log WHERE seq <= (SELECT MAX(seq) FROM message_log) - ?", this.maxRows);
   }
 
   /** Newest first. */
   recent(limit: number, before?: number): LoggedRow[] {
+    this.flush();
     const rows = before
       ? this.sql.exec("SELECT * FROM message_log WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit)
       : this.sql.exec("SELECT * FROM message_log ORDER BY seq DESC LIMIT ?", limit);
@@ -122,11 +161,13 @@ export class MessageLog {
   }
 
   byTrace(traceId: string): LoggedRow[] {
+    this.flush();
     return this.sql.exec("SELECT * FROM message_log WHERE trace_id = ? ORDER BY seq", traceId).toArray() as unknown as LoggedRow[];
   }
 
   /** Durations (ms) of the newest `limit` inbound messages, for latency percentiles. */
   recentDurations(limit: number): number[] {
+    this.flush();
     return this.sql
       .exec("SELECT duration_ms FROM message_log WHERE direction = 'in' AND duration_ms IS NOT NULL ORDER BY seq DESC LIMIT ?", limit)
       .toArray()
@@ -134,6 +175,7 @@ export class MessageLog {
   }
 
   count(): number {
+    this.flush();
     return Number(this.sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
   }
 }

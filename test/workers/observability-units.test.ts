@@ -2,12 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messageLogLine } from "../../lib/observability/json-log";
-import { MessageLog } from "../../lib/observability/message-log";
+import { type LogRow, MessageLog } from "../../lib/observability/message-log";
 import { bucketIndex, cumulative, DURATION_BUCKETS, percentile } from "../../lib/observability/metrics";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
 import { AnnouncedTraces, orderTrace, TraceIndexTable, type TraceRow } from "../../lib/observability/trace-index";
 import { uniqueName } from "../support/api";
+import { until } from "../support/poll";
 
 const row = (over: Partial<TraceRow>): TraceRow => ({
   seq: 1,
@@ -117,6 +118,25 @@ describe("trace helpers for other hops", async () => {
   });
 });
 
+/** A plain inbound log row with id `id`. */
+function logRow(id: string): LogRow {
+  return {
+    id,
+    at: "2026-01-01T00:00:01.000Z",
+    direction: "in",
+    from: null,
+    to: "a",
+    role: "agent_call",
+    pattern: "invoke",
+    outcome: "ok",
+    duration_ms: 1,
+    trace_id: null,
+    request_id: null,
+    preview: null,
+    detail: null,
+  };
+}
+
 describe("message log storage", () => {
   /** A fresh agent object's SQLite, with the log table of the first layout put back in place. */
   async function inFirstLayout<T>(fn: (sql: SqlStorage) => T): Promise<T> {
@@ -166,13 +186,45 @@ describe("message log storage", () => {
     expect(after.byTrace).toEqual(["m1", "m3"]);
   });
 
+  it("writes rows behind: buffered on append, all written by the next read, in order", async () => {
+    const seen = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(uniqueName("behind"))), (_, state) => {
+      const { sql } = state.storage;
+      const stored = () => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
+      const log = new MessageLog(sql, 1000, 60_000);
+      for (let i = 0; i < 3; i++) log.append(logRow(`b${i}`));
+      const before = { stored: stored(), buffered: log.buffered };
+      const read = log.recent(10).map((r) => r.id);
+      return { before, read, after: { stored: stored(), buffered: log.buffered } };
+    });
+    expect(seen.before).toEqual({ stored: 0, buffered: 3 });
+    expect(seen.read).toEqual(["b2", "b1", "b0"]);
+    expect(seen.after).toEqual({ stored: 3, buffered: 0 });
+  });
+
+  it("writes buffered rows within flushMs with no reader, and at once when 64 wait", async () => {
+    const stub = env.AGENT.get(env.AGENT.idFromName(uniqueName("flush")));
+    const stored = (sql: SqlStorage) => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
+    const full = await runInDurableObject(stub, (_, state) => {
+      const log = new MessageLog(state.storage.sql, 1000, 60_000);
+      for (let i = 0; i < 64; i++) log.append(logRow(`f${i}`));
+      return { stored: stored(state.storage.sql), buffered: log.buffered };
+    });
+    expect(full).toEqual({ stored: 64, buffered: 0 });
+    const timed = await runInDurableObject(stub, async (_, state) => {
+      const log = new MessageLog(state.storage.sql, 1000, 5);
+      log.append(logRow("t0"));
+      const right = stored(state.storage.sql);
+      // No read: only the timer can write it.
+      const later = await until(async () => (stored(state.storage.sql) === 65 ? 65 : undefined), "the timer's flush", 5_000);
+      return { right, later };
+    });
+    expect(timed).toEqual({ right: 64, later: 65 });
+  });
+
   it("keeps seq growing after pruning, so newest-first order and paging hold", async () => {
     const seqs = await inFirstLayout((sql) => {
       const log = new MessageLog(sql, 2);
-      const base = { at: "2026-01-01T00:00:01.000Z", direction: "in", from: null, to: "a", role: "agent_call", pattern: "invoke", outcome: "ok" } as const;
-      for (let i = 0; i < 5; i++) {
-        log.append({ ...base, id: `n${i}`, duration_ms: 1, trace_id: null, request_id: null, preview: null, detail: null });
-      }
+      for (let i = 0; i < 5; i++) log.append(logRow(`n${i}`));
       log.prune();
       return log.recent(10).map((r) => [r.seq, r.id]);
     });

@@ -78,6 +78,8 @@ describe("health and registry", () => {
     const name = uniqueName("durable");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
     expect((await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } })).status).toBe(200);
+    // Log rows are written behind the reply (within LOG_FLUSH_MS); a read writes them at once.
+    expect((await api("GET", `/agents/${name}/log`)).body.entries).toHaveLength(1);
     const stub = env.AGENT.get(env.AGENT.idFromName(name));
     await evictDurableObject(stub);
     const after = await api("GET", `/agents/${name}`);
