@@ -1,10 +1,15 @@
 /**
  * Scenario 3 (issue 5): an open breaker fails fast. A remote agent on a loopback endpoint that
- * always answers 500 is invoked until its breaker opens; then invokes (503 circuit_open) are
- * measured against successful `echo` invokes, and the endpoint's hit counter must not move.
- * A healthy remote agent on loopback is measured too, for the fast fail vs the agent's own
- * success path, and `GET /health` (no Durable Object, no auth) as the floor any HTTP request pays
- * on this machine: a fast fail cannot beat it.
+ * always answers 500 is invoked until its breaker opens; then its invokes (503 circuit_open) are
+ * measured against the same kind of agent succeeding (a healthy remote agent on loopback), and the
+ * failing endpoint's hit counter must not move.
+ *
+ * A fast fail cannot be cheaper than a request that does nothing, so `GET /health` (no Durable
+ * Object, no auth) is measured as the floor, and the fast fail must reach it: that shows it does no
+ * work beyond the edge. `echo` is reported too, but it is not the target: it is an in-process code
+ * agent, the cheapest successful invoke there is, and under `wrangler dev` even the floor is less
+ * than 2× an echo (the runtime's fixed cost per request dominates both), so "≥ 2× echo" would
+ * measure the local runtime, not the breaker. The ceiling row shows that bound in every run.
  */
 import { must } from "../support/client.ts";
 import { alternate } from "../support/load.ts";
@@ -54,15 +59,7 @@ export const breakerOpen: Scenario = {
     const { open, echo, healthy, floor } = stats;
     const checks: Check[] = [
       {
-        measure: "throughput vs echo",
-        subject: rps(open.rps),
-        baseline: rps(echo.rps),
-        ratio: ratio(open.rps, echo.rps),
-        target: "≥ 2×",
-        pass: open.rps >= 2 * echo.rps,
-      },
-      {
-        measure: "throughput vs healthy http agent",
+        measure: "throughput vs the same agent kind succeeding (healthy http agent)",
         subject: rps(open.rps),
         baseline: rps(healthy.rps),
         ratio: ratio(open.rps, healthy.rps),
@@ -70,16 +67,32 @@ export const breakerOpen: Scenario = {
         pass: open.rps >= 2 * healthy.rps,
       },
       {
-        measure: "throughput vs GET /health floor",
+        measure: "throughput vs GET /health floor (no work beyond the edge)",
         subject: rps(open.rps),
         baseline: rps(floor.rps),
         ratio: ratio(open.rps, floor.rps),
+        target: "≥ 0.9×",
+        pass: open.rps >= 0.9 * floor.rps,
+      },
+      {
+        measure: "throughput vs echo (in-process code agent)",
+        subject: rps(open.rps),
+        baseline: rps(echo.rps),
+        ratio: ratio(open.rps, echo.rps),
+        target: "report",
+        pass: true,
+      },
+      {
+        measure: "ceiling: GET /health floor vs echo",
+        subject: rps(floor.rps),
+        baseline: rps(echo.rps),
+        ratio: ratio(floor.rps, echo.rps),
         target: "report",
         pass: true,
       },
       { measure: "calls reaching the agent while open", subject: String(leaked), baseline: "0", ratio: null, target: "= 0", pass: leaked === 0 },
     ];
-    const errors = open.errors + echo.errors + healthy.errors;
+    const errors = open.errors + echo.errors + healthy.errors + floor.errors;
     return {
       status: errors > 0 ? "fail" : statusOf(checks),
       checks,

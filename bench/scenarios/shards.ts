@@ -4,8 +4,11 @@
  * concurrency cap high enough that the cap is not what is measured, driven with the same load in
  * alternating rounds. Skips until an agent config accepts `shards`.
  *
- * Note: wrangler dev runs every object in one local workerd process, so this shows what sharding
- * costs and whether it spreads load, not the per-object ceiling of the deployed runtime.
+ * Note: wrangler dev runs every object in one local workerd process, on one thread, so this shows
+ * what sharding costs and whether it spreads load, not the per-object ceiling of the deployed
+ * runtime: here four shards cannot add capacity. They can cost some, since each object batches its
+ * own log writes and trace announcements, so one object shares a commit among more calls than each
+ * of four does. The target is that this costs at most 10% locally.
  */
 import { must } from "../support/client.ts";
 import { alternate } from "../support/load.ts";
@@ -36,7 +39,7 @@ export const shards: Scenario = {
     const shardsSeen = new Set((log.body?.entries ?? []).map((e: { shard?: number }) => e.shard ?? 0)).size;
     const { four: a, one: b } = stats;
     const checks: Check[] = [
-      { measure: "throughput", subject: rps(a.rps), baseline: rps(b.rps), ratio: ratio(a.rps, b.rps), target: "≥ 1× (local)", pass: a.rps >= b.rps },
+      { measure: "throughput", subject: rps(a.rps), baseline: rps(b.rps), ratio: ratio(a.rps, b.rps), target: "≥ 0.9× (local)", pass: a.rps >= 0.9 * b.rps },
       { measure: "p99 latency", subject: ms(a.p99_ms), baseline: ms(b.p99_ms), ratio: ratio(a.p99_ms, b.p99_ms), target: "report", pass: true },
       { measure: "shards serving calls", subject: String(shardsSeen), baseline: "1", ratio: null, target: "= 4", pass: shardsSeen === 4 },
     ];
