@@ -36,7 +36,7 @@ export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("principal", session);
     return next();
   }
-  const principal = authenticate(c.env.SWITCHBOARD_API_KEYS, key);
+  const principal = await authenticate(c.env.SWITCHBOARD_API_KEYS, key);
   if (!principal) throw new SwitchboardError("unauthorized", "unknown API key");
   c.set("principal", principal);
   return next();

@@ -79,7 +79,7 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>): void {
       const form = new URLSearchParams(text);
       const key = form.get("key") ?? "";
       const next = safeNext(form.get("next"));
-      const principal = key ? authenticate(c.env.SWITCHBOARD_API_KEYS, key) : null;
+      const principal = key ? await authenticate(c.env.SWITCHBOARD_API_KEYS, key) : null;
       if (!principal) {
         return /\btext\/html\b/i.test(c.req.header("accept") ?? "")
           ? loginPage({ next, error: "That key is not valid." })

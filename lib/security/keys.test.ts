@@ -5,19 +5,19 @@ describe("API keys", () => {
   const source = " admin=sk_old_admin_key , admin=sk_new_admin_key,agent:planner=pl=with=equals,agent:Bad_Name=sk_x,root=sk_root,=sk_empty,agent:summarizer=";
 
   it("accepts two keys for one principal during a rotation", async () => {
-    expect(authenticate(source, "sk_old_admin_key")).toEqual({ kind: "admin" });
-    expect(authenticate(source, "sk_new_admin_key")).toEqual({ kind: "admin" });
+    expect(await authenticate(source, "sk_old_admin_key")).toEqual({ kind: "admin" });
+    expect(await authenticate(source, "sk_new_admin_key")).toEqual({ kind: "admin" });
   });
 
   it("keeps '=' inside a key and trims whitespace around pairs", async () => {
-    expect(authenticate(source, "pl=with=equals")).toEqual({ kind: "agent", agent: "planner" });
+    expect(await authenticate(source, "pl=with=equals")).toEqual({ kind: "agent", agent: "planner" });
   });
 
   it("skips malformed pairs: bad agent names, unknown principals, empty keys", async () => {
     for (const key of ["sk_x", "sk_root", "sk_empty", "", "sk_old_admin_key ", "SK_OLD_ADMIN_KEY"]) {
-      expect(authenticate(source, key), key).toBeNull();
+      expect(await authenticate(source, key), key).toBeNull();
     }
-    expect(authenticate(undefined, "sk_old_admin_key")).toBeNull();
+    expect(await authenticate(undefined, "sk_old_admin_key")).toBeNull();
   });
 
   it("reads only a well-formed Bearer header", () => {

@@ -3,7 +3,6 @@
  * SHA-256 of each key and compare digests in constant time, so neither timing nor a heap dump of
  * the parsed table reveals a key, and no key is ever logged.
  */
-import { createHash } from "node:crypto";
 import { isAgentName } from "../message/limits";
 
 export type Principal = { kind: "admin" } | { kind: "agent"; agent: string };
@@ -13,14 +12,11 @@ interface KeyRecord {
   digest: Uint8Array;
 }
 
-let cached: { source: string; records: KeyRecord[] } | null = null;
+const encoder = new TextEncoder();
+let cached: { source: string; records: Promise<KeyRecord[]> } | null = null;
 
-/**
- * Synchronous (node:crypto over BoringSSL): an API key is hashed on every request, and an awaited
- * `crypto.subtle.digest` costs a trip through the event loop for 32 bytes of work.
- */
-function sha256(text: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(text, "utf8").digest());
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
 /** Parses a principal name: `admin` or `agent:<name>`. Pairs with anything else are skipped. A principal may have several keys (rotation). */
@@ -30,7 +26,7 @@ export function parsePrincipal(text: string): Principal | null {
   return agent !== null && isAgentName(agent) ? { kind: "agent", agent } : null;
 }
 
-function parseKeys(source: string): KeyRecord[] {
+function parseKeys(source: string): Promise<KeyRecord[]> {
   const pairs = source
     .split(",")
     .map((pair) => pair.trim())
@@ -42,10 +38,10 @@ function parseKeys(source: string): KeyRecord[] {
       const key = pair.slice(eq + 1).trim();
       return principal && key ? [{ principal, key }] : [];
     });
-  return pairs.map(({ principal, key }) => ({ principal, digest: sha256(key) }));
+  return Promise.all(pairs.map(async ({ principal, key }) => ({ principal, digest: await sha256(key) })));
 }
 
-function records(source: string): KeyRecord[] {
+function records(source: string): Promise<KeyRecord[]> {
   if (cached?.source !== source) cached = { source, records: parseKeys(source) };
   return cached.records;
 }
@@ -59,11 +55,11 @@ function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** The principal a bearer key belongs to, or null. Every record is compared, match or not. */
-export function authenticate(source: string | undefined, key: string): Principal | null {
+export async function authenticate(source: string | undefined, key: string): Promise<Principal | null> {
   if (!source || !key) return null;
-  const digest = sha256(key);
+  const digest = await sha256(key);
   let found: Principal | null = null;
-  for (const record of records(source)) {
+  for (const record of await records(source)) {
     if (equalDigests(record.digest, digest) && found === null) found = record.principal;
   }
   return found;
