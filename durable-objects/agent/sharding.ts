@@ -54,9 +54,10 @@ export class ShardedBreaker {
   /** Persists the home breaker if it changed, and pushes a transition to the other shards. */
   save(): void {
     if (!this.breaker || this.replica) return;
-    const state = this.breaker.toJSON();
-    const text = JSON.stringify(state);
+    // Called twice per call; most calls change nothing, so compare the text before copying.
+    const text = this.breaker.serialized();
     if (text === this.saved) return;
+    const state = this.breaker.toJSON();
     const before = JSON.parse(this.saved || "null") as BreakerState | null;
     this.saved = text;
     this.deps.kv.put(BREAKER_KEY, state);

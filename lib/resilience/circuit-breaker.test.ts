@@ -124,6 +124,18 @@ describe("CircuitBreaker", () => {
     expect(restored.snapshot().state).toBe("open");
   });
 
+  it("serializes to the text of its state, changing exactly when the state does", () => {
+    const now = 0;
+    const breaker = new CircuitBreaker(config, undefined, () => now);
+    const closed = breaker.serialized();
+    expect(closed).toBe(JSON.stringify(breaker.toJSON()));
+    breaker.onSuccess(false);
+    expect(breaker.serialized()).toBe(closed);
+    breaker.onFailure(false);
+    expect(breaker.serialized()).not.toBe(closed);
+    expect(JSON.parse(breaker.serialized())).toEqual(breaker.toJSON());
+  });
+
   it("opens on failure rate in sliding-window mode", () => {
     let now = 0;
     const rate: BreakerConfig = { failure_threshold: 1000, recovery_timeout_ms: 1000, failure_rate: { rate: 0.5, min_calls: 10, window_ms: 30_000 } };

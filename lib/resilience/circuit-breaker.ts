@@ -119,6 +119,11 @@ export class CircuitBreaker {
     return structuredClone(this.s);
   }
 
+  /** The state as JSON text, without a copy: what callers compare to see whether it changed. */
+  serialized(): string {
+    return JSON.stringify(this.s);
+  }
+
   private open(now: number, failures: number): void {
     this.s = { state: "open", failures, opened_at: now, probe_started_at: null, samples: [] };
   }
