@@ -77,14 +77,14 @@ export function preview(content: unknown): string | null {
   return text.length > PREVIEW_CHARS || raw.length > PREVIEW_CHARS * 5 ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }
 
-/** How long a row may wait in memory before it is written. @default 20 */
-export const LOG_FLUSH_MS = 20;
+/** How long a row may wait in memory before it is written. @default 100 */
+export const LOG_FLUSH_MS = 100;
 /** Rows written at once at the latest, whatever the time. */
-const LOG_FLUSH_ROWS = 64;
+export const LOG_FLUSH_ROWS = 256;
 
 /**
  * Rows are written behind, not on the reply path: appended to a buffer, then written together
- * within `flushMs` (or as soon as 64 wait). Every write is its own SQLite commit (with an fsync), so
+ * within `flushMs` (or as soon as 256 wait). Every write is its own SQLite commit (with an fsync), so
  * a commit per message was the largest storage cost of a call; now concurrent calls share one. Every
  * read flushes first, so a reader always sees every row appended before it. The price: a row
  * appended less than `flushMs` before the object crashes is lost. Messages themselves never are:

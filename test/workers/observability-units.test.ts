@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messageLogLine } from "../../lib/observability/json-log";
-import { type LogRow, MessageLog } from "../../lib/observability/message-log";
+import { LOG_FLUSH_ROWS, type LogRow, MessageLog } from "../../lib/observability/message-log";
 import { bucketIndex, cumulative, DURATION_BUCKETS, percentile } from "../../lib/observability/metrics";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
@@ -201,24 +201,24 @@ describe("message log storage", () => {
     expect(seen.after).toEqual({ stored: 3, buffered: 0 });
   });
 
-  it("writes buffered rows within flushMs with no reader, and at once when 64 wait", async () => {
+  it("writes buffered rows within flushMs with no reader, and at once when LOG_FLUSH_ROWS wait", async () => {
     const stub = env.AGENT.get(env.AGENT.idFromName(uniqueName("flush")));
     const stored = (sql: SqlStorage) => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
     const full = await runInDurableObject(stub, (_, state) => {
       const log = new MessageLog(state.storage.sql, 1000, 60_000);
-      for (let i = 0; i < 64; i++) log.append(logRow(`f${i}`));
+      for (let i = 0; i < LOG_FLUSH_ROWS; i++) log.append(logRow(`f${i}`));
       return { stored: stored(state.storage.sql), buffered: log.buffered };
     });
-    expect(full).toEqual({ stored: 64, buffered: 0 });
+    expect(full).toEqual({ stored: LOG_FLUSH_ROWS, buffered: 0 });
     const timed = await runInDurableObject(stub, async (_, state) => {
       const log = new MessageLog(state.storage.sql, 1000, 5);
       log.append(logRow("t0"));
       const right = stored(state.storage.sql);
       // No read: only the timer can write it.
-      const later = await until(async () => (stored(state.storage.sql) === 65 ? 65 : undefined), "the timer's flush", 5_000);
+      const later = await until(async () => (stored(state.storage.sql) > right ? stored(state.storage.sql) : undefined), "the timer's flush", 5_000);
       return { right, later };
     });
-    expect(timed).toEqual({ right: 64, later: 65 });
+    expect(timed).toEqual({ right: LOG_FLUSH_ROWS, later: LOG_FLUSH_ROWS + 1 });
   });
 
   it("keeps seq growing after pruning, so newest-first order and paging hold", async () => {
