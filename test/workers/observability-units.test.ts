@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messageLogLine } from "../../lib/observability/json-log";
-import { LOG_FLUSH_ROWS, type LogRow, MessageLog } from "../../lib/observability/message-log";
+import { LOG_FLUSH_ROWS, MessageLog } from "../../lib/observability/message-log";
 import { bucketIndex, cumulative, DURATION_BUCKETS, percentile } from "../../lib/observability/metrics";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
@@ -118,25 +118,6 @@ describe("trace helpers for other hops", async () => {
   });
 });
 
-/** A plain inbound log row with id `id`. */
-function logRow(id: string): LogRow {
-  return {
-    id,
-    at: "2026-01-01T00:00:01.000Z",
-    direction: "in",
-    from: null,
-    to: "a",
-    role: "agent_call",
-    pattern: "invoke",
-    outcome: "ok",
-    duration_ms: 1,
-    trace_id: null,
-    request_id: null,
-    preview: null,
-    detail: null,
-  };
-}
-
 describe("message log storage", () => {
   /** A fresh agent object's SQLite, with the log table of the first layout put back in place. */
   async function inFirstLayout<T>(fn: (sql: SqlStorage) => T): Promise<T> {
@@ -191,7 +172,7 @@ describe("message log storage", () => {
       const { sql } = state.storage;
       const stored = () => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
       const log = new MessageLog(sql, 1000, 60_000);
-      for (let i = 0; i < 3; i++) log.append(logRow(`b${i}`));
+      for (let i = 0; i < 3; i++) log.append(row({ id: `b${i}` }));
       const before = { stored: stored(), buffered: log.buffered };
       const read = log.recent(10).map((r) => r.id);
       return { before, read, after: { stored: stored(), buffered: log.buffered } };
@@ -206,13 +187,13 @@ describe("message log storage", () => {
     const stored = (sql: SqlStorage) => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
     const full = await runInDurableObject(stub, (_, state) => {
       const log = new MessageLog(state.storage.sql, 1000, 60_000);
-      for (let i = 0; i < LOG_FLUSH_ROWS; i++) log.append(logRow(`f${i}`));
+      for (let i = 0; i < LOG_FLUSH_ROWS; i++) log.append(row({ id: `f${i}` }));
       return { stored: stored(state.storage.sql), buffered: log.buffered };
     });
     expect(full).toEqual({ stored: LOG_FLUSH_ROWS, buffered: 0 });
     const timed = await runInDurableObject(stub, async (_, state) => {
       const log = new MessageLog(state.storage.sql, 1000, 5);
-      log.append(logRow("t0"));
+      log.append(row({ id: "t0" }));
       const right = stored(state.storage.sql);
       // No read: only the timer can write it.
       const later = await until(async () => (stored(state.storage.sql) > right ? stored(state.storage.sql) : undefined), "the timer's flush", 5_000);
@@ -224,7 +205,7 @@ describe("message log storage", () => {
   it("keeps seq growing after pruning, so newest-first order and paging hold", async () => {
     const seqs = await inFirstLayout((sql) => {
       const log = new MessageLog(sql, 2);
-      for (let i = 0; i < 5; i++) log.append(logRow(`n${i}`));
+      for (let i = 0; i < 5; i++) log.append(row({ id: `n${i}` }));
       log.prune();
       return log.recent(10).map((r) => [r.seq, r.id]);
     });
