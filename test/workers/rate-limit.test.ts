@@ -5,6 +5,7 @@ import { createApp } from "../../functions/app";
 import { rateLimitKey } from "../../functions/http/rate-limit";
 import { ledgerBatch, RateLedger } from "../../lib/security/rate-ledger";
 import { uniqueName } from "../support/api";
+import { recordingLimiter } from "../support/recording-limiter";
 import { auth } from "../support/keys";
 
 /** The strict limiter binding: 3 per 60 s (vitest.config.ts). */
@@ -69,18 +70,6 @@ describe("rate limiting per principal", () => {
   });
 });
 
-/** The real strict binding, with every call it receives written down. */
-function recordingLimiter() {
-  const calls: RateLimitOptions[] = [];
-  const limiter: RateLimit = {
-    limit: (options) => {
-      calls.push(options);
-      return strict.limit(options);
-    },
-  };
-  return { limiter, calls };
-}
-
 /** A clock the test moves. */
 function manualClock(start = 1_000_000) {
   let t = start;
@@ -97,7 +86,7 @@ async function takesDelta(): Promise<boolean> {
 
 describe("rate ledger (batched counting against the real binding)", () => {
   it("checks the first request, counts the next ones locally and settles them as one delta", async () => {
-    const { limiter, calls } = recordingLimiter();
+    const { limiter, calls } = recordingLimiter(strict);
     const clock = manualClock();
     const ledger = new RateLedger(limiter, { batch: 4, maxDelayMs: 60_000, now: clock.now });
     const key = uniqueName("ledger");
@@ -121,7 +110,7 @@ describe("rate ledger (batched counting against the real binding)", () => {
   });
 
   it("re-checks a refused key only after blockMs, and refuses again while the window lasts", async () => {
-    const { limiter, calls } = recordingLimiter();
+    const { limiter, calls } = recordingLimiter(strict);
     const clock = manualClock();
     const ledger = new RateLedger(limiter, { batch: 1, blockMs: 1000, now: clock.now });
     const key = uniqueName("blocked");
@@ -138,7 +127,7 @@ describe("rate ledger (batched counting against the real binding)", () => {
   });
 
   it("never lets a count wait past maxDelayMs: the next request after it is checked", async () => {
-    const { limiter, calls } = recordingLimiter();
+    const { limiter, calls } = recordingLimiter(strict);
     const clock = manualClock();
     const ledger = new RateLedger(limiter, { batch: 32, maxDelayMs: 100, now: clock.now });
     const key = uniqueName("delay");
@@ -160,7 +149,7 @@ describe("rate ledger (batched counting against the real binding)", () => {
   });
 
   it("keeps keys apart", async () => {
-    const { limiter } = recordingLimiter();
+    const { limiter } = recordingLimiter(strict);
     const ledger = new RateLedger(limiter, { batch: 1 });
     const [a, b] = [uniqueName("a"), uniqueName("b")];
     for (let i = 0; i < 3; i++) await ledger.admit(a);
