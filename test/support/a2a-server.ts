@@ -11,7 +11,8 @@
  *
  * Each agent's card is at <path>/.well-known/agent-card.json; its endpoint is <path>.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { readBody } from "./loopback-http.ts";
 import { type AgentCard, AgentCard as AgentCardCodec, Role, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, DefaultRequestHandler, InMemoryTaskStore, JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
 
@@ -118,12 +119,4 @@ export function startA2aServer(): Promise<{ server: Server; port: number }> {
       resolve({ server, port });
     }),
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-  });
 }

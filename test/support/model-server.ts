@@ -18,9 +18,10 @@
  * item. `GET /_calls/<key>` → what it received (path, headers, parsed body); `GET /_stats/<key>` →
  * `{ calls, max_concurrent }`.
  *
- * Self-contained (node:http only) so `npm run bench` can import it under plain Node 22.
+ * node:http only (with ./loopback-http.ts) so `npm run bench` can import it under plain Node 22.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
 
 export interface ModelCall {
   path: string;
@@ -117,26 +118,6 @@ function extractBatchItems(text: string): Array<{ id: number; input: unknown }> 
   try {
     const items = (JSON.parse(match[1]) as { items?: unknown }).items;
     return Array.isArray(items) ? items : null;
-  } catch {
-    return null;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-  });
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
   } catch {
     return null;
   }

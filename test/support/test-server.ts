@@ -16,7 +16,8 @@
  *
  * Every request is recorded under its <key> (the last path segment).
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
 
 export interface Received {
   path: string;
@@ -73,7 +74,7 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
     // Chaos runs send thousands of calls; their bodies are not needed, only counts.
     if (parts[0] !== "chaos") list.push({ path, headers: flatHeaders(req), body });
     calls.set(key, list);
-    const envelope = safeJson(body);
+    const envelope = safeJson<{ content?: unknown; metadata?: Record<string, unknown> }>(body);
     const stat = statsOf(key);
     switch (parts[0]) {
       case "ok":
@@ -109,24 +110,4 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
     }
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-  });
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]));
-}
-
-function safeJson(text: string): { content?: unknown; metadata?: Record<string, unknown> } | null {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
