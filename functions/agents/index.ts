@@ -6,6 +6,7 @@ import { auditor } from "./auditor";
 import { billing } from "./billing";
 import { echo } from "./echo";
 import { factChecker } from "./fact-checker";
+import { greeter } from "./greeter";
 import { planner } from "./planner";
 import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
@@ -30,4 +31,5 @@ export const codeAgents = codeAgentMap([
   billing,
   techSupport,
   feedbackRouter,
+  greeter,
 ]);

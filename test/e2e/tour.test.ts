@@ -1,6 +1,6 @@
 /**
- * The README's five-minute tour (steps 2–7 and 9) against a real `wrangler dev`, over HTTP, as a
- * user runs it with curl.
+ * The README's tour (steps 2–7 and 9) against a real `wrangler dev`, over HTTP, as a user runs it
+ * with curl.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
@@ -43,6 +43,7 @@ describe("README tour against wrangler dev", () => {
     expect(list.body.agents.map((a: { name: string }) => a.name)).toEqual(
       expect.arrayContaining([
         "echo",
+        "greeter",
         "planner",
         "summarizer",
         "triage",
