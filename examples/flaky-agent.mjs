@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A remote agent you can break, for the resilience walkthrough in the README.
+// A remote agent you can break, for tour step 8 of the README and the walkthrough in docs/resilience.md.
 //
 //   node examples/flaky-agent.mjs [port]        (default 8788)
 //

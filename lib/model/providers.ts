@@ -4,7 +4,7 @@
  *   local              LocalLanguageModel, offline and deterministic (the default)
  *   openai-compatible  @ai-sdk/openai-compatible at `base_url` (OpenAI, Ollama, vLLM, LM Studio…),
  *                      API key from the Worker secret named by `api_key_secret`
- *   workers-ai         workers-ai-provider over the `AI` binding (see README "Models and batching":
+ *   workers-ai         workers-ai-provider over the `AI` binding (see docs/agents.md "Workers AI":
  *                      the binding is commented out in wrangler.toml because it needs a Cloudflare login
  *                      even under `wrangler dev` and the test pool)
  *
@@ -70,7 +70,7 @@ function openAICompatible(config: ModelConfig, env: ModelEnv): LanguageModel {
 function workersAI(config: ModelConfig, env: ModelEnv): LanguageModel {
   const binding = env.bindings.AI as Ai | undefined;
   if (!binding || typeof (binding as { run?: unknown }).run !== "function") {
-    throw misconfigured('model.provider: "workers-ai" needs the AI binding; add [ai] binding = "AI" to wrangler.toml (README "Models and batching")');
+    throw misconfigured('model.provider: "workers-ai" needs the AI binding; add [ai] binding = "AI" to wrangler.toml (docs/agents.md, "Workers AI")');
   }
   if (!config.model) throw misconfigured('model.model: required for provider "workers-ai"');
   return createWorkersAI({ binding })(config.model);

@@ -1,6 +1,7 @@
 /**
- * The README's "Models and batching" steps against `wrangler dev`: a model agent on the local model,
- * the triage code agent using ctx.model, and a batching agent flushed by size and by its timeout.
+ * README tour step 10 and the model walkthrough of docs/agents.md against `wrangler dev`: a model
+ * agent on the local model, a code agent using ctx.model, and a batching agent flushed by size and
+ * by its timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
@@ -21,7 +22,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-describe("README: models and batching", () => {
+describe("README tour 10 and docs/agents.md: models and batching", () => {
   it("answers with a model agent and a code agent using ctx.model, offline", async () => {
     const put = await call("PUT", "/agents/mood", { model: { provider: "local", model: "local-sentiment", system: "Classify the sentiment." } });
     expect(put.status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * The README "Patterns" walkthrough against a real `wrangler dev`: map-reduce, the example chain,
+ * The docs/patterns.md walkthrough against a real `wrangler dev`: map-reduce, the example chain,
  * and an observer receiving an event through the real fan-out queue.
  */
 import { createServer, type Server } from "node:http";

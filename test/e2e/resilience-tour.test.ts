@@ -1,6 +1,7 @@
 /**
- * The README's resilience walkthrough against `wrangler dev` and examples/flaky-agent.mjs: the
- * flaky agent trips its breaker, its messages land in the dead-letter queue, one is replayed.
+ * README tour step 8 (the walkthrough of docs/resilience.md) against `wrangler dev` and
+ * examples/flaky-agent.mjs: the flaky agent trips its breaker, its messages land in the dead-letter
+ * queue, one is replayed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,7 @@
 /**
- * The README's Security steps against a real `wrangler dev` (rate limiting binding included): a
- * GitHub webhook accepted once, replay and forgery refused, secrets never read back.
+ * The inbound-webhook steps of docs/security.md against a real `wrangler dev` (rate limiting
+ * binding included): a GitHub webhook accepted once, replay and forgery refused, secrets never read
+ * back.
  */
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";

@@ -42,7 +42,7 @@ interface Expectation {
 
 const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
 
-/** The access rules, as the README's Security section states them. Key: Hono method and path. */
+/** The access rules, as docs/security.md ("Who may call what") states them. Key: Hono method and path. */
 const EXPECTED: Record<string, Expectation> = {
   "GET /health": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /agents": { admin: 200, allowed: 200, denied: 200 },
@@ -138,7 +138,7 @@ describe("auth matrix", () => {
 
   it("has a documented rule for every route the app serves", () => {
     const missing = routesOfApp().filter((r) => !(r in EXPECTED));
-    expect(missing, "add these routes to EXPECTED in test/workers/auth-matrix.test.ts and to the README's Security section").toEqual([]);
+    expect(missing, "add these routes to EXPECTED in test/workers/auth-matrix.test.ts and to the table of docs/security.md").toEqual([]);
   });
 
   const cases = routesOfApp()
