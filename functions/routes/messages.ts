@@ -27,6 +27,8 @@ const RequestState = z
     agent: z.string(),
     status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered"]),
     attempts: z.number(),
+    created_at: z.string(),
+    updated_at: z.string(),
     reply: z.unknown().optional(),
     error: z.object({ code: z.string(), detail: z.string() }).optional(),
   })

@@ -1,5 +1,5 @@
 /**
- * The typed error the client throws for every non-2xx answer: the problem+json `code` (API.md),
+ * The typed error the client throws for every non-2xx answer: the problem+json `code` (docs/api.md),
  * the HTTP status, and `retryAfter` (seconds) for 429 and 503.
  */
 

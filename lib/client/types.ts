@@ -1,5 +1,5 @@
 /**
- * Request and response shapes of the HTTP API (API.md), for the typed client. Types only: importing
+ * Request and response shapes of the HTTP API (docs/api.md), for the typed client. Types only: importing
  * them pulls no server code into a browser or another worker.
  */
 import type { Envelope, Metadata } from "../message/envelope";

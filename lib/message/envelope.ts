@@ -1,5 +1,5 @@
 /**
- * The message envelope (API.md "Messages") and the request bodies that carry one. These zod
+ * The message envelope (docs/api.md "The message envelope") and the request bodies that carry one. These zod
  * schemas are the validation at the edge, the TypeScript types, and the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";

@@ -1,5 +1,5 @@
 /**
- * Stable error codes of the HTTP contract (API.md) and the one mapping from code to HTTP status.
+ * Stable error codes of the HTTP contract (docs/api.md) and the one mapping from code to HTTP status.
  * lib/ throws `SwitchboardError`; across Durable Object RPC we return `Failure` values instead,
  * because RPC drops custom error properties. `functions/http/problem.ts` turns either into
  * problem+json at the edge.
@@ -70,7 +70,7 @@ export function failure(code: ErrorCode, detail: string, extra: Partial<Failure>
   return { ok: false, code, detail, transient: TRANSIENT.has(code), ...extra };
 }
 
-/** The error lib/ code throws; `code` is one of API.md's stable codes. */
+/** The error lib/ code throws; `code` is one of the stable codes in docs/api.md. */
 export class SwitchboardError extends Error {
   readonly code: ErrorCode;
   readonly retryAfter: number | undefined;

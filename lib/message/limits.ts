@@ -1,4 +1,4 @@
-/** Limits of API.md. Each is documented in the README; the body limit is configurable per deployment. */
+/** The limits of the HTTP contract, documented in docs/api.md; the body limit is configurable per deployment. */
 export const LIMITS = {
   /** @default 262144 (256 KiB) */
   maxBodyBytes: 256 * 1024,

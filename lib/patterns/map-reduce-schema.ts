@@ -1,5 +1,5 @@
 /**
- * The map-reduce request (API.md `POST /patterns/map-reduce`, and `ctx.mapReduce`): one zod schema
+ * The map-reduce request (docs/api.md `POST /patterns/map-reduce`, and `ctx.mapReduce`): one zod schema
  * for validation, types and the OpenAPI document. Checks that need the whole body (how many chunks
  * the data makes) name the field they are about.
  */

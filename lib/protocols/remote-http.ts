@@ -1,5 +1,5 @@
 /**
- * The remote agent wire protocol (API.md, `kind: "http"`): POST the envelope, signed, with
+ * The remote agent wire protocol (docs/agents.md, `kind: "http"`): POST the envelope, signed, with
  * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply. 408/429/5xx and network errors
  * are transient; other 4xx are permanent. Redirects are followed by hand (at most 3) so that the
  * SSRF guard sees every hop.

@@ -1,5 +1,5 @@
 /**
- * Registry entries (API.md "Agents and registry"): the schema that validates `PUT /agents/:name`,
+ * Registry entries (docs/api.md "Registry entries"): the schema that validates `PUT /agents/:name`,
  * the defaults every entry is completed with, and the merge of code-agent overrides.
  */
 import { z } from "@hono/zod-openapi";

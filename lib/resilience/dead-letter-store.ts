@@ -1,6 +1,6 @@
 /**
  * The dead-letter store: every letter with its message, error, attempts and first/last failure,
- * filterable by agent and paginated newest first. Entries are kept 14 days (API.md asks for at
+ * filterable by agent and paginated newest first. Entries are kept 14 days (docs/api.md promises at
  * least 7). A replay marks an entry `replaying`; it disappears when the replay is delivered and is
  * updated in place (back to `dead`) when the replay fails again.
  */

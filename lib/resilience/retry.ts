@@ -6,7 +6,7 @@
 import type { Failure } from "../message/errors";
 import type { Limits } from "../registry/entry";
 
-/** HTTP statuses of a remote agent that are worth retrying (API.md wire protocol). */
+/** HTTP statuses of a remote agent that are worth retrying (the wire protocol in docs/agents.md). */
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
