@@ -18,6 +18,12 @@ if (!hasChromium) console.warn(`[dashboard-browser] skipped: ${CHROMIUM} not fou
 
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 const XSS = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
+/**
+ * How long the page may take to show what a click or a refresh loads. A refresh asks every agent for
+ * its metrics and log (two requests each), which takes more than vitest's 1 s default on a loaded
+ * 2-core machine.
+ */
+const PAGE = { timeout: 15_000 };
 
 /** A remote agent whose answer the test flips: 400 (permanent, dead-lettered at once) until healed. */
 function startFlipServer(): Promise<{ server: Server; url: string; heal(): void }> {
@@ -107,26 +113,26 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
 
     // Agents with breaker, in-flight and latency.
     const plannerRow = page.locator('#agents tr[data-agent="planner"]');
-    await expect.poll(() => plannerRow.textContent()).toContain("closed");
+    await expect.poll(() => plannerRow.textContent(), PAGE).toContain("closed");
     expect(await plannerRow.textContent()).toMatch(/0 \/ 10/);
     expect(await page.locator('#agents tr[data-agent="flaky-remote"]').count()).toBe(1);
 
     // The payload shows as text and never runs.
     const messages = page.locator("#messages");
-    await expect.poll(() => messages.textContent()).toContain("<script>window.__pwned=1</script>");
+    await expect.poll(() => messages.textContent(), PAGE).toContain("<script>window.__pwned=1</script>");
     expect(await page.locator("#messages script, #messages img").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
 
     // One flow across agents.
     await page.locator('#messages button[data-trace="0af7651916cd43dd8448eb211c80319c"]').first().click();
-    await expect.poll(() => page.locator("#trace tr.trace-row").count()).toBe(3);
+    await expect.poll(() => page.locator("#trace tr.trace-row").count(), PAGE).toBe(3);
     expect(await page.locator("#trace-agents").textContent()).toContain("planner");
 
     // Replay the dead letter once the remote agent is healthy again.
     flip.heal();
     const replay = page.locator(`#dlq tr[data-id="${dead.id}"] button[data-action="replay"]`);
     await replay.click();
-    await expect.poll(() => page.locator("#status").textContent()).toContain(`replayed ${dead.id}`);
+    await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain(`replayed ${dead.id}`);
     await until(async () => {
       const res = await fetch(`${dev.url}/dlq/${dead.id}`, { headers: admin });
       return res.status === 404 ? true : undefined;
@@ -134,8 +140,8 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
 
     mkdirSync(join(process.cwd(), "test/artifacts"), { recursive: true });
     await page.click("#refresh");
-    await expect.poll(() => page.locator("#messages").textContent()).toMatch(/async\s*ok/);
-    await expect.poll(() => page.locator("#status").textContent()).toContain("updated");
+    await expect.poll(() => page.locator("#messages").textContent(), PAGE).toMatch(/async\s*ok/);
+    await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain("updated");
     await page.screenshot({ path: join(process.cwd(), "test/artifacts/dashboard.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
@@ -143,7 +149,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   it("serves the docs page, which loads the OpenAPI document with the session", async () => {
     const page = await context.newPage();
     await page.goto(`${dev.url}/docs`);
-    await expect.poll(() => page.locator("#title").textContent()).toContain("OpenAPI 3.1.0");
+    await expect.poll(() => page.locator("#title").textContent(), PAGE).toContain("OpenAPI 3.1.0");
     expect(await page.locator("details.op").count()).toBeGreaterThan(15);
   });
 });
