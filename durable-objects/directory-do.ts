@@ -4,8 +4,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentEntry } from "../lib/registry/entry";
+import type { DirectoryApi } from "../lib/registry/stores";
 
-export class DirectoryDO extends DurableObject<Env> {
+export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, entry TEXT NOT NULL, updated_at TEXT NOT NULL)");

@@ -5,8 +5,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { TraceIndexTable } from "../lib/observability/trace-index";
+import type { TraceIndexApi } from "../lib/registry/stores";
 
-export class TraceDO extends DurableObject<Env> {
+export class TraceDO extends DurableObject<Env> implements TraceIndexApi {
   private readonly table: TraceIndexTable;
 
   constructor(ctx: DurableObjectState, env: Env) {

@@ -3,7 +3,8 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/observability/trace";
-import { type AppEnv, authMiddleware } from "./http/auth";
+import type { AppEnv } from "./http/app-env";
+import { authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";
 import { rateLimitMiddleware } from "./http/rate-limit";
 import { a2aRoutes } from "./routes/a2a";

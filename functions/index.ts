@@ -1,14 +1,18 @@
 /**
  * Worker entry: HTTP through the Hono app, queues through their consumers, and the Durable
- * Object classes wrangler.toml binds.
+ * Object classes wrangler.toml binds. The agent object is built here from the deployment's code
+ * agents, so durable-objects/ never imports functions/.
  */
+import { agentObject } from "../durable-objects/agent-do";
+import { codeAgents } from "./agents";
 import { app } from "./app";
 import { queue } from "./queue";
 
-export { AgentDO } from "../durable-objects/agent-do";
 export { DeadLetterDO } from "../durable-objects/dead-letter-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
 export { TraceDO } from "../durable-objects/trace-do";
+
+export class AgentDO extends agentObject(codeAgents) {}
 
 export default {
   fetch: app.fetch,

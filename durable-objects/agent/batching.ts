@@ -20,9 +20,9 @@ export interface BatchingDeps {
   sql: SqlStorage;
   env: Env;
   deadlines: DeadlineTable;
-  /** The agent this object serves, once loaded: the key of its `batch` deadline. */
-  self(): string | null;
-  load(name: string): AgentEntry | null;
+  /** The agent this object serves: the key of its `batch` deadline. */
+  self: string;
+  load(): AgentEntry | null;
   log(row: LogRow): void;
 }
 
@@ -35,11 +35,12 @@ export class Batching {
     this.buffer = new BatchBuffer(deps.sql);
     this.batcher = new Batcher(this.buffer, {
       now: Date.now,
-      schedule: (dueAt) => (dueAt === null ? Promise.resolve(deadlines.cancel("batch", self() ?? "")) : deadlines.schedule("batch", self() ?? "", dueAt)),
+      schedule: (dueAt) => (dueAt === null ? Promise.resolve(deadlines.cancel("batch", self)) : deadlines.schedule("batch", self, dueAt)),
       callModel: (items) => this.callModel(items),
-      flushed: (report) => deps.log(flushRow(self() ?? "", report, Date.now())),
+      flushed: (report) => deps.log(flushRow(self, report, Date.now())),
       unclaimed: (item, result) => deps.log(unclaimedRow(item, result, Date.now())),
     });
+    deadlines.handle("batch", () => this.flushDue(deps.load()));
   }
 
   /** Items that were in a model call when the object was evicted wait again, and flush at once. */
@@ -67,7 +68,7 @@ export class Batching {
   }
 
   private async callModel(items: StoredItem[]): Promise<string> {
-    const entry = this.deps.load(items[0]?.agent ?? "");
+    const entry = this.deps.load();
     if (!entry) throw new SwitchboardError("agent_not_found", `agent ${items[0]?.agent} was deleted while messages waited in its batch`, { transient: false });
     return withDeadline(entry.limits.timeout_ms, `${entry.name} (batch model call)`, (signal) =>
       runBatchPrompt(entry.model, modelEnv(this.deps.env), items, signal),

@@ -3,6 +3,7 @@
  * handshakes, events). One builder for both places a handler runs: a call, and `onReply` for a
  * reply no pending request was waiting for.
  */
+import type { Submission } from "../../lib/agents/agent-api";
 import type { Call } from "../../lib/agents/call";
 import { type AgentContext, type ContextPorts, createContext } from "../../lib/agents/context";
 import type { InvokeResult } from "../../lib/agents/pipeline";
@@ -13,14 +14,13 @@ import { modelClient } from "../../lib/model/run-model";
 import type { EmitResult } from "../../lib/patterns/observer";
 import type { HandshakeResult } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
-import type { Submission } from "./messaging";
 
 /** What a handler's ctx reaches other agents through; each path logs and persists in this object. */
 export interface Outbound {
   call(to: string, call: Call): Promise<InvokeResult>;
   request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
-  emit(name: string, event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
+  emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
 }
 
 /** The bindings and dev switch model providers read. */
@@ -41,7 +41,7 @@ export function callContext(env: Env, entry: AgentEntry, call: Call, signal: Abo
   const ports: ContextPorts = {
     ...basePorts(entry, out),
     notify: async (event, data, origin) => {
-      const emitted = await out.emit(entry.name, event, data, origin.traceparent, origin.path);
+      const emitted = await out.emit(event, data, origin.traceparent, origin.path);
       if (!emitted.ok) throw new SwitchboardError(emitted.code, emitted.detail);
       return { event_id: emitted.event_id, observers: emitted.observers };
     },

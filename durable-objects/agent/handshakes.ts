@@ -3,7 +3,7 @@
  * the caller (ctx.handshake), ask the target and remember the answer as an outbound peer. Peers live
  * in this object's `peers` table; `require_handshake` agents consult it for every call.
  */
-import { agentStub } from "../../functions/stubs";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { type Result, failure } from "../../lib/message/errors";
 import { type HandshakeOffer, type HandshakeResult, negotiate, type Peer, PeerStore, peerRecord } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
@@ -33,7 +33,7 @@ export class Handshakes {
 
   /** ctx.handshake: offer `self`'s version and capabilities to `to`, and remember its answer. */
   async offer(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>> {
-    const answered = await agentStub(this.env, to).handshake(to, self.name, { version: self.version, capabilities: self.capabilities });
+    const answered = await agentRef(this.env, to).client.handshake(self.name, { version: self.version, capabilities: self.capabilities });
     if (answered.ok) this.peers.record(peerRecord(to, "outbound", answered.result));
     return answered;
   }

@@ -3,9 +3,9 @@
  * this object's breaker, pool and peers, and executes by agent kind; an outgoing call from the
  * agent's handler goes to the target's own object and is logged here as outbound.
  */
-import { codeAgents } from "../../functions/agents";
-import { invokeAgent } from "../../functions/stubs";
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/agents/call";
+import type { CodeAgents } from "../../lib/agents/define-agent";
 import { executeCall } from "../../lib/agents/execute";
 import { type InvokeResult, runPipeline } from "../../lib/agents/pipeline";
 import { failure } from "../../lib/message/errors";
@@ -20,6 +20,7 @@ import type { ShardedBreaker } from "./sharding";
 
 export interface InvocationDeps {
   env: Env;
+  codeAgents: CodeAgents;
   pool: Pool;
   peers: PeerStore;
   breakers: ShardedBreaker;
@@ -45,10 +46,10 @@ export class Invocation {
       pool: this.deps.pool,
       now: Date.now,
       handshakeAccepted: (from) => this.deps.peers.accepted(from),
-      forward: (next, forwarded) => invokeAgent(env, next, forwarded),
+      forward: (next, forwarded) => agentRef(env, next).invoke(forwarded),
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
-          definition: codeAgents.get(entry.name),
+          definition: this.deps.codeAgents.get(entry.name),
           context: () => callContext(env, entry, c, signal, this.deps.outbound),
           dev: env.SWITCHBOARD_DEV === "1",
           signingSecret: outboundSecret(entry, env.SWITCHBOARD_SIGNING_SECRET),
@@ -64,7 +65,7 @@ export class Invocation {
   /** An outgoing call from this agent's handler, logged here as outbound. */
   async callOut(to: string, call: Call): Promise<InvokeResult> {
     const start = Date.now();
-    const result = await invokeAgent(this.deps.env, to, call);
+    const result = await agentRef(this.deps.env, to).invoke(call);
     this.deps.observability.record("out", {
       call,
       outcome: result.ok ? "ok" : result.code,

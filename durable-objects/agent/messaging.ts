@@ -3,6 +3,7 @@
  * request is stored first (RequestStore), then enqueued on DELIVERIES; the queue consumer calls
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
  */
+import type { Submission } from "../../lib/agents/agent-api";
 import type { Call } from "../../lib/agents/call";
 import type { InvokeResult } from "../../lib/agents/pipeline";
 import type { Envelope } from "../../lib/message/envelope";
@@ -17,19 +18,11 @@ import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { mayCall } from "../../lib/security/acl";
 import { ReplayGuard } from "../../lib/security/replay-guard";
 
-/** An async message on its way in: `POST /agents/:name/messages` or `ctx.request`. */
-export interface Submission {
-  message: Envelope;
-  reply_to: string | null;
-  timeout_ms: number | null;
-  idempotency_key?: string;
-}
-
 export interface MessagingDeps {
   sql: SqlStorage;
   env: Env;
   peers: PeerStore;
-  load(name: string): AgentEntry | null;
+  load(): AgentEntry | null;
   /** Runs one attempt through the agent's pipeline (AgentDO.invoke). */
   invoke(call: Call): Promise<InvokeResult>;
   /** A delivery will be retried (counted in the agent's metrics). */
@@ -129,7 +122,7 @@ export class Messaging {
       remember: (id, ttlMs) => this.replays.remember(id, Date.now(), ttlMs),
       forget: (id) => this.replays.forget(id),
       // The same durable path as POST /agents/:name/messages: stored, enqueued, then answered.
-      deliver: (call) => this.submit(name, this.deps.load(name), { message: call.message, reply_to: null, timeout_ms: null }),
+      deliver: (call) => this.submit(name, this.deps.load(), { message: call.message, reply_to: null, timeout_ms: null }),
     });
   }
 }

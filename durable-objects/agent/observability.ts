@@ -3,7 +3,6 @@
  * its metrics, its JSON log line and the trace index stay in step. Also answers the read side:
  * `GET /agents/:name/log`, a trace's rows, and the metrics report.
  */
-import { traceIndexStub } from "../../functions/stubs";
 import type { Outcome } from "../../lib/agents/pipeline";
 import type { Envelope } from "../../lib/message/envelope";
 import { callRow, replyRow } from "../../lib/observability/call-log";
@@ -14,6 +13,7 @@ import type { AgentMetricsReport } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
 import { TraceAnnouncer, type TraceRow } from "../../lib/observability/trace-index";
 import type { AgentEntry } from "../../lib/registry/entry";
+import { traceIndex } from "../../lib/registry/stores";
 import type { CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
 export class Observability {
@@ -22,23 +22,21 @@ export class Observability {
   readonly metrics: AgentMetrics;
   private readonly observer: MessageObserver;
 
-  /** `self` names the agent this object serves once it has loaded (null before). */
   private readonly announcer: TraceAnnouncer;
 
+  /** `self` is the agent this object serves; `objectName` its own name, so a sharded agent's rows are found on the shard that holds them. */
   constructor(
     ctx: DurableObjectState,
     env: Env,
-    private readonly self: () => string | null,
+    private readonly self: string,
+    objectName: string,
   ) {
     this.announcer = new TraceAnnouncer((shard, entries) => {
-      // The object's own name, so a sharded agent's rows are found on the shard that holds them.
-      const objectName = ctx.id.name ?? this.self();
-      if (objectName)
-        ctx.waitUntil(
-          traceIndexStub(env, shard)
-            .note(objectName, entries)
-            .catch(() => {}),
-        );
+      ctx.waitUntil(
+        traceIndex(env, shard)
+          .note(objectName, entries)
+          .catch(() => {}),
+      );
     });
     this.log = new MessageLog(ctx.storage.sql);
     this.metrics = new AgentMetrics(ctx.storage.sql);
@@ -54,14 +52,14 @@ export class Observability {
   record(direction: "in" | "out", outcome: Outcome): void {
     const row = callRow(direction, outcome);
     this.log.append(row);
-    this.observer.observe(this.self() ?? outcome.call.message.to, row);
+    this.observer.observe(this.self, row);
   }
 
   /** What became of a reply to one of this agent's requests (or of its absence, `timed_out`). */
   logReply(requestId: string, outcome: string, reply?: Envelope): void {
-    const row = replyRow(this.self() ?? "", requestId, outcome, reply);
+    const row = replyRow(this.self, requestId, outcome, reply);
     this.log.append(row);
-    this.observer.observe(this.self() ?? row.to, row);
+    this.observer.observe(this.self, row);
   }
 
   recent(limit: number, before?: number): LoggedRow[] {
@@ -90,6 +88,6 @@ export class Observability {
   /** Rows that record no message this agent handled (batch flushes, fan-out): logged and traced, not counted. */
   append(row: LogRow): void {
     this.log.append(row);
-    this.observer.traced(this.self() ?? row.from ?? row.to, row);
+    this.observer.traced(this.self, row);
   }
 }

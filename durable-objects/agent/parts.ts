@@ -1,15 +1,16 @@
 /**
  * How an AgentDO's parts connect: each feature helper gets its storage, env and the other parts it
- * needs, explicitly. The object's own RPC methods that parts call back into (`load`, `invoke`,
- * `emit`) come in as `rpc`, so a part reaches another agent feature through the same path an RPC
- * caller would.
+ * needs, explicitly. The object's own RPC methods that parts call back into (`invoke`, `emit`) come
+ * in as `rpc`, so a part reaches another agent feature through the same path an RPC caller would.
+ * A part that schedules a deadline kind registers its handler with the deadline table itself.
  */
 import type { Call } from "../../lib/agents/call";
+import type { CodeAgents } from "../../lib/agents/define-agent";
 import type { InvokeResult } from "../../lib/agents/pipeline";
 import type { Result } from "../../lib/message/errors";
 import type { EmitResult } from "../../lib/patterns/observer";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
-import type { AgentEntry } from "../../lib/registry/entry";
+import { shardObjectName } from "../../lib/registry/shards";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { Pool } from "../../lib/resilience/pool";
 import { A2ATasks } from "./a2a-tasks";
@@ -26,32 +27,32 @@ import { ShardedBreaker } from "./sharding";
 
 /** The AgentDO methods parts call back into (called through, never bound). */
 export interface AgentRpcPorts {
-  load(name: string): AgentEntry | null;
   invoke(call: Call): Promise<InvokeResult>;
-  emit(name: string, event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
+  emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
 }
 
 export type AgentParts = ReturnType<typeof createParts>;
 
 /** Builds every part of one AgentDO over its storage; their tables are created here (the A2A one on first use). */
-export function createParts(ctx: DurableObjectState, env: Env, rpc: AgentRpcPorts) {
+export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeAgents, rpc: AgentRpcPorts) {
   const { sql, kv } = ctx.storage;
   const pool = new Pool(10);
   const deadlines = new DeadlineTable(sql, ctx.storage);
   const pending = new PendingReplies(sql);
   const breakers = new ShardedBreaker({ kv, env, waitUntil: (promise) => ctx.waitUntil(promise) });
-  const registration = new Registration(ctx, breakers, pool);
-  const self = () => registration.name;
-  const observability = new Observability(ctx, env, self);
+  const registration = new Registration(ctx, codeAgents, breakers, pool);
+  const { agent: self, address } = registration;
+  const load = () => registration.load();
+  const observability = new Observability(ctx, env, self, shardObjectName(address.agent, address.shard));
   const handshakes = new Handshakes(sql, env);
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
-  const batching = new Batching({ sql, env, deadlines, self, load: (name) => rpc.load(name), log: (row) => observability.append(row) });
+  const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
   const messaging = new Messaging({
     sql,
     env,
     peers,
-    load: (name) => rpc.load(name),
+    load,
     invoke: (call) => rpc.invoke(call),
     retried: () => observability.metrics.retry(),
   });
@@ -60,10 +61,10 @@ export function createParts(ctx: DurableObjectState, env: Env, rpc: AgentRpcPort
     call: (to, call) => invocation.callOut(to, call),
     request: (to, submission, deadline) => requestReply.request(to, submission, deadline),
     handshake: (entry, to) => handshakes.offer(entry, to),
-    emit: (name, event, data, traceparent, path) => rpc.emit(name, event, data, traceparent, path),
+    emit: (event, data, traceparent, path) => rpc.emit(event, data, traceparent, path),
   };
-  const requestReply = new RequestReply({ env, pending, deadlines, observability, outbound });
-  const invocation = new Invocation({ env, pool, peers, breakers, batching, observability, outbound });
+  const requestReply = new RequestReply({ env, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
+  const invocation = new Invocation({ env, codeAgents, pool, peers, breakers, batching, observability, outbound });
   const tasks = new A2ATasks(sql);
-  return { pool, deadlines, pending, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, tasks };
+  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, tasks };
 }

@@ -3,20 +3,22 @@
  * the pending reply durably with a `request` deadline, and resolve it when the reply arrives through
  * `receiveReply` — or time it out, by timer while the caller waits and by alarm after eviction.
  */
-import { codeAgents } from "../../functions/agents";
-import { agentStub } from "../../functions/stubs";
+import type { Submission } from "../../lib/agents/agent-api";
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/agents/call";
+import type { AgentDefinition } from "../../lib/agents/define-agent";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
 import type { PendingReplies, ReplyDisposition } from "../../lib/protocols/pending-replies";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { type Outbound, replyContext } from "./handler-context";
-import type { Submission } from "./messaging";
 import type { Observability } from "./observability";
 
 export interface RequestReplyDeps {
   env: Env;
+  /** This agent's code definition, for `onReply` (absent for configured agents). */
+  definition: AgentDefinition | undefined;
   pending: PendingReplies;
   deadlines: DeadlineTable;
   observability: Observability;
@@ -24,12 +26,14 @@ export interface RequestReplyDeps {
 }
 
 export class RequestReply {
-  constructor(private readonly deps: RequestReplyDeps) {}
+  constructor(private readonly deps: RequestReplyDeps) {
+    deps.deadlines.handle("request", (requestId) => this.expire(requestId));
+  }
 
   /** ctx.request: submit to `to` with reply_to = us, record the pending reply, wait until the deadline. */
   async request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>> {
     const { pending, deadlines, observability } = this.deps;
-    const submitted = await agentStub(this.deps.env, to).submit(to, submission);
+    const submitted = await agentRef(this.deps.env, to).client.submit(submission);
     if (!submitted.ok) return submitted;
     const requestId = submitted.request_id;
     pending.add(requestId, to, deadline, Date.now());
@@ -55,13 +59,13 @@ export class RequestReply {
   }
 
   /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
-  async receive(name: string, entry: AgentEntry | null, reply: Envelope): Promise<ReplyDisposition> {
+  async receive(entry: AgentEntry | null, reply: Envelope): Promise<ReplyDisposition> {
     const { pending, deadlines, observability } = this.deps;
     const disposition = pending.applyReply(reply);
     const requestId = String(reply.metadata.in_reply_to ?? "");
     if (disposition === "applied") deadlines.cancel("request", requestId);
     observability.logReply(requestId, disposition === "applied" ? "ok" : disposition, reply);
-    const definition = codeAgents.get(name);
+    const { definition } = this.deps;
     if (disposition === "unknown" && entry && definition?.onReply) {
       const call: Call = { message: reply, deadline: Date.now() + entry.limits.timeout_ms, path: [], pattern: "reply" };
       await definition.onReply(reply, replyContext(this.deps.env, entry, call, this.deps.outbound));

@@ -4,9 +4,8 @@
  * other shard keeps a replica (lib/resilience/breaker-replica.ts) and asks home only on the rare
  * paths. Saved under the storage keys `breaker` (home state) and `breaker_view` (a shard's replica).
  */
-import { agentStub } from "../../functions/stubs";
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { AgentEntry, BreakerConfig } from "../../lib/registry/entry";
-import { allShards } from "../../lib/registry/shards";
 import { type BreakerEvent, type BreakerPolicy, BreakerReplica, type ReplicaView } from "../../lib/resilience/breaker-replica";
 import { type Admission, type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
@@ -65,9 +64,8 @@ export class ShardedBreaker {
     const shards = this.entry?.shards ?? 1;
     if (shards > 1 && this.name && (before?.state !== state.state || before?.opened_at !== state.opened_at)) {
       const view = this.viewOf(this.breaker);
-      for (const objectName of allShards(this.name, shards).slice(1)) {
-        this.deps.waitUntil(agentStub(this.deps.env, objectName).breakerSync(this.name, view));
-      }
+      const agent = agentRef(this.deps.env, this.name);
+      for (let shard = 1; shard < shards; shard++) this.deps.waitUntil(agent.peer(shard).breakerSync(view));
     }
   }
 
@@ -127,9 +125,11 @@ export class ShardedBreaker {
   }
 
   private homeBreaker(name: string) {
+    // A fresh stub per call: stubs are bound to the request that made them.
+    const home = () => agentRef(this.deps.env, name).peer(0);
     return {
-      admit: () => agentStub(this.deps.env, name).breakerAdmit(name),
-      report: (event: BreakerEvent, probe: boolean) => this.deps.waitUntil(agentStub(this.deps.env, name).breakerReport(name, event, probe)),
+      admit: () => home().breakerAdmit(),
+      report: (event: BreakerEvent, probe: boolean) => this.deps.waitUntil(home().breakerReport(event, probe)),
     };
   }
 }

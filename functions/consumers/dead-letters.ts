@@ -4,19 +4,19 @@
  * crashing on them) are stored with what is known, so nothing accepted is ever lost.
  */
 import { isDeliveryMessage } from "../../lib/protocols/delivery";
+import { deadLetterStore } from "../../lib/registry/stores";
 import { isDeadLetterMessage } from "../../lib/resilience/dead-letter";
-import { deadLetterStub } from "../stubs";
 
 export async function deadLettersConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
       const body = message.body;
       if (isDeadLetterMessage(body)) {
-        await deadLetterStub(env).put(body.letter);
+        await deadLetterStore(env).put(body.letter);
       } else {
         const now = new Date().toISOString();
         const agent = typeof (body as { agent?: unknown })?.agent === "string" ? String((body as { agent: string }).agent) : "unknown";
-        await deadLetterStub(env).put({
+        await deadLetterStore(env).put({
           agent,
           queue: isDeliveryMessage(body) ? "deliveries" : "fanout",
           body,

@@ -4,14 +4,14 @@
  * dead-lettered on its own. A thrown error (e.g. a Durable Object briefly unreachable) is retried;
  * if the consumer keeps failing on a message, the queue's own dead_letter_queue catches it.
  */
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { Envelope } from "../../lib/message/envelope";
 import { type DeliveryAction, type DeliveryMessage, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { backoffSeconds } from "../../lib/resilience/retry";
 import { toFailure } from "../../lib/message/errors";
-import { deadLetter, settleReplay } from "../dead-letters";
-import { agentStub } from "../stubs";
+import { deadLetter, settleReplay } from "./dead-lettering";
 
 export async function deliveriesConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(batch.messages.map((message) => handleOne(message, env)));
@@ -61,11 +61,11 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
 async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<DeliveryAction> {
   switch (body.kind) {
     case "deliver":
-      return agentStub(env, body.agent).deliver(body.agent, body.request_id, body.replay_of);
+      return agentRef(env, body.agent).queue.deliver(body.request_id, body.replay_of);
     case "reply": {
       const envelope = await replyEnvelope(body, env);
       if (!envelope) return missingReply(body, attempts);
-      await agentStub(env, body.agent).receiveReply(body.agent, { ...envelope, to: body.agent });
+      await agentRef(env, body.agent).queue.receiveReply({ ...envelope, to: body.agent });
       return { action: "ack" };
     }
     case "post": {
@@ -80,7 +80,7 @@ async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<D
 async function replyEnvelope(body: Extract<DeliveryMessage, { kind: "reply" | "post" }>, env: Env): Promise<Envelope | null> {
   if (body.envelope) return body.envelope;
   if (!body.source) return null;
-  return agentStub(env, body.source.agent).replyOf(body.source.agent, body.source.request_id);
+  return agentRef(env, body.source.agent).queue.replyOf(body.source.request_id);
 }
 
 /** The stored reply is gone (its request outlived retention): keep the delivery where a person can see it. */

@@ -8,12 +8,12 @@
  * observers get it as a Standard Webhooks-signed POST; `webhook-id` is the envelope id, the same on
  * every retry, so receivers can drop duplicates.
  */
+import { agentRef } from "../../lib/agents/agent-ref";
 import { withDeadline } from "../../lib/agents/pipeline";
 import { type Failure, toFailure } from "../../lib/message/errors";
 import { afterDelivery, type FanoutMessage, isFanoutMessage } from "../../lib/patterns/fanout";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
-import { deadLetter, settleReplay } from "../dead-letters";
-import { agentStub, invokeAgent } from "../stubs";
+import { deadLetter, settleReplay } from "./dead-lettering";
 
 export async function fanoutConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(batch.messages.map((message) => settle(message, env)));
@@ -56,7 +56,7 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
   }
   message.ack();
   try {
-    await agentStub(env, body.observed).fanoutDeadLettered(body, error, message.attempts);
+    await agentRef(env, body.observed).queue.fanoutDeadLettered(body, error, message.attempts);
   } catch (logError) {
     console.warn(JSON.stringify({ level: "warn", msg: "could not log a fan-out dead letter", id: message.id, error: String(logError) }));
   }
@@ -66,7 +66,7 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
 async function deliver(body: FanoutMessage, env: Env): Promise<Failure | null> {
   const deadline = Date.now() + body.policy.timeout_ms;
   if (body.observer !== undefined) {
-    const result = await invokeAgent(env, body.observer, {
+    const result = await agentRef(env, body.observer).invoke({
       message: body.envelope,
       deadline,
       path: [...body.path, body.observed],

@@ -8,9 +8,8 @@
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
 import { authenticate, bearerKey, type Principal } from "../../lib/security/keys";
+import type { AppEnv } from "./app-env";
 import { sessionPrincipal, unauthenticatedResponse } from "./session";
-
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal; traceparent: string } };
 
 const PUBLIC = [/^\/health$/, /^\/dashboard\/log(?:in|out)$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
 

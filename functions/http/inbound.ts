@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { makeEnvelope } from "../../lib/agents/call";
 import type { Envelope, Metadata } from "../../lib/message/envelope";
 import { senderOf } from "../../lib/security/keys";
-import type { AppEnv } from "./auth";
+import type { AppEnv } from "./app-env";
 
 /** An `agent_call` envelope for `to` from a validated request body. `now` stamps its id and created_at. @default Date.now() */
 export function inboundEnvelope(c: Context<AppEnv>, to: string, body: { content: unknown; metadata?: Metadata }, now = Date.now()): Envelope {

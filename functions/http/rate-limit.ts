@@ -12,7 +12,8 @@ import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
 import { principalLabel } from "../../lib/security/keys";
 import { ledgerBatch, RateLedger } from "../../lib/security/rate-ledger";
-import { type AppEnv, isPublicPath, isSignedPath } from "./auth";
+import type { AppEnv } from "./app-env";
+import { isPublicPath, isSignedPath } from "./auth";
 
 /** The binding's `period` in wrangler.toml, used as Retry-After. @default 60 */
 export const RATE_LIMIT_PERIOD_S = 60;

@@ -6,7 +6,7 @@
  */
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "./auth";
+import type { AppEnv } from "./app-env";
 
 export type Handler = (c: Context<AppEnv>) => Response | Promise<Response>;
 

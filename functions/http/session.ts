@@ -11,7 +11,7 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { authenticate, type Principal } from "../../lib/security/keys";
 import { clearedSessionCookie, issueSession, readCookie, SESSION_COOKIE, sessionCookie, verifySession } from "../../lib/security/session-cookie";
 import { loginPage, safeNext } from "../pages/login";
-import type { AppEnv } from "./auth";
+import type { AppEnv } from "./app-env";
 import { problemResponse } from "./problem";
 import { problems, route } from "./route";
 

@@ -9,7 +9,7 @@ import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { readJsonBody } from "../../lib/message/json-body";
 import { LIMITS } from "../../lib/message/limits";
-import type { AppEnv } from "./auth";
+import type { AppEnv } from "./app-env";
 
 export function describeIssues(error: z.ZodError): string {
   return error.issues

@@ -7,6 +7,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentCardJson, agentCardOf } from "../../lib/a2a/card";
 import { SwitchboardExecutor } from "../../lib/a2a/executor";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { handleJsonRpc } from "../../lib/a2a/json-rpc";
 import { DurableTaskStore } from "../../lib/a2a/task-store";
 import { AgentName } from "../../lib/message/envelope";
@@ -14,15 +15,14 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { principalLabel, senderOf } from "../../lib/security/keys";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub, invokeAgent } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 
 async function entryOf(c: Context<AppEnv>, name: string): Promise<AgentEntry> {
-  const described = await agentStub(c.env, name).describe(name);
+  const described = await agentRef(c.env, name).client.describe();
   if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
   return described.entry;
 }
@@ -66,7 +66,8 @@ export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const name = agentParam(c);
       const entry = await entryOf(c, name);
-      const stub = agentStub(c.env, name);
+      const agent = agentRef(c.env, name);
+      const stub = agent.client;
       const principal = c.var.principal;
       const store = new DurableTaskStore(
         { saveTask: (t, o) => stub.saveTask(t, o), loadTask: (id, o) => stub.loadTask(id, o), listTasks: (q, o) => stub.listTasks(q, o) },
@@ -77,7 +78,7 @@ export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
         from: senderOf(principal),
         traceparent: c.var.traceparent,
         store,
-        ports: { invoke: (call) => invokeAgent(c.env, name, call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
+        ports: { invoke: (call) => agent.invoke(call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
       });
       const configured = Number(c.env.SWITCHBOARD_MAX_BODY_BYTES);
       return handleJsonRpc(c.req.raw, {

@@ -3,6 +3,7 @@
  * GET /agents/:name/log. Thin: validate, authorise, one Durable Object call, answer.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/agents/call";
 import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
@@ -10,15 +11,15 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
-import { allShards } from "../../lib/registry/shards";
+import { directory } from "../../lib/registry/stores";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
-import { type AppEnv, requireAdmin } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
+import { requireAdmin } from "../http/auth";
 import { inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
-import { agentStub, directoryStub, invokeAgent } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
@@ -34,7 +35,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: "agents", ...json(z.object({ agents: z.array(z.unknown()) })) }, ...problems(401) },
     },
     async (c) => {
-      const configured = await directoryStub(c.env).list();
+      const configured = await directory(c.env).list();
       const byName = new Map([...codeAgents.values()].map((d) => [d.name, codeEntry(d)]));
       for (const entry of configured) byName.set(entry.name, entry);
       return c.json({ agents: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)) });
@@ -53,18 +54,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const name = agentParam(c);
-      const described = await agentStub(c.env, name).describe(name);
+      const described = await agentRef(c.env, name).describe();
       if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      const status = { ...described.status };
-      if (described.entry.shards > 1) {
-        const shards = await Promise.all(
-          allShards(name, described.entry.shards)
-            .slice(1)
-            .map((objectName) => agentStub(c.env, objectName).shardStatus(name)),
-        );
-        status.in_flight += shards.reduce((sum, s) => sum + (s?.in_flight ?? 0), 0);
-      }
-      return c.json({ ...described.entry, status, peers: described.peers });
+      return c.json({ ...described.entry, status: described.status, peers: described.peers });
     },
   );
 
@@ -89,17 +81,8 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);
       // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
       const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
-      const before = await agentStub(c.env, name).describe(name);
-      const entry = await agentStub(c.env, name).configure(name, stored);
-      // Every shard holds the same configuration; shards dropped by a smaller count keep it until
-      // callers' shard hints expire, so calls already routed to them still succeed.
-      const spread = Math.max(entry.shards, before?.entry.shards ?? 1);
-      await Promise.all(
-        allShards(name, spread)
-          .slice(1)
-          .map((objectName) => agentStub(c.env, objectName).configure(name, stored)),
-      );
-      await directoryStub(c.env).upsert(entry);
+      const entry = await agentRef(c.env, name).configure(stored);
+      await directory(c.env).upsert(entry);
       return c.json(entry);
     },
   );
@@ -117,15 +100,8 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const name = agentParam(c);
-      const before = await agentStub(c.env, name).describe(name);
-      const existed = await agentStub(c.env, name).unconfigure(name);
-      if (!existed) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
-      await Promise.all(
-        allShards(name, before?.entry.shards ?? 1)
-          .slice(1)
-          .map((objectName) => agentStub(c.env, objectName).unconfigure(name)),
-      );
-      await directoryStub(c.env).remove(name);
+      if (!(await agentRef(c.env, name).unconfigure())) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
+      await directory(c.env).remove(name);
       return c.body(null, 204);
     },
   );
@@ -151,7 +127,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         path: [],
         pattern: "invoke",
       };
-      const result = await invokeAgent(c.env, name, call);
+      const result = await agentRef(c.env, name).invoke(call);
       return result.ok ? c.json(result.reply) : failureResponse(result);
     },
   );
@@ -171,13 +147,10 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const principal = c.var.principal;
       if (principal.kind !== "admin" && principal.agent !== name) throw new SwitchboardError("forbidden", "only admin or the agent itself may read its log");
       const limit = intQuery(c, "limit", 50, 1, LIMITS.logRows);
-      const described = await agentStub(c.env, name).describe(name);
-      if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       // A sharded agent's log is the merge of its shards' logs, newest first.
-      const logs = await Promise.all(allShards(name, described.entry.shards).map((objectName) => agentStub(c.env, objectName).messageLog(limit)));
-      const entries = logs.flatMap((rows, shard) => rows.map((row) => (described.entry.shards > 1 ? { ...row, shard } : row)));
-      entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
-      return c.json({ agent: name, entries: entries.slice(0, limit) });
+      const entries = await agentRef(c.env, name).log(limit);
+      if (!entries) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      return c.json({ agent: name, entries });
     },
   );
 }

@@ -1,11 +1,12 @@
 /** GET /agents/:name/breaker and POST /agents/:name/breaker/reset (admin). */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { type AppEnv, requireAdmin } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
+import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub } from "../stubs";
 
 const BreakerView = z
   .object({
@@ -31,7 +32,7 @@ export function breakerRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const name = agentParam(c);
-      const state = await agentStub(c.env, name).breakerState(name);
+      const state = await agentRef(c.env, name).client.breakerState();
       if (!state) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       return c.json(state);
     },
@@ -49,7 +50,7 @@ export function breakerRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const name = agentParam(c);
-      const state = await agentStub(c.env, name).resetBreaker(name);
+      const state = await agentRef(c.env, name).client.resetBreaker();
       if (!state) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       return c.json(state);
     },

@@ -1,6 +1,6 @@
 /** GET /dashboard, behind the same auth as every route (a browser signs in with the session cookie). */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { problems, route } from "../http/route";
 import { sessionRoutes } from "../http/session";
 import { dashboardPage } from "../pages/dashboard";

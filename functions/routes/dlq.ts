@@ -2,10 +2,11 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { type AppEnv, requireAdmin } from "../http/auth";
+import { deadLetterStore } from "../../lib/registry/stores";
+import type { AppEnv } from "../http/app-env";
+import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { intQuery, parseWith } from "../http/validate";
-import { deadLetterStub } from "../stubs";
 
 const Entry = z
   .object({
@@ -42,7 +43,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       requireAdmin(c.var.principal);
       const agent = c.req.query("agent");
       const cursor = c.req.query("cursor");
-      const page = await deadLetterStub(c.env).list({
+      const page = await deadLetterStore(c.env).list({
         ...(agent ? { agent: parseWith(AgentName, agent, "agent") } : {}),
         ...(cursor ? { cursor: parseWith(z.string().regex(/^dlq_[0-9a-z]{21}$/, "not a cursor from this API"), cursor, "cursor") } : {}),
         limit: intQuery(c, "limit", 50, 1, 500),
@@ -63,7 +64,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       requireAdmin(c.var.principal);
-      const entry = await deadLetterStub(c.env).get(c.req.param("id") ?? "");
+      const entry = await deadLetterStore(c.env).get(c.req.param("id") ?? "");
       if (!entry) throw notFound(c.req.param("id"));
       return c.json(publicEntry(entry));
     },
@@ -82,7 +83,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const id = c.req.param("id") ?? "";
-      const entry = await deadLetterStub(c.env).startReplay(id);
+      const entry = await deadLetterStore(c.env).startReplay(id);
       if (!entry) throw notFound(id);
       const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;
       await queue.send({ ...(entry.body as object), replay_of: id }, { contentType: "json" });
@@ -103,7 +104,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const id = c.req.param("id") ?? "";
-      if (!(await deadLetterStub(c.env).remove(id))) throw notFound(id);
+      if (!(await deadLetterStore(c.env).remove(id))) throw notFound(id);
       return c.body(null, 204);
     },
   );

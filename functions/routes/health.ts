@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { route } from "../http/route";
 
 export function healthRoutes(app: OpenAPIHono<AppEnv>): void {

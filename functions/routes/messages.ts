@@ -3,6 +3,7 @@
  * GET /requests/:id, and POST /agents/:name/handshake.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
@@ -10,12 +11,11 @@ import { isAgentName } from "../../lib/message/limits";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
-import { agentStub } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
@@ -51,7 +51,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const replyTo = body.reply_to ?? null;
       if (replyTo !== null) await checkReplyTo(c.env, replyTo);
       const message = inboundEnvelope(c, name, body);
-      const result = await agentStub(c.env, name).submit(name, {
+      const result = await agentRef(c.env, name).client.submit({
         message,
         reply_to: replyTo,
         timeout_ms: body.timeout_ms ?? null,
@@ -77,7 +77,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const id = c.req.param("id") ?? "";
       const agent = agentOfRequestId(id);
       if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
-      const result = await agentStub(c.env, agent).requestStatus(agent, id, senderOf(c.var.principal));
+      const result = await agentRef(c.env, agent).client.requestStatus(id, senderOf(c.var.principal));
       return result.ok ? c.json(result.request) : failureResponse(result);
     },
   );
@@ -102,10 +102,10 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       if (principal.kind === "agent" && offer.from !== undefined && offer.from !== principal.agent) {
         throw new SwitchboardError("forbidden", `an agent key may only shake hands as itself (${principal.agent})`);
       }
-      const answered = await agentStub(c.env, name).handshake(name, from, offer);
+      const answered = await agentRef(c.env, name).client.handshake(from, offer);
       if (!answered.ok) return failureResponse(answered);
       const { result } = answered;
-      await agentStub(c.env, from).recordPeer(from, peerRecord(name, "outbound", result));
+      await agentRef(c.env, from).client.recordPeer(peerRecord(name, "outbound", result));
       return c.json(result);
     },
   );
@@ -114,7 +114,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
 /** reply_to must be an agent that exists, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */
 async function checkReplyTo(env: Env, replyTo: string): Promise<void> {
   if (isAgentName(replyTo)) {
-    if (!(await agentStub(env, replyTo).describe(replyTo))) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
+    if (!(await agentRef(env, replyTo).client.describe())) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
     return;
   }
   const check = checkOutboundUrl(replyTo, { dev: env.SWITCHBOARD_DEV === "1" });

@@ -4,18 +4,19 @@
  * All of them fan out to agents' own Durable Objects; none is on the message path.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
 import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
 import { orderTrace, TRACE_ID, traceIndexShard } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { codeAgents } from "../agents";
-import { mergeShardReports } from "../../lib/observability/merge-reports";
-import { allShards, parseObjectName } from "../../lib/registry/shards";
-import { type AppEnv, requireAdmin } from "../http/auth";
+import { parseObjectName } from "../../lib/registry/shards";
+import { deadLetterStore, directory, traceIndex } from "../../lib/registry/stores";
+import type { AppEnv } from "../http/app-env";
+import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
-import { agentStub, deadLetterStub, directoryStub, traceIndexStub } from "../stubs";
 
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
@@ -36,29 +37,14 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 /** Every agent the deployment knows: code agents and the directory's configured agents. */
-/** One agent's metrics report, merged across its shards when it has more than one. */
-async function agentMetrics(env: Env, name: string): Promise<AgentMetricsReport | null> {
-  const home = await agentStub(env, name).metricsReport(name);
-  if (!home) return null;
-  const described = await agentStub(env, name).describe(name);
-  const shards = described?.entry.shards ?? 1;
-  if (shards <= 1) return home;
-  const others = await Promise.all(
-    allShards(name, shards)
-      .slice(1)
-      .map((objectName) => agentStub(env, objectName).metricsReport(name)),
-  );
-  return mergeShardReports([home, ...others.filter((r): r is AgentMetricsReport => r !== null)]);
-}
-
 export async function knownAgents(env: Env): Promise<string[]> {
-  const configured = await directoryStub(env).list();
+  const configured = await directory(env).list();
   return [...new Set([...codeAgents.keys(), ...configured.map((e) => e.name)])].sort();
 }
 
 // The dead-letter store is one object; asked only when /metrics is scraped.
 addMetricsSource(async (env) => {
-  const counts = await deadLetterStub(env).counts();
+  const counts = await deadLetterStore(env).counts();
   const total = Object.values(counts).reduce((n, v) => n + v, 0);
   return [
     { name: "switchboard_dlq_size", help: "Dead letters stored, by agent and in total.", type: "gauge", value: total },
@@ -108,8 +94,11 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       const traceId = (c.req.param("trace_id") ?? "").toLowerCase();
       if (!TRACE_ID.test(traceId)) throw new SwitchboardError("invalid_request", "trace_id must be 32 hex characters (the middle of a traceparent)");
       // The index lists objects (a sharded agent's shards are `name#k`); rows are labelled by agent.
-      const objects = await traceIndexStub(c.env, traceIndexShard(traceId)).agents(traceId);
-      const rows = await mapLimit(objects, FAN_OUT, (objectName) => agentStub(c.env, objectName).traceRows(parseObjectName(objectName).agent, traceId));
+      const objects = await traceIndex(c.env, traceIndexShard(traceId)).agents(traceId);
+      const rows = await mapLimit(objects, FAN_OUT, (objectName) => {
+        const { agent, shard } = parseObjectName(objectName);
+        return agentRef(c.env, agent).onShard(shard).traceRows(traceId);
+      });
       const agents = [...new Set(objects.map((o) => parseObjectName(o).agent))];
       return c.json({ trace_id: traceId, agents, messages: orderTrace(rows.flat()) });
     },
@@ -127,7 +116,7 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const names = await knownAgents(c.env);
-      const reports = await mapLimit(names, FAN_OUT, (name) => agentMetrics(c.env, name));
+      const reports = await mapLimit(names, FAN_OUT, (name) => agentRef(c.env, name).metrics());
       const text = renderPrometheus(
         reports.filter((r): r is AgentMetricsReport => r !== null),
         await collectSources(c.env),
@@ -151,7 +140,7 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       const principal = c.var.principal;
       if (principal.kind !== "admin" && principal.agent !== name)
         throw new SwitchboardError("forbidden", "only admin or the agent itself may read its metrics");
-      const report = await agentMetrics(c.env, name);
+      const report = await agentRef(c.env, name).metrics();
       if (!report) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       return c.json(report);
     },

@@ -5,17 +5,17 @@
  * observed agent; a URL observer must pass the SSRF guard.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { EventBody, ObserverTarget } from "../../lib/patterns/observer";
 import { mayCall } from "../../lib/security/acl";
 import type { Principal } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
-import { agentStub } from "../stubs";
 
 const NameParam = z.object({ name: AgentName });
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
@@ -51,11 +51,11 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
         if (!check.ok) throw new SwitchboardError("invalid_request", `url: ${check.reason}`);
       } else {
         if (target.observer === name) throw new SwitchboardError("invalid_request", "observer: an agent cannot observe itself");
-        const described = await agentStub(c.env, target.observer).describe(target.observer);
+        const described = await agentRef(c.env, target.observer).client.describe();
         if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${target.observer} to observe ${name}`);
         if (!mayCall(name, described.entry)) throw new SwitchboardError("forbidden", `${target.observer}'s acl does not accept messages from ${name}`);
       }
-      const result = await agentStub(c.env, name).attachObserver(name, target);
+      const result = await agentRef(c.env, name).client.attachObserver(target);
       if (!result.ok) return failureResponse(result);
       return c.json({ ...result.observer, agent: name }, result.created ? 201 : 200);
     },
@@ -77,7 +77,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const name = agentParam(c);
       requireSelfOrAdmin(c.var.principal, name, "list observers");
-      const observers = await agentStub(c.env, name).listObservers(name);
+      const observers = await agentRef(c.env, name).client.listObservers();
       if (!observers) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       return c.json({ agent: name, observers: observers.map((o) => ({ ...o, agent: name })) });
     },
@@ -97,7 +97,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       requireSelfOrAdmin(c.var.principal, name, "detach observers");
       const id = c.req.param("id") ?? "";
-      if (!(await agentStub(c.env, name).detachObserver(name, id.slice(0, 128)))) {
+      if (!(await agentRef(c.env, name).client.detachObserver(id.slice(0, 128)))) {
         throw new SwitchboardError("not_found", `${name} has no observer ${id.slice(0, 80)}`);
       }
       return c.body(null, 204);
@@ -121,7 +121,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       requireSelfOrAdmin(c.var.principal, name, "emit its events");
       const body = await jsonBody(c, EventBody);
-      const result = await agentStub(c.env, name).emit(name, body.event, body.data ?? null, c.var.traceparent);
+      const result = await agentRef(c.env, name).client.emit(body.event, body.data ?? null, c.var.traceparent);
       if (!result.ok) return failureResponse(result);
       return c.json({ event_id: result.event_id, observers: result.observers }, 202);
     },

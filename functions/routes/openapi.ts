@@ -7,7 +7,8 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { ERROR_STATUS } from "../../lib/message/errors";
 import { SESSION_COOKIE } from "../../lib/security/session-cookie";
-import { type AppEnv, isPublicPath } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
+import { isPublicPath } from "../http/auth";
 import { problems, route } from "../http/route";
 import { docsPage } from "../pages/docs";
 

@@ -3,14 +3,14 @@
  * reducer is reached through its own Durable Object, so each call passes that agent's pipeline.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { problemOf } from "../../lib/message/errors";
 import { mapReduce, type MapReduceFailure } from "../../lib/patterns/map-reduce";
 import { MapReduceAnswer, MapReduceBody } from "../../lib/patterns/map-reduce-schema";
 import { senderOf } from "../../lib/security/keys";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { problems, route } from "../http/route";
 import { jsonBody } from "../http/validate";
-import { invokeAgent } from "../stubs";
 
 export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -35,7 +35,7 @@ export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
         body,
         // 0: each agent's own limits.timeout_ms applies.
         { from: senderOf(c.var.principal), deadline: body.timeout_ms ? Date.now() + body.timeout_ms : 0, path: [], traceparent: c.var.traceparent },
-        (to, call) => invokeAgent(c.env, to, call),
+        (to, call) => agentRef(c.env, to).invoke(call),
       );
       if (!outcome.ok) return mapReduceProblem(outcome);
       const { result, map_results, chunks } = outcome;

@@ -5,16 +5,16 @@
  * Object, which holds the secrets, the replay table and the delivery.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { readTextBody } from "../../lib/message/json-body";
 import { WEBHOOK_HEADERS } from "../../lib/protocols/inbound-webhook";
 import type { WebhookSource } from "../../lib/security/webhook-verify";
-import type { AppEnv } from "../http/auth";
+import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, maxBodyBytes } from "../http/validate";
-import { agentStub } from "../stubs";
 
 const SOURCES: Record<string, WebhookSource> = { standard: "standard", github: "github", stripe: "stripe" };
 
@@ -52,7 +52,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
         const value = c.req.header(header);
         if (value !== undefined) headers[header] = value.slice(0, 4096);
       }
-      const result = await agentStub(c.env, name).receiveWebhook(name, { source, body, headers, traceparent: c.var.traceparent });
+      const result = await agentRef(c.env, name).client.receiveWebhook({ source, body, headers, traceparent: c.var.traceparent });
       if (!result.ok) return failureResponse(result);
       return c.json({ request_id: result.request_id, webhook_id: result.webhook_id }, 202);
     },

@@ -4,7 +4,12 @@
  * receives the entry carrying its own number; an item the model skipped, answered twice or
  * answered malformed is retried once on its own and then fails, never silently dropped.
  */
-import type { BatchConfig } from "../registry/entry";
+
+/** The part of an agent's `batch` config (lib/registry/entry.ts) the flush rules read. */
+export interface FlushRule {
+  size: number;
+  timeout_ms: number;
+}
 
 export interface BatchItem {
   /** The message id of the call this item answers. */
@@ -25,12 +30,12 @@ export type FlushTrigger = "size" | "timeout" | "retry";
 export const MAX_ITEM_ATTEMPTS = 2;
 
 /** Whether a buffer of `pending` items must flush now because it is full. */
-export function isFull(pending: number, config: BatchConfig): boolean {
+export function isFull(pending: number, config: Pick<FlushRule, "size">): boolean {
   return pending >= config.size;
 }
 
 /** When the buffer must flush at the latest: the oldest item's age reaches `timeout_ms`. */
-export function flushAt(oldestEnqueuedAt: number, config: BatchConfig): number {
+export function flushAt(oldestEnqueuedAt: number, config: Pick<FlushRule, "timeout_ms">): number {
   return oldestEnqueuedAt + config.timeout_ms;
 }
 

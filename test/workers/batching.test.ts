@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Call, makeEnvelope } from "../../lib/agents/call";
-import { agentStub } from "../../functions/stubs";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { api, eventually, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
 
 interface LogEntry {
@@ -189,7 +189,7 @@ describe("batching across eviction", () => {
     const message = makeEnvelope({ from: null, to: name, role: "agent_call", content: "survive eviction", metadata: { request_id: `req_${name}_1` } });
     const call: Call = { message, deadline: Date.now() + 200, path: [], pattern: "async" };
     // The first delivery gives up before any flush; its item stays buffered.
-    const first = await agentStub(env, name).invoke(call);
+    const first = await agentRef(env, name).invoke(call);
     expect(first).toMatchObject({ ok: false, code: "timeout" });
     expect(await pending(name)).toBe(1);
     await evictDurableObject(stubOf(name));
@@ -199,7 +199,7 @@ describe("batching across eviction", () => {
     expect(log.find((e) => e.id === `req_${name}_1`)).toMatchObject({ pattern: "batch", outcome: "ok", preview: "survive eviction" });
     expect((await flushes(name))[0]?.detail).toContain("size=1 trigger=timeout");
     // A redelivery of the same request gets the stored result without another model call.
-    const again = await agentStub(env, name).invoke({ ...call, deadline: Date.now() + 5000 });
+    const again = await agentRef(env, name).invoke({ ...call, deadline: Date.now() + 5000 });
     expect(again.ok && again.reply.content).toBe("survive eviction");
     expect(await flushes(name)).toHaveLength(1);
   });

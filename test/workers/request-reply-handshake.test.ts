@@ -1,8 +1,9 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AgentDO } from "../../durable-objects/agent-do";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { makeEnvelope } from "../../lib/agents/call";
+import { agentObjectStub, pendingStatus, seedPendingRequest } from "../support/agent-storage";
 import { api, eventually, testServer, uniqueName } from "../support/api";
 
 describe("handshake", () => {
@@ -95,22 +96,11 @@ describe("request-reply from agent code", () => {
   });
 
   it("marks a pending reply timed out by alarm after eviction, and drops a late reply", async () => {
-    const stub = env.AGENT.get(env.AGENT.idFromName("planner"));
+    const stub = agentObjectStub("planner");
     const requestId = `req_echo_${"0".repeat(9)}${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-    await runInDurableObject(stub, async (instance: AgentDO) => {
-      const internals = instance as unknown as {
-        pending: { add(id: string, to: string, d: number, n: number): void };
-        deadlines: { schedule(k: string, id: string, d: number): Promise<void> };
-      };
-      internals.pending.add(requestId, "echo", Date.now() + 10, Date.now());
-      await internals.deadlines.schedule("request", requestId, Date.now() + 10);
-    });
+    await seedPendingRequest("planner", requestId, "echo", Date.now() + 10);
     await evictDurableObject(stub);
-    const statusOf = () =>
-      runInDurableObject(
-        stub,
-        (instance: AgentDO) => (instance as unknown as { pending: { get(id: string): { status: string } | null } }).pending.get(requestId)?.status,
-      );
+    const statusOf = () => pendingStatus("planner", requestId);
     // The alarm may already have fired on its own after eviction; run it until the deadline is applied.
     const status = await eventually(
       async () => {
@@ -123,26 +113,20 @@ describe("request-reply from agent code", () => {
     );
     expect(status).toBe("timed_out");
     const late = makeEnvelope({ from: "echo", to: "planner", role: "reply", content: "too late", metadata: { in_reply_to: requestId } });
-    expect(await stub.receiveReply("planner", late)).toBe("late");
-    expect(await stub.receiveReply("planner", late)).toBe("late");
+    const planner = agentRef(env, "planner").queue;
+    expect(await planner.receiveReply(late)).toBe("late");
+    expect(await planner.receiveReply(late)).toBe("late");
     const log = await api("GET", "/agents/planner/log?limit=10");
     const rows = log.body.entries.filter((e: { request_id: string }) => e.request_id === requestId);
     expect(rows.map((r: { outcome: string }) => r.outcome).sort()).toEqual(["late", "late", "timed_out"]);
   });
 
   it("applies a reply once and reports duplicates", async () => {
-    const stub = env.AGENT.get(env.AGENT.idFromName("planner"));
     const requestId = `req_echo_${"1".repeat(9)}${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-    await runInDurableObject(stub, (instance: AgentDO) => {
-      (instance as unknown as { pending: { add(id: string, to: string, d: number, n: number): void } }).pending.add(
-        requestId,
-        "echo",
-        Date.now() + 60_000,
-        Date.now(),
-      );
-    });
+    await seedPendingRequest("planner", requestId, "echo", Date.now() + 60_000);
     const reply = makeEnvelope({ from: "echo", to: "planner", role: "reply", content: "on time", metadata: { in_reply_to: requestId } });
-    expect(await stub.receiveReply("planner", reply)).toBe("applied");
-    expect(await stub.receiveReply("planner", reply)).toBe("duplicate");
+    const planner = agentRef(env, "planner").queue;
+    expect(await planner.receiveReply(reply)).toBe("applied");
+    expect(await planner.receiveReply(reply)).toBe("duplicate");
   });
 });

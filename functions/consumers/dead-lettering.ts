@@ -2,8 +2,8 @@
  * Helpers every queue consumer uses to finish a message: dead-letter it (awaited, then ack), and
  * settle a replay (remove the dead-letter entry once its replay was delivered).
  */
-import { type DeadLetter, type ReplayQueue, sendDeadLetter } from "../lib/resilience/dead-letter";
-import { deadLetterStub } from "./stubs";
+import { deadLetterStore } from "../../lib/registry/stores";
+import { type DeadLetter, type ReplayQueue, sendDeadLetter } from "../../lib/resilience/dead-letter";
 
 /** The original body without replay bookkeeping, so a replay of a replay stays one entry. */
 export function replayable<T extends { replay_of?: string }>(body: T): Omit<T, "replay_of"> {
@@ -21,5 +21,5 @@ export async function deadLetter(env: Env, queue: ReplayQueue, body: { replay_of
 }
 
 export async function settleReplay(env: Env, body: { replay_of?: string }): Promise<void> {
-  if (body.replay_of) await deadLetterStub(env).remove(body.replay_of);
+  if (body.replay_of) await deadLetterStore(env).remove(body.replay_of);
 }

@@ -1,0 +1,111 @@
+/**
+ * The RPC surface of an agent's Durable Object, grouped by who calls it: clients (Worker routes and
+ * other agents' objects), the other shards of the same agent, and the queue consumers. Declared here
+ * so callers type their calls without importing the object; `durable-objects/agent-do.ts` implements
+ * all three. No method takes the agent's name: an object serves the agent its id was made from.
+ * Callers reach these only through the agent reference (./agent-ref.ts).
+ */
+import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
+import type { Envelope } from "../message/envelope";
+import type { Result } from "../message/errors";
+import type { LoggedRow } from "../observability/message-log";
+import type { AgentMetricsReport } from "../observability/prometheus";
+import type { TraceRow } from "../observability/trace-index";
+import type { FanoutMessage } from "../patterns/fanout";
+import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
+import type { DeliveryAction } from "../protocols/delivery";
+import type { HandshakeOffer, HandshakeResult, Peer } from "../protocols/handshake";
+import type { WebhookInput, WebhookResult } from "../protocols/inbound-webhook";
+import type { ReplyDisposition } from "../protocols/pending-replies";
+import type { RequestView } from "../protocols/request-store";
+import type { AgentEntry, StoredConfig } from "../registry/entry";
+import type { BreakerEvent, ReplicaView } from "../resilience/breaker-replica";
+import type { Admission, BreakerSnapshot } from "../resilience/circuit-breaker";
+import type { Call } from "./call";
+import type { InvokeResult } from "./pipeline";
+
+/** An async message on its way in: `POST /agents/:name/messages`, `ctx.request` or a verified webhook. */
+export interface Submission {
+  message: Envelope;
+  reply_to: string | null;
+  timeout_ms: number | null;
+  idempotency_key?: string;
+}
+
+export interface AgentDescription {
+  entry: AgentEntry;
+  status: { breaker: BreakerSnapshot["state"]; in_flight: number };
+  peers: Peer[];
+}
+
+/** What Worker routes and other agents' objects call. */
+export interface AgentClientApi {
+  /** One sync call through the agent's pipeline. */
+  invoke(call: Call): Promise<InvokeResult>;
+  /** The entry (secrets redacted) and this object's live status; null when there is no such agent. */
+  describe(): AgentDescription | null;
+  /** Stores a configuration (full config, or overrides for a code agent) and returns the entry, secrets redacted. */
+  configure(config: StoredConfig): AgentEntry;
+  /** Removes the configuration; true when there was one. */
+  unconfigure(): boolean;
+  /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
+  submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>>;
+  /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */
+  requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
+  /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
+  receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
+  /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */
+  handshake(from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }>;
+  /** The caller's side: remember the outcome of a handshake it made (only for agents that exist). */
+  recordPeer(peer: Peer): void;
+  breakerState(): BreakerSnapshot | null;
+  resetBreaker(): BreakerSnapshot | null;
+  /** This object's log rows, newest first. */
+  messageLog(limit: number, before?: number): LoggedRow[];
+  /** This object's rows of one trace, for `GET /traces/:id`. */
+  traceRows(traceId: string): TraceRow[];
+  /** Counters, latency percentiles and live status of this object; null when there is no such agent. */
+  metricsReport(): AgentMetricsReport | null;
+  saveTask(task: TaskJson, owner: TaskOwner): TaskJson;
+  loadTask(id: string, owner: TaskOwner): TaskJson | null;
+  listTasks(query: TaskQuery, owner: TaskOwner): TaskPage;
+  /** The agent's observers, or null when there is no such agent. */
+  listObservers(): Observer[] | null;
+  /** Attaches an observer (idempotent: the same target keeps its id; `created` is false then). */
+  attachObserver(target: ObserverTarget): Result<{ observer: Observer; created: boolean }>;
+  detachObserver(id: string): boolean;
+  /** Fans an event of the agent out: one FANOUT queue message per observer. Returns once enqueued. */
+  emit(event: string, data: unknown, traceparent: string | null, path?: string[]): Promise<Result<EmitResult>>;
+}
+
+/** What the other objects of a sharded agent call (lib/registry/shards.ts); the home object answers the breaker calls. */
+export interface AgentShardApi {
+  /** Home object: may a shard's call probe once recovery has passed? */
+  breakerAdmit(): Admission;
+  /** Home object: a shard reports an outcome that counts. */
+  breakerReport(event: BreakerEvent, probe: boolean): void;
+  /** A shard: the home object's breaker changed. */
+  breakerSync(view: ReplicaView): void;
+  /** Live status of this object (one shard of the agent); null when there is no such agent. */
+  shardStatus(): { in_flight: number } | null;
+}
+
+/** What the queue consumers call (functions/consumers). */
+export interface AgentQueueApi {
+  /** One delivery attempt of a stored request. */
+  deliver(requestId: string, replayOf?: string): Promise<DeliveryAction>;
+  /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
+  receiveReply(reply: Envelope): Promise<ReplyDisposition>;
+  /** The stored reply of a request (replies to `reply_to` travel by reference). */
+  replyOf(requestId: string): Envelope | null;
+  /** The fan-out consumer gave up on one delivery of this agent's event; kept in its log. */
+  fanoutDeadLettered(message: FanoutMessage, error: { code: string; detail: string }, attempts: number): void;
+}
+
+/**
+ * An interface as its RPC stub presents it: every method answers a promise. Workers' generated stub
+ * types cannot express JSON values typed `unknown` (message content), so callers use this view.
+ */
+export type Remote<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};

@@ -1,0 +1,137 @@
+/**
+ * The one way any code reaches an agent: Worker routes, queue consumers and other agents' objects
+ * all hold an `AgentRef`. It owns what a caller must not have to know: which Durable Object (or
+ * shard) serves the agent, the shard count learnt from answers, the open breakers seen lately, and
+ * the fan-out of reads over a sharded agent's objects. Calls from one object to another go straight
+ * through here, never back through a Worker module.
+ */
+import type { LoggedRow } from "../observability/message-log";
+import { mergeShardReports } from "../observability/merge-reports";
+import type { AgentMetricsReport } from "../observability/prometheus";
+import type { AgentEntry, StoredConfig } from "../registry/entry";
+import { objectStub } from "../registry/object-ids";
+import { allShards, pickShard, shardObjectName } from "../registry/shards";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, Remote } from "./agent-api";
+import type { Call } from "./call";
+import { openBreakers } from "./open-breakers";
+import type { InvokeResult } from "./pipeline";
+
+/**
+ * Shard counts learnt from answers (per isolate). A sharded agent's objects say how many shards it
+ * has in every answer; until we know, or after the hint expires, calls go to the home object.
+ */
+const shardHints = new Map<string, { shards: number; expires: number }>();
+const SHARD_HINT_TTL_MS = 30_000;
+
+export type AgentObject = Remote<AgentClientApi & AgentShardApi & AgentQueueApi>;
+
+export class AgentRef {
+  constructor(
+    private readonly env: Pick<Env, "AGENT">,
+    readonly name: string,
+  ) {}
+
+  /** The home object (shard 0), as clients see it: configuration, async requests, observers, handshakes. */
+  get client(): Remote<AgentClientApi> {
+    return this.object(0);
+  }
+
+  /** The home object, as the queue consumers see it. */
+  get queue(): Remote<AgentQueueApi> {
+    return this.object(0);
+  }
+
+  /** Object `shard` of the agent (0: home), as the agent's other shards see it. */
+  peer(shard: number): Remote<AgentShardApi> {
+    return this.object(shard);
+  }
+
+  /** Object `shard` of the agent (0: home), as clients see it: for reads of that shard alone. */
+  onShard(shard: number): Remote<AgentClientApi> {
+    return this.object(shard);
+  }
+
+  /**
+   * A sync call, to one of the agent's shards when it has more than one. While the agent's breaker
+   * is known open the call fails here without a round trip (./open-breakers.ts).
+   */
+  async invoke(call: Call): Promise<InvokeResult> {
+    return openBreakers.execute(this.name, async () => {
+      const hint = shardHints.get(this.name);
+      const shards = hint && hint.expires > Date.now() ? hint.shards : 1;
+      const shard = pickShard(shards);
+      const result = await this.object(shard).invoke(call);
+      if (result.shards !== undefined && result.shards > 1) {
+        if (shardHints.size > 10_000) shardHints.clear();
+        shardHints.set(this.name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
+      } else if (shard === 0) {
+        shardHints.delete(this.name);
+      }
+      return result;
+    });
+  }
+
+  /** The entry and live status, `in_flight` summed over every shard; null when there is no such agent. */
+  async describe(): Promise<AgentDescription | null> {
+    const described = await this.client.describe();
+    if (!described || described.entry.shards <= 1) return described;
+    const others = await Promise.all(this.others(described.entry.shards).map((shard) => this.peer(shard).shardStatus()));
+    const in_flight = described.status.in_flight + others.reduce((sum, s) => sum + (s?.in_flight ?? 0), 0);
+    return { ...described, status: { ...described.status, in_flight } };
+  }
+
+  /**
+   * Stores a configuration on every shard and returns the entry. Shards dropped by a smaller count
+   * keep it until callers' shard hints expire, so calls already routed to them still succeed.
+   */
+  async configure(config: StoredConfig): Promise<AgentEntry> {
+    const before = await this.client.describe();
+    const entry = await this.client.configure(config);
+    const spread = Math.max(entry.shards, before?.entry.shards ?? 1);
+    await Promise.all(this.others(spread).map((shard) => this.onShard(shard).configure(config)));
+    return entry;
+  }
+
+  /** Removes the configuration from every shard; false when there was none. */
+  async unconfigure(): Promise<boolean> {
+    const before = await this.client.describe();
+    if (!(await this.client.unconfigure())) return false;
+    await Promise.all(this.others(before?.entry.shards ?? 1).map((shard) => this.onShard(shard).unconfigure()));
+    return true;
+  }
+
+  /** The newest `limit` log rows, merged over the shards (each row then says its `shard`); null when there is no such agent. */
+  async log(limit: number): Promise<Array<LoggedRow & { shard?: number }> | null> {
+    const described = await this.client.describe();
+    if (!described) return null;
+    const { shards } = described.entry;
+    const logs = await Promise.all(allShards(this.name, shards).map((_, shard) => this.onShard(shard).messageLog(limit)));
+    const entries = logs.flatMap((rows, shard) => rows.map((row) => (shards > 1 ? { ...row, shard } : row)));
+    entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
+    return entries.slice(0, limit);
+  }
+
+  /** The metrics report, merged over the shards; null when there is no such agent. */
+  async metrics(): Promise<AgentMetricsReport | null> {
+    const home = await this.client.metricsReport();
+    if (!home) return null;
+    const described = await this.client.describe();
+    const shards = described?.entry.shards ?? 1;
+    if (shards <= 1) return home;
+    const others = await Promise.all(this.others(shards).map((shard) => this.onShard(shard).metricsReport()));
+    return mergeShardReports([home, ...others.filter((r): r is AgentMetricsReport => r !== null)]);
+  }
+
+  private object(shard: number): AgentObject {
+    return objectStub(this.env.AGENT, shardObjectName(this.name, shard));
+  }
+
+  /** Shards 1…n−1. */
+  private others(shards: number): number[] {
+    return Array.from({ length: Math.max(0, shards - 1) }, (_, k) => k + 1);
+  }
+}
+
+export function agentRef(env: Pick<Env, "AGENT">, name: string): AgentRef {
+  return new AgentRef(env, name);
+}

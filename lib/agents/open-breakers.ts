@@ -1,0 +1,44 @@
+/**
+ * Breakers known open, per isolate: while an agent's breaker is open, calls fail fast at the caller
+ * without a round trip to its object. This is a memo of the breaker's own answer, not a second
+ * breaker: only an object's `circuit_open` for its own agent fills it, and it is kept for at most
+ * a second and never past the next probe, so a reset or a due probe is seen within a second.
+ * These rejections do not reach the agent's log.
+ */
+import { failure } from "../message/errors";
+import type { InvokeResult } from "./pipeline";
+
+/** How long an open breaker is believed without asking again. @default 1000 */
+const OPEN_BREAKER_CACHE_MS = 1000;
+const MAX_CACHED = 10_000;
+
+export class OpenBreakerCache {
+  private readonly open = new Map<string, { until: number; nextProbeAt: number }>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** Runs `call` unless `agent`'s breaker is known open, and learns from its answer. */
+  async execute(agent: string, call: () => Promise<InvokeResult>): Promise<InvokeResult> {
+    const known = this.open.get(agent);
+    if (known !== undefined) {
+      const now = this.clock();
+      if (known.until > now) {
+        const wait = known.nextProbeAt - now;
+        return failure("circuit_open", `circuit for ${agent} is open; next probe in ${Math.ceil(wait / 1000)} s`, {
+          retry_after: Math.max(1, Math.ceil(wait / 1000)),
+          open_breaker: agent,
+        });
+      }
+      this.open.delete(agent);
+    }
+    const result = await call();
+    if (!result.ok && result.code === "circuit_open" && result.open_breaker === agent && result.retry_after_ms !== undefined) {
+      if (this.open.size > MAX_CACHED) this.open.clear();
+      const now = this.clock();
+      this.open.set(agent, { until: now + Math.min(result.retry_after_ms, OPEN_BREAKER_CACHE_MS), nextProbeAt: now + result.retry_after_ms });
+    }
+    return result;
+  }
+}
+
+export const openBreakers = new OpenBreakerCache();

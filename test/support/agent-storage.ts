@@ -1,0 +1,27 @@
+/**
+ * Documented test hooks into an agent object's own tables, through the lib classes the object
+ * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
+ * agent waits a reply for, as `ctx.request` would leave it, and read what became of it.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
+import { DeadlineTable } from "../../lib/resilience/deadline-table";
+
+/** The home object of `agent`. */
+export function agentObjectStub(agent: string) {
+  return env.AGENT.get(env.AGENT.idFromName(agent));
+}
+
+/** A pending `ctx.request` of `agent` to `to`, with its durable `request` deadline at `deadline`. */
+export function seedPendingRequest(agent: string, requestId: string, to: string, deadline: number): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), async (_, state) => {
+    new PendingReplies(state.storage.sql).add(requestId, to, deadline, Date.now());
+    await new DeadlineTable(state.storage.sql, state.storage).schedule("request", requestId, deadline);
+  });
+}
+
+/** The state of one of `agent`'s own requests: pending, replied or timed_out (undefined: unknown). */
+export function pendingStatus(agent: string, requestId: string): Promise<PendingStatus | undefined> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => new PendingReplies(state.storage.sql).get(requestId)?.status);
+}
