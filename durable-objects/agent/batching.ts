@@ -4,7 +4,6 @@
  * object's deadline table (the flush alarm, kind `batch`), its model environment and message log.
  */
 import type { Call } from "../../lib/agents/call";
-import { withDeadline } from "../../lib/agents/pipeline";
 import type { Metadata } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { outputOf, runBatchPrompt } from "../../lib/model/model-agent";
@@ -13,6 +12,7 @@ import { type AgentEntry, BatchConfig } from "../../lib/registry/entry";
 import { BatchBuffer, type StoredItem } from "../../lib/resilience/batch-buffer";
 import { flushRow, unclaimedRow } from "../../lib/resilience/batch-log";
 import { Batcher } from "../../lib/resilience/batcher";
+import { withDeadline } from "../../lib/resilience/deadline-policy";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { modelEnv } from "./handler-context";
 

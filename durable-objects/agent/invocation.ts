@@ -37,10 +37,7 @@ export class Invocation {
     const { env, breakers, observability } = this.deps;
     const breaker = breakers.policy;
     if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
-    // The agent's timeout_ms bounds every call; a caller may only ask for less.
-    const ownDeadline = Date.now() + entry.limits.timeout_ms;
-    const call = { ...incoming, deadline: incoming.deadline ? Math.min(incoming.deadline, ownDeadline) : ownDeadline };
-    const result = await runPipeline(call, {
+    const result = await runPipeline(incoming, {
       entry,
       breaker,
       pool: this.deps.pool,

@@ -4,7 +4,7 @@
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
  */
 import type { Submission } from "../../lib/agents/agent-api";
-import type { Call } from "../../lib/agents/call";
+import { type Call, deadlineAfter } from "../../lib/agents/call";
 import type { InvokeResult } from "../../lib/agents/pipeline";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
@@ -83,7 +83,7 @@ export class Messaging {
     this.delivering.add(requestId);
     let result: InvokeResult;
     try {
-      const call: Call = { message: row.message, deadline: row.timeout_ms ? Date.now() + row.timeout_ms : 0, path: [], pattern: "async" };
+      const call: Call = { message: row.message, deadline: deadlineAfter(row.timeout_ms), path: [], pattern: "async" };
       result = await this.deps.invoke(call);
     } finally {
       this.delivering.delete(requestId);

@@ -6,7 +6,7 @@
  */
 import { agentRef } from "../../lib/agents/agent-ref";
 import type { AgentEntry, BreakerConfig } from "../../lib/registry/entry";
-import { type BreakerEvent, type BreakerPolicy, BreakerReplica, type ReplicaView } from "../../lib/resilience/breaker-replica";
+import { type BreakerEvent, type Breaker, BreakerReplica, type ReplicaView } from "../../lib/resilience/breaker-replica";
 import { type Admission, type BreakerSnapshot, type BreakerState, CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
 const BREAKER_KEY = "breaker";
@@ -41,7 +41,7 @@ export class ShardedBreaker {
   }
 
   /** The breaker the pipeline consults: the real one at home, the replica in other shards. */
-  get policy(): BreakerPolicy | null {
+  get policy(): Breaker | null {
     return this.replica ?? this.breaker;
   }
 

@@ -9,7 +9,7 @@ import type { Envelope } from "../../lib/message/envelope";
 import { type DeliveryAction, type DeliveryMessage, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
-import { backoffSeconds } from "../../lib/resilience/retry";
+import { backoffSeconds, retryDecision } from "../../lib/resilience/retry";
 import { toFailure } from "../../lib/message/errors";
 import { deadLetter, settleReplay } from "./dead-lettering";
 
@@ -54,6 +54,8 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
     }
   } catch (error) {
     console.error(JSON.stringify({ level: "error", msg: "delivery failed", kind: body.kind, agent: body.agent, error: String(error) }));
+    // The consumer itself failed (an object briefly unreachable): always retried with the default
+    // backoff; the queue's own max_retries and dead_letter_queue bound it.
     message.retry({ delaySeconds: backoffSeconds(message.attempts, DEFAULT_LIMITS) });
   }
 }
@@ -116,7 +118,8 @@ async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, envel
   } catch (error) {
     failure = toFailure(error);
   }
-  if (failure.transient && attempts <= limits.max_retries) return { action: "retry", delay_seconds: backoffSeconds(attempts, limits) };
+  const decision = retryDecision(failure, attempts, limits);
+  if (decision.retry) return { action: "retry", delay_seconds: decision.delay_seconds };
   const now = new Date().toISOString();
   return {
     action: "dead_letter",

@@ -9,10 +9,10 @@
  * every retry, so receivers can drop duplicates.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
-import { withDeadline } from "../../lib/agents/pipeline";
 import { type Failure, toFailure } from "../../lib/message/errors";
 import { afterDelivery, type FanoutMessage, isFanoutMessage } from "../../lib/patterns/fanout";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
+import { withDeadline } from "../../lib/resilience/deadline-policy";
 import { deadLetter, settleReplay } from "./dead-lettering";
 
 export async function fanoutConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -38,7 +38,7 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
     // A replayed dead letter that got through leaves the dead-letter store.
     return settleReplay(env, body).catch((error) => console.warn(JSON.stringify({ level: "warn", msg: "settling a replay failed", error: String(error) })));
   }
-  if (decision.action === "retry") return message.retry({ delaySeconds: decision.delaySeconds });
+  if (decision.action === "retry") return message.retry({ delaySeconds: decision.delay_seconds });
 
   const error = { code: failed?.code ?? "agent_error", detail: failed?.detail ?? "delivery failed" };
   try {

@@ -4,7 +4,7 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
-import type { Call } from "../../lib/agents/call";
+import { type Call, deadlineAfter } from "../../lib/agents/call";
 import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
@@ -122,8 +122,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const now = Date.now();
       const call: Call = {
         message: inboundEnvelope(c, name, body, now),
-        // 0: the agent's own limits.timeout_ms applies (the Durable Object knows it).
-        deadline: body.timeout_ms ? now + body.timeout_ms : 0,
+        deadline: deadlineAfter(body.timeout_ms, now),
         path: [],
         pattern: "invoke",
       };

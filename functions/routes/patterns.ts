@@ -4,6 +4,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
+import { deadlineAfter } from "../../lib/agents/call";
 import { problemOf } from "../../lib/message/errors";
 import { mapReduce, type MapReduceFailure } from "../../lib/patterns/map-reduce";
 import { MapReduceAnswer, MapReduceBody } from "../../lib/patterns/map-reduce-schema";
@@ -33,8 +34,7 @@ export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = await jsonBody(c, MapReduceBody);
       const outcome = await mapReduce(
         body,
-        // 0: each agent's own limits.timeout_ms applies.
-        { from: senderOf(c.var.principal), deadline: body.timeout_ms ? Date.now() + body.timeout_ms : 0, path: [], traceparent: c.var.traceparent },
+        { from: senderOf(c.var.principal), deadline: deadlineAfter(body.timeout_ms), path: [], traceparent: c.var.traceparent },
         (to, call) => agentRef(c.env, to).invoke(call),
       );
       if (!outcome.ok) return mapReduceProblem(outcome);

@@ -7,7 +7,7 @@
 import { type Message, type Part, Role, type Task, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type TaskStore } from "@a2a-js/sdk/server";
 import type { Call } from "../agents/call";
-import { makeEnvelope } from "../agents/call";
+import { deadlineAfter, makeEnvelope } from "../agents/call";
 import type { InvokeResult } from "../agents/pipeline";
 import { Metadata } from "../message/envelope";
 import { type Failure, failure } from "../message/errors";
@@ -67,8 +67,7 @@ export class SwitchboardExecutor implements AgentExecutor {
         metadata: metadata.data,
         traceparent: this.init.traceparent,
       }),
-      // 0: the agent's own limits.timeout_ms applies.
-      deadline: 0,
+      deadline: deadlineAfter(null),
       path: [],
       pattern: "a2a",
     };

@@ -4,13 +4,14 @@
  */
 import type { Envelope, Metadata, Role } from "../message/envelope";
 import { newId } from "../message/ids";
+import { LIMITS } from "../message/limits";
 import { childTraceparent } from "../observability/trace";
 
 export type Pattern = "invoke" | "async" | "chain" | "ctx.invoke" | "map-reduce" | "fanout" | "reply" | "a2a" | "webhook" | "batch" | "handshake";
 
 export interface Call {
   message: Envelope;
-  /** Epoch ms after which the call has failed with `timeout`. */
+  /** Epoch ms after which the call has failed with `timeout`: set once where the call enters (deadlineAfter), only ever shortened after. */
   deadline: number;
   /** Agents this message already passed through, oldest first. */
   path: string[];
@@ -37,6 +38,16 @@ export function makeEnvelope(init: {
     created_at: new Date(init.now ?? Date.now()).toISOString(),
     trace: { traceparent: childTraceparent(init.traceparent) },
   };
+}
+
+/**
+ * The deadline of a call entering now: `timeoutMs` from now, or, when the caller set none, the
+ * longest any agent allows (`LIMITS.maxTimeoutMs`), which the agent's own `limits.timeout_ms` then
+ * shortens in its pipeline (agentDeadline). Computed once where a call enters: an HTTP route, a
+ * queue delivery, a webhook.
+ */
+export function deadlineAfter(timeoutMs: number | null | undefined, now = Date.now()): number {
+  return now + Math.min(timeoutMs ?? LIMITS.maxTimeoutMs, LIMITS.maxTimeoutMs);
 }
 
 /** Milliseconds left before the call's deadline (never negative). */

@@ -1,15 +1,20 @@
 /**
  * What happens to every call that reaches an agent, whichever path it came by (HTTP invoke, async
- * delivery, chain, map-reduce, fan-out, ctx.invoke): loop and hop checks, ACL, handshake gate,
- * deadline, chain routing, circuit breaker, concurrency cap, the handler under the deadline, and one
- * log record. Pure orchestration: storage and transport are the Durable Object's ports.
+ * delivery, chain, map-reduce, fan-out, ctx.invoke), in three steps: gates that refuse a call
+ * outright (loop, hop limit, ACL, handshake, deadline already passed), chain routing, then the
+ * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
+ * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
 import type { Envelope, Metadata } from "../message/envelope";
-import { type Failure, failure, type Result, SwitchboardError, toFailure } from "../message/errors";
+import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { chainRoute } from "../patterns/chain";
 import type { AgentEntry } from "../registry/entry";
-import type { BreakerPolicy } from "../resilience/breaker-replica";
+import type { Breaker } from "../resilience/breaker-replica";
+import { breakerPolicy } from "../resilience/breaker-policy";
+import { bulkheadPolicy } from "../resilience/bulkhead-policy";
+import { deadlinePolicy } from "../resilience/deadline-policy";
+import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
 import { type Call, makeEnvelope } from "./call";
@@ -24,7 +29,7 @@ export interface Outcome {
 
 export interface PipelineDeps {
   entry: AgentEntry;
-  breaker: BreakerPolicy;
+  breaker: Breaker;
   pool: Pool;
   now(): number;
   handshakeAccepted(from: string): boolean;
@@ -38,112 +43,85 @@ export interface PipelineDeps {
 /** `shards` tells the caller how many objects a sharded agent spreads over (absent when one). */
 export type InvokeResult = Result<{ reply: Envelope }> & { shards?: number };
 
-export async function runPipeline(call: Call, deps: PipelineDeps): Promise<InvokeResult> {
+/** A check that refuses a call before anything runs; null lets it through. */
+type Gate = (call: Call, deps: PipelineDeps) => Failure | null;
+
+const trail = (call: Call, entry: AgentEntry) => [...call.path, entry.name].join(" → ");
+
+const GATES: Gate[] = [
+  (call, { entry }) => (call.path.includes(entry.name) ? failure("loop_detected", `loop: ${trail(call, entry)} revisits ${entry.name}`) : null),
+  (call, { entry }) => (call.path.length >= LIMITS.maxHops ? failure("loop_detected", `hop limit of ${LIMITS.maxHops} passed: ${trail(call, entry)}`) : null),
+  (call, { entry }) => (mayCall(call.message.from, entry) ? null : failure("forbidden", `agent ${call.message.from} may not call ${entry.name}`)),
+  (call, { entry, handshakeAccepted }) => {
+    const from = call.message.from;
+    if (!entry.require_handshake || from === null || handshakeAccepted(from)) return null;
+    return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
+  },
+  (call, { entry, now }) => (now() >= call.deadline ? failure("timeout", `deadline passed before ${entry.name} was reached`) : null),
+];
+
+/** The agent's own `limits.timeout_ms` bounds every call; a caller may only ask for less. */
+export function agentDeadline(call: Call, entry: AgentEntry, now: number): number {
+  return Math.min(call.deadline, now + entry.limits.timeout_ms);
+}
+
+export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<InvokeResult> {
   const { entry } = deps;
   const start = deps.now();
-  const from = call.message.from;
-  const done = (result: InvokeResult): InvokeResult => {
+  const call: Call = { ...incoming, deadline: agentDeadline(incoming, entry, start) };
+  const record = (result: InvokeResult, outcome: Outcome["outcome"] = result.ok ? "ok" : result.code, detail = result.ok ? undefined : result.detail) => {
     deps.record({
       call,
-      outcome: result.ok ? "ok" : result.code,
+      outcome,
       duration_ms: deps.now() - start,
-      ...(result.ok ? { reply: result.reply } : { detail: result.detail }),
+      ...(result.ok && outcome === "ok" ? { reply: result.reply } : {}),
+      ...(detail !== undefined ? { detail } : {}),
     });
     return result;
   };
 
-  if (call.path.includes(entry.name)) {
-    return done(failure("loop_detected", `loop: ${[...call.path, entry.name].join(" → ")} revisits ${entry.name}`));
+  for (const gate of GATES) {
+    const refused = gate(call, deps);
+    if (refused) return record(refused);
   }
-  if (call.path.length >= LIMITS.maxHops) {
-    return done(failure("loop_detected", `hop limit of ${LIMITS.maxHops} passed: ${[...call.path, entry.name].join(" → ")}`));
-  }
-  if (!mayCall(from, entry)) return done(failure("forbidden", `agent ${from} may not call ${entry.name}`));
-  if (entry.require_handshake && from !== null && !deps.handshakeAccepted(from)) {
-    return done(failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`));
-  }
-  if (deps.now() >= call.deadline) return done(failure("timeout", `deadline passed before ${entry.name} was reached`));
 
   const route = chainRoute(entry, call.message.metadata.type);
   if (route.kind === "none") {
-    return done(failure("no_handler", `no agent in the chain ending at ${entry.name} handles type "${String(call.message.metadata.type)}"`));
+    return record(failure("no_handler", `no agent in the chain ending at ${entry.name} handles type "${String(call.message.metadata.type)}"`));
   }
   if (route.kind === "forward") {
     // Re-addressed to the next agent: its Durable Object loads the entry named by `message.to`.
     const forwarded: Call = { ...call, message: { ...call.message, to: route.next }, path: [...call.path, entry.name], pattern: "chain" };
     const result = await deps.forward(route.next, forwarded);
-    deps.record({ call, outcome: result.ok ? "forwarded" : result.code, duration_ms: deps.now() - start, detail: `→ ${route.next}` });
-    return result;
+    return record(result, result.ok ? "forwarded" : result.code, `→ ${route.next}`);
   }
 
-  const admission = await deps.breaker.admit();
-  deps.breakerChanged();
-  if (!admission.ok) {
-    return done(
-      failure("circuit_open", `circuit for ${entry.name} is open; next probe in ${Math.ceil(admission.retryAfterMs / 1000)} s`, {
-        retry_after: Math.max(1, Math.ceil(admission.retryAfterMs / 1000)),
-        retry_after_ms: admission.retryAfterMs,
-        open_breaker: entry.name,
-      }),
-    );
-  }
-  const release = await deps.pool.acquire(call.deadline - deps.now());
-  if (!release) {
-    deps.breaker.onNeutral(admission.probe);
-    deps.breakerChanged();
-    return done(
-      failure("pool_saturated", `${entry.name} has ${entry.limits.max_concurrency} calls in flight and no slot freed before the deadline`, { retry_after: 1 }),
-    );
-  }
-
-  let result: InvokeResult;
+  const policy = wrap(
+    breakerPolicy(deps.breaker, { agent: entry.name, changed: () => deps.breakerChanged() }),
+    bulkheadPolicy(deps.pool, { agent: entry.name, maxConcurrency: entry.limits.max_concurrency, deadline: call.deadline, now: deps.now }),
+    deadlinePolicy(call.deadline, entry.name, deps.now),
+  );
   try {
-    const output = await withDeadline(call.deadline - deps.now(), entry.name, (signal) => deps.execute(call, signal));
-    const duration = deps.now() - start;
-    result = {
-      ok: true,
-      reply: makeEnvelope({
-        from: entry.name,
-        to: from ?? "admin",
-        role: "reply",
-        content: output.content,
-        traceparent: call.message.trace.traceparent,
-        metadata: {
-          ...output.metadata,
-          in_reply_to: (call.message.metadata.request_id as string | undefined) ?? call.message.id,
-          handled_by: entry.name,
-          path: [...call.path, entry.name],
-          duration_ms: duration,
-        },
-      }),
-    };
-    deps.breaker.onSuccess(admission.probe);
+    const output = await policy.execute((signal) => deps.execute(call, signal));
+    return record({ ok: true, reply: replyEnvelope(call, entry, output, deps.now() - start) });
   } catch (error) {
-    result = toFailure(error);
-    if (result.transient) deps.breaker.onFailure(admission.probe);
-    else deps.breaker.onNeutral(admission.probe);
-  } finally {
-    release();
+    return record(toFailure(error));
   }
-  deps.breakerChanged();
-  return done(result);
 }
 
-/** Runs `fn` with an AbortSignal that fires at the deadline; rejects with `timeout` then. */
-export async function withDeadline<T>(ms: number, who: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (ms <= 0) throw new SwitchboardError("timeout", `deadline passed before ${who} ran`);
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new SwitchboardError("timeout", `${who} did not answer within ${ms} ms`);
-      controller.abort(error);
-      reject(error);
-    }, ms);
+function replyEnvelope(call: Call, entry: AgentEntry, output: { content: unknown; metadata?: Metadata }, duration: number): Envelope {
+  return makeEnvelope({
+    from: entry.name,
+    to: call.message.from ?? "admin",
+    role: "reply",
+    content: output.content,
+    traceparent: call.message.trace.traceparent,
+    metadata: {
+      ...output.metadata,
+      in_reply_to: (call.message.metadata.request_id as string | undefined) ?? call.message.id,
+      handled_by: entry.name,
+      path: [...call.path, entry.name],
+      duration_ms: duration,
+    },
   });
-  try {
-    return await Promise.race([fn(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

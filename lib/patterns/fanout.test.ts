@@ -61,9 +61,9 @@ describe("afterDelivery", () => {
 
   it("retries transient failures with exponential backoff until max_retries, then dead-letters", () => {
     const half = () => 0.5;
-    expect(afterDelivery(transient, 1, policy, half)).toEqual({ action: "retry", delaySeconds: 1 });
-    expect(afterDelivery(transient, 2, policy, half)).toEqual({ action: "retry", delaySeconds: 2 });
-    expect(afterDelivery(transient, 3, policy, half)).toEqual({ action: "retry", delaySeconds: 3 });
+    expect(afterDelivery(transient, 1, policy, half)).toEqual({ action: "retry", delay_seconds: 1 });
+    expect(afterDelivery(transient, 2, policy, half)).toEqual({ action: "retry", delay_seconds: 2 });
+    expect(afterDelivery(transient, 3, policy, half)).toEqual({ action: "retry", delay_seconds: 3 });
     expect(afterDelivery(transient, 4, policy, half)).toEqual({ action: "dead_letter" });
   });
 

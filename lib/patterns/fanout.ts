@@ -8,7 +8,7 @@ import type { Envelope } from "../message/envelope";
 import type { Failure } from "../message/errors";
 import { newId } from "../message/ids";
 import type { Limits } from "../registry/entry";
-import { backoffSeconds, shouldRetry } from "../resilience/retry";
+import { retryDecision } from "../resilience/retry";
 import type { Observer } from "./observer";
 
 export type FanoutPolicy = Pick<Limits, "max_retries" | "retry_delay_ms" | "max_retry_delay_ms" | "timeout_ms">;
@@ -76,7 +76,7 @@ export async function sendFanout(queue: Queue, messages: FanoutMessage[]): Promi
   if (batch.length > 0) await queue.sendBatch(batch);
 }
 
-export type FanoutDecision = { action: "ack" } | { action: "retry"; delaySeconds: number } | { action: "dead_letter" };
+export type FanoutDecision = { action: "ack" } | { action: "retry"; delay_seconds: number } | { action: "dead_letter" };
 
 /**
  * What to do with a delivery after attempt `attempts` (1-based): ack on success; retry transient
@@ -85,8 +85,8 @@ export type FanoutDecision = { action: "ack" } | { action: "retry"; delaySeconds
  */
 export function afterDelivery(failure: Failure | null, attempts: number, policy: FanoutPolicy, random?: () => number): FanoutDecision {
   if (failure === null) return { action: "ack" };
-  if (shouldRetry(failure, attempts, policy)) return { action: "retry", delaySeconds: backoffSeconds(attempts, policy, random) };
-  return { action: "dead_letter" };
+  const decision = retryDecision(failure, attempts, policy, random);
+  return decision.retry ? { action: "retry", delay_seconds: decision.delay_seconds } : { action: "dead_letter" };
 }
 
 export function isFanoutMessage(body: unknown): body is FanoutMessage {

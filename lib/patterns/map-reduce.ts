@@ -24,7 +24,7 @@ export interface MapReduceSpec {
   metadata?: Metadata;
 }
 
-/** Who is asking, and within which deadline (0: each agent's own `limits.timeout_ms`). */
+/** Who is asking, and within which deadline (epoch ms; each agent's own `limits.timeout_ms` may shorten it). */
 export interface MapReduceOrigin {
   from: string | null;
   deadline: number;

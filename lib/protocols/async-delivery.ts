@@ -7,7 +7,7 @@
  */
 import type { InvokeResult } from "../agents/pipeline";
 import type { Limits } from "../registry/entry";
-import { backoffSeconds } from "../resilience/retry";
+import { retryDecision } from "../resilience/retry";
 import type { DeliveryAction } from "./delivery";
 import type { RequestRow } from "./request-store";
 
@@ -24,13 +24,10 @@ export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limi
   const error = { code: result.code, detail: result.detail };
   const first = row.first_failed_at ?? now;
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
-  const retriesUsed = attempts - row.budget_from;
-  if (result.transient && retriesUsed <= limits.max_retries) {
-    const delay = Math.max(backoffSeconds(retriesUsed, limits, random), result.retry_after ?? 0);
-    return { patch: { ...failed, status: "pending" }, action: { action: "retry", delay_seconds: delay } };
-  }
+  const decision = retryDecision(result, attempts - row.budget_from, limits, random);
+  if (decision.retry) return { patch: { ...failed, status: "pending" }, action: { action: "retry", delay_seconds: decision.delay_seconds } };
   return {
-    patch: { ...failed, status: result.transient ? "dead_lettered" : "failed" },
+    patch: { ...failed, status: decision.permanent ? "failed" : "dead_lettered" },
     action: {
       action: "dead_letter",
       letter: {

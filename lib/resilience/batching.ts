@@ -4,6 +4,7 @@
  * receives the entry carrying its own number; an item the model skipped, answered twice or
  * answered malformed is retried once on its own and then fails, never silently dropped.
  */
+import { retryDecision } from "./retry";
 
 /** The part of an agent's `batch` config (lib/registry/entry.ts) the flush rules read. */
 export interface FlushRule {
@@ -102,9 +103,12 @@ export function distributeAnswer(items: readonly BatchItem[], text: string): Map
   return outcomes;
 }
 
+/** A skipped or garbled item is asked again at once, within the next flush, until MAX_ITEM_ATTEMPTS. */
+const ITEM_RETRY = { max_retries: MAX_ITEM_ATTEMPTS - 1, retry_delay_ms: 0, max_retry_delay_ms: 0 };
+
 /** Whether a failed item gets another model call, given the attempts it has had (including this one). */
 export function shouldRetry(outcome: ItemOutcome, attempts: number): boolean {
-  return !outcome.ok && outcome.retry && attempts < MAX_ITEM_ATTEMPTS;
+  return !outcome.ok && retryDecision({ transient: outcome.retry }, attempts, ITEM_RETRY).retry;
 }
 
 function parseEntries(text: string): { ok: true; value: unknown[] } | { ok: false; detail: string } {

@@ -21,14 +21,14 @@ export interface HomeBreakerPort {
 }
 
 /** The breaker interface the pipeline uses; CircuitBreaker and BreakerReplica both provide it. */
-export interface BreakerPolicy {
+export interface Breaker {
   admit(): Admission | Promise<Admission>;
   onSuccess(probe: boolean): void;
   onFailure(probe: boolean): void;
   onNeutral(probe: boolean): void;
 }
 
-export class BreakerReplica implements BreakerPolicy {
+export class BreakerReplica implements Breaker {
   /** A failure was reported since the last reported success: the next success must reset the count. */
   private owesSuccess = false;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, backoffSeconds, isTransientStatus } from "./retry";
+import { backoffMs, backoffSeconds, isTransientStatus, retryDecision } from "./retry";
 
 const limits = { retry_delay_ms: 1000, max_retry_delay_ms: 300_000 };
 
@@ -20,5 +20,15 @@ describe("retry policy", () => {
   it("treats 408, 429 and 5xx as transient, other 4xx as permanent", () => {
     expect([408, 429, 500, 502, 503, 504].every(isTransientStatus)).toBe(true);
     expect([400, 401, 403, 404, 409, 422].some(isTransientStatus)).toBe(false);
+  });
+
+  it("decides every retry the same way: permanent never, transient until max_retries, never before retry_after", () => {
+    const budget = { max_retries: 2, ...limits };
+    const half = () => 0.5;
+    expect(retryDecision({ transient: false }, 1, budget, half)).toEqual({ retry: false, permanent: true });
+    expect(retryDecision({ transient: true }, 1, budget, half)).toEqual({ retry: true, delay_seconds: 1 });
+    expect(retryDecision({ transient: true }, 2, budget, half)).toEqual({ retry: true, delay_seconds: 2 });
+    expect(retryDecision({ transient: true }, 3, budget, half)).toEqual({ retry: false, permanent: false });
+    expect(retryDecision({ transient: true, retry_after: 30 }, 1, budget, half)).toEqual({ retry: true, delay_seconds: 30 });
   });
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index";
+import { deadlineAfter } from "../../lib/agents/call";
 import { type FanoutMessage, planFanout } from "../../lib/patterns/fanout";
 import { verifySignature } from "../../lib/security/signing";
 import { api, testServer, uniqueName } from "../support/api";
@@ -218,7 +219,7 @@ describe("events and fan-out", () => {
       observers: [{ id: "obs_x", observer: "auditor", created_at: "" }],
       policy: { max_retries: 0, retry_delay_ms: 0, max_retry_delay_ms: 0, timeout_ms: 5000 },
     }).messages;
-    const result = await stub.invoke({ message: message?.envelope, deadline: 0, path: ["billing"], pattern: "fanout" } as never);
+    const result = await stub.invoke({ message: message?.envelope, deadline: deadlineAfter(null), path: ["billing"], pattern: "fanout" } as never);
     expect(result).toMatchObject({ ok: true, reply: { content: { audited: "billing.request", from: "billing" } } });
   });
 

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { failure, SwitchboardError, toFailure } from "../message/errors";
+import { breakerPolicy } from "./breaker-policy";
+import type { Breaker } from "./breaker-replica";
+import { bulkheadPolicy } from "./bulkhead-policy";
+import { deadlinePolicy } from "./deadline-policy";
+import { PolicyRejection, wrap } from "./policy";
+import { Pool } from "./pool";
+
+/** A breaker that records what the policy told it. */
+function recordingBreaker(admission: Awaited<ReturnType<Breaker["admit"]>> = { ok: true, probe: false }) {
+  const events: string[] = [];
+  const breaker: Breaker = {
+    admit: () => admission,
+    onSuccess: () => void events.push("success"),
+    onFailure: () => void events.push("failure"),
+    onNeutral: () => void events.push("neutral"),
+  };
+  return { breaker, events };
+}
+
+const now = () => Date.now();
+
+describe("call policies", () => {
+  it("nest outermost first and hand the innermost function the deadline's signal", async () => {
+    const order: string[] = [];
+    const tracing = (name: string) => ({
+      async execute<T>(fn: (signal: AbortSignal) => Promise<T>) {
+        order.push(`${name} in`);
+        const value = await fn(new AbortController().signal);
+        order.push(`${name} out`);
+        return value;
+      },
+    });
+    let seen: AbortSignal | undefined;
+    const value = await wrap(tracing("a"), tracing("b"), deadlinePolicy(Date.now() + 1000, "x")).execute(async (signal) => {
+      seen = signal;
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(order).toEqual(["a in", "b in", "b out", "a out"]);
+    expect(seen?.aborted).toBe(false);
+  });
+
+  it("count only the agent's transient failures against the breaker, never a full pool or a permanent error", async () => {
+    const transient = recordingBreaker();
+    await expect(breakerPolicy(transient.breaker, { agent: "a", changed: () => {} }).execute(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(transient.events).toEqual(["failure"]);
+
+    const permanent = recordingBreaker();
+    const refused = new SwitchboardError("agent_error", "bad input", { transient: false });
+    await expect(breakerPolicy(permanent.breaker, { agent: "a", changed: () => {} }).execute(() => Promise.reject(refused))).rejects.toBe(refused);
+    expect(permanent.events).toEqual(["neutral"]);
+
+    const full = recordingBreaker();
+    const pool = new Pool(1);
+    const held = await pool.acquire(0);
+    const policy = wrap(
+      breakerPolicy(full.breaker, { agent: "a", changed: () => {} }),
+      bulkheadPolicy(pool, { agent: "a", maxConcurrency: 1, deadline: Date.now(), now }),
+    );
+    const rejected = await policy.execute(async () => "never").catch((error: unknown) => toFailure(error));
+    expect(rejected).toMatchObject({ ok: false, code: "pool_saturated", retry_after: 1 });
+    expect(full.events).toEqual(["neutral"]);
+    held?.();
+  });
+
+  it("reject while the breaker is open with the time to the next probe, without running the call", async () => {
+    const open = recordingBreaker({ ok: false, retryAfterMs: 2500 });
+    let ran = false;
+    const error = await breakerPolicy(open.breaker, { agent: "a", changed: () => {} })
+      .execute(async () => {
+        ran = true;
+      })
+      .catch((e: unknown) => e);
+    expect(ran).toBe(false);
+    expect(error).toBeInstanceOf(PolicyRejection);
+    expect(toFailure(error)).toEqual(
+      failure("circuit_open", "circuit for a is open; next probe in 3 s", { retry_after: 3, retry_after_ms: 2500, open_breaker: "a" }),
+    );
+  });
+
+  it("time a call out at its deadline even when the work ignores the signal", async () => {
+    const error = await deadlinePolicy(Date.now() + 20, "slow")
+      .execute(() => new Promise(() => {}))
+      .catch((e: unknown) => toFailure(e));
+    expect(error).toMatchObject({ code: "timeout", transient: true });
+  });
+});
