@@ -14,6 +14,7 @@ import {
 } from "@a2a-js/sdk/client";
 import { isJsonRpcError } from "@a2a-js/sdk/errors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/poll";
 import { startTestServer } from "../support/test-server";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
@@ -92,12 +93,15 @@ describe("A2A against wrangler dev", () => {
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
     // Wait (bounded) until the slow agent has answered (the Worker kept the invocation alive after
     // the non-blocking answer), then the task must still be canceled.
-    let answered = false;
-    for (let i = 0; i < 60 && !answered; i++) {
-      const log = (await (await fetch(`${dev.url}/agents/${name}/log`, { headers: admin })).json()) as { entries: Array<{ outcome: string }> };
-      answered = log.entries.some((e) => e.outcome === "ok");
-      if (!answered) await new Promise((r) => setTimeout(r, 100));
-    }
+    const answered = await eventually(
+      async () => {
+        const log = (await (await fetch(`${dev.url}/agents/${name}/log`, { headers: admin })).json()) as { entries: Array<{ outcome: string }> };
+        return log.entries.some((e) => e.outcome === "ok") ? true : undefined;
+      },
+      6000,
+      "the slow agent's answer",
+      100,
+    );
     expect(answered).toBe(true);
     expect((await client.getTask({ id: started.id } as never)).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
   });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
-import { until } from "../support/poll";
+import { E2E_POLL, eventually } from "../support/poll";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -91,10 +91,15 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
       body: JSON.stringify({ content: "please deliver" }),
     });
     expect(sent.status).toBe(202);
-    const dead = await until(async () => {
-      const page = (await (await fetch(`${dev.url}/dlq?agent=flaky-remote`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
-      return page.entries[0];
-    }, "the dead letter");
+    const dead = await eventually(
+      async () => {
+        const page = (await (await fetch(`${dev.url}/dlq?agent=flaky-remote`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
+        return page.entries[0];
+      },
+      E2E_POLL.timeoutMs,
+      "the dead letter",
+      E2E_POLL.intervalMs,
+    );
 
     const page = await context.newPage();
     const errors: string[] = [];
@@ -133,10 +138,15 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     const replay = page.locator(`#dlq tr[data-id="${dead.id}"] button[data-action="replay"]`);
     await replay.click();
     await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain(`replayed ${dead.id}`);
-    await until(async () => {
-      const res = await fetch(`${dev.url}/dlq/${dead.id}`, { headers: admin });
-      return res.status === 404 ? true : undefined;
-    }, "the replayed entry to be delivered and removed");
+    await eventually(
+      async () => {
+        const res = await fetch(`${dev.url}/dlq/${dead.id}`, { headers: admin });
+        return res.status === 404 ? true : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the replayed entry to be delivered and removed",
+      E2E_POLL.intervalMs,
+    );
 
     mkdirSync(join(process.cwd(), "test/artifacts"), { recursive: true });
     await page.click("#refresh");

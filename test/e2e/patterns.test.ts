@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/poll";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 let dev: DevServer;
@@ -55,7 +56,7 @@ describe("patterns over wrangler dev", () => {
     expect((await post("/agents/echo/observers", { url: hookUrl })).status).toBe(201);
     const emitted = await post("/agents/echo/events", { event: "hello", data: { n: 1 } });
     expect(emitted.status).toBe(202);
-    for (let i = 0; i < 150 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (events.length > 0 ? events : undefined), 15_000, "the observer's event", 100);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ role: "event", from: "echo", content: { event: "hello", data: { n: 1 } } });
   });

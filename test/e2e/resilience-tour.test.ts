@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, freePort, startWranglerDev } from "../support/wrangler-dev";
-import { until } from "../support/poll";
+import { E2E_POLL, eventually } from "../support/poll";
 
 const SECRET = "whsec_ZTJlLXNpZ25pbmctc2VjcmV0LWZvci1zd2l0Y2hib2FyZA==";
 let dev: DevServer;
@@ -50,24 +50,39 @@ describe("resilience walkthrough", () => {
 
     const sent = await call("POST", "/agents/flaky/messages", { content: "important" });
     expect(sent.status).toBe(202);
-    const dead = await until(async () => {
-      const r = await call("GET", `/requests/${sent.body.request_id}`);
-      return r.body.status === "dead_lettered" ? r.body : undefined;
-    });
+    const dead = await eventually(
+      async () => {
+        const r = await call("GET", `/requests/${sent.body.request_id}`);
+        return r.body.status === "dead_lettered" ? r.body : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     expect(dead.attempts).toBe(3);
-    const entry = await until(async () => (await call("GET", "/dlq?agent=flaky")).body.entries[0]);
+    const entry = await eventually(async () => (await call("GET", "/dlq?agent=flaky")).body.entries[0], E2E_POLL.timeoutMs, "condition", E2E_POLL.intervalMs);
     expect(entry.message.content).toBe("important");
 
     // The agent recovers; replay the dead letter.
     expect((await call("PUT", "/agents/flaky", { ...config, url: `${flakyUrl}/ok` })).status).toBe(200);
     expect((await call("POST", "/agents/flaky/breaker/reset")).body.state).toBe("closed");
     expect((await call("POST", `/dlq/${entry.id}/replay`)).status).toBe(202);
-    const replied = await until(async () => {
-      const r = await call("GET", `/requests/${sent.body.request_id}`);
-      return r.body.status === "replied" ? r.body : undefined;
-    });
+    const replied = await eventually(
+      async () => {
+        const r = await call("GET", `/requests/${sent.body.request_id}`);
+        return r.body.status === "replied" ? r.body : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     expect(replied.reply.content).toBe('ok: "important"');
-    await until(async () => ((await call("GET", `/dlq/${entry.id}`)).status === 404 ? true : undefined));
+    await eventually(
+      async () => ((await call("GET", `/dlq/${entry.id}`)).status === 404 ? true : undefined),
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     // Every delivery carried a valid signature (the flaky agent answers 401 otherwise).
     const stats = (await (await fetch(`${flakyUrl}/stats`)).json()) as Record<string, number>;
     expect(stats["/ok"]).toBe(1);

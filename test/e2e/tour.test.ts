@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
-import { until } from "../support/poll";
+import { E2E_POLL, eventually } from "../support/poll";
 
 let dev: DevServer;
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
@@ -67,10 +67,15 @@ describe("README tour against wrangler dev", () => {
     const log = await call("GET", "/agents/planner/log?limit=5");
     expect(log.body.entries).toEqual(expect.arrayContaining([expect.objectContaining({ direction: "out", to: "summarizer", outcome: "ok" })]));
     const traceId = plan.body.trace.traceparent.split("-")[1];
-    const trace = await until(async () => {
-      const t = await call("GET", `/traces/${traceId}`);
-      return t.body.agents?.length === 2 ? t.body : undefined;
-    });
+    const trace = await eventually(
+      async () => {
+        const t = await call("GET", `/traces/${traceId}`);
+        return t.body.agents?.length === 2 ? t.body : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     expect(trace.agents.sort()).toEqual(["planner", "summarizer"]);
   });
 
@@ -94,20 +99,30 @@ describe("README tour against wrangler dev", () => {
     expect([200, 201]).toContain((await call("POST", "/agents/billing/observers", { observer: "auditor" })).status);
     const emitted = await call("POST", "/agents/billing/events", { event: "invoice.paid", data: { invoice: 7 } });
     expect(emitted.status).toBe(202);
-    const row = await until(async () => {
-      const log = await call("GET", "/agents/auditor/log?limit=20");
-      return log.body.entries.find((e: { from: string; pattern: string }) => e.from === "billing" && e.pattern === "fanout");
-    });
+    const row = await eventually(
+      async () => {
+        const log = await call("GET", "/agents/auditor/log?limit=20");
+        return log.body.entries.find((e: { from: string; pattern: string }) => e.from === "billing" && e.pattern === "fanout");
+      },
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     expect(row).toMatchObject({ role: "event", outcome: "ok" });
   });
 
   it("7. async messages and request-reply", async () => {
     const sent = await call("POST", "/agents/summarizer/messages", { content: "Queues decouple agents." });
     expect(sent.status).toBe(202);
-    const state = await until(async () => {
-      const r = await call("GET", sent.body.status_url);
-      return r.body.status === "replied" ? r.body : undefined;
-    });
+    const state = await eventually(
+      async () => {
+        const r = await call("GET", sent.body.status_url);
+        return r.body.status === "replied" ? r.body : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "condition",
+      E2E_POLL.intervalMs,
+    );
     expect(state.reply.content).toEqual({ summary: "Queues decouple agents.", words: 3 });
     const research = await call("POST", "/agents/researcher/invoke", { content: { claim: "According to the source, 42 agents replied." } });
     expect(research.body.content).toMatchObject({ handshake: "accepted", verification: { verdict: "supported" } });

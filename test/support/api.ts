@@ -2,6 +2,9 @@
 import { env, exports } from "cloudflare:workers";
 import { auth, type KEYS } from "./keys";
 import type { ModelCall } from "./model-server";
+import { eventually } from "./poll";
+
+export { eventually };
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -46,20 +49,6 @@ export async function modelServerCalls(key: string): Promise<ModelCall[]> {
 /** A name no other test uses, so tests sharing storage never see each other's agents. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/**
- * Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. For flows that
- * cross a real Queue, where the only observable is the state a user would poll too.
- */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition", intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** Waits until an async request reaches one of `statuses` and returns its state. */

@@ -6,7 +6,7 @@ import { exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, eventually, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 
 const ORIGIN = "http://switchboard.test";
@@ -194,11 +194,13 @@ describe("JSON-RPC binding through the SDK client", () => {
 });
 
 /** Polls the loopback server's record for `name` until it saw `n` calls (bounded). */
-async function waitForCalls(name: string, n: number): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const calls = (await (await fetch(`${testServer()}/_calls/${name}`)).json()) as unknown[];
-    if (calls.length >= n) return calls.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return 0;
+function waitForCalls(name: string, n: number): Promise<number> {
+  return eventually(
+    async () => {
+      const calls = (await (await fetch(`${testServer()}/_calls/${name}`)).json()) as unknown[];
+      return calls.length >= n ? calls.length : undefined;
+    },
+    5000,
+    `${n} calls to ${name}`,
+  );
 }

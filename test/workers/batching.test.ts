@@ -49,12 +49,16 @@ async function pending(name: string): Promise<number> {
 
 /** Waits (bounded) until `total` items reached the agent and `waiting` of them sit in its buffer. */
 async function buffered(name: string, total: number, waiting: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const now = await counts(name);
-    if (now.total === total && now.pending === waiting) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  expect(await counts(name)).toEqual({ total, pending: waiting });
+  const reached = await eventually(
+    async () => {
+      const now = await counts(name);
+      return now.total === total && now.pending === waiting ? now : undefined;
+    },
+    3000,
+    `${total} items with ${waiting} buffered`,
+    10,
+  ).catch(() => counts(name));
+  expect(reached).toEqual({ total, pending: waiting });
 }
 
 /** Makes the buffer's deadline due now and runs the alarm, as time passing would. */

@@ -8,7 +8,7 @@ import { type AgentMetricsReport, renderPrometheus } from "../../lib/observabili
 import { observabilitySwitches } from "../../lib/observability/switches";
 import { AnnouncedTraces, orderTrace, TraceIndexTable, type TraceRow } from "../../lib/observability/trace-index";
 import { uniqueName } from "../support/api";
-import { until } from "../support/poll";
+import { eventually } from "../support/poll";
 
 const row = (over: Partial<TraceRow>): TraceRow => ({
   seq: 1,
@@ -196,7 +196,7 @@ describe("message log storage", () => {
       log.append(row({ id: "t0" }));
       const right = stored(state.storage.sql);
       // No read: only the timer can write it.
-      const later = await until(async () => (stored(state.storage.sql) > right ? stored(state.storage.sql) : undefined), "the timer's flush", 5_000);
+      const later = await eventually(async () => (stored(state.storage.sql) > right ? stored(state.storage.sql) : undefined), 5_000, "the timer's flush", 200);
       return { right, later };
     });
     expect(timed).toEqual({ right: LOG_FLUSH_ROWS, later: LOG_FLUSH_ROWS + 1 });

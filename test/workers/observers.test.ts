@@ -5,21 +5,11 @@ import worker from "../../functions/index";
 import { deadlineAfter } from "../../lib/agents/call";
 import { type FanoutMessage, planFanout } from "../../lib/patterns/fanout";
 import { verifySignature } from "../../lib/security/signing";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, eventually, testServer, uniqueName } from "../support/api";
 
 async function received(key: string): Promise<Array<{ body: any; headers: Record<string, string> }>> {
   const calls = (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Array<{ body: string; headers: Record<string, string> }>;
   return calls.map((c) => ({ ...c, body: JSON.parse(c.body) }));
-}
-
-/** Polls `probe` until it returns something truthy (queues run on their own schedule); bounded. */
-async function eventually<T>(probe: () => Promise<T | null | undefined | false>, tries = 100): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("condition not met in time");
 }
 
 async function remoteAgent(prefix: string, config: Record<string, unknown> = {}): Promise<string> {
@@ -167,7 +157,7 @@ describe("events and fan-out", () => {
       detail: expect.stringContaining("after 3 attempts"),
     });
     // The dead letter reaches the DLQ store with the original fan-out message, ready for replay.
-    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0]);
+    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0], 10_000, "the dead letter", 100);
     expect(entry).toMatchObject({ agent: observed, queue: "fanout", attempts: 3, error: { code: "agent_error" } });
     expect(entry.message).toMatchObject({ kind: "fanout", observed, url: `${testServer()}/status/500/${failKey}` });
   });
@@ -177,10 +167,15 @@ describe("events and fan-out", () => {
     const key = uniqueName("obs-flaky");
     await api("POST", `/agents/${observed}/observers`, { body: { url: `${testServer()}/flaky/1/${key}` } });
     expect((await api("POST", `/agents/${observed}/events`, { body: { event: "once", data: 1 } })).status).toBe(202);
-    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0]);
+    const entry = await eventually(async () => (await api("GET", `/dlq?agent=${observed}`)).body.entries[0], 10_000, "the dead letter", 100);
     expect(entry).toMatchObject({ queue: "fanout", attempts: 1 });
     expect((await api("POST", `/dlq/${entry.id}/replay`)).status).toBe(202);
-    await eventually(async () => (await api("GET", `/dlq/${entry.id}`)).status === 404);
+    await eventually(
+      async () => ((await api("GET", `/dlq/${entry.id}`)).status === 404 ? true : undefined),
+      10_000,
+      "the replayed entry to leave the store",
+      100,
+    );
     const calls = await received(key);
     expect(calls).toHaveLength(2);
     expect(calls[1]?.headers["webhook-id"]).toBe(calls[0]?.headers["webhook-id"]);
@@ -230,10 +225,15 @@ describe("events and fan-out", () => {
       const res = await api("POST", "/agents/triage/invoke", { body: { content: "charged twice", metadata: { type: "refund" } } });
       expect(res.body.metadata.handled_by).toBe("billing");
       // The queue consumer runs on its own schedule: wait for the delivery, bounded.
-      const calls = await eventually(async () => {
-        const got = await received(key);
-        return got.length > 0 && got;
-      });
+      const calls = await eventually(
+        async () => {
+          const got = await received(key);
+          return got.length > 0 ? got : undefined;
+        },
+        10_000,
+        "the observer's delivery",
+        100,
+      );
       expect(calls).toHaveLength(1);
       expect(calls[0]?.body).toMatchObject({ from: "billing", role: "event", content: { event: "billing.request", data: { type: "refund" } } });
     } finally {
