@@ -35,7 +35,7 @@ export class Invocation {
   /** Runs `incoming` for `entry` (null: no such agent) and answers with the reply or a failure. */
   async invoke(entry: AgentEntry | null, incoming: Call): Promise<InvokeResult> {
     const { env, breakers, observability } = this.deps;
-    const breaker = breakers.policy;
+    const breaker = breakers.active;
     if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
     const result = await runPipeline(incoming, {
       entry,

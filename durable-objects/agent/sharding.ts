@@ -40,8 +40,8 @@ export class ShardedBreaker {
     this.replica = shard === 0 ? null : new BreakerReplica(kv.get<ReplicaView>(REPLICA_KEY) ?? this.viewOf(this.breaker), this.homeBreaker(name));
   }
 
-  /** The breaker the pipeline consults: the real one at home, the replica in other shards. */
-  get policy(): Breaker | null {
+  /** The breaker calls go through: the real one at home, the replica in other shards. */
+  get active(): Breaker | null {
     return this.replica ?? this.breaker;
   }
 
