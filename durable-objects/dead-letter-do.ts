@@ -3,9 +3,8 @@
  * retries (never on the delivery hot path); a daily alarm prunes entries past retention.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { DeadLetterApi } from "../lib/registry/stores";
 import type { DeadLetter } from "../lib/resilience/dead-letter";
-import { type DeadLetterEntry, DeadLetterStore } from "../lib/resilience/dead-letter-store";
+import { type DeadLetterApi, type DeadLetterEntry, DeadLetterStore } from "../lib/resilience/dead-letter-store";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

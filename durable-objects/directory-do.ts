@@ -4,7 +4,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentEntry } from "../lib/registry/entry";
-import type { DirectoryApi } from "../lib/registry/stores";
+import type { DirectoryApi } from "../lib/registry/directory";
 
 export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
   constructor(ctx: DurableObjectState, env: Env) {

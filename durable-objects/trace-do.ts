@@ -4,8 +4,7 @@
  * awaiting them (off the reply path); `GET /traces/:id` reads it. Entries are kept 7 days.
  */
 import { DurableObject } from "cloudflare:workers";
-import { TraceIndexTable } from "../lib/observability/trace-index";
-import type { TraceIndexApi } from "../lib/registry/stores";
+import { type TraceIndexApi, TraceIndexTable } from "../lib/observability/trace-index";
 
 export class TraceDO extends DurableObject<Env> implements TraceIndexApi {
   private readonly table: TraceIndexTable;

@@ -11,9 +11,8 @@ import { AgentMetrics, percentile } from "../../lib/observability/metrics";
 import { MessageObserver } from "../../lib/observability/observe";
 import type { AgentMetricsReport } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
-import { TraceAnnouncer, type TraceRow } from "../../lib/observability/trace-index";
+import { TraceAnnouncer, type TraceRow, traceIndex } from "../../lib/observability/trace-index";
 import type { AgentEntry } from "../../lib/registry/entry";
-import { traceIndex } from "../../lib/registry/stores";
 import type { CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
 export class Observability {

@@ -2,7 +2,7 @@
  * Helpers every queue consumer uses to finish a message: dead-letter it (awaited, then ack), and
  * settle a replay (remove the dead-letter entry once its replay was delivered).
  */
-import { deadLetterStore } from "../../lib/registry/stores";
+import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import { type DeadLetter, type ReplayQueue, sendDeadLetter } from "../../lib/resilience/dead-letter";
 
 /** The original body without replay bookkeeping, so a replay of a replay stays one entry. */

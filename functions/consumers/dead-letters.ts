@@ -4,7 +4,7 @@
  * crashing on them) are stored with what is known, so nothing accepted is ever lost.
  */
 import { isDeliveryMessage } from "../../lib/protocols/delivery";
-import { deadLetterStore } from "../../lib/registry/stores";
+import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import { isDeadLetterMessage } from "../../lib/resilience/dead-letter";
 
 export async function deadLettersConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {

@@ -11,7 +11,7 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
-import { directory } from "../../lib/registry/stores";
+import { directory } from "../../lib/registry/directory";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
 import type { AppEnv } from "../http/app-env";

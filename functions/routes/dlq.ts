@@ -2,7 +2,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { deadLetterStore } from "../../lib/registry/stores";
+import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";

@@ -3,7 +3,8 @@
  * other agents' objects), the other shards of the same agent, and the queue consumers. Declared here
  * so callers type their calls without importing the object; `durable-objects/agent-do.ts` implements
  * all three. No method takes the agent's name: an object serves the agent its id was made from.
- * Callers reach these only through the agent reference (./agent-ref.ts).
+ * Callers reach these only through the agent reference (./agent-ref.ts), which presents them as
+ * `Remote<…>` (lib/registry/object-ids.ts): every method answers a promise.
  */
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
 import type { Envelope } from "../message/envelope";
@@ -101,11 +102,3 @@ export interface AgentQueueApi {
   /** The fan-out consumer gave up on one delivery of this agent's event; kept in its log. */
   fanoutDeadLettered(message: FanoutMessage, error: { code: string; detail: string }, attempts: number): void;
 }
-
-/**
- * An interface as its RPC stub presents it: every method answers a promise. Workers' generated stub
- * types cannot express JSON values typed `unknown` (message content), so callers use this view.
- */
-export type Remote<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
-};

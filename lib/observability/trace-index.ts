@@ -6,6 +6,7 @@
  * listed agent for its rows and orders them with `orderTrace`.
  */
 import type { LoggedRow } from "./message-log";
+import { objectStub, type Remote } from "../registry/object-ids";
 
 export const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -130,4 +131,16 @@ export function orderTrace(rows: TraceRow[]): TraceRow[] {
       a.agent.localeCompare(b.agent) ||
       a.seq - b.seq,
   );
+}
+
+/** One shard of the trace index, as its callers see it; `durable-objects/trace-do.ts` implements it. */
+export interface TraceIndexApi {
+  /** Object `agent` (an agent or one of its shards) holds rows of each `[trace id, first seen]`. */
+  note(agent: string, entries: Array<[string, string]>): void;
+  agents(traceId: string): string[];
+}
+
+/** The trace-index shard that lists the agents of the traces in it. */
+export function traceIndex(env: Pick<Env, "TRACE">, shard: number): Remote<TraceIndexApi> {
+  return objectStub(env.TRACE, `traces-${shard}`);
 }

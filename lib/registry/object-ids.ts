@@ -29,6 +29,14 @@ export function objectId(namespace: Namespace, name: string): DurableObjectId {
   return id;
 }
 
+/**
+ * An interface as its RPC stub presents it: every method answers a promise. Workers' generated stub
+ * types cannot express JSON values typed `unknown` (message content), so callers use this view.
+ */
+export type Remote<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
 /** The stub of object `name` seen through `T`, the interface the object implements (RPC types cannot say `unknown`). */
 export function objectStub<T>(namespace: Namespace, name: string): T {
   return namespace.get(objectId(namespace, name)) as T;

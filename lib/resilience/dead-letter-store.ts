@@ -5,6 +5,7 @@
  * updated in place (back to `dead`) when the replay fails again.
  */
 import { newId } from "../message/ids";
+import { objectStub, type Remote } from "../registry/object-ids";
 import type { DeadLetter, ReplayQueue } from "./dead-letter";
 
 export const DLQ_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
@@ -128,4 +129,18 @@ function toEntry(row: Record<string, SqlStorageValue>): DeadLetterEntry {
     first_failed_at: String(row.first_failed_at),
     last_failed_at: String(row.last_failed_at),
   };
+}
+
+/** The dead-letter store object behind /dlq, as its callers see it; `durable-objects/dead-letter-do.ts` implements it. */
+export interface DeadLetterApi {
+  put(letter: DeadLetter): Promise<string>;
+  get(id: string): DeadLetterEntry | null;
+  list(options: { agent?: string; limit: number; cursor?: string }): { entries: DeadLetterEntry[]; cursor: string | null };
+  startReplay(id: string): DeadLetterEntry | null;
+  remove(id: string): boolean;
+  counts(): Record<string, number>;
+}
+
+export function deadLetterStore(env: Pick<Env, "DEAD_LETTER_STORE">): Remote<DeadLetterApi> {
+  return objectStub(env.DEAD_LETTER_STORE, "dlq");
 }
