@@ -9,6 +9,7 @@ import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
+import { toolRefsProblem } from "../../lib/model/tool-refs";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { AgentConfig, configProblem } from "../../lib/registry/entry";
 import { directory } from "../../lib/registry/directory";
@@ -74,8 +75,14 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       requireAdmin(c.var.principal);
       const name = agentParam(c);
       const config = await jsonBody(c, AgentConfig);
-      const problem = configProblem(config, codeAgents.has(name));
+      const defined = codeAgents.get(name);
+      const problem = configProblem(config, defined ? codeEntry(defined).kind : null);
       if (problem) throw new SwitchboardError("invalid_request", problem);
+      const refs = await toolRefsProblem(name, config, async (agent) => {
+        const code = codeAgents.get(agent);
+        return code ? codeEntry(code).kind : ((await agentRef(c.env, agent).client.describe())?.entry.kind ?? null);
+      });
+      if (refs) throw new SwitchboardError("invalid_request", refs);
       // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.
       const urlCheck = config.url ? checkOutboundUrl(config.url, { dev: c.env.SWITCHBOARD_DEV === "1" }) : { ok: true };
       if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);

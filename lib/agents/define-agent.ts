@@ -1,6 +1,8 @@
 /**
- * Code agents: `defineAgent({ name, ..., handle(message, ctx) })` in functions/agents/. The
- * definition is validated eagerly so a typo fails at startup, naming the field.
+ * Agents defined in code: `defineAgent({ name, ..., handle(message, ctx) })` in functions/agents/
+ * is a code agent; a definition with a `model` and no `handle` is a model agent (its tools and
+ * handoffs are other agents defined in code). The definition is validated eagerly so a typo fails at
+ * startup, naming the field.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { isAgentName } from "../message/limits";
@@ -9,8 +11,11 @@ import type { AgentContext } from "./context";
 
 export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url"> {
   name: string;
-  /** Runs inside the agent's Durable Object. Return the reply content, or `reply(content, metadata)`. */
-  handle(message: Envelope, ctx: AgentContext): unknown;
+  /**
+   * Runs inside the agent's Durable Object. Return the reply content, or `reply(content, metadata)`.
+   * Leave it out, with a `model`, to define a model agent.
+   */
+  handle?(message: Envelope, ctx: AgentContext): unknown;
   /** Called with `reply` messages addressed to this agent that no pending `ctx.request` awaits. */
   onReply?(message: Envelope, ctx: AgentContext): unknown;
   /** Called with `event` messages when this agent observes another. */
@@ -45,8 +50,13 @@ export function asReply(value: unknown): { content: unknown; metadata: Metadata 
 
 export function defineAgent(definition: AgentDefinition): AgentDefinition {
   if (!isAgentName(definition.name)) throw new TypeError(`defineAgent: name "${definition.name}" must match ^[a-z0-9][a-z0-9-]{0,62}$`);
-  if (typeof definition.handle !== "function") throw new TypeError(`defineAgent(${definition.name}): handle must be a function`);
+  if (definition.handle === undefined ? !definition.model : typeof definition.handle !== "function") {
+    throw new TypeError(`defineAgent(${definition.name}): handle must be a function (or give a model to define a model agent)`);
+  }
   const { name, handle, onReply, onEvent, ...config } = definition;
+  if (handle && (config.tools || config.handoffs || config.max_steps)) {
+    throw new TypeError(`defineAgent(${name}): tools, handoffs and max_steps belong to model agents; a handler passes them to ctx.model.run`);
+  }
   const parsed = AgentConfig.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -58,7 +68,8 @@ export function defineAgent(definition: AgentDefinition): AgentDefinition {
 /** The registry entry a code agent's definition describes, before any PUT overrides. */
 export function codeEntry(definition: AgentDefinition): AgentEntry {
   const { name, handle, onReply, onEvent, ...config } = definition;
-  return { ...completeEntry(name, { ...config, kind: "code" }), kind: "code" };
+  const kind = handle ? "code" : "model";
+  return { ...completeEntry(name, { ...config, kind }), kind };
 }
 
 export type CodeAgents = ReadonlyMap<string, AgentDefinition>;
@@ -68,6 +79,14 @@ export function codeAgentMap(definitions: AgentDefinition[]): CodeAgents {
   for (const d of definitions) {
     if (map.has(d.name)) throw new TypeError(`defineAgent: two code agents are named "${d.name}"`);
     map.set(d.name, d);
+  }
+  // Configured agents may come and go; an agent in code may only rely on others in code.
+  for (const d of definitions) {
+    for (const field of ["tools", "handoffs"] as const) {
+      for (const [i, ref] of (d[field] ?? []).entries()) {
+        if (ref === d.name || !map.has(ref)) throw new TypeError(`defineAgent(${d.name}): ${field}[${i}]: "${ref}" is not another agent defined in code`);
+      }
+    }
   }
   return map;
 }

@@ -6,6 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { AgentName } from "../message/envelope";
 import { LOCAL_MODELS } from "../model/local-model";
 import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
+import { InputSchema, type JsonSchema } from "./input-schema";
 
 const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
 const Word = z
@@ -99,6 +100,18 @@ function modelConfigProblem(config: {
   }
 }
 
+/** @default 8 */
+export const DEFAULT_MAX_STEPS = 8;
+
+/**
+ * A model agent's tool: an agent name, or (MCP agents) `"<agent>/<tool>"`. Checked against the
+ * registry when the config is stored (functions/routes/agents.ts).
+ */
+export const ToolRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}(?:\/[A-Za-z0-9_.-]{1,128})?$/, 'tools name agents ("summarizer") or MCP tools ("<agent>/<tool>")')
+  .openapi({ example: "summarizer" });
+
 export const AgentKind = z.enum(["code", "http", "a2a", "model"]);
 export type AgentKind = z.infer<typeof AgentKind>;
 
@@ -127,6 +140,14 @@ export const AgentConfig = z
     shards: z.number().int().min(1).max(64).optional(),
     signing_secret: SigningSecret.optional(),
     webhook_secrets: WebhookSecrets.optional(),
+    /** JSON Schema of the content this agent accepts; describes it as a tool to model agents. */
+    input_schema: InputSchema.optional(),
+    /** Model agents: agents the model may call, each through the target's own pipeline. */
+    tools: z.array(ToolRef).max(32).optional(),
+    /** Model agents: agents the model may hand the conversation to; the target's reply is the reply. */
+    handoffs: z.array(AgentName).max(16).optional(),
+    /** Model agents: model calls per message, tool rounds included. @default 8 */
+    max_steps: z.number().int().min(1).max(32).optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -162,6 +183,11 @@ export interface AgentEntry {
   breaker: BreakerConfig;
   batch: BatchConfig | null;
   shards: number;
+  input_schema?: JsonSchema;
+  /** Model agents only (always set on them). */
+  tools?: string[];
+  handoffs?: string[];
+  max_steps?: number;
   updated_at?: string;
   /** Write-only (lib/security/agent-secrets.ts): never leaves the agent's Durable Object unredacted. */
   signing_secret?: string;
@@ -197,6 +223,13 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
   if (config.signing_secret !== undefined) entry.signing_secret = config.signing_secret;
   if (config.webhook_secrets !== undefined) entry.webhook_secrets = config.webhook_secrets;
   if (config.a2a !== undefined && kind === "a2a") entry.a2a = config.a2a;
+  const inputSchema = config.input_schema ?? base?.input_schema;
+  if (inputSchema !== undefined) entry.input_schema = inputSchema;
+  if (kind === "model") {
+    entry.tools = config.tools ?? base?.tools ?? [];
+    entry.handoffs = config.handoffs ?? base?.handoffs ?? [];
+    entry.max_steps = config.max_steps ?? base?.max_steps ?? DEFAULT_MAX_STEPS;
+  }
   return entry;
 }
 
@@ -210,12 +243,16 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Checks that need the whole config: what each kind requires. Returns a message naming the field. */
-export function configProblem(config: AgentConfig, isCodeAgent: boolean): string | null {
-  if (isCodeAgent) {
-    if (config.kind !== undefined && config.kind !== "code") return "kind: a code agent's kind cannot be changed";
-    if (config.url !== undefined || config.model !== undefined) {
-      return "url/model: a code agent's handler is its code; only acl, limits, breaker, batch and metadata may be overridden";
+/**
+ * Checks that need the whole config: what each kind requires. `definedKind` is the kind of the agent
+ * of that name in functions/agents/ (null when there is none). Returns a message naming the field.
+ */
+export function configProblem(config: AgentConfig, definedKind: AgentKind | null): string | null {
+  if (definedKind) {
+    if (config.kind !== undefined && config.kind !== definedKind) return `kind: ${definedKind} agents defined in functions/agents/ keep their kind`;
+    const fixed = CODE_FIELDS.find((field) => config[field] !== undefined);
+    if (fixed) {
+      return `${fixed}: an agent defined in functions/agents/ keeps its handler, model and tools; only acl, limits, breaker, batch, input_schema and metadata may be overridden`;
     }
     return null;
   }
@@ -223,7 +260,31 @@ export function configProblem(config: AgentConfig, isCodeAgent: boolean): string
   if (kind === "code") return "kind: code agents are defined in functions/agents/, not through the registry";
   if ((kind === "http" || kind === "a2a") && !config.url) return `url: required for kind "${kind}"`;
   if (kind === "model" && !config.model) return 'model: required for kind "model"';
-  if (config.batch) return batchProblem(kind, config);
+  return toolsProblem(kind, config) ?? (config.batch ? batchProblem(kind, config) : null);
+}
+
+/** What a PUT on an agent defined in code may not change. */
+const CODE_FIELDS = ["url", "model", "tools", "handoffs", "max_steps"] as const;
+
+/** Tools and handoffs: model agents only, each named once, never the agent itself (checked by the caller). */
+function toolsProblem(kind: AgentKind, config: AgentConfig): string | null {
+  for (const field of ["tools", "handoffs", "max_steps"] as const) {
+    if (config[field] !== undefined && kind !== "model") return `${field}: only model agents use tools and handoffs (kind is "${kind}")`;
+  }
+  const seen = new Set<string>();
+  for (const [field, names] of [
+    ["tools", config.tools ?? []],
+    ["handoffs", config.handoffs ?? []],
+  ] as const) {
+    for (const [i, name] of names.entries()) {
+      if (seen.has(name)) return `${field}[${i}]: "${name}" is listed twice (a tool and a handoff are separate)`;
+      seen.add(name);
+    }
+  }
+  // One prompt answers a whole batch, but each message would need its own tool calls and steps.
+  if (config.batch && (config.tools?.length || config.handoffs?.length)) {
+    return "batch: a model agent with tools or handoffs cannot batch; each message runs its own tool loop";
+  }
   return null;
 }
 

@@ -1,0 +1,67 @@
+/**
+ * `input_schema`: the JSON Schema of what an agent accepts as `content`. Any entry may declare one
+ * (code agents in `defineAgent`, configured agents in `PUT /agents/:name`). Model agents describe
+ * their tools to the model with it and check the model's tool arguments against it before any call.
+ *
+ * Validation is @cfworker/json-schema: a spec-compliant validator that interprets schemas instead
+ * of compiling them to code, because Workers forbid `eval`/`new Function` (what Ajv needs).
+ */
+import { z } from "@hono/zod-openapi";
+import { type Schema, Validator } from "@cfworker/json-schema";
+
+const TYPES = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
+/** Sent to the model with every step, so it stays small. */
+const MAX_SCHEMA_CHARS = 16_384;
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Why `schema` cannot serve as an input schema, or null. */
+export function schemaProblem(schema: JsonSchema): string | null {
+  const type = schema.type;
+  const types = Array.isArray(type) ? type : type === undefined ? [] : [type];
+  if (!types.every((t) => typeof t === "string" && TYPES.has(t))) return `type must be one of ${[...TYPES].join(", ")}`;
+  if (JSON.stringify(schema).length > MAX_SCHEMA_CHARS) return `must be at most ${MAX_SCHEMA_CHARS} characters of JSON`;
+  try {
+    // Construction dereferences the schema and a first validation walks it: a broken $ref or a
+    // malformed keyword fails here, at configuration, not on the first tool call.
+    new Validator(schema as Schema, "2020-12").validate(null);
+  } catch (error) {
+    return `not a usable JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return null;
+}
+
+export const InputSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((schema, ctx) => {
+    const problem = schemaProblem(schema);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .openapi("InputSchema", { description: "JSON Schema (2020-12) of the content this agent accepts" });
+
+/** Whether an input schema describes a JSON object (then tool arguments are the content itself). */
+export function isObjectSchema(schema: JsonSchema): boolean {
+  return schema.type === "object";
+}
+
+export type SchemaCheck = { ok: true } | { ok: false; detail: string };
+
+const validators = new WeakMap<JsonSchema, Validator>();
+
+/** Checks `value` against `schema`; the validator is kept per schema object. */
+export function checkAgainst(schema: JsonSchema, value: unknown): SchemaCheck {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = new Validator(schema as Schema, "2020-12", false);
+    validators.set(schema, validator);
+  }
+  const result = validator.validate(value);
+  if (result.valid) return { ok: true };
+  // The deepest errors name the offending field; the first few are enough for a model to fix its call.
+  const detail = result.errors
+    .filter((e) => e.keyword !== "properties" && e.keyword !== "$ref")
+    .slice(0, 3)
+    .map((e) => `${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`)
+    .join("; ");
+  return { ok: false, detail: detail || "does not match the input schema" };
+}
