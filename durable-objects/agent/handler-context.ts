@@ -1,7 +1,8 @@
 /**
- * The `ctx` a code agent's handler runs with, wired to this object's outbound paths (calls, requests,
- * handshakes, events). One builder for both places a handler runs: a call, and `onReply` for a
- * reply no pending request was waiting for.
+ * The `ctx` a handler runs with, wired to this object's outbound paths (calls, requests, handshakes,
+ * events, and a model's tool calls). A model agent runs on it too, so its tool calls are its calls.
+ * One builder for both places a handler runs: a call, and `onReply` for a reply no pending request
+ * was waiting for.
  */
 import type { Submission } from "../../lib/agents/agent-api";
 import type { Call } from "../../lib/agents/call";
@@ -10,7 +11,7 @@ import type { InvokeResult } from "../../lib/agents/pipeline";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, SwitchboardError } from "../../lib/message/errors";
 import type { ModelEnv } from "../../lib/model/providers";
-import { modelClient } from "../../lib/model/run-model";
+import type { Step, ToolDescription } from "../../lib/model/agent-tools";
 import type { EmitResult } from "../../lib/patterns/observer";
 import type { HandshakeResult } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
@@ -21,6 +22,10 @@ export interface Outbound {
   request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
   emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
+  /** Another agent's entry as a model tool is described by (cached, lib/model/tool-catalog.ts). */
+  describe(agent: string): Promise<ToolDescription | null>;
+  /** A tool call or handoff of this agent's model finished. */
+  toolStep(step: Step): void;
 }
 
 /** The bindings and dev switch model providers read. */
@@ -33,6 +38,8 @@ function basePorts(entry: AgentEntry, out: Outbound): ContextPorts {
     callAgent: (to, call) => out.call(to, call),
     request: (to, submission, deadline) => out.request(to, submission, deadline),
     handshake: (to) => out.handshake(entry, to),
+    describeAgent: (agent) => out.describe(agent),
+    toolStep: (step) => out.toolStep(step),
   };
 }
 
@@ -53,7 +60,7 @@ export function callContext(env: Env, entry: AgentEntry, call: Call, signal: Abo
     signal,
     env: env as unknown as Record<string, unknown>,
     ports,
-    model: modelClient(entry.model, modelEnv(env), signal),
+    model: { config: entry.model, env: modelEnv(env) },
   });
 }
 

@@ -14,7 +14,7 @@ import type { AgentEntry } from "../../lib/registry/entry";
 import type { Pool } from "../../lib/resilience/pool";
 import { outboundSecret } from "../../lib/security/agent-secrets";
 import type { Batching } from "./batching";
-import { callContext, modelEnv, type Outbound } from "./handler-context";
+import { callContext, type Outbound } from "./handler-context";
 import type { Observability } from "./observability";
 import type { ShardedBreaker } from "./sharding";
 
@@ -50,7 +50,6 @@ export class Invocation {
           context: () => callContext(env, entry, c, signal, this.deps.outbound),
           dev: env.SWITCHBOARD_DEV === "1",
           signingSecret: outboundSecret(entry, env.SWITCHBOARD_SIGNING_SECRET),
-          modelEnv: modelEnv(env),
           batch: (b, batchSignal) => this.deps.batching.submit(entry, b, batchSignal),
         }),
       breakerChanged: () => breakers.save(),

@@ -4,11 +4,13 @@
  * in as `rpc`, so a part reaches another agent feature through the same path an RPC caller would.
  * A part that schedules a deadline kind registers its handler with the deadline table itself.
  */
+import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/agents/call";
 import type { CodeAgents } from "../../lib/agents/define-agent";
 import type { InvokeResult } from "../../lib/agents/pipeline";
 import type { Result } from "../../lib/message/errors";
 import type { EmitResult } from "../../lib/patterns/observer";
+import { ToolCatalog } from "../../lib/model/tool-catalog";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { shardObjectName } from "../../lib/registry/shards";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -57,11 +59,22 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     retried: () => observability.metrics.retry(),
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
+  const tools = new ToolCatalog(async (agent) => {
+    const described = await agentRef(env, agent).client.describe();
+    if (!described) return null;
+    const { description, input_schema } = described.entry;
+    return input_schema ? { description, input_schema } : { description };
+  });
   const outbound: Outbound = {
     call: (to, call) => invocation.callOut(to, call),
     request: (to, submission, deadline) => requestReply.request(to, submission, deadline),
     handshake: (entry, to) => handshakes.offer(entry, to),
     emit: (event, data, traceparent, path) => rpc.emit(event, data, traceparent, path),
+    describe: (agent) => tools.describe(agent),
+    // A step with no message is a tool call the model asked for and was refused: counted, never sent.
+    toolStep: (step) => {
+      if (step.message_id === null) observability.metrics.toolRejected();
+    },
   };
   const requestReply = new RequestReply({ env, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
   const invocation = new Invocation({ env, codeAgents, pool, peers, breakers, batching, observability, outbound });

@@ -7,7 +7,20 @@ import { newId } from "../message/ids";
 import { LIMITS } from "../message/limits";
 import { childTraceparent } from "../observability/trace";
 
-export type Pattern = "invoke" | "async" | "chain" | "ctx.invoke" | "map-reduce" | "fanout" | "reply" | "a2a" | "webhook" | "batch" | "handshake";
+export type Pattern =
+  | "invoke"
+  | "async"
+  | "chain"
+  | "ctx.invoke"
+  | "tool"
+  | "handoff"
+  | "map-reduce"
+  | "fanout"
+  | "reply"
+  | "a2a"
+  | "webhook"
+  | "batch"
+  | "handshake";
 
 export interface Call {
   message: Envelope;

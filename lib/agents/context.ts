@@ -4,12 +4,15 @@
  * concurrency cap, deadline, log) exactly like an HTTP call would.
  */
 import type { Envelope, Metadata } from "../message/envelope";
-import { type Result, SwitchboardError } from "../message/errors";
+import { type Result, SwitchboardError, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
 import { MapReduceBody } from "../patterns/map-reduce-schema";
 import type { EmitResult } from "../patterns/observer";
+import type { Step, ToolDescription, ToolPorts } from "../model/agent-tools";
+import type { ModelEnv } from "../model/providers";
 import { type ModelClient, modelClient } from "../model/run-model";
+import type { ModelConfig } from "../registry/entry";
 import type { HandshakeResult } from "../protocols/handshake";
 import { type Call, makeEnvelope, type Pattern } from "./call";
 
@@ -31,6 +34,10 @@ export interface ContextPorts {
   /** Submits an async request with reply_to = this agent and waits for the reply until `deadline`. */
   request(to: string, submission: { message: Envelope; reply_to: string; timeout_ms: number | null }, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(to: string): Promise<Result<{ result: HandshakeResult }>>;
+  /** An agent's registry entry as a tool is described by; without it the model has no tools. */
+  describeAgent?(name: string): Promise<ToolDescription | null>;
+  /** Every tool call and handoff of this agent's model, as it finishes (metrics count the refused ones). */
+  toolStep?(step: Step): void;
 }
 
 export interface RequestOptions {
@@ -77,8 +84,8 @@ export interface ContextInit {
   signal: AbortSignal;
   env: Record<string, unknown>;
   ports: ContextPorts;
-  /** Defaults to the local model with no bindings. */
-  model?: ModelClient;
+  /** The agent's model config (default: the local model) and the bindings providers read (default: none). */
+  model?: { config: ModelConfig | undefined; env: ModelEnv };
 }
 
 /** The Call a handler's outgoing `ctx.invoke` makes: from this agent, deadline shrunk, path grown. */
@@ -108,13 +115,46 @@ export function outgoingCall(
   };
 }
 
+/**
+ * How this handler's model reaches other agents: a tool call is the Call `ctx.invoke` would make
+ * (from this agent, the remaining deadline, the path grown), with its own pattern in logs and traces.
+ */
+function toolPorts(init: ContextInit): ToolPorts | undefined {
+  const { describeAgent } = init.ports;
+  if (!describeAgent) return undefined;
+  return {
+    describe: (agent) => describeAgent(agent),
+    async call(to, content, options) {
+      const call = outgoingCall(init, to, content, options.metadata ? { metadata: options.metadata } : {}, options.pattern);
+      if (options.signal?.aborted) return { message_id: call.message.id, result: toFailure(options.signal.reason) };
+      return { message_id: call.message.id, result: await init.ports.callAgent(to, call) };
+    },
+  };
+}
+
+function contextModel(init: ContextInit): ModelClient {
+  const client = modelClient(init.model?.config, init.model?.env ?? { bindings: {}, dev: false }, init.signal, toolPorts(init));
+  const { toolStep } = init.ports;
+  if (!toolStep) return client;
+  return {
+    run: (messages, options = {}) =>
+      client.run(messages, {
+        ...options,
+        onStep: (step) => {
+          toolStep(step);
+          options.onStep?.(step);
+        },
+      }),
+  };
+}
+
 export function createContext(init: ContextInit): AgentContext {
   return {
     self: init.self,
     signal: init.signal,
     deadline: init.call.deadline,
     env: init.env,
-    model: init.model ?? modelClient(undefined, { bindings: {}, dev: false }, init.signal),
+    model: contextModel(init),
     async invoke(to, content, options = {}) {
       return unwrap(await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"))).reply;
     },

@@ -6,7 +6,6 @@
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { runModelAgent } from "../model/model-agent";
-import type { ModelEnv } from "../model/providers";
 import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
@@ -14,36 +13,37 @@ import type { Call } from "./call";
 import type { AgentContext } from "./context";
 import { type AgentDefinition, asReply } from "./define-agent";
 
+/** What running a call produced; `route` names the agent that answered when it was not this one (a handoff). */
+export interface ExecuteOutput {
+  content: unknown;
+  metadata?: Metadata;
+  route?: { handled_by: string; path: string[] };
+}
+
 export interface ExecuteRuntime {
   definition: AgentDefinition | undefined;
   context: () => AgentContext;
   dev: boolean;
   signingSecret: string | undefined;
-  /** Bindings and secrets model providers read (the AI binding, API key secrets). */
-  modelEnv?: ModelEnv;
   /** Runs a call through the agent's batch buffer (agents with `batch` config). */
   batch?: (call: Call, signal: AbortSignal) => Promise<{ content: unknown; metadata?: Metadata }>;
 }
 
-export async function executeCall(
-  entry: AgentEntry,
-  call: Call,
-  signal: AbortSignal,
-  runtime: ExecuteRuntime,
-): Promise<{ content: unknown; metadata?: Metadata }> {
+export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSignal, runtime: ExecuteRuntime): Promise<ExecuteOutput> {
   switch (entry.kind) {
     case "code": {
       if (!runtime.definition) throw new SwitchboardError("agent_not_found", `code agent ${entry.name} is not deployed`);
       // Events (observer fan-out) go to onEvent when the agent has one, else to its handler.
       const { handle, onEvent } = runtime.definition;
       const run = call.message.role === "event" && onEvent ? onEvent : handle;
+      if (!run) throw new SwitchboardError("agent_error", `${entry.name} has no handler`, { transient: false });
       return asReply(await run.call(runtime.definition, call.message, runtime.context()));
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
     case "model":
       if (entry.batch && runtime.batch) return runtime.batch(call, signal);
-      return runModelAgent(entry.model, runtime.modelEnv ?? { bindings: {}, dev: runtime.dev }, call.message.content, signal);
+      return runModelAgent(entry, runtime.context().model, call.message);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });

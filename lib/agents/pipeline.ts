@@ -5,7 +5,7 @@
  * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
  * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
-import type { Envelope, Metadata } from "../message/envelope";
+import type { Envelope } from "../message/envelope";
 import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { chainRoute } from "../patterns/chain";
@@ -18,6 +18,7 @@ import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
 import { type Call, makeEnvelope } from "./call";
+import type { ExecuteOutput } from "./execute";
 
 export interface Outcome {
   call: Call;
@@ -34,7 +35,7 @@ export interface PipelineDeps {
   now(): number;
   handshakeAccepted(from: string): boolean;
   forward(next: string, call: Call): Promise<Result<{ reply: Envelope }>>;
-  execute(call: Call, signal: AbortSignal): Promise<{ content: unknown; metadata?: Metadata }>;
+  execute(call: Call, signal: AbortSignal): Promise<ExecuteOutput>;
   /** The breaker's state changed and must be persisted. */
   breakerChanged(): void;
   record(outcome: Outcome): void;
@@ -109,7 +110,7 @@ export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<I
   }
 }
 
-function replyEnvelope(call: Call, entry: AgentEntry, output: { content: unknown; metadata?: Metadata }, duration: number): Envelope {
+function replyEnvelope(call: Call, entry: AgentEntry, output: ExecuteOutput, duration: number): Envelope {
   return makeEnvelope({
     from: entry.name,
     to: call.message.from ?? "admin",
@@ -119,8 +120,9 @@ function replyEnvelope(call: Call, entry: AgentEntry, output: { content: unknown
     metadata: {
       ...output.metadata,
       in_reply_to: (call.message.metadata.request_id as string | undefined) ?? call.message.id,
-      handled_by: entry.name,
-      path: [...call.path, entry.name],
+      // A handoff's target answered for this agent: its name and route, as a chain reports them.
+      handled_by: output.route?.handled_by ?? entry.name,
+      path: output.route?.path ?? [...call.path, entry.name],
       duration_ms: duration,
     },
   });

@@ -1,16 +1,24 @@
 /**
- * Model agents (`kind: "model"`): an agent that is only registry config. A message's content
- * becomes the prompt (a string, `{ "messages": [...] }` for a conversation, or any JSON value as
- * text); the model's answer is the reply content. With `batch` config, calls go through the agent's
- * Batcher instead, and one model call answers a whole batch.
+ * Model agents (`kind: "model"`): an agent that is only config. A message's content becomes the
+ * prompt (a string, `{ "messages": [...] }` for a conversation, or any JSON value as text); the
+ * model's answer is the reply content. With `tools` and `handoffs` the model may call other agents
+ * first, or hand the message over (then the target's reply is the reply). With `batch` config, calls
+ * go through the agent's Batcher instead, and one model call answers a whole batch.
  */
-import type { Metadata } from "../message/envelope";
+import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import type { AgentEntry, ModelConfig } from "../registry/entry";
 import type { ItemResult, StoredItem } from "../resilience/batch-buffer";
 import { BATCH_OUTPUT_SCHEMA, batchPrompt } from "../resilience/batching";
 import { type ModelEnv, modelLabel } from "./providers";
-import { type ChatMessage, runModel } from "./run-model";
+import { type ChatMessage, type ModelClient, runModel } from "./run-model";
+
+/** A model agent's answer; `route` is set when a handoff target answered in its place. */
+export interface ModelAgentOutput {
+  content: unknown;
+  metadata: Metadata;
+  route?: { handled_by: string; path: string[] };
+}
 
 const ROLES = new Set(["system", "user", "assistant"]);
 
@@ -27,15 +35,33 @@ function isChatMessage(value: unknown): value is ChatMessage {
   return typeof m?.role === "string" && ROLES.has(m.role) && typeof m.content === "string";
 }
 
-/** One unbatched call of a model agent. */
-export async function runModelAgent(
-  config: ModelConfig | undefined,
-  env: ModelEnv,
-  content: unknown,
-  signal: AbortSignal,
-): Promise<{ content: unknown; metadata: Metadata }> {
-  const result = await runModel(config, env, promptOf(content), { signal });
-  return { content: result.text, metadata: { model: result.model, usage: result.usage } };
+/**
+ * One unbatched call of a model agent, on the handler context's model client (so its tool calls
+ * are this agent's calls). A handoff passes on the message's content and its chain `type`.
+ */
+export async function runModelAgent(entry: AgentEntry, model: ModelClient, message: Envelope): Promise<ModelAgentOutput> {
+  const type = message.metadata.type;
+  const result = await model.run(promptOf(message.content), {
+    tools: entry.tools ?? [],
+    handoffs: entry.handoffs ?? [],
+    ...(entry.max_steps !== undefined ? { max_steps: entry.max_steps } : {}),
+    handoff_with: { content: message.content, ...(typeof type === "string" ? { metadata: { type } } : {}) },
+  });
+  const metadata: Metadata = { model: result.model, usage: result.usage };
+  if (result.steps) Object.assign(metadata, { steps: result.steps, step_usage: result.step_usage });
+  if (result.finish_reason === "max_steps") {
+    const calls = (result.steps ?? []).map((s) => `${s.tool} ${s.outcome}`).join(", ");
+    throw new SwitchboardError("agent_error", `${entry.name} reached max_steps ${entry.max_steps} with its model still calling tools (${calls})`, {
+      transient: false,
+    });
+  }
+  if (!result.handoff) return { content: result.text, metadata };
+  const { reply } = result.handoff;
+  return {
+    content: reply.content,
+    metadata,
+    route: { handled_by: String(reply.metadata.handled_by ?? result.handoff.agent), path: (reply.metadata.path as string[] | undefined) ?? [] },
+  };
 }
 
 /** The single model call of one flush: the numbered items as one prompt, asking for JSON. */

@@ -1,11 +1,16 @@
 /**
- * One model call through the AI SDK's `generateText`, whatever the provider: what `ctx.model.run`
- * and model agents use. Retries are the pipeline's job (breaker, queue backoff), so the SDK's own are
- * off; provider failures become `agent_error` (transient) or `timeout`.
+ * A model run through the AI SDK's `generateText`, whatever the provider: what `ctx.model.run` and
+ * model agents use. With `tools` or `handoffs` it is the SDK's own tool loop (`stopWhen:
+ * isStepCount(max_steps)`) over other agents (lib/model/agent-tools.ts). Retries are the pipeline's
+ * job (breaker, queue backoff), so the SDK's own are off; provider failures become `agent_error`
+ * (transient) or `timeout`.
  */
-import { generateText, jsonSchema, NoObjectGeneratedError, Output, type ModelMessage } from "ai";
+import { z } from "@hono/zod-openapi";
+import { generateText, isStepCount, jsonSchema, type LanguageModelUsage, NoObjectGeneratedError, Output, type ModelMessage } from "ai";
+import { AgentName, type Envelope, type Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
-import { ModelConfig } from "../registry/entry";
+import { DEFAULT_MAX_STEPS, ModelConfig, ToolRef } from "../registry/entry";
+import { agentToolSet, type Step, type ToolPorts } from "./agent-tools";
 import { type ModelEnv, modelLabel, resolveLanguageModel } from "./providers";
 
 export interface ChatMessage {
@@ -19,6 +24,27 @@ export interface RunOptions extends Partial<ModelConfig> {
   temperature?: number;
   max_tokens?: number;
   signal?: AbortSignal;
+  /** Agents the model may call as tools; each call passes the target's own pipeline. */
+  tools?: string[];
+  /** Agents the model may hand the conversation to; the target's reply comes back as `handoff`. */
+  handoffs?: string[];
+  /** Model calls at most, tool rounds included (1–32). @default 8 */
+  max_steps?: number;
+  /** What a handoff passes on. @default the conversation (a string prompt, or `{ messages }`) */
+  handoff_with?: { content: unknown; metadata?: Metadata };
+  /** Called with each tool call or handoff as it finishes. */
+  onStep?: (step: Step) => void;
+}
+
+const LoopOptions = z.object({
+  tools: z.array(ToolRef).max(32).optional(),
+  handoffs: z.array(AgentName).max(16).optional(),
+  max_steps: z.number().int().min(1).max(32).optional(),
+});
+
+export interface Usage {
+  input_tokens: number | null;
+  output_tokens: number | null;
 }
 
 export interface ModelResult {
@@ -29,8 +55,16 @@ export interface ModelResult {
   json_error?: string;
   /** `provider:model`. */
   model: string;
-  usage: { input_tokens: number | null; output_tokens: number | null };
+  /** Over all model calls of the run. */
+  usage: Usage;
+  /** "max_steps" when the loop stopped at `max_steps` with the model still calling tools. */
   finish_reason: string;
+  /** With tools or handoffs: every tool call and handoff, in the order they finished. */
+  steps?: Step[];
+  /** With tools or handoffs: the usage of each model call. */
+  step_usage?: Usage[];
+  /** Set when the model handed off and the target answered: its reply is the answer. */
+  handoff?: { agent: string; reply: Envelope };
 }
 
 export interface ModelClient {
@@ -38,25 +72,51 @@ export interface ModelClient {
   run(messages: string | ChatMessage[], options?: RunOptions): Promise<ModelResult>;
 }
 
-/** A client bound to an agent's model config (or the local default) and the Worker's bindings. */
-export function modelClient(base: ModelConfig | undefined, env: ModelEnv, signal?: AbortSignal): ModelClient {
+/**
+ * A client bound to an agent's model config (or the local default) and the Worker's bindings;
+ * `tools` is how its tool calls reach the registry and other agents (none: no tools).
+ */
+export function modelClient(base: ModelConfig | undefined, env: ModelEnv, signal?: AbortSignal, tools?: ToolPorts): ModelClient {
   return {
-    run: (messages, options = {}) => runModel(base, env, messages, { signal, ...options }),
+    run: (messages, options = {}) => runModel(base, env, messages, { signal, ...options }, tools),
   };
 }
 
-export async function runModel(base: ModelConfig | undefined, env: ModelEnv, messages: string | ChatMessage[], options: RunOptions = {}): Promise<ModelResult> {
-  const { json, temperature, max_tokens, signal, ...overrides } = options;
+export async function runModel(
+  base: ModelConfig | undefined,
+  env: ModelEnv,
+  messages: string | ChatMessage[],
+  options: RunOptions = {},
+  ports?: ToolPorts,
+): Promise<ModelResult> {
+  const { json, temperature, max_tokens, signal, tools, handoffs, max_steps, handoff_with, onStep, ...overrides } = options;
   const parsed = ModelConfig.safeParse({ ...base, ...overrides });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new SwitchboardError("agent_error", `model.${issue?.path.join(".") || "config"}: ${issue?.message}`, { transient: false });
+  }
+  const loopOptions = LoopOptions.safeParse({ tools, handoffs, max_steps });
+  if (!loopOptions.success) {
+    const issue = loopOptions.error.issues[0];
+    throw new SwitchboardError("agent_error", `${issue?.path.join(".")}: ${issue?.message}`, { transient: false });
   }
   const config = parsed.data;
   const conversation = typeof messages === "string" ? [{ role: "user" as const, content: messages }] : messages;
   const system = [config.system, ...conversation.filter((m) => m.role === "system").map((m) => m.content)].filter(Boolean).join("\n\n");
   const model = resolveLanguageModel(config, env);
   const label = modelLabel(config);
+  const usesTools = (tools?.length ?? 0) + (handoffs?.length ?? 0) > 0;
+  if (usesTools && !ports) throw new SwitchboardError("agent_error", "tools: this model client cannot reach other agents", { transient: false });
+  const loop =
+    usesTools && ports
+      ? await agentToolSet(ports, {
+          tools: tools ?? [],
+          handoffs: handoffs ?? [],
+          handoff: handoff_with ?? { content: typeof messages === "string" ? messages : { messages } },
+          ...(signal ? { signal } : {}),
+          ...(onStep ? { onStep } : {}),
+        })
+      : null;
   try {
     const result = await generateText({
       model,
@@ -67,13 +127,25 @@ export async function runModel(base: ModelConfig | undefined, env: ModelEnv, mes
       ...(temperature !== undefined ? { temperature } : {}),
       ...(max_tokens !== undefined ? { maxOutputTokens: max_tokens } : {}),
       ...(json ? { output: Output.object({ schema: jsonSchema(typeof json === "object" ? json : { type: "object" }) }) } : {}),
+      ...(loop
+        ? {
+            tools: loop.tools,
+            // A handoff ends the loop: the target's answer is the answer, the model has nothing to add.
+            stopWhen: [isStepCount(max_steps ?? DEFAULT_MAX_STEPS), () => loop.handoff() !== undefined],
+            onStepEnd: (step) => loop.onStepEnd(step),
+          }
+        : {}),
     });
+    const handoff = loop?.handoff();
+    const stoppedEarly = loop !== null && !handoff && result.finishReason === "tool-calls";
     return {
       text: result.text,
       ...(json ? { json: result.output } : {}),
       model: label,
-      usage: { input_tokens: result.usage.inputTokens ?? null, output_tokens: result.usage.outputTokens ?? null },
-      finish_reason: result.finishReason,
+      usage: usageOf(result.usage),
+      finish_reason: handoff ? "handoff" : stoppedEarly ? "max_steps" : result.finishReason,
+      ...(loop ? { steps: loop.steps, step_usage: result.steps.map((step) => usageOf(step.usage)) } : {}),
+      ...(handoff ? { handoff } : {}),
     };
   } catch (error) {
     if (NoObjectGeneratedError.isInstance(error) && typeof error.text === "string") {
@@ -87,6 +159,10 @@ export async function runModel(base: ModelConfig | undefined, env: ModelEnv, mes
     }
     throw asModelError(error, label, signal);
   }
+}
+
+function usageOf(usage: LanguageModelUsage): Usage {
+  return { input_tokens: usage.inputTokens ?? null, output_tokens: usage.outputTokens ?? null };
 }
 
 function asModelError(error: unknown, label: string, signal: AbortSignal | undefined): unknown {

@@ -40,6 +40,7 @@ export function mergeShardReports(reports: AgentMetricsReport[]): AgentMetricsRe
     latency_ms: { p50: samples > 0 ? weighted / samples : null, p95: p95s.length ? Math.max(...p95s) : null, samples },
     messages: mergeSeries(reports.flatMap((r) => r.messages)),
     retries: reports.reduce((n, r) => n + r.retries, 0),
+    tool_rejections: reports.reduce((n, r) => n + r.tool_rejections, 0),
     batches: reports.reduce(
       (acc, r) => ({ count: acc.count + r.batches.count, sum: acc.sum + r.batches.sum, buckets: addArrays(acc.buckets, r.batches.buckets) }),
       { count: 0, sum: 0, buckets: [] as number[] },

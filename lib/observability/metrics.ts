@@ -4,7 +4,7 @@
  * bucket in the same row). `GET /metrics` asks every known agent for its snapshot and renders them.
  *
  * Hooks for other features, called inside the AgentDO: `retry()` when a delivery is retried,
- * `batch(size)` when a batch is flushed, `gauge("dlq_size", n)` for a per-agent gauge.
+ * `batch(size)` when a batch is flushed, `toolRejected()` when a model's tool call was refused, `gauge("dlq_size", n)` for a per-agent gauge.
  */
 
 /** Upper bounds (seconds) of the latency histogram; +Inf is the count. */
@@ -26,6 +26,8 @@ export interface MessageSeries {
 export interface AgentMetricsSnapshot {
   messages: MessageSeries[];
   retries: number;
+  /** Tool calls this agent's model asked for that were refused before any call (unknown tool, bad arguments). */
+  tool_rejections: number;
   batches: { count: number; sum: number; buckets: number[] };
   gauges: Record<string, number>;
 }
@@ -114,6 +116,11 @@ export class AgentMetrics {
     this.add("retries", count);
   }
 
+  /** This agent's model asked for a tool call that was refused before it was made. */
+  toolRejected(): void {
+    this.add("tool_rejections", 1);
+  }
+
   /** A batch of `size` messages was handed to this agent at once. */
   batch(size: number): void {
     this.add("batch_count", 1);
@@ -154,6 +161,7 @@ export class AgentMetrics {
     return {
       messages,
       retries: values.get("retries") ?? 0,
+      tool_rejections: values.get("tool_rejections") ?? 0,
       batches: {
         count: values.get("batch_count") ?? 0,
         sum: values.get("batch_sum") ?? 0,

@@ -105,6 +105,13 @@ export function renderPrometheus(reports: AgentMetricsReport[], extra: ExtraSamp
   out.family("switchboard_retries_total", "counter", "Deliveries to the agent that were retried.");
   for (const r of sorted) out.sample("switchboard_retries_total", { agent: r.agent }, r.retries);
 
+  out.family(
+    "switchboard_tool_rejections_total",
+    "counter",
+    "Tool calls a model asked for that were refused before any call (unknown tool, arguments failing input_schema).",
+  );
+  for (const r of sorted) out.sample("switchboard_tool_rejections_total", { agent: r.agent }, r.tool_rejections);
+
   out.family("switchboard_batch_size", "histogram", "Messages per batch handed to an agent.");
   for (const r of sorted) {
     if (r.batches.count === 0) continue;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createContext } from "../../lib/agents/context";
 import { makeEnvelope } from "../../lib/agents/call";
-import { modelClient } from "../../lib/model/run-model";
 import { api, modelServer, modelServerCalls as modelCalls, uniqueName } from "../support/api";
 
 describe("model agents", () => {
@@ -133,7 +132,7 @@ describe("ctx.model", () => {
         request: async () => ({ ok: false, code: "agent_not_found", detail: "" }),
         handshake: async () => ({ ok: false, code: "agent_not_found", detail: "" }),
       },
-      model: modelClient({ provider: "local", model: "local-sentiment" }, { bindings: {}, dev: true }),
+      model: { config: { provider: "local", model: "local-sentiment" }, env: { bindings: {}, dev: true } },
     });
     expect((await ctx.model.run("thanks, works great")).text).toBe("positive");
     expect((await ctx.model.run([{ role: "user", content: "echo me" }], { model: "local-echo" })).text).toBe("echo me");

@@ -80,6 +80,7 @@ describe("observability units", () => {
       latency_ms: { p50: 1, p95: 2, samples: 2 },
       messages: [{ direction: "in", outcome: 'we"ird', count: 2, sum_seconds: 0.5, buckets: DURATION_BUCKETS.map(() => 2) }],
       retries: 3,
+      tool_rejections: 1,
       batches: { count: 1, sum: 4, buckets: [0, 0, 1, 1, 1, 1, 1] },
       gauges: { dlq_size: 7 },
     };
@@ -88,6 +89,7 @@ describe("observability units", () => {
     expect(text).toContain('switchboard_breaker_state{agent="echo",state="open"} 1');
     expect(text).toContain('switchboard_breaker_state{agent="echo",state="closed"} 0');
     expect(text).toContain('switchboard_retries_total{agent="echo"} 3');
+    expect(text).toContain('switchboard_tool_rejections_total{agent="echo"} 1');
     expect(text).toContain('switchboard_batch_size_bucket{agent="echo",le="5"} 1');
     expect(text).toContain('switchboard_agent_gauge{agent="echo",name="dlq_size"} 7');
     expect(text).toContain("# TYPE switchboard_dlq_size gauge\nswitchboard_dlq_size 9");
