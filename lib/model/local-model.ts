@@ -6,14 +6,23 @@
  * Model ids:
  *   local-echo       replies with the last user message (the default)
  *   local-sentiment  "positive" | "negative" | "neutral" from a small word list
+ *   local-router     uses the tools it is given (./local-router.ts): calls the best match, then
+ *                    answers with its result
  *
  * In JSON mode it understands the batching prompt (lib/resilience/batching.ts): it finds the
  * fenced items block and answers every numbered item with the same transform.
  */
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+} from "@ai-sdk/provider";
 import { extractBatchItems } from "../resilience/batching";
+import { route } from "./local-router";
 
-export const LOCAL_MODELS = ["local-echo", "local-sentiment"] as const;
+export const LOCAL_MODELS = ["local-echo", "local-sentiment", "local-router"] as const;
 export type LocalModelId = (typeof LOCAL_MODELS)[number];
 export const DEFAULT_LOCAL_MODEL: LocalModelId = "local-echo";
 
@@ -43,18 +52,25 @@ export class LocalLanguageModel implements LanguageModelV4 {
   readonly provider = "local";
   readonly supportedUrls = {};
 
+  private calls = 0;
+
   constructor(readonly modelId: LocalModelId = DEFAULT_LOCAL_MODEL) {}
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
     const input = lastUserText(options.prompt);
-    const text = options.responseFormat?.type === "json" ? this.json(input) : localAnswer(this.modelId, input);
+    const content: LanguageModelV4Content[] =
+      this.modelId === "local-router"
+        ? route(options, `call_${++this.calls}`)
+        : [{ type: "text", text: options.responseFormat?.type === "json" ? this.json(input) : localAnswer(this.modelId, input) }];
+    const output = content.map((part) => (part.type === "text" ? part.text : part.type === "tool-call" ? `${part.toolName} ${part.input}` : "")).join(" ");
+    const calledTool = content.some((part) => part.type === "tool-call");
     return {
-      content: [{ type: "text", text }],
-      finishReason: { unified: "stop", raw: "stop" },
+      content,
+      finishReason: calledTool ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
       usage: {
         inputTokens: { total: countTokens(promptText(options.prompt)), noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
-        outputTokens: { total: countTokens(text), text: undefined, reasoning: undefined },
+        outputTokens: { total: countTokens(output), text: undefined, reasoning: undefined },
       },
       response: { modelId: this.modelId },
       warnings: [],
@@ -82,9 +98,24 @@ function lastUserText(prompt: LanguageModelV4Prompt): string {
   return "";
 }
 
+/** Everything the model reads: text, tool calls and tool results (a tool loop's later steps read more). */
 function promptText(prompt: LanguageModelV4Prompt): string {
   return prompt
-    .map((m) => (typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("")))
+    .map((m) =>
+      typeof m.content === "string"
+        ? m.content
+        : m.content
+            .map((p) =>
+              "text" in p && typeof p.text === "string"
+                ? p.text
+                : p.type === "tool-result"
+                  ? JSON.stringify(p.output)
+                  : p.type === "tool-call"
+                    ? JSON.stringify(p.input)
+                    : "",
+            )
+            .join(" "),
+    )
     .join("\n");
 }
 
