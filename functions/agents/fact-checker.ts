@@ -11,6 +11,12 @@ export const factChecker = defineAgent({
   capabilities: ["verify"],
   requires: ["research"],
   require_handshake: true,
+  // Model agents see this as the tool's parameters; a string content is taken as the claim too.
+  input_schema: {
+    type: "object",
+    properties: { claim: { type: "string", description: "the claim to verify, with its source" } },
+    required: ["claim"],
+  },
   handle(message) {
     const claim = typeof message.content === "object" && message.content !== null ? (message.content as { claim?: unknown }).claim : message.content;
     const text = String(claim ?? "");

@@ -4,6 +4,8 @@
 import { codeAgentMap } from "../../lib/agents/define-agent";
 import { auditor } from "./auditor";
 import { billing } from "./billing";
+import { concierge } from "./concierge";
+import { dispatcher } from "./dispatcher";
 import { echo } from "./echo";
 import { factChecker } from "./fact-checker";
 import { greeter } from "./greeter";
@@ -32,4 +34,6 @@ export const codeAgents = codeAgentMap([
   techSupport,
   feedbackRouter,
   greeter,
+  concierge,
+  dispatcher,
 ]);

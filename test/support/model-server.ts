@@ -13,6 +13,12 @@
  *   reversed     batch results in reverse order (ids still correct)
  *   duplicate    batch results list item 1 twice
  *   status-<n>   answer HTTP <n> with an OpenAI-style error body
+ *   call-<tool>  tool calling, over several steps: the k-th `call-` modifier (in path order) is the
+ *                tool the model calls when it has seen k-1 tool results since the last user message,
+ *                with arguments filled from the tool's `parameters` (required strings get the prompt);
+ *                after the last one it answers `remote:` and the tool results joined by " | "
+ *   loop-<tool>  call <tool> at every step, never answering (for max_steps)
+ *   bad-args     tool calls send `{"content":42}` instead of arguments that fit
  *
  * Without modifiers it answers `remote:<last user message>`, or in batch mode `remote:<input>` per
  * item. `GET /_calls/<key>` → what it received (path, headers, parsed body); `GET /_stats/<key>` →
@@ -23,10 +29,21 @@
 import { createServer, type Server } from "node:http";
 import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
 
+interface ChatTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: { properties?: Record<string, { type?: string }>; required?: string[] } };
+}
+
 export interface ModelCall {
   path: string;
   headers: Record<string, string>;
-  body: { model?: string; messages?: Array<{ role: string; content: unknown }>; response_format?: unknown; [key: string]: unknown };
+  body: {
+    model?: string;
+    messages?: Array<{ role: string; content: unknown; tool_calls?: unknown[]; tool_call_id?: string }>;
+    response_format?: unknown;
+    tools?: ChatTool[];
+    [key: string]: unknown;
+  };
 }
 
 interface KeyState {
@@ -61,7 +78,8 @@ export function startModelServer(): Promise<{ server: Server; port: number }> {
     }
     if (parts[0] !== "m" || parts.at(-1) !== "completions") return send(404, { error: { message: "unknown path" } });
     const key = parts[1] ?? "";
-    const modifiers = new Set(parts.slice(2, -2));
+    const ordered = parts.slice(2, -2);
+    const modifiers = new Set(ordered);
     const state = stateOf(key);
     const body = safeJson(raw) as ModelCall["body"];
     state.calls.push({ path, headers: flatHeaders(req), body });
@@ -73,7 +91,7 @@ export function startModelServer(): Promise<{ server: Server; port: number }> {
         if (delay) await new Promise((r) => setTimeout(r, Number(delay.slice(6))));
         const status = [...modifiers].find((m) => m.startsWith("status-"));
         if (status) return send(Number(status.slice(7)), { error: { message: `scripted ${status.slice(7)}`, type: "server_error" } });
-        send(200, completion(body, modifiers));
+        send(200, completion(body, modifiers, ordered));
       } finally {
         state.active--;
       }
@@ -86,10 +104,12 @@ export function startModelServer(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
 }
 
-function completion(body: ModelCall["body"], modifiers: Set<string>) {
+function completion(body: ModelCall["body"], modifiers: Set<string>, ordered: string[]) {
   const messages = body?.messages ?? [];
   const last = [...messages].reverse().find((m) => m.role === "user");
   const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+  const toolTurn = toolCallTurn(body, modifiers, ordered, prompt);
+  if (toolTurn) return toolTurn;
   const items = body?.response_format ? extractBatchItems(prompt) : null;
   let content: string;
   if (modifiers.has("malformed")) content = "Sure! Here are your answers: 1) yes 2) no";
@@ -109,6 +129,37 @@ function completion(body: ModelCall["body"], modifiers: Set<string>) {
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
     usage: { prompt_tokens: words(prompt), completion_tokens: words(content), total_tokens: words(prompt) + words(content) },
   };
+}
+
+/** The scripted tool call for this step (`call-…`, `loop-…` modifiers), or the answer after the tool results; null without them. */
+function toolCallTurn(body: ModelCall["body"], modifiers: Set<string>, ordered: string[], prompt: string) {
+  const script = ordered.filter((m) => m.startsWith("call-")).map((m) => m.slice(5));
+  const loop = ordered.find((m) => m.startsWith("loop-"))?.slice(5);
+  if (script.length === 0 && !loop) return null;
+  const messages = body?.messages ?? [];
+  const lastUser = messages.map((m) => m.role).lastIndexOf("user");
+  const results = messages.slice(lastUser + 1).filter((m) => m.role === "tool");
+  const name = loop ?? script[results.length];
+  const base = {
+    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? "unknown",
+  };
+  const usage = { prompt_tokens: 10 + results.length, completion_tokens: 5, total_tokens: 15 + results.length };
+  if (name === undefined) {
+    const content = `remote:${results.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join(" | ")}`;
+    return { ...base, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage };
+  }
+  const tool = body?.tools?.find((t) => t.function.name === name);
+  const args: Record<string, unknown> = {};
+  for (const field of tool?.function.parameters?.required ?? []) args[field] = prompt;
+  const call = {
+    id: `call_${results.length + 1}`,
+    type: "function",
+    function: { name, arguments: JSON.stringify(modifiers.has("bad-args") ? { content: 42 } : args) },
+  };
+  return { ...base, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage };
 }
 
 /** The numbered items of a batch prompt (lib/resilience/batching.ts `batchPrompt`). */
