@@ -6,8 +6,9 @@ import { breakerOpen } from "./breaker-open.ts";
 import { ctxInvoke } from "./ctx-invoke.ts";
 import { fanout } from "./fanout.ts";
 import { mapReduce } from "./map-reduce.ts";
+import { modelTools } from "./model-tools.ts";
 import { observability } from "./observability.ts";
 import { shards } from "./shards.ts";
 import { syncInvoke } from "./sync-invoke.ts";
 
-export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, batching, mapReduce, fanout, asyncDelivery, observability, shards];
+export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, batching, mapReduce, fanout, asyncDelivery, observability, shards, modelTools];
