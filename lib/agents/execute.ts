@@ -10,15 +10,9 @@ import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
 import type { Call } from "./call";
+import type { ExecuteOutput } from "./pipeline";
 import type { AgentContext } from "./context";
 import { type AgentDefinition, asReply } from "./define-agent";
-
-/** What running a call produced; `route` names the agent that answered when it was not this one (a handoff). */
-export interface ExecuteOutput {
-  content: unknown;
-  metadata?: Metadata;
-  route?: { handled_by: string; path: string[] };
-}
 
 export interface ExecuteRuntime {
   definition: AgentDefinition | undefined;

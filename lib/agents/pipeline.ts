@@ -5,7 +5,7 @@
  * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
  * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
-import type { Envelope } from "../message/envelope";
+import type { Envelope, Metadata } from "../message/envelope";
 import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { chainRoute } from "../patterns/chain";
@@ -18,7 +18,6 @@ import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
 import { type Call, makeEnvelope } from "./call";
-import type { ExecuteOutput } from "./execute";
 
 export interface Outcome {
   call: Call;
@@ -26,6 +25,13 @@ export interface Outcome {
   duration_ms: number;
   reply?: Envelope;
   detail?: string;
+}
+
+/** What running a call produced; `route` names the agent that answered when it was not this one (a handoff). */
+export interface ExecuteOutput {
+  content: unknown;
+  metadata?: Metadata;
+  route?: { handled_by: string; path: string[] };
 }
 
 export interface PipelineDeps {

@@ -7,7 +7,7 @@
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ModelCall, startModelServer } from "../support/model-server";
-import { until } from "../support/poll";
+import { E2E_POLL, eventually } from "../support/poll";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 let dev: DevServer;
@@ -43,10 +43,15 @@ describe("README: a model agent delegates", () => {
       expect.objectContaining({ type: "tool_call", tool: "summarizer", outcome: "ok", message_id: expect.stringMatching(/^msg_/) }),
     ]);
     expect(res.body.metadata.usage).toEqual({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
-    const trace = await until(async () => {
-      const t = await call("GET", `/traces/${traceId}`);
-      return t.body.agents?.length === 2 ? t.body : undefined;
-    });
+    const trace = await eventually(
+      async () => {
+        const t = await call("GET", `/traces/${traceId}`);
+        return t.body.agents?.length === 2 ? t.body : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the trace to list concierge and summarizer",
+      E2E_POLL.intervalMs,
+    );
     expect(trace.agents.sort()).toEqual(["concierge", "summarizer"]);
     expect(trace.messages).toContainEqual(expect.objectContaining({ agent: "concierge", direction: "out", to: "summarizer", pattern: "tool" }));
   });
