@@ -175,6 +175,19 @@ describe("every tool call is a Switchboard call", () => {
     expect(log.body.entries).toContainEqual(expect.objectContaining({ direction: "out", to: ping, pattern: "tool", outcome: "loop_detected" }));
   });
 
+  it("gives a tool's own timeout back to the model while the caller still has time", async () => {
+    const slow = uniqueName("sluggish");
+    await api("PUT", `/agents/${slow}`, {
+      body: { kind: "http", url: `${testServer()}/slow/3000/${slow}`, description: "Sluggish lookup", limits: { timeout_ms: 200 } },
+    });
+    const model = uniqueName("patient");
+    await api("PUT", `/agents/${model}`, { body: { model: { model: "local-router" }, tools: [slow] } });
+    const res = await api("POST", `/agents/${model}/invoke`, { body: { content: "sluggish lookup please", timeout_ms: 5000 } });
+    expect(res.status).toBe(200);
+    expect(res.body.metadata.steps).toEqual([expect.objectContaining({ tool: slow, outcome: "timeout" })]);
+    expect(res.body.content).toMatch(new RegExp(`^${slow} failed: timeout: `));
+  });
+
   it("ends the loop at the caller's deadline with timeout", async () => {
     const slow = uniqueName("slow");
     await api("PUT", `/agents/${slow}`, { body: { kind: "http", url: `${testServer()}/slow/3000/${slow}`, description: "Slow lookup" } });
