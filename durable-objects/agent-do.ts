@@ -11,9 +11,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
 import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, Submission } from "../lib/agents/agent-api";
-import type { Call } from "../lib/agents/call";
+import type { Call } from "../lib/message/call";
 import type { CodeAgents } from "../lib/agents/define-agent";
-import type { InvokeResult } from "../lib/agents/pipeline";
+import type { InvokeResult } from "../lib/message/call";
 import type { Envelope } from "../lib/message/envelope";
 import type { Result } from "../lib/message/errors";
 import type { LoggedRow } from "../lib/observability/message-log";

@@ -2,7 +2,7 @@
  * The Hono app: middleware (trace, auth), then each group of routes from its own file.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { childTraceparent } from "../lib/observability/trace";
+import { childTraceparent } from "../lib/message/trace";
 import type { AppEnv } from "./http/app-env";
 import { authMiddleware } from "./http/auth";
 import { onError, problemResponse } from "./http/problem";

@@ -6,9 +6,9 @@
  *   1. layers point one way: `lib/` imports only `lib/`; `durable-objects/` imports `lib/` (and
  *      itself); `functions/` may import both.
  *   2. no cycle between files.
- *   3. no cycle between the folders of functions/ and durable-objects/ (a folder is a file's
- *      directory, e.g. `functions/consumers`). lib/'s feature folders still import each other both
- *      ways (e.g. lib/agents ↔ lib/patterns); those are printed as a warning until they are untied.
+ *   3. no cycle between folders (a folder is a file's directory, e.g. `lib/agents`), so every
+ *      feature folder sits above or below each other one: lib/message at the bottom, lib/agents
+ *      at the top (`--graph` prints the order).
  *
  * A small script rather than a dependency-graph tool: the rules are three, and the tools parse
  * TypeScript through the compiler's JavaScript API, which the native TypeScript 7 no longer ships.
@@ -115,19 +115,13 @@ for (const absolute of files) {
   folderGraph.set(folder, folders);
 }
 for (const cycle of cycles(fileGraph)) problems.push(`file cycle (${cycle.length} files): ${cycle.join(", ")}`);
-const warnings = [];
-for (const cycle of cycles(folderGraph)) {
-  if (cycle.every((folder) => layerOf(folder) === "lib")) warnings.push(`warning: lib folders import each other in a cycle: ${cycle.join(", ")}`);
-  else problems.push(`folder cycle: ${cycle.join(", ")}`);
-}
+for (const cycle of cycles(folderGraph)) problems.push(`folder cycle: ${cycle.join(", ")}`);
 
 if (process.argv.includes("--graph")) {
   for (const [folder, targets] of [...folderGraph].sort()) console.log(`${folder} → ${[...targets].sort().join(", ") || "(nothing)"}`);
 } else if (problems.length > 0) {
-  for (const warning of warnings) console.error(warning);
   for (const problem of problems) console.error(problem);
   process.exit(1);
 } else {
-  for (const warning of warnings) console.error(warning);
   console.log(`imports: ${fileGraph.size} files, ${folderGraph.size} folders, layers one way, no cycles`);
 }

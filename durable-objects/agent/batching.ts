@@ -3,14 +3,14 @@
  * and one model call answers them all (lib/resilience/batcher.ts). This wires the batcher to the
  * object's deadline table (the flush alarm, kind `batch`), its model environment and message log.
  */
-import type { Call } from "../../lib/agents/call";
+import type { Call } from "../../lib/message/call";
 import type { Metadata } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { outputOf, runBatchPrompt } from "../../lib/model/model-agent";
 import type { LogRow } from "../../lib/observability/message-log";
 import { type AgentEntry, BatchConfig } from "../../lib/registry/entry";
 import { BatchBuffer, type StoredItem } from "../../lib/resilience/batch-buffer";
-import { flushRow, unclaimedRow } from "../../lib/resilience/batch-log";
+import { flushRow, unclaimedRow } from "../../lib/observability/batch-log";
 import { Batcher } from "../../lib/resilience/batcher";
 import { withDeadline } from "../../lib/resilience/deadline-policy";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";

@@ -5,9 +5,9 @@
  * was waiting for.
  */
 import type { Submission } from "../../lib/agents/agent-api";
-import type { Call } from "../../lib/agents/call";
+import type { Call } from "../../lib/message/call";
 import { type AgentContext, type ContextPorts, createContext } from "../../lib/agents/context";
-import type { InvokeResult } from "../../lib/agents/pipeline";
+import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, SwitchboardError } from "../../lib/message/errors";
 import type { ModelEnv } from "../../lib/model/providers";

@@ -4,10 +4,11 @@
  * agent's handler goes to the target's own object and is logged here as outbound.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
-import type { Call } from "../../lib/agents/call";
+import type { Call } from "../../lib/message/call";
 import type { CodeAgents } from "../../lib/agents/define-agent";
 import { executeCall } from "../../lib/agents/execute";
-import { type InvokeResult, runPipeline } from "../../lib/agents/pipeline";
+import type { InvokeResult } from "../../lib/message/call";
+import { runPipeline } from "../../lib/agents/pipeline";
 import { failure } from "../../lib/message/errors";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";

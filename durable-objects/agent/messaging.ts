@@ -4,8 +4,8 @@
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
  */
 import type { Submission } from "../../lib/agents/agent-api";
-import { type Call, deadlineAfter } from "../../lib/agents/call";
-import type { InvokeResult } from "../../lib/agents/pipeline";
+import { type Call, deadlineAfter } from "../../lib/message/call";
+import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
 import { newRequestId } from "../../lib/message/ids";

@@ -3,7 +3,7 @@
  * its metrics, its JSON log line and the trace index stay in step. Also answers the read side:
  * `GET /agents/:name/log`, a trace's rows, and the metrics report.
  */
-import type { Outcome } from "../../lib/agents/pipeline";
+import type { Outcome } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { callRow, replyRow } from "../../lib/observability/call-log";
 import { type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";

@@ -5,9 +5,9 @@
  * A part that schedules a deadline kind registers its handler with the deadline table itself.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
-import type { Call } from "../../lib/agents/call";
+import type { Call } from "../../lib/message/call";
 import type { CodeAgents } from "../../lib/agents/define-agent";
-import type { InvokeResult } from "../../lib/agents/pipeline";
+import type { InvokeResult } from "../../lib/message/call";
 import type { Result } from "../../lib/message/errors";
 import type { EmitResult } from "../../lib/patterns/observer";
 import { ToolCatalog } from "../../lib/model/tool-catalog";

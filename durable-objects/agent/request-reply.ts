@@ -5,7 +5,7 @@
  */
 import type { Submission } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
-import type { Call } from "../../lib/agents/call";
+import type { Call } from "../../lib/message/call";
 import type { AgentDefinition } from "../../lib/agents/define-agent";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";

@@ -4,7 +4,7 @@
  * `POST /agents/:name/messages` always stamp sender and trace the same way.
  */
 import type { Context } from "hono";
-import { makeEnvelope } from "../../lib/agents/call";
+import { makeEnvelope } from "../../lib/message/call";
 import type { Envelope, Metadata } from "../../lib/message/envelope";
 import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "./app-env";

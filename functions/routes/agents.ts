@@ -4,7 +4,7 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
-import { type Call, deadlineAfter } from "../../lib/agents/call";
+import { type Call, deadlineAfter } from "../../lib/message/call";
 import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName, Envelope, InvokeBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";

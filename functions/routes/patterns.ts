@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
-import { deadlineAfter } from "../../lib/agents/call";
+import { deadlineAfter } from "../../lib/message/call";
 import { problemOf } from "../../lib/message/errors";
 import { mapReduce, type MapReduceFailure } from "../../lib/patterns/map-reduce";
 import { MapReduceAnswer, MapReduceBody } from "../../lib/patterns/map-reduce-schema";

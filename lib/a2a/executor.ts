@@ -6,9 +6,9 @@
  */
 import { type Message, type Part, Role, type Task, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type TaskStore } from "@a2a-js/sdk/server";
-import type { Call } from "../agents/call";
-import { deadlineAfter, makeEnvelope } from "../agents/call";
-import type { InvokeResult } from "../agents/pipeline";
+import type { Call } from "../message/call";
+import { deadlineAfter, makeEnvelope } from "../message/call";
+import type { InvokeResult } from "../message/call";
 import { Metadata } from "../message/envelope";
 import { type Failure, failure } from "../message/errors";
 import { contentToParts, partsToContent } from "./parts";

@@ -22,8 +22,8 @@ import type { RequestView } from "../protocols/request-store";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import type { BreakerEvent, ReplicaView } from "../resilience/breaker-replica";
 import type { Admission, BreakerSnapshot } from "../resilience/circuit-breaker";
-import type { Call } from "./call";
-import type { InvokeResult } from "./pipeline";
+import type { Call } from "../message/call";
+import type { InvokeResult } from "../message/call";
 
 /** An async message on its way in: `POST /agents/:name/messages`, `ctx.request` or a verified webhook. */
 export interface Submission {

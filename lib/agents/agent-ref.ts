@@ -12,9 +12,9 @@ import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, pickShard, shardObjectName } from "../registry/shards";
 import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi } from "./agent-api";
-import type { Call } from "./call";
+import type { Call } from "../message/call";
 import { openBreakers } from "./open-breakers";
-import type { InvokeResult } from "./pipeline";
+import type { InvokeResult } from "../message/call";
 
 /**
  * Shard counts learnt from answers (per isolate). A sharded agent's objects say how many shards it

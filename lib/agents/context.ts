@@ -14,7 +14,7 @@ import type { ModelEnv } from "../model/providers";
 import { type ModelClient, modelClient } from "../model/run-model";
 import type { ModelConfig } from "../registry/entry";
 import type { HandshakeResult } from "../protocols/handshake";
-import { type Call, makeEnvelope, type Pattern } from "./call";
+import { type Call, makeEnvelope, type Pattern } from "../message/call";
 
 function unwrap<T>(result: Result<T>): T {
   if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });

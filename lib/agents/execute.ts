@@ -9,7 +9,7 @@ import { runModelAgent } from "../model/model-agent";
 import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
-import type { Call } from "./call";
+import type { Call } from "../message/call";
 import type { ExecuteOutput } from "./pipeline";
 import type { AgentContext } from "./context";
 import { type AgentDefinition, asReply } from "./define-agent";

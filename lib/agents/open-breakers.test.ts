@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { failure } from "../message/errors";
 import { OpenBreakerCache } from "./open-breakers";
-import type { InvokeResult } from "./pipeline";
+import type { InvokeResult } from "../message/call";
 
 const open = (agent: string, retryAfterMs: number): InvokeResult =>
   failure("circuit_open", `circuit for ${agent} is open`, { retry_after: Math.ceil(retryAfterMs / 1000), retry_after_ms: retryAfterMs, open_breaker: agent });

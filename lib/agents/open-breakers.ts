@@ -6,7 +6,7 @@
  * These rejections do not reach the agent's log.
  */
 import { failure } from "../message/errors";
-import type { InvokeResult } from "./pipeline";
+import type { InvokeResult } from "../message/call";
 
 /** How long an open breaker is believed without asking again. @default 1000 */
 const OPEN_BREAKER_CACHE_MS = 1000;

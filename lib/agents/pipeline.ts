@@ -17,15 +17,7 @@ import { deadlinePolicy } from "../resilience/deadline-policy";
 import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
-import { type Call, makeEnvelope } from "./call";
-
-export interface Outcome {
-  call: Call;
-  outcome: "ok" | "forwarded" | "sent" | Failure["code"];
-  duration_ms: number;
-  reply?: Envelope;
-  detail?: string;
-}
+import { type Call, type InvokeResult, makeEnvelope, type Outcome } from "../message/call";
 
 /** What running a call produced; `route` names the agent that answered when it was not this one (a handoff). */
 export interface ExecuteOutput {
@@ -46,9 +38,6 @@ export interface PipelineDeps {
   breakerChanged(): void;
   record(outcome: Outcome): void;
 }
-
-/** `shards` tells the caller how many objects a sharded agent spreads over (absent when one). */
-export type InvokeResult = Result<{ reply: Envelope }> & { shards?: number };
 
 /** A check that refuses a call before anything runs; null lets it through. */
 type Gate = (call: Call, deps: PipelineDeps) => Failure | null;

@@ -19,11 +19,10 @@ import type {
   LanguageModelV4GenerateResult,
   LanguageModelV4Prompt,
 } from "@ai-sdk/provider";
+import { LOCAL_MODELS, type LocalModelId } from "../registry/local-model-ids";
 import { extractBatchItems } from "../resilience/batching";
 import { route } from "./local-router";
 
-export const LOCAL_MODELS = ["local-echo", "local-sentiment", "local-router"] as const;
-export type LocalModelId = (typeof LOCAL_MODELS)[number];
 export const DEFAULT_LOCAL_MODEL: LocalModelId = "local-echo";
 
 const POSITIVE = new Set(["good", "great", "love", "excellent", "happy", "thanks", "fast", "works", "nice", "perfect"]);

@@ -3,10 +3,10 @@
  * (inbound) or the agent's handler made (outbound), and one row per reply that arrived for, or
  * never arrived for, a request this agent made with `ctx.request`.
  */
-import type { Outcome } from "../agents/pipeline";
+import type { Outcome } from "../message/call";
 import type { Envelope } from "../message/envelope";
 import { type LogRow, preview } from "./message-log";
-import { traceIdOf } from "./trace";
+import { traceIdOf } from "../message/trace";
 
 /** The row of one finished call, seen from this agent: `in` when it was called, `out` when it called. */
 export function callRow(direction: "in" | "out", outcome: Outcome, now = Date.now()): LogRow {

@@ -3,7 +3,7 @@
  * enqueued for its observers, and one row for each delivery the fan-out consumer gave up on.
  */
 import { type LogRow, preview } from "../observability/message-log";
-import { traceIdOf } from "../observability/trace";
+import { traceIdOf } from "../message/trace";
 import type { FanoutMessage } from "./fanout";
 
 /** An event of `agent`, enqueued as one message per observer. */

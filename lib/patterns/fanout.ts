@@ -3,7 +3,7 @@
  * on its own and one slow or failing observer never delays the others. The retry policy is the
  * observed agent's `limits` at the time of the event, carried in every message.
  */
-import { makeEnvelope } from "../agents/call";
+import { makeEnvelope } from "../message/call";
 import type { Envelope } from "../message/envelope";
 import type { Failure } from "../message/errors";
 import { newId } from "../message/ids";

@@ -5,8 +5,8 @@
  * (`ctx.mapReduce`); either way each call passes the target's own pipeline (ACL, breaker,
  * concurrency cap, deadline, log) with pattern "map-reduce".
  */
-import { type Call, makeEnvelope } from "../agents/call";
-import type { InvokeResult } from "../agents/pipeline";
+import { type Call, makeEnvelope } from "../message/call";
+import type { InvokeResult } from "../message/call";
 import type { Envelope, Metadata } from "../message/envelope";
 import { type ErrorCode, type Failure, failure } from "../message/errors";
 import { planChunks } from "./chunking";

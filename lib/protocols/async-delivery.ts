@@ -5,7 +5,7 @@
  * failures are not retried (status `failed`); exhausted retries end `dead_lettered`. Both land in the
  * dead-letter store, where they can be inspected and replayed.
  */
-import type { InvokeResult } from "../agents/pipeline";
+import type { InvokeResult } from "../message/call";
 import type { Limits } from "../registry/entry";
 import { retryDecision } from "../resilience/retry";
 import type { DeliveryAction } from "./delivery";

@@ -5,7 +5,7 @@
  * admin-equivalent for the agent's ACL (`from: null`), because only the admin can have given it
  * the secret. Pure orchestration: the Durable Object supplies the replay table and delivery.
  */
-import { type Call, deadlineAfter, makeEnvelope } from "../agents/call";
+import { type Call, deadlineAfter, makeEnvelope } from "../message/call";
 import { failure, type Result } from "../message/errors";
 import { jsonDepth } from "../message/json-body";
 import { LIMITS } from "../message/limits";

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { makeEnvelope } from "../agents/call";
+import { makeEnvelope } from "../message/call";
 import { REQUEST_RETENTION_MS, RequestStore } from "./request-store";
 
 describe("RequestStore retention", () => {

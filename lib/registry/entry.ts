@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { AgentName } from "../message/envelope";
-import { LOCAL_MODELS } from "../model/local-model";
+import { LOCAL_MODELS } from "./local-model-ids";
 import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
 import { InputSchema, type JsonSchema } from "./input-schema";
 
@@ -59,7 +59,7 @@ export const ModelConfig = z
     provider: z.enum(["openai-compatible", "workers-ai", "local"]).default("local"),
     /** openai-compatible only: the API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1. */
     base_url: z.string().url().max(2048).optional(),
-    /** Required for openai-compatible and workers-ai; for local one of lib/model/local-model.ts LOCAL_MODELS. @default "local-echo" */
+    /** Required for openai-compatible and workers-ai; for local one of ./local-model-ids.ts LOCAL_MODELS. @default "local-echo" */
     model: z.string().min(1).max(256).optional(),
     system: z.string().max(16_384).optional(),
     /** Name of the Worker secret holding the provider's API key. */

@@ -2,10 +2,13 @@
  * Who may call whom. Admin may call everything; an agent principal may call an agent whose
  * `acl.allow` lists it or "*". The same check guards every path that reaches an agent.
  */
-import type { AgentEntry } from "../registry/entry";
+/** The part of an agent's entry (lib/registry/entry.ts) the check reads. */
+export interface AclHolder {
+  acl: { allow: readonly string[] };
+}
 
 /** `from` is the calling agent's name, or null for admin. */
-export function mayCall(from: string | null, entry: Pick<AgentEntry, "acl">): boolean {
+export function mayCall(from: string | null, entry: AclHolder): boolean {
   if (from === null) return true;
   return entry.acl.allow.includes("*") || entry.acl.allow.includes(from);
 }

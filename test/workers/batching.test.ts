@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type Call, makeEnvelope } from "../../lib/agents/call";
+import { type Call, makeEnvelope } from "../../lib/message/call";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { api, eventually, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
 

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createSwitchboardClient, SwitchboardApiError } from "../../lib/client";
-import { newTraceparent, traceIdOf } from "../../lib/observability/trace";
+import { newTraceparent, traceIdOf } from "../../lib/message/trace";
 import { eventually, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 

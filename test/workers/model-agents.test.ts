@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createContext } from "../../lib/agents/context";
-import { makeEnvelope } from "../../lib/agents/call";
+import { makeEnvelope } from "../../lib/message/call";
 import { api, modelServer, modelServerCalls as modelCalls, uniqueName } from "../support/api";
 
 describe("model agents", () => {

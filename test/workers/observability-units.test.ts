@@ -103,7 +103,7 @@ describe("observability units", () => {
 });
 
 describe("trace helpers for other hops", async () => {
-  const { traceFrom, traceHeaders, traceIdOf } = await import("../../lib/observability/trace");
+  const { traceFrom, traceHeaders, traceIdOf } = await import("../../lib/message/trace");
   const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   it("finds the parent in envelopes, queue bodies, headers and strings", () => {
     expect(traceFrom({ trace: { traceparent: tp } })).toBe(tp);

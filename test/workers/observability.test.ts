@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newTraceparent, traceIdOf } from "../../lib/observability/trace";
+import { newTraceparent, traceIdOf } from "../../lib/message/trace";
 import { api, eventually, settled, testServer, uniqueName } from "../support/api";
 
 /**

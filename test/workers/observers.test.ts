@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index";
-import { deadlineAfter } from "../../lib/agents/call";
+import { deadlineAfter } from "../../lib/message/call";
 import { type FanoutMessage, planFanout } from "../../lib/patterns/fanout";
 import { verifySignature } from "../../lib/security/signing";
 import { api, eventually, testServer, uniqueName } from "../support/api";

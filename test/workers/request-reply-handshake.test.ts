@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentRef } from "../../lib/agents/agent-ref";
-import { makeEnvelope } from "../../lib/agents/call";
+import { makeEnvelope } from "../../lib/message/call";
 import { agentObjectStub, pendingStatus, seedPendingRequest } from "../support/agent-storage";
 import { api, eventually, testServer, uniqueName } from "../support/api";
 

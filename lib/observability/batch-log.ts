@@ -3,10 +3,10 @@
  * size, trigger and timing in `detail`), and one row per result whose caller no longer waits.
  * Each caller's own row is written by the pipeline as for any call.
  */
-import { type LogRow, preview } from "../observability/message-log";
-import { traceIdOf } from "../observability/trace";
-import type { ItemResult, StoredItem } from "./batch-buffer";
-import type { FlushReport } from "./batcher";
+import { type LogRow, preview } from "./message-log";
+import { traceIdOf } from "../message/trace";
+import type { ItemResult, StoredItem } from "../resilience/batch-buffer";
+import type { FlushReport } from "../resilience/batcher";
 
 /** A flush as one line of the message log's `detail`. */
 export function describeFlush(report: FlushReport): string {

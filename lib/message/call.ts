@@ -2,10 +2,11 @@
  * A call: one message on its way into an agent's Durable Object, with everything the pipeline
  * needs to enforce deadline, loops and access. It crosses RPC as plain data.
  */
-import type { Envelope, Metadata, Role } from "../message/envelope";
-import { newId } from "../message/ids";
-import { LIMITS } from "../message/limits";
-import { childTraceparent } from "../observability/trace";
+import type { Envelope, Metadata, Role } from "./envelope";
+import type { Failure, Result } from "./errors";
+import { newId } from "./ids";
+import { LIMITS } from "./limits";
+import { childTraceparent } from "./trace";
 
 export type Pattern =
   | "invoke"
@@ -66,4 +67,16 @@ export function deadlineAfter(timeoutMs: number | null | undefined, now = Date.n
 /** Milliseconds left before the call's deadline (never negative). */
 export function remaining(call: Pick<Call, "deadline">, now = Date.now()): number {
   return Math.max(0, call.deadline - now);
+}
+
+/** `shards` tells the caller how many objects a sharded agent spreads over (absent when one). */
+export type InvokeResult = Result<{ reply: Envelope }> & { shards?: number };
+
+/** What became of one call, as the agent that handled (or sent) it logs it. */
+export interface Outcome {
+  call: Call;
+  outcome: "ok" | "forwarded" | "sent" | Failure["code"];
+  duration_ms: number;
+  reply?: Envelope;
+  detail?: string;
 }
