@@ -8,6 +8,10 @@ export interface LoadStats {
   p50_ms: number;
   p95_ms: number;
   p99_ms: number;
+  /** CPU per request sent of the workerd running the worker, in µs, when it was metered. */
+  cpu_us_per_request?: number;
+  /** The same for wrangler's dev proxy in front of it, which production does not have. */
+  dev_proxy_cpu_us_per_request?: number;
 }
 
 /** Nearest-rank percentile of an ascending array; NaN for no samples. */

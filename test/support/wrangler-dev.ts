@@ -12,6 +12,8 @@ import { join } from "node:path";
 
 export interface DevServer {
   url: string;
+  /** The process group of wrangler and its workerd processes (bench/support/cpu.ts reads their CPU). */
+  pid: number;
   /** The Chrome DevTools inspector port (bench/support/profile.ts). */
   inspectorPort: number;
   /** The tail of everything wrangler and the worker printed so far. */
@@ -98,6 +100,7 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<DevS
   child.stderr?.on("data", keep);
   const server: DevServer = {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
     inspectorPort: inspector,
     output: () => log,
     async stop() {
