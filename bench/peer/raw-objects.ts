@@ -1,0 +1,27 @@
+/**
+ * The example agents as plain Durable Objects reached with raw stubs (`namespace.getByName()`):
+ * one RPC per hop and nothing else, the platform's floor for the same work.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { PeerEnv } from "./env.ts";
+import { type Plan, type Summary, steps, summarize, textOf } from "./work.ts";
+
+export class RawSummarizer extends DurableObject<PeerEnv> {
+  async summarize(text: string): Promise<Summary> {
+    return summarize(text);
+  }
+}
+
+export class RawPlanner extends DurableObject<PeerEnv> {
+  async plan(content: unknown): Promise<Plan> {
+    const text = textOf(content);
+    const summarizer = this.env.RAW_SUMMARIZER.getByName("summarizer");
+    return { summary: await summarizer.summarize(text), steps: steps(text) };
+  }
+}
+
+export class RawEcho extends DurableObject<PeerEnv> {
+  async echo(content: unknown): Promise<unknown> {
+    return content;
+  }
+}
