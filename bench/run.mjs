@@ -2,10 +2,11 @@
 /**
  * `npm run bench`: starts the Switchboard worker (instrumented entry, real wrangler.toml), the bare
  * baseline worker (bench/baseline) and the loopback servers, runs each scenario against its
- * same-run baseline, prints a table and writes bench/results/<ISO timestamp>.json.
+ * same-run baseline, prints a table and writes bench/results/<ISO timestamp>.json. Scenarios start
+ * any other worker they compare with (the `peer` scenario: bench/peer, on the Agents SDK).
  *
- *   npm run bench                         every scenario (about 5 minutes on 2 cores)
- *   npm run bench -- --quick              smaller load, fewer rounds (about 3 minutes)
+ *   npm run bench                         every scenario (about 7 minutes on 2 cores)
+ *   npm run bench -- --quick              smaller load, fewer rounds (about 4 minutes)
  *   npm run bench -- --only sync-invoke   one scenario (repeat --only, or comma-separate, for more)
  *   npm run bench -- --list               scenario ids
  *   npm run bench -- --profile --only x   also a CPU profile of the worker per scenario (slows it:
@@ -73,12 +74,18 @@ const ceiling = setTimeout(async () => {
   process.exit(2);
 }, RUN_LIMIT_MS);
 
-/** @param {string} label @param {Record<string, string>} vars */
-async function startSwitchboard(label, vars) {
-  const dev = await startWrangler({ ...BENCH_WRANGLER, label, script: "bench/instrumented/index.ts", vars: { ...SWITCHBOARD_VARS, ...vars } });
+/** @param {import("../test/support/wrangler-dev.ts").WranglerOptions} options */
+async function start(options) {
+  const dev = await startWrangler({ ...BENCH_WRANGLER, ...options });
   running.push(dev);
   return dev;
 }
+
+/** @param {string} label @param {Record<string, string>} vars */
+const startSwitchboard = (label, vars) => start({ label, script: "bench/instrumented/index.ts", vars: { ...SWITCHBOARD_VARS, ...vars } });
+
+/** @param {string} label @param {string} config */
+const startWorker = (label, config) => start({ label, config });
 
 const startedAt = new Date().toISOString();
 const results = [];
@@ -88,13 +95,7 @@ try {
   log(`starting servers (${args.quick ? "quick" : "full"} mode; scenarios: ${selected.map((s) => s.id).join(", ")})`);
   const loopback = await startLoopback();
   running.push({ stop: () => loopback.close() });
-  const [switchboard, baseline] = await Promise.all([
-    startSwitchboard("switchboard", {}),
-    startWrangler({ ...BENCH_WRANGLER, label: "baseline", config: "bench/baseline/wrangler.toml" }).then((dev) => {
-      running.push(dev);
-      return dev;
-    }),
-  ]);
+  const [switchboard, baseline] = await Promise.all([startSwitchboard("switchboard", {}), startWorker("baseline", "bench/baseline/wrangler.toml")]);
   log(`switchboard ${switchboard.url}, baseline ${baseline.url}, loopback ${loopback.url}`);
   const ctx = {
     root,
@@ -109,6 +110,7 @@ try {
       ? { concurrency: 8, rounds: 4, warmup: { requests: 300, ms: 1500 }, measure: { requests: 500, ms: 1000 } }
       : { concurrency: 8, rounds: 8, warmup: { requests: 600, ms: 3000 }, measure: { requests: 1200, ms: 1500 } },
     startSwitchboard,
+    startWorker,
   };
   for (const scenario of selected) {
     log(`${scenario.id}: ${scenario.title}`);

@@ -8,7 +8,8 @@ import { fanout } from "./fanout.ts";
 import { mapReduce } from "./map-reduce.ts";
 import { modelTools } from "./model-tools.ts";
 import { observability } from "./observability.ts";
+import { peer } from "./peer.ts";
 import { shards } from "./shards.ts";
 import { syncInvoke } from "./sync-invoke.ts";
 
-export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, batching, mapReduce, fanout, asyncDelivery, observability, shards, modelTools];
+export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, batching, mapReduce, fanout, asyncDelivery, observability, shards, modelTools, peer];

@@ -7,6 +7,7 @@ import type { ScenarioResult } from "./scenario.ts";
 export const rps = (v: number) => `${v.toFixed(1)} req/s`;
 export const ms = (v: number) => `${v.toFixed(1)} ms`;
 export const msgs = (v: number) => `${v.toFixed(1)} msg/s`;
+export const us = (v: number) => `${v.toFixed(0)} µs`;
 
 const MARK: Record<ScenarioResult["status"], string> = { pass: "PASS", fail: "FAIL", skip: "SKIP", error: "ERROR" };
 
@@ -20,7 +21,8 @@ export function table(results: ScenarioResult[]): string {
       continue;
     }
     for (const c of r.checks) {
-      rows.push([r.id, c.measure, c.subject, c.baseline, c.ratio === null ? "" : `${c.ratio.toFixed(2)}×`, c.target, c.pass ? "PASS" : "FAIL"]);
+      const result = c.info ? (c.pass ? "met" : "missed") : c.pass ? "PASS" : "FAIL";
+      rows.push([r.id, c.measure, c.subject, c.baseline, c.ratio === null ? "" : `${c.ratio.toFixed(2)}×`, c.target, result]);
     }
   }
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))));
