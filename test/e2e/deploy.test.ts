@@ -1,7 +1,8 @@
 /**
  * `wrangler deploy` of the very same code, short of the upload: the bundle builds, every binding
  * the worker needs is declared, the migrations cover every Durable Object class, the dev-only
- * switch is not in the deployed config, and the bundle fits Workers' size limit.
+ * switch is not in the deployed config, the bundle fits Workers' size limit, and the Agents SDK
+ * (a devDependency for the benchmark's peer worker only) is not in it.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -41,8 +42,12 @@ describe("deploy", () => {
       expect(log).not.toContain("SWITCHBOARD_DEV");
       const bundle = join(out, "index.js");
       expect(statSync(bundle).size).toBeGreaterThan(10_000);
+      // esbuild marks each bundled package's code with its path: hono is in, the SDK must not be.
+      const code = readFileSync(bundle, "utf8");
+      expect(code).toContain("// node_modules/hono/");
+      expect(code).not.toContain("// node_modules/agents/");
       // Workers' compressed size limit is 3 MiB on the free plan.
-      expect(gzipSync(readFileSync(bundle)).byteLength).toBeLessThan(3 * 1024 * 1024);
+      expect(gzipSync(code).byteLength).toBeLessThan(3 * 1024 * 1024);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
