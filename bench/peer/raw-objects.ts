@@ -4,7 +4,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PeerEnv } from "./env.ts";
-import { type Plan, type Summary, steps, summarize, textOf } from "./work.ts";
+import { type Plan, plan, type Summary, summarize } from "./work.ts";
 
 export class RawSummarizer extends DurableObject<PeerEnv> {
   async summarize(text: string): Promise<Summary> {
@@ -14,9 +14,7 @@ export class RawSummarizer extends DurableObject<PeerEnv> {
 
 export class RawPlanner extends DurableObject<PeerEnv> {
   async plan(content: unknown): Promise<Plan> {
-    const text = textOf(content);
-    const summarizer = this.env.RAW_SUMMARIZER.getByName("summarizer");
-    return { summary: await summarizer.summarize(text), steps: steps(text) };
+    return plan(content, (text) => this.env.RAW_SUMMARIZER.getByName("summarizer").summarize(text));
   }
 }
 

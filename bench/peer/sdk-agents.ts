@@ -11,7 +11,7 @@
  */
 import { Agent, getAgentByName } from "agents";
 import type { PeerEnv } from "./env.ts";
-import { type Plan, type Summary, steps, summarize, textOf } from "./work.ts";
+import { type Plan, plan, type Summary, summarize } from "./work.ts";
 
 export class SdkSummarizer extends Agent<PeerEnv> {
   async summarize(text: string): Promise<Summary> {
@@ -22,9 +22,7 @@ export class SdkSummarizer extends Agent<PeerEnv> {
 export class SdkPlanner extends Agent<PeerEnv> {
   /** As documented: the summarizer through getAgentByName. */
   async plan(content: unknown): Promise<Plan> {
-    const text = textOf(content);
-    const summarizer = await getAgentByName(this.env.SDK_SUMMARIZER, "summarizer");
-    return { summary: await summarizer.summarize(text), steps: steps(text) };
+    return plan(content, async (text) => (await getAgentByName(this.env.SDK_SUMMARIZER, "summarizer")).summarize(text));
   }
 
   /**
@@ -33,9 +31,7 @@ export class SdkPlanner extends Agent<PeerEnv> {
    * that call costs from what the rest of the SDK costs.
    */
   async planByStub(content: unknown): Promise<Plan> {
-    const text = textOf(content);
-    const summarizer = this.env.SDK_SUMMARIZER.getByName("summarizer");
-    return { summary: await summarizer.summarize(text), steps: steps(text) };
+    return plan(content, (text) => this.env.SDK_SUMMARIZER.getByName("summarizer").summarize(text));
   }
 }
 

@@ -30,11 +30,14 @@ export function summarize(text: string): Summary {
   return { summary: first.trim(), words };
 }
 
-/** planner, once the summary is back: one numbered step per sentence. */
-export function steps(text: string): string[] {
-  return text
+/** planner: asks the summarizer (each peer reaches it its own way), then one step per sentence. */
+export async function plan(content: unknown, askSummarizer: (text: string) => Promise<Summary>): Promise<Plan> {
+  const text = textOf(content);
+  const summary = await askSummarizer(text);
+  const steps = text
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s, i) => `${i + 1}. ${s}`);
+  return { summary, steps };
 }
