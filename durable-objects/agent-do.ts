@@ -65,6 +65,10 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.invocation.invoke(this.parts.registration.loadFor(incoming.message.to), incoming);
     }
 
+    cancel(messageId: string, detail: string): boolean {
+      return this.parts.invocation.cancel(messageId, detail);
+    }
+
     describe(): AgentDescription | null {
       const entry = this.load();
       const breaker = this.parts.breakers.local;
@@ -90,6 +94,10 @@ export function agentObject(codeAgents: CodeAgents) {
 
     requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }> {
       return this.parts.messaging.status(this.agent, requestId, viewer);
+    }
+
+    cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }> {
+      return this.parts.messaging.cancel(this.agent, requestId, viewer);
     }
 
     async receiveWebhook(input: WebhookInput): Promise<WebhookResult> {

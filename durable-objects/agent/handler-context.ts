@@ -18,7 +18,8 @@ import type { AgentEntry } from "../../lib/registry/entry";
 
 /** What a handler's ctx reaches other agents through; each path logs and persists in this object. */
 export interface Outbound {
-  call(to: string, call: Call): Promise<InvokeResult>;
+  /** `signal` is the calling handler's: when it aborts, the call is cancelled at the target. */
+  call(to: string, call: Call, signal?: AbortSignal): Promise<InvokeResult>;
   request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
   emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
@@ -33,9 +34,9 @@ export function modelEnv(env: Env): ModelEnv {
   return { bindings: env as unknown as Record<string, unknown>, dev: env.SWITCHBOARD_DEV === "1" };
 }
 
-function basePorts(entry: AgentEntry, out: Outbound): ContextPorts {
+function basePorts(entry: AgentEntry, out: Outbound, signal?: AbortSignal): ContextPorts {
   return {
-    callAgent: (to, call) => out.call(to, call),
+    callAgent: (to, call) => out.call(to, call, signal),
     request: (to, submission, deadline) => out.request(to, submission, deadline),
     handshake: (to) => out.handshake(entry, to),
     describeAgent: (agent) => out.describe(agent),
@@ -46,7 +47,7 @@ function basePorts(entry: AgentEntry, out: Outbound): ContextPorts {
 /** The ctx of a handler running `call` for `entry`: with ctx.notify and the agent's own model. */
 export function callContext(env: Env, entry: AgentEntry, call: Call, signal: AbortSignal, out: Outbound): AgentContext {
   const ports: ContextPorts = {
-    ...basePorts(entry, out),
+    ...basePorts(entry, out, signal),
     notify: async (event, data, origin) => {
       const emitted = await out.emit(event, data, origin.traceparent, origin.path);
       if (!emitted.ok) throw new SwitchboardError(emitted.code, emitted.detail);

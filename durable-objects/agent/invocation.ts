@@ -1,11 +1,14 @@
 /**
  * Synchronous calls: an incoming call runs through the pipeline (lib/agents/pipeline.ts) against
  * this object's breaker, pool and peers, and executes by agent kind; an outgoing call from the
- * agent's handler goes to the target's own object and is logged here as outbound.
+ * agent's handler goes to the target's own object and is logged here as outbound. Every incoming
+ * call is registered while it runs, so `cancel` can abort it; its outgoing calls carry its signal,
+ * so the cancel goes on to them.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/message/call";
 import type { CodeAgents } from "../../lib/agents/define-agent";
+import { RunningCalls } from "../../lib/agents/running-calls";
 import { executeCall } from "../../lib/agents/execute";
 import type { InvokeResult } from "../../lib/message/call";
 import { runPipeline } from "../../lib/agents/pipeline";
@@ -31,20 +34,38 @@ export interface InvocationDeps {
 }
 
 export class Invocation {
+  private readonly running = new RunningCalls();
+
   constructor(private readonly deps: InvocationDeps) {}
 
   /** Runs `incoming` for `entry` (null: no such agent) and answers with the reply or a failure. */
   async invoke(entry: AgentEntry | null, incoming: Call): Promise<InvokeResult> {
-    const { env, breakers, observability } = this.deps;
-    const breaker = breakers.active;
+    const breaker = this.deps.breakers.active;
     if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
-    const result = await runPipeline(incoming, {
+    const running = this.running.begin(incoming.message.id);
+    try {
+      const result = await this.run(entry, breaker, incoming, running.signal);
+      return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+    } finally {
+      running.end();
+    }
+  }
+
+  /** Cancels the call running here under `messageId`; true when one was (lib/agents/running-calls.ts). */
+  cancel(messageId: string, detail: string): boolean {
+    return this.running.cancel(messageId, detail);
+  }
+
+  private run(entry: AgentEntry, breaker: NonNullable<ShardedBreaker["active"]>, incoming: Call, signal: AbortSignal): Promise<InvokeResult> {
+    const { env, breakers, observability } = this.deps;
+    return runPipeline(incoming, {
       entry,
       breaker,
       pool: this.deps.pool,
       now: Date.now,
+      signal,
       handshakeAccepted: (from) => this.deps.peers.accepted(from),
-      forward: (next, forwarded) => agentRef(env, next).invoke(forwarded),
+      forward: (next, forwarded, forwardSignal) => agentRef(env, next).invoke(forwarded, forwardSignal ? { signal: forwardSignal } : {}),
       execute: (c, signal) =>
         executeCall(entry, c, signal, {
           definition: this.deps.codeAgents.get(entry.name),
@@ -55,14 +76,14 @@ export class Invocation {
         }),
       breakerChanged: () => breakers.save(),
       record: (outcome) => observability.record("in", outcome),
+      dropped: (call, detail) => observability.dropped(call, detail),
     });
-    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
   }
 
-  /** An outgoing call from this agent's handler, logged here as outbound. */
-  async callOut(to: string, call: Call): Promise<InvokeResult> {
+  /** An outgoing call from this agent's handler, logged here as outbound; `signal` (the handler's) cancels it. */
+  async callOut(to: string, call: Call, signal?: AbortSignal): Promise<InvokeResult> {
     const start = Date.now();
-    const result = await agentRef(this.deps.env, to).invoke(call);
+    const result = await agentRef(this.deps.env, to).invoke(call, signal ? { signal } : {});
     this.deps.observability.record("out", {
       call,
       outcome: result.ok ? "ok" : result.code,

@@ -25,8 +25,12 @@ export interface MessagingDeps {
   load(): AgentEntry | null;
   /** Runs one attempt through the agent's pipeline (AgentDO.invoke). */
   invoke(call: Call): Promise<InvokeResult>;
+  /** Cancels the attempt running under `messageId`, if one is (AgentDO.cancel). */
+  cancelRunning(messageId: string, detail: string): boolean;
   /** A delivery will be retried (counted in the agent's metrics). */
   retried(): void;
+  /** A reply came for a request that was cancelled meanwhile: logged as dropped. */
+  dropped(message: Envelope, detail: string): void;
 }
 
 export class Messaging {
@@ -88,6 +92,12 @@ export class Messaging {
     } finally {
       this.delivering.delete(requestId);
     }
+    // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
+    if (this.requests.get(requestId)?.status === "cancelled") {
+      if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
+      this.requests.update(requestId, { attempts: row.attempts + 1 }, Date.now());
+      return { action: "ack" };
+    }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
     this.requests.update(requestId, outcome.patch, Date.now());
     if (outcome.action.action === "retry") this.deps.retried();
@@ -110,6 +120,24 @@ export class Messaging {
     if (!row) return failure("request_not_found", `no request ${requestId}`);
     if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not read ${requestId}`);
     return { ok: true, request: viewOf(name, row) };
+  }
+
+  /**
+   * `DELETE /requests/:id`: a request not yet answered ends `cancelled` (the same viewers may ask);
+   * an attempt running now is aborted, and with it every sub-call its handler made. Cancelling a
+   * cancelled request again is a no-op; one that already ended otherwise is a `conflict`.
+   */
+  cancel(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
+    const row = this.requests.get(requestId);
+    if (!row) return failure("request_not_found", `no request ${requestId}`);
+    if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not cancel ${requestId}`);
+    if (row.status !== "pending" && row.status !== "cancelled") return failure("conflict", `${requestId} already ended: ${row.status}`);
+    if (row.status === "pending") {
+      const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
+      this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail } }, Date.now());
+      if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
+    }
+    return this.status(name, requestId, viewer);
   }
 
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave here), replay-checked, delivered. */

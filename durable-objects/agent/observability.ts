@@ -54,6 +54,11 @@ export class Observability {
     this.observer.observe(this.self, row);
   }
 
+  /** A handler answered after its call ended (cancelled or timed out): logged and traced, not counted again. */
+  dropped(call: Outcome["call"], detail: string): void {
+    this.append({ ...callRow("in", { call, outcome: "ok", duration_ms: 0 }), outcome: "late", duration_ms: null, detail });
+  }
+
   /** What became of a reply to one of this agent's requests (or of its absence, `timed_out`). */
   logReply(requestId: string, outcome: string, reply?: Envelope): void {
     const row = replyRow(this.self, requestId, outcome, reply);

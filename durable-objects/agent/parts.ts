@@ -56,7 +56,9 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     peers,
     load,
     invoke: (call) => rpc.invoke(call),
+    cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
+    dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (agent) => {
@@ -66,7 +68,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     return input_schema ? { description, input_schema } : { description };
   });
   const outbound: Outbound = {
-    call: (to, call) => invocation.callOut(to, call),
+    call: (to, call, signal) => invocation.callOut(to, call, signal),
     request: (to, submission, deadline) => requestReply.request(to, submission, deadline),
     handshake: (entry, to) => handshakes.offer(entry, to),
     emit: (event, data, traceparent, path) => rpc.emit(event, data, traceparent, path),

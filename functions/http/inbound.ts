@@ -1,10 +1,12 @@
 /**
  * The envelope a message sent over HTTP becomes: from the authenticated caller, to the agent named in
  * the path, in the request's trace. One place, so `POST /agents/:name/invoke` and
- * `POST /agents/:name/messages` always stamp sender and trace the same way.
+ * `POST /agents/:name/messages` always stamp sender and trace the same way. And how a call made for
+ * an HTTP client ends when that client disconnects: cancelled.
  */
 import type { Context } from "hono";
 import { makeEnvelope } from "../../lib/message/call";
+import type { CallOptions } from "../../lib/agents/cancellation";
 import type { Envelope, Metadata } from "../../lib/message/envelope";
 import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "./app-env";
@@ -20,4 +22,12 @@ export function inboundEnvelope(c: Context<AppEnv>, to: string, body: { content:
     traceparent: c.var.traceparent,
     now,
   });
+}
+
+/**
+ * Call options that cancel the call when the client disconnects (`request.signal`, with the
+ * `enable_request_signal` compatibility flag); the cancel RPC outlives the request by `waitUntil`.
+ */
+export function cancelOnDisconnect(c: Context<AppEnv>): CallOptions {
+  return { signal: c.req.raw.signal, waitUntil: (promise) => c.executionCtx.waitUntil(promise) };
 }

@@ -17,7 +17,7 @@ import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
-import { inboundEnvelope } from "../http/inbound";
+import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
@@ -133,7 +133,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         path: [],
         pattern: "invoke",
       };
-      const result = await agentRef(c.env, name).invoke(call);
+      const result = await agentRef(c.env, name).invoke(call, cancelOnDisconnect(c));
       return result.ok ? c.json(result.reply) : failureResponse(result);
     },
   );

@@ -1,8 +1,9 @@
 /**
  * Async messaging: POST /agents/:name/messages (202 after the request is stored and enqueued),
- * GET /requests/:id, and POST /agents/:name/handshake.
+ * GET and DELETE /requests/:id, and POST /agents/:name/handshake.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
@@ -25,7 +26,7 @@ const RequestState = z
   .object({
     request_id: z.string(),
     agent: z.string(),
-    status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered"]),
+    status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered", "cancelled"]),
     attempts: z.number(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -74,10 +75,25 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: "request state", ...json(RequestState) }, ...problems(401, 403, 404) },
     },
     async (c) => {
-      const id = c.req.param("id") ?? "";
-      const agent = agentOfRequestId(id);
-      if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
+      const { id, agent } = requestParam(c);
       const result = await agentRef(c.env, agent).client.requestStatus(id, senderOf(c.var.principal));
+      return result.ok ? c.json(result.request) : failureResponse(result);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/requests/{id}",
+      tags: ["messaging"],
+      summary: "Cancel an async request: it ends `cancelled`, and an attempt running now is aborted with every sub-call it made",
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: { description: "the cancelled request", ...json(RequestState) }, ...problems(401, 403, 404, 409) },
+    },
+    async (c) => {
+      const { id, agent } = requestParam(c);
+      const result = await agentRef(c.env, agent).client.cancelRequest(id, senderOf(c.var.principal));
       return result.ok ? c.json(result.request) : failureResponse(result);
     },
   );
@@ -109,6 +125,14 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json(result);
     },
   );
+}
+
+/** The request id in the path and the agent it names (request ids embed their agent, lib/message/ids.ts). */
+function requestParam(c: Context<AppEnv>): { id: string; agent: string } {
+  const id = c.req.param("id") ?? "";
+  const agent = agentOfRequestId(id);
+  if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
+  return { id, agent };
 }
 
 /** reply_to must be an agent that exists, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */

@@ -10,6 +10,7 @@ import { mapReduce, type MapReduceFailure } from "../../lib/patterns/map-reduce"
 import { MapReduceAnswer, MapReduceBody } from "../../lib/patterns/map-reduce-schema";
 import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/app-env";
+import { cancelOnDisconnect } from "../http/inbound";
 import { problems, route } from "../http/route";
 import { jsonBody } from "../http/validate";
 
@@ -35,7 +36,7 @@ export function patternRoutes(app: OpenAPIHono<AppEnv>): void {
       const outcome = await mapReduce(
         body,
         { from: senderOf(c.var.principal), deadline: deadlineAfter(body.timeout_ms), path: [], traceparent: c.var.traceparent },
-        (to, call) => agentRef(c.env, to).invoke(call),
+        (to, call) => agentRef(c.env, to).invoke(call, cancelOnDisconnect(c)),
       );
       if (!outcome.ok) return mapReduceProblem(outcome);
       const { result, map_results, chunks } = outcome;

@@ -43,6 +43,11 @@ export interface AgentDescription {
 export interface AgentClientApi {
   /** One sync call through the agent's pipeline. */
   invoke(call: Call): Promise<InvokeResult>;
+  /**
+   * Cancels the call running here under `messageId` (and, through its handler's signal, every
+   * sub-call it made); true when one was running. A cancel that overtook its call waits for it.
+   */
+  cancel(messageId: string, detail: string): boolean;
   /** The entry (secrets redacted) and this object's live status; null when there is no such agent. */
   describe(): AgentDescription | null;
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry, secrets redacted. */
@@ -53,6 +58,8 @@ export interface AgentClientApi {
   submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>>;
   /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
+  /** `DELETE /requests/:id`: the same viewers end a pending request `cancelled`, aborting an attempt that runs. */
+  cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */

@@ -13,6 +13,7 @@ import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, pickShard, shardObjectName } from "../registry/shards";
 import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi } from "./agent-api";
 import type { Call } from "../message/call";
+import { type CallOptions, cancelledFailure, untilCancelled } from "./cancellation";
 import { openBreakers } from "./open-breakers";
 import type { InvokeResult } from "../message/call";
 
@@ -53,14 +54,18 @@ export class AgentRef {
 
   /**
    * A sync call, to one of the agent's shards when it has more than one. While the agent's breaker
-   * is known open the call fails here without a round trip (./open-breakers.ts).
+   * is known open the call fails here without a round trip (./open-breakers.ts). When
+   * `options.signal` aborts, the object running the call is told to cancel it (./cancellation.ts).
    */
-  async invoke(call: Call): Promise<InvokeResult> {
+  async invoke(call: Call, options: CallOptions = {}): Promise<InvokeResult> {
+    if (options.signal?.aborted) return cancelledFailure(options.signal);
     return openBreakers.execute(this.name, async () => {
       const hint = shardHints.get(this.name);
       const shards = hint && hint.expires > Date.now() ? hint.shards : 1;
       const shard = pickShard(shards);
-      const result = await this.object(shard).invoke(call);
+      const result: InvokeResult = await untilCancelled(this.object(shard).invoke(call), options, (detail) =>
+        this.object(shard).cancel(call.message.id, detail),
+      );
       if (result.shards !== undefined && result.shards > 1) {
         if (shardHints.size > 10_000) shardHints.clear();
         shardHints.set(this.name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });

@@ -18,6 +18,7 @@ import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
 import { type Call, type InvokeResult, makeEnvelope, type Outcome } from "../message/call";
+import { cancelledFailure } from "./cancellation";
 
 /** What running a call produced; `route` names the agent that answered when it was not this one (a handoff). */
 export interface ExecuteOutput {
@@ -32,11 +33,16 @@ export interface PipelineDeps {
   pool: Pool;
   now(): number;
   handshakeAccepted(from: string): boolean;
-  forward(next: string, call: Call): Promise<Result<{ reply: Envelope }>>;
+  /** Hands the call to the next agent of a chain; `signal` cancels it there. */
+  forward(next: string, call: Call, signal?: AbortSignal): Promise<Result<{ reply: Envelope }>>;
   execute(call: Call, signal: AbortSignal): Promise<ExecuteOutput>;
+  /** Aborted when the caller cancels the call (lib/agents/running-calls.ts). */
+  signal?: AbortSignal;
   /** The breaker's state changed and must be persisted. */
   breakerChanged(): void;
   record(outcome: Outcome): void;
+  /** The handler answered after the call had ended (cancelled, or timed out): its reply was dropped. */
+  dropped?(call: Call, detail: string): void;
 }
 
 /** A check that refuses a call before anything runs; null lets it through. */
@@ -54,6 +60,7 @@ const GATES: Gate[] = [
     return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
   },
   (call, { entry, now }) => (now() >= call.deadline ? failure("timeout", `deadline passed before ${entry.name} was reached`) : null),
+  (_call, { signal }) => (signal?.aborted ? cancelledFailure(signal) : null),
 ];
 
 /** The agent's own `limits.timeout_ms` bounds every call; a caller may only ask for less. */
@@ -88,17 +95,20 @@ export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<I
   if (route.kind === "forward") {
     // Re-addressed to the next agent: its Durable Object loads the entry named by `message.to`.
     const forwarded: Call = { ...call, message: { ...call.message, to: route.next }, path: [...call.path, entry.name], pattern: "chain" };
-    const result = await deps.forward(route.next, forwarded);
+    const result = await deps.forward(route.next, forwarded, deps.signal);
     return record(result, result.ok ? "forwarded" : result.code, `→ ${route.next}`);
   }
 
   const policy = wrap(
     breakerPolicy(deps.breaker, { agent: entry.name, changed: () => deps.breakerChanged() }),
     bulkheadPolicy(deps.pool, { agent: entry.name, maxConcurrency: entry.limits.max_concurrency, deadline: call.deadline, now: deps.now }),
-    deadlinePolicy(call.deadline, entry.name, deps.now),
+    deadlinePolicy(call.deadline, entry.name, {
+      now: deps.now,
+      onLate: (reason) => deps.dropped?.(call, `reply arrived after the call ${reason.code === "cancelled" ? "was cancelled" : "timed out"}; dropped`),
+    }),
   );
   try {
-    const output = await policy.execute((signal) => deps.execute(call, signal));
+    const output = await policy.execute((signal) => deps.execute(call, signal), deps.signal ? { signal: deps.signal } : {});
     return record({ ok: true, reply: replyEnvelope(call, entry, output, deps.now() - start) });
   } catch (error) {
     return record(toFailure(error));

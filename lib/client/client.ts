@@ -96,6 +96,7 @@ export function createSwitchboardClient(options: ClientOptions) {
     invoke: (name: string, input: InvokeInput, call: CallOptions = {}) => json<Envelope>("POST", `/agents/${seg(name)}/invoke`, { body: input, ...call }),
     send: (name: string, input: MessageInput, call: CallOptions = {}) => json<Accepted>("POST", `/agents/${seg(name)}/messages`, { body: input, ...call }),
     getRequest: (id: string) => json<RequestView>("GET", `/requests/${seg(id)}`),
+    cancelRequest: (id: string) => json<RequestView>("DELETE", `/requests/${seg(id)}`),
     handshake: (name: string, offer: HandshakeInput) => json<HandshakeResult>("POST", `/agents/${seg(name)}/handshake`, { body: offer }),
 
     // Patterns

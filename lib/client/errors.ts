@@ -18,6 +18,7 @@ export type SwitchboardErrorCode =
   | "no_handler"
   | "pool_saturated"
   | "rate_limited"
+  | "cancelled"
   | "agent_error"
   | "circuit_open"
   | "timeout"

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   no_handler: 422,
   pool_saturated: 429,
   rate_limited: 429,
+  // nginx's "client closed request": the caller went away or asked to stop; rarely seen by anyone.
+  cancelled: 499,
   agent_error: 502,
   circuit_open: 503,
   timeout: 504,
@@ -40,6 +42,7 @@ const TITLES: Record<ErrorCode, string> = {
   no_handler: "No handler in chain",
   pool_saturated: "Concurrency cap reached",
   rate_limited: "Rate limited",
+  cancelled: "Cancelled",
   agent_error: "Agent error",
   circuit_open: "Circuit open",
   timeout: "Timeout",

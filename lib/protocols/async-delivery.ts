@@ -3,7 +3,8 @@
  * message that carried it: replied → ack; transient failure within the retry budget → retry with
  * backoff (never sooner than an open breaker's next probe); anything else → dead letter. Permanent
  * failures are not retried (status `failed`); exhausted retries end `dead_lettered`. Both land in the
- * dead-letter store, where they can be inspected and replayed.
+ * dead-letter store, where they can be inspected and replayed. A cancelled attempt ends the request
+ * `cancelled`: someone asked for it to stop, so it is neither retried nor dead-lettered.
  */
 import type { InvokeResult } from "../message/call";
 import type { Limits } from "../registry/entry";
@@ -22,6 +23,7 @@ export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limi
     return { patch: { status: "replied", attempts, reply: result.reply, error: null }, action: { action: "ack" } };
   }
   const error = { code: result.code, detail: result.detail };
+  if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error }, action: { action: "ack" } };
   const first = row.first_failed_at ?? now;
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
   const decision = retryDecision(result, attempts - row.budget_from, limits, random);

@@ -5,7 +5,7 @@
  */
 import type { Envelope } from "../message/envelope";
 
-export type RequestStatus = "pending" | "replied" | "failed" | "timed_out" | "dead_lettered";
+export type RequestStatus = "pending" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled";
 
 export interface RequestRow {
   request_id: string;

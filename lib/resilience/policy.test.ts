@@ -86,4 +86,52 @@ describe("call policies", () => {
       .catch((e: unknown) => toFailure(e));
     expect(error).toMatchObject({ code: "timeout", transient: true });
   });
+
+  it("end a cancelled call with the caller's reason at once, and report work that answers after that", async () => {
+    const caller = new AbortController();
+    const late: string[] = [];
+    let finish: (value: string) => void = () => {};
+    let seen: AbortSignal | undefined;
+    const running = deadlinePolicy(Date.now() + 10_000, "slow", { onLate: (reason) => late.push(reason.code) })
+      .execute(
+        (signal) => {
+          seen = signal;
+          return new Promise<string>((resolve) => {
+            finish = resolve;
+          });
+        },
+        { signal: caller.signal },
+      )
+      .catch((e: unknown) => toFailure(e));
+    caller.abort(new SwitchboardError("cancelled", "stop, please"));
+    expect(await running).toMatchObject({ code: "cancelled", detail: "stop, please", transient: false });
+    expect(seen?.aborted).toBe(true);
+    expect(late).toEqual([]);
+    finish("too late");
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(late).toEqual(["cancelled"]);
+  });
+
+  it("never count a cancellation against the breaker, and give up a slot's wait when the caller cancels", async () => {
+    const { breaker, events } = recordingBreaker();
+    const pool = new Pool(1);
+    const held = await pool.acquire(0);
+    const caller = new AbortController();
+    const policy = wrap(
+      breakerPolicy(breaker, { agent: "a", changed: () => {} }),
+      bulkheadPolicy(pool, { agent: "a", maxConcurrency: 1, deadline: Date.now() + 10_000, now }),
+      deadlinePolicy(Date.now() + 10_000, "a"),
+    );
+    const waiting = policy.execute(async () => "ran", { signal: caller.signal }).catch((e: unknown) => toFailure(e));
+    // The breaker admits asynchronously; the call then queues for the slot.
+    for (let turn = 0; turn < 10 && pool.waiting === 0; turn++) await Promise.resolve();
+    expect(pool.waiting).toBe(1);
+    caller.abort();
+    expect(await waiting).toMatchObject({ code: "cancelled" });
+    expect(pool.waiting).toBe(0);
+    expect(events).toEqual(["neutral"]);
+    held?.();
+    expect(pool.inFlight).toBe(0);
+  });
 });

@@ -33,19 +33,27 @@ export class Pool {
     return this.waiters.length;
   }
 
-  /** A release function, or null when no slot freed up within `waitMs`. */
-  acquire(waitMs: number): Promise<Release | null> {
+  /** A release function, or null when no slot freed up within `waitMs` or `signal` aborted first. */
+  acquire(waitMs: number, signal?: AbortSignal): Promise<Release | null> {
+    if (signal?.aborted) return Promise.resolve(null);
     if (this.active < this.max && this.waiters.length === 0) return Promise.resolve(this.take());
     if (waitMs <= 0) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        grant: resolve,
-        timer: setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          resolve(null);
-        }, waitMs),
+      const giveUp = () => {
+        clearTimeout(waiter.timer);
+        signal?.removeEventListener("abort", giveUp);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve(null);
       };
+      const waiter: Waiter = {
+        grant: (release) => {
+          signal?.removeEventListener("abort", giveUp);
+          resolve(release);
+        },
+        timer: setTimeout(giveUp, waitMs),
+      };
+      signal?.addEventListener("abort", giveUp, { once: true });
       this.waiters.push(waiter);
     });
   }

@@ -67,3 +67,17 @@ export function settled(requestId: string, statuses = ["replied", "failed", "dea
 export async function received(key: string): Promise<Array<{ path: string; headers: Record<string, string>; body: string }>> {
   return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as any;
 }
+
+/** Waits until the loopback test server has received a request for `key` (its `/_arrived` hook). */
+export async function arrived(key: string): Promise<void> {
+  const res = await fetch(`${testServer()}/_arrived/${key}`);
+  if (!res.ok) throw new Error(`no request for ${key} reached the test server`);
+  await res.body?.cancel();
+}
+
+/** Waits until a request for `key` held by the test server (`/hold/<key>`) was aborted by its client. */
+export async function aborted(key: string): Promise<{ aborted: boolean; after_ms: number }> {
+  const res = await fetch(`${testServer()}/_aborted/${key}`);
+  if (!res.ok) throw new Error(`the held request for ${key} was never aborted`);
+  return (await res.json()) as { aborted: boolean; after_ms: number };
+}

@@ -11,8 +11,13 @@
  *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
  *                             attempt answers 503 with probability 30%, decided by a hash of
  *                             (seed, request id, attempt), so runs are reproducible
+ *   /hold/<key>               never answers: holds the request until its client aborts it
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
  *   /_stats/<key>             { max_in_flight, handled: { request_id: successes } }
+ *   /_arrived/<key>           answers once a request for <key> has arrived (at most 30 s): a test's
+ *                             hook for "the remote agent is working now", no polling
+ *   /_aborted/<key>           answers once a held request for <key> was aborted by its client (at
+ *                             most 30 s): { aborted: true, after_ms } since it arrived, else 408
  *
  * Every request is recorded under its <key> (the last path segment).
  */
@@ -48,7 +53,38 @@ interface Stats {
   handled: Record<string, number>;
 }
 
+/** Resolves waiters when something happens for a key: a request arriving, a held request aborted. */
+class KeyEvents {
+  private readonly seen = new Map<string, unknown>();
+  private readonly waiters = new Map<string, Array<(value: unknown) => void>>();
+
+  fire(key: string, value: unknown): void {
+    if (this.seen.has(key)) return;
+    this.seen.set(key, value);
+    for (const wake of this.waiters.get(key) ?? []) wake(value);
+    this.waiters.delete(key);
+  }
+
+  /** The value fired for `key`, waiting at most `ms`; undefined when nothing happened in time. */
+  wait(key: string, ms: number): Promise<unknown> {
+    if (this.seen.has(key)) return Promise.resolve(this.seen.get(key));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), ms);
+      const list = this.waiters.get(key) ?? [];
+      list.push((value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+      this.waiters.set(key, list);
+    });
+  }
+}
+
+const HOOK_WAIT_MS = 30_000;
+
 export function startTestServer(): Promise<{ server: Server; port: number }> {
+  const arrived = new KeyEvents();
+  const aborted = new KeyEvents();
   const calls = new Map<string, Received[]>();
   const stats = new Map<string, Stats>();
   const statsOf = (key: string): Stats => {
@@ -69,11 +105,16 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
     };
     if (parts[0] === "_calls") return send(200, calls.get(parts[1] ?? "") ?? []);
     if (parts[0] === "_stats") return send(200, statsOf(parts[1] ?? ""));
+    if (parts[0] === "_arrived" || parts[0] === "_aborted") {
+      const seen = await (parts[0] === "_arrived" ? arrived : aborted).wait(parts[1] ?? "", HOOK_WAIT_MS);
+      return seen === undefined ? send(408, { error: `nothing ${parts[0].slice(1)} for ${parts[1]}` }) : send(200, seen);
+    }
     const key = parts[parts.length - 1] ?? "";
     const list = calls.get(key) ?? [];
     // Chaos runs send thousands of calls; their bodies are not needed, only counts.
     if (parts[0] !== "chaos") list.push({ path, headers: flatHeaders(req), body });
     calls.set(key, list);
+    arrived.fire(key, { calls: list.length });
     const envelope = safeJson<{ content?: unknown; metadata?: Record<string, unknown> }>(body);
     const stat = statsOf(key);
     switch (parts[0]) {
@@ -102,6 +143,13 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
         if (hash(`${parts[1]}:${id}:${attempt}`) % 100 < 30) return send(503, { error: "transient" });
         stat.handled[id] = (stat.handled[id] ?? 0) + 1;
         return send(200, { content: { handled: id } });
+      }
+      case "hold": {
+        const since = Date.now();
+        res.on("close", () => {
+          if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
+        });
+        return;
       }
       case "flaky":
         return list.length <= Number(parts[1]) ? send(503, { error: "flaky" }) : send(200, { content: { attempt: list.length } });

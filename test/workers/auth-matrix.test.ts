@@ -22,6 +22,8 @@ const HEADER: Record<Caller, string | null> = {
 interface Fixture {
   agent: string;
   requestId: string;
+  /** A request planner sent that stays pending: its remote agent holds every call. */
+  heldRequestId: string;
 }
 
 interface Expectation {
@@ -64,6 +66,8 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
+  // Cancelling the held request: admin cancels it, its sender cancels it again (a no-op), others may not.
+  "DELETE /requests/:id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.heldRequestId}` },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
   "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
   "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
@@ -127,13 +131,19 @@ function expected(e: Expectation, caller: Caller): number {
 }
 
 describe("auth matrix", () => {
-  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "" };
+  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "", heldRequestId: "" };
 
   beforeAll(async () => {
     expect((await api("PUT", `/agents/${fixture.agent}`, { body: guardedConfig(fixture.agent) })).status).toBe(200);
     const sent = await api("POST", `/agents/${fixture.agent}/messages`, { as: "planner", body: { content: "seed" } });
     expect(sent.status).toBe(202);
     fixture.requestId = sent.body.request_id;
+    const holder = uniqueName("guarded-holder");
+    const put = await api("PUT", `/agents/${holder}`, { body: { kind: "http", url: `${testServer()}/hold/${holder}`, acl: { allow: ["planner"] } } });
+    expect(put.status).toBe(200);
+    const held = await api("POST", `/agents/${holder}/messages`, { as: "planner", body: { content: "hold" } });
+    expect(held.status).toBe(202);
+    fixture.heldRequestId = held.body.request_id;
   });
 
   it("has a documented rule for every route the app serves", () => {

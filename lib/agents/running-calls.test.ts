@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { toFailure } from "../message/errors";
+import { EARLY_CANCEL_TTL_MS, RunningCalls } from "./running-calls";
+
+describe("RunningCalls", () => {
+  it("cancels every call running under an id with a cancelled reason, and none once it ended", () => {
+    const calls = new RunningCalls();
+    const a = calls.begin("msg_1");
+    const b = calls.begin("msg_1");
+    const other = calls.begin("msg_2");
+    expect(calls.cancel("msg_1", "the caller went away")).toBe(true);
+    expect(a.signal.aborted && b.signal.aborted).toBe(true);
+    expect(toFailure(a.signal.reason)).toMatchObject({ code: "cancelled", detail: "the caller went away" });
+    expect(other.signal.aborted).toBe(false);
+    other.end();
+    expect(calls.cancel("msg_2", "too late")).toBe(false);
+  });
+
+  it("remembers a cancel that overtook its call, for a while", () => {
+    let now = 1_000;
+    const calls = new RunningCalls(() => now);
+    expect(calls.cancel("msg_early", "overtaken")).toBe(false);
+    const started = calls.begin("msg_early");
+    expect(started.signal.aborted).toBe(true);
+    expect(calls.begin("msg_early").signal.aborted).toBe(false);
+
+    calls.cancel("msg_stale", "long ago");
+    now += EARLY_CANCEL_TTL_MS + 1;
+    expect(calls.begin("msg_stale").signal.aborted).toBe(false);
+  });
+});
