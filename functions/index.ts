@@ -11,6 +11,7 @@ import { queue } from "./queue";
 export { DeadLetterDO } from "../durable-objects/dead-letter-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
 export { TraceDO } from "../durable-objects/trace-do";
+export { WebhookReplayDO } from "../durable-objects/webhook-replay-do";
 
 export class AgentDO extends agentObject(codeAgents) {}
 

@@ -16,7 +16,7 @@ import { RequestStore, type RequestView, viewOf } from "../../lib/protocols/requ
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { mayCall } from "../../lib/security/acl";
-import { ReplayGuard } from "../../lib/security/replay-guard";
+import { webhookReplays } from "../../lib/security/replay-scope";
 
 export interface MessagingDeps {
   sql: SqlStorage;
@@ -35,13 +35,11 @@ export interface MessagingDeps {
 
 export class Messaging {
   private readonly requests: RequestStore;
-  private readonly replays: ReplayGuard;
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
 
   constructor(private readonly deps: MessagingDeps) {
     this.requests = new RequestStore(deps.sql);
-    this.replays = new ReplayGuard(deps.sql);
   }
 
   /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
@@ -140,15 +138,13 @@ export class Messaging {
     return this.status(name, requestId, viewer);
   }
 
-  /** POST /webhooks/:agent: verified with this agent's secrets (which never leave here), replay-checked, delivered. */
+  /** POST /webhooks/:agent: verified with this agent's inbound secrets (which never leave here), replay-checked, delivered. */
   async receiveWebhook(name: string, entry: AgentEntry | null, input: WebhookInput): Promise<WebhookResult> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
     return acceptWebhook(input, {
       entry,
-      deploymentSecret: this.deps.env.SWITCHBOARD_SIGNING_SECRET,
       now: Date.now,
-      remember: (id, ttlMs) => this.replays.remember(id, Date.now(), ttlMs),
-      forget: (id) => this.replays.forget(id),
+      replays: (secret) => webhookReplays(this.deps.env, secret),
       // The same durable path as POST /agents/:name/messages: stored, enqueued, then answered.
       deliver: (call) => this.submit(name, this.deps.load(), { message: call.message, reply_to: null, timeout_ms: null }),
     });

@@ -10,13 +10,13 @@ import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { readTextBody } from "../../lib/message/json-body";
 import { WEBHOOK_HEADERS } from "../../lib/protocols/inbound-webhook";
-import type { WebhookSource } from "../../lib/security/webhook-verify";
+import { WEBHOOK_SOURCES } from "../../lib/security/webhook-verify";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, maxBodyBytes } from "../http/validate";
 
-const SOURCES: Record<string, WebhookSource> = { standard: "standard", github: "github", stripe: "stripe" };
+const Source = z.enum(WEBHOOK_SOURCES);
 
 export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -27,11 +27,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
       tags: ["messaging"],
       summary: "Inbound webhook, authenticated by its signature (Standard Webhooks, GitHub or Stripe)",
       description:
-        "No Bearer key. Verified with the agent's signing_secret (else SWITCHBOARD_SIGNING_SECRET) for Standard Webhooks, or its webhook_secrets.github / .stripe. Stale (> 5 min) timestamps → 401; a replayed id → 409.",
+        "No Bearer key. Verified only with the agent's inbound secret for the source: webhook_secrets.standard (Standard Webhooks), .github or .stripe; outbound signing secrets never verify anything inbound. No secret for the source, a bad signature or a stale (> 5 min) timestamp → 401; a delivery already accepted by this or any other agent → 409.",
       security: [],
       request: {
         params: z.object({ name: AgentName }),
-        query: z.object({ source: z.enum(["standard", "github", "stripe"]).optional() }),
+        query: z.object({ source: Source.optional() }),
         body: { required: true, content: { "application/json": { schema: z.unknown() } } },
       },
       responses: {
@@ -44,8 +44,10 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const name = agentParam(c);
-      const source = SOURCES[c.req.query("source") ?? "standard"];
-      if (!source) throw new SwitchboardError("invalid_request", "query source must be standard, github or stripe");
+      // The zod enum, not an object lookup: `?source=__proto__` must be a 400, not a prototype.
+      const parsed = Source.safeParse(c.req.query("source") ?? "standard");
+      if (!parsed.success) throw new SwitchboardError("invalid_request", `query source must be ${WEBHOOK_SOURCES.join(", ")}`);
+      const source = parsed.data;
       const body = await readTextBody(c.req.raw, maxBodyBytes(c.env));
       const headers: Record<string, string> = {};
       for (const header of WEBHOOK_HEADERS) {

@@ -21,15 +21,16 @@ function deps(deliver: WebhookDeps["deliver"]) {
   return {
     seen,
     deps: {
-      entry: completeEntry("target", { kind: "http", url: "https://example.com" }),
-      deploymentSecret: SECRET,
+      entry: completeEntry("target", { kind: "http", url: "https://example.com", webhook_secrets: { standard: SECRET } }),
       now: () => NOW,
-      remember: (id: string) => {
-        if (seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      },
-      forget: (id: string) => void seen.delete(id),
+      replays: async () => ({
+        remember: async (id: string) => {
+          if (seen.has(id)) return false;
+          seen.add(id);
+          return true;
+        },
+        forget: async (id: string) => void seen.delete(id),
+      }),
       deliver,
     } satisfies WebhookDeps,
   };

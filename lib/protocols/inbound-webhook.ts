@@ -1,9 +1,11 @@
 /**
  * Inbound webhooks (`POST /webhooks/:agent`): verify the sender's signature with the target
- * agent's secret, refuse replays, then hand the payload to the agent as an async message. The
- * signature is the authentication: a verified sender acts as the "webhook" principal, which is
- * admin-equivalent for the agent's ACL (`from: null`), because only the admin can have given it
- * the secret. Pure orchestration: the Durable Object supplies the replay table and delivery.
+ * agent's inbound secret for that source (`webhook_secrets.standard|github|stripe`, never an
+ * outbound signing secret), refuse replays across every agent that shares the secret, then hand
+ * the payload to the agent as an async message. The signature is the authentication: a verified
+ * sender acts as the "webhook" principal, which is admin-equivalent for the agent's ACL
+ * (`from: null`), because only the admin can have given it that secret. Pure orchestration: the
+ * Durable Object supplies the replay record and delivery.
  */
 import { type Call, deadlineAfter, makeEnvelope } from "../message/call";
 import { failure, type Result } from "../message/errors";
@@ -31,31 +33,39 @@ export interface WebhookInput {
   traceparent: string;
 }
 
+/** The replay record of the deliveries one inbound secret verified (shared by every agent holding it). */
+export interface ReplayRecord {
+  /** Records the replay id; false when it was already recorded. */
+  remember(id: string, ttlMs: number): Promise<boolean>;
+  forget(id: string): Promise<void>;
+}
+
 export interface WebhookDeps {
   entry: AgentEntry;
-  deploymentSecret: string | undefined;
   now(): number;
-  /** Records the replay id; false when it was already recorded. */
-  remember(id: string, ttlMs: number): boolean;
-  forget(id: string): void;
+  /** The replay record of deliveries verified by `secret`. */
+  replays(secret: string): Promise<ReplayRecord>;
   /** Durably accepts the call for async delivery. */
   deliver(call: Call): Promise<Result<{ request_id: string }>>;
 }
 
 export type WebhookResult = Result<{ request_id: string; webhook_id: string }>;
 
-/** Which secrets verify `source` for this agent. The deployment secret never verifies GitHub or Stripe. */
-export function webhookSecrets(source: WebhookSource, entry: AgentEntry, deploymentSecret: string | undefined): string[] {
-  if (source === "github") return entry.webhook_secrets?.github ? [entry.webhook_secrets.github] : [];
-  if (source === "stripe") return entry.webhook_secrets?.stripe ? [entry.webhook_secrets.stripe] : [];
-  const own = entry.signing_secret ?? deploymentSecret;
-  return own ? [own] : [];
+/**
+ * The secrets that verify `source` for this agent: its inbound `webhook_secrets.<source>` and
+ * nothing else. Outbound secrets (`signing_secret`, the deployment's) sign what Switchboard sends,
+ * so every receiver holds them; letting them verify anything inbound would let a receiver forge it.
+ */
+export function webhookSecrets(source: WebhookSource, entry: Pick<AgentEntry, "webhook_secrets">): string[] {
+  const secret = entry.webhook_secrets?.[source];
+  return secret ? [secret] : [];
 }
 
 export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Promise<WebhookResult> {
   const { entry } = deps;
   const now = deps.now();
-  const verified = await verifyWebhook(input.source, webhookSecrets(input.source, entry, deps.deploymentSecret), input.body, new Headers(input.headers), now);
+  const secrets = webhookSecrets(input.source, entry);
+  const verified = await verifyWebhook(input.source, secrets, input.body, new Headers(input.headers), now);
   if (!verified.ok) return failure("unauthorized", `webhook rejected: ${verified.detail}`);
 
   let content: unknown = input.body;
@@ -67,7 +77,8 @@ export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Pro
   if (jsonDepth(content, LIMITS.maxJsonDepth) > LIMITS.maxJsonDepth) {
     return failure("invalid_request", `JSON nesting exceeds the depth limit of ${LIMITS.maxJsonDepth}`);
   }
-  if (!deps.remember(verified.id, verified.remember_ms)) {
+  const replays = await deps.replays(secrets[verified.secret] as string);
+  if (!(await replays.remember(verified.id, verified.remember_ms))) {
     return failure("conflict", `webhook ${verified.id} was already accepted; replays are refused`);
   }
   const call: Call = {
@@ -80,6 +91,7 @@ export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Pro
         webhook_source: input.source,
         webhook_id: verified.id,
         ...(verified.event ? { webhook_event: verified.event.slice(0, 256) } : {}),
+        ...(verified.delivery ? { webhook_delivery: verified.delivery } : {}),
       },
       traceparent: input.traceparent,
       now,
@@ -91,7 +103,9 @@ export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Pro
   const delivered = await deps.deliver(call).catch((error: unknown) => failure("agent_error", `could not enqueue: ${String(error)}`, { transient: true }));
   if (!delivered.ok) {
     // Nothing was accepted, so the sender's retry must not be refused as a replay.
-    deps.forget(verified.id);
+    await replays.forget(verified.id).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: "error", msg: "could not forget a webhook id after a failed delivery", id: verified.id, error: String(error) }));
+    });
     return delivered;
   }
   return { ok: true, request_id: delivered.request_id, webhook_id: verified.id };

@@ -2,7 +2,8 @@
  * The remote agent wire protocol (docs/agents.md, `kind: "http"`): POST the envelope, signed, with
  * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply. 408/429/5xx and network errors
  * are transient; other 4xx are permanent. Redirects are followed by hand (at most 3) so that the
- * SSRF guard sees every hop.
+ * SSRF guard sees every hop, and only within the registered origin: a signed delivery re-sent to
+ * another origin would hand that origin a valid signature to replay.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
@@ -14,8 +15,6 @@ export interface OutboundOptions {
   signal: AbortSignal;
   dev: boolean;
   secret?: string;
-  /** Extra headers, e.g. Authorization for a remote A2A agent. */
-  headers?: Record<string, string>;
 }
 
 const MAX_REDIRECTS = 3;
@@ -28,9 +27,11 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const check = checkOutboundUrl(target, { dev: options.dev });
     if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${target}: ${check.reason}`, { transient: false });
-    // Credentials meant for the registered origin (e.g. a remote A2A agent's Authorization) never
-    // follow a redirect to another origin.
-    const extra = new URL(target).origin === origin ? options.headers : undefined;
+    if (new URL(target).origin !== origin) {
+      throw new SwitchboardError("agent_error", `refusing to re-send a signed delivery from ${origin} to another origin (${target}); register the final URL`, {
+        transient: false,
+      });
+    }
     let response: Response;
     try {
       response = await fetch(target, {
@@ -40,7 +41,6 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
         headers: {
           "content-type": "application/json",
           traceparent,
-          ...extra,
           ...signatureHeaders(options.secret, id, text),
         },
         body: text,

@@ -1,13 +1,19 @@
 /**
- * Per-agent secrets in the registry: `signing_secret` (a Standard Webhooks `whsec_…` secret that
- * signs every delivery TO this agent and verifies Standard Webhooks sent to `/webhooks/:agent`)
- * and `webhook_secrets` (the GitHub and Stripe endpoint secrets for `?source=github|stripe`).
+ * Per-agent secrets in the registry, one per direction and purpose, never shared between them:
+ *
+ * - `signing_secret` (outbound): the Standard Webhooks `whsec_…` secret that signs every delivery
+ *   Switchboard makes TO this agent. It verifies nothing inbound: a receiver holds it, so anything
+ *   it verified could be forged by every receiver.
+ * - `webhook_secrets` (inbound): the secrets that verify `POST /webhooks/:agent` —
+ *   `standard` (Standard Webhooks, `whsec_…`), `github` and `stripe` for `?source=github|stripe`.
+ *   A source without its secret is refused.
  *
  * They are write-only: every entry that leaves the agent's Durable Object (GET /agents, the
  * directory, PUT's answer) shows `"redacted"` instead, and a PUT that sends `"redacted"` back keeps
  * the stored value, so GET → edit → PUT round-trips without ever seeing the secret.
  */
 import { z } from "@hono/zod-openapi";
+import { WEBHOOK_SOURCES } from "./webhook-verify";
 
 export const REDACTED = "redacted";
 
@@ -26,7 +32,7 @@ const ProviderSecret = z
   .or(z.literal(REDACTED));
 
 export const WebhookSecrets = z
-  .strictObject({ github: ProviderSecret.optional(), stripe: ProviderSecret.optional() })
+  .strictObject({ standard: SigningSecret.optional(), github: ProviderSecret.optional(), stripe: ProviderSecret.optional() })
   .openapi({ description: 'Write-only; reads show "redacted" per provider. Sending "redacted" keeps the stored secret.' });
 export type WebhookSecrets = z.infer<typeof WebhookSecrets>;
 
@@ -54,7 +60,7 @@ export function keepStoredSecrets<T extends AgentSecrets>(incoming: T, stored: A
   }
   if (out.webhook_secrets) {
     const merged: WebhookSecrets = {};
-    for (const provider of ["github", "stripe"] as const) {
+    for (const provider of WEBHOOK_SOURCES) {
       const value = out.webhook_secrets[provider];
       const kept = value === REDACTED ? stored?.webhook_secrets?.[provider] : value;
       if (kept) merged[provider] = kept;
@@ -64,7 +70,7 @@ export function keepStoredSecrets<T extends AgentSecrets>(incoming: T, stored: A
   return out;
 }
 
-/** The secret that signs deliveries to this agent: its own, else the deployment's. */
+/** The secret that signs deliveries to this agent: its own, else the deployment's. Outbound only. */
 export function outboundSecret(entry: AgentSecrets, deploymentSecret: string | undefined): string | undefined {
   return entry.signing_secret ?? deploymentSecret;
 }

@@ -1,6 +1,6 @@
 /**
- * Remembers webhook ids that were accepted, in the target agent's Durable Object SQLite, so a
- * replayed delivery is refused. Each id carries its own expiry (longer than the window in which
+ * Remembers webhook ids that were accepted, in the SQLite of the secret's replay record
+ * (durable-objects/webhook-replay-do.ts), so a replayed delivery is refused. Each id carries its own expiry (longer than the window in which
  * its signature stays fresh); expired ids are swept on each insert, so no alarm is needed.
  */
 export class ReplayGuard {

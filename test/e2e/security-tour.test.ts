@@ -43,8 +43,8 @@ describe("wrangler dev security tour", () => {
     expect(await read.text()).not.toContain(GITHUB_SECRET);
   });
 
-  it("accepts a Standard Webhook signed with the agent's own secret", async () => {
-    await fetch(`${dev.url}/agents/summarizer`, { method: "PUT", headers: admin, body: JSON.stringify({ signing_secret: AGENT_SECRET }) });
+  it("accepts a Standard Webhook signed with the agent's inbound secret", async () => {
+    await fetch(`${dev.url}/agents/summarizer`, { method: "PUT", headers: admin, body: JSON.stringify({ webhook_secrets: { standard: AGENT_SECRET } }) });
     const body = JSON.stringify({ text: "One. Two." });
     const id = `msg_e2e_${Date.now()}`;
     const at = new Date();

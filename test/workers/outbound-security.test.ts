@@ -86,22 +86,28 @@ describe("redirects and the SSRF guard", () => {
     expect(call?.headers["webhook-signature"]).toMatch(/^v1,/);
   });
 
-  it("never forwards extra credentials to another origin", async () => {
+  it("never re-sends a signed delivery to a redirect on another origin", async () => {
     const key = uniqueName("cross");
     const other = testServer().replace("127.0.0.1", "localhost");
     const start = `${testServer()}/redirect/${key}?to=${encodeURIComponent(`${other}/ok/${key}-other`)}`;
-    const response = await postSigned(start, { content: 1 }, "msg_x", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", {
+    const post = postSigned(start, { content: 1 }, "msg_x", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", {
       signal: AbortSignal.timeout(5000),
       dev: true,
       secret: env.SWITCHBOARD_SIGNING_SECRET,
-      headers: { authorization: "Bearer remote-token" },
     });
-    expect(response.status).toBe(200);
-    const [first] = await received(key);
-    const [second] = await received(`${key}-other`);
-    expect(first?.headers.authorization).toBe("Bearer remote-token");
-    expect(second?.headers.authorization).toBeUndefined();
-    expect(second?.headers["webhook-signature"]).toMatch(/^v1,/);
+    await expect(post).rejects.toMatchObject({ code: "agent_error", transient: false, message: expect.stringContaining("another origin") });
+    expect(await received(key)).toHaveLength(1);
+    expect(await received(`${key}-other`)).toHaveLength(0);
+
+    // The same through an agent and a reply_to URL: a permanent 502, nothing signed reaches the other origin.
+    const name = uniqueName("cross-agent");
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/redirect/${name}?to=${encodeURIComponent(`${other}/ok/${name}-other`)}` },
+    });
+    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "x" } });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toContain("another origin");
+    expect(await received(`${name}-other`)).toHaveLength(0);
   });
 
   it("refuses to register a URL the guard refuses, naming the field", async () => {

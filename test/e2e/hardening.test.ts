@@ -1,0 +1,73 @@
+/**
+ * The audit's findings against a real `wrangler dev` with `SWITCHBOARD_DEV=0`, as a deployment
+ * runs: each test reproduces one way in or one way to lose a message, and shows it closed.
+ */
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
+
+/** The deployment's outbound secret: what every delivery Switchboard sends is signed with. */
+const OUTBOUND = "whsec_aGFyZGVuaW5nLWUyZS1vdXRib3VuZC1zZWNyZXQ=";
+const AGENT_OUTBOUND = `whsec_${Buffer.from("e2e-agent-outbound-secret-32-ok!").toString("base64")}`;
+const INBOUND = `whsec_${Buffer.from("e2e-shared-inbound-secret-32-ok!").toString("base64")}`;
+
+let dev: DevServer;
+const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = admin) {
+  const res = await fetch(`${dev.url}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** A Standard Webhooks delivery signed with `secret`, exactly as Switchboard signs what it sends. */
+function signed(secret: string, id: string, body: string): Record<string, string> {
+  const at = new Date();
+  return {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": new Webhook(secret).sign(id, at, body),
+  };
+}
+
+beforeAll(async () => {
+  dev = await startWranglerDev({ SWITCHBOARD_DEV: "0", SWITCHBOARD_SIGNING_SECRET: OUTBOUND });
+});
+afterAll(async () => {
+  await dev?.stop();
+});
+
+describe("webhooks in: no outbound signature is ever accepted inbound", () => {
+  it("refuses a delivery signed with the outbound secrets at every agent, and accepts one inbound delivery once", async () => {
+    // What any key can capture: a reply or an event Switchboard signed for a URL the key controls.
+    const body = JSON.stringify({ id: "msg_captured", from: "echo", role: "reply", content: "hi" });
+    for (const agent of ["echo", "summarizer", "triage"]) {
+      const forged = await call("POST", `/webhooks/${agent}`, body, signed(OUTBOUND, `msg_captured_${agent}`, body));
+      expect(forged.status, agent).toBe(401);
+      expect(forged.body.code).toBe("unauthorized");
+    }
+    // An agent's own outbound secret verifies nothing inbound either.
+    expect((await call("PUT", "/agents/summarizer", { signing_secret: AGENT_OUTBOUND })).status).toBe(200);
+    expect((await call("POST", "/webhooks/summarizer", body, signed(AGENT_OUTBOUND, "msg_own", body))).status).toBe(401);
+
+    // Two agents with the same inbound secret: one delivery is accepted by one of them, once.
+    for (const agent of ["echo", "summarizer"]) {
+      const put = await call("PUT", `/agents/${agent}`, { webhook_secrets: { standard: INBOUND } });
+      expect(put.status).toBe(200);
+      expect(JSON.stringify(put.body)).not.toContain(INBOUND.slice(6));
+    }
+    const headers = signed(INBOUND, "evt_e2e_1", body);
+    expect((await call("POST", "/webhooks/echo", body, headers)).status).toBe(202);
+    expect((await call("POST", "/webhooks/echo", body, headers)).status).toBe(409);
+    expect((await call("POST", "/webhooks/summarizer", body, headers)).status).toBe(409);
+  });
+});
