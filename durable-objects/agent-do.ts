@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, Submission } from "../lib/agents/agent-api";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, Submission } from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
 import type { CodeAgents } from "../lib/agents/define-agent";
 import type { InvokeResult } from "../lib/message/call";
@@ -43,10 +43,13 @@ export function agentObject(codeAgents: CodeAgents) {
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
-      void ctx.blockConcurrencyWhile(() => this.parts.batching.recover());
+      void ctx.blockConcurrencyWhile(async () => {
+        await this.parts.deadlines.start();
+        await this.parts.batching.recover();
+      });
     }
 
-    /** The single alarm: runs every deadline that is due, each by the part that scheduled its kind, then re-arms. */
+    /** The single alarm: runs every deadline that is due, each by the part that scheduled its kind (a failed one stays, retried with backoff), then re-arms. */
     override async alarm(): Promise<void> {
       await this.parts.deadlines.runDue(Date.now());
     }
@@ -98,6 +101,11 @@ export function agentObject(codeAgents: CodeAgents) {
 
     cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }> {
       return this.parts.messaging.cancel(this.agent, requestId, viewer);
+    }
+
+    async replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>> {
+      this.load();
+      return this.parts.messaging.replay(this.agent, replay);
     }
 
     async receiveWebhook(input: WebhookInput): Promise<WebhookResult> {
@@ -180,8 +188,8 @@ export function agentObject(codeAgents: CodeAgents) {
 
     // ── Queue consumers ─────────────────────────────────────────────────────────────────────────
 
-    async deliver(requestId: string, replayOf?: string): Promise<DeliveryAction> {
-      return this.parts.messaging.deliver(this.agent, this.load(), requestId, replayOf);
+    async deliver(requestId: string): Promise<DeliveryAction> {
+      return this.parts.messaging.deliver(this.agent, this.load(), requestId);
     }
 
     async receiveReply(reply: Envelope): Promise<ReplyDisposition> {

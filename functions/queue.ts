@@ -11,6 +11,7 @@ export type Consumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionCo
 const consumers: Record<string, Consumer> = {
   "switchboard-deliveries": deliveriesConsumer,
   "switchboard-dlq": deadLettersConsumer,
+  "switchboard-dlq-retry": deadLettersConsumer,
   "switchboard-fanout": fanoutConsumer,
 };
 

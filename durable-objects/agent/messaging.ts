@@ -3,20 +3,23 @@
  * request is stored first (RequestStore), then enqueued on DELIVERIES; the queue consumer calls
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
  */
-import type { Submission } from "../../lib/agents/agent-api";
+import type { RequestReplay, Submission } from "../../lib/agents/agent-api";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
-import { newRequestId } from "../../lib/message/ids";
-import { afterAttempt } from "../../lib/protocols/async-delivery";
-import { type DeliveryAction, type DeliveryMessage, replyDelivery } from "../../lib/protocols/delivery";
+import { newId, newRequestId } from "../../lib/message/ids";
+import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
+import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import { RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
+import { objectStub, type Remote } from "../../lib/registry/object-ids";
+import type { DeadLetter } from "../../lib/resilience/dead-letter";
+import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { mayCall } from "../../lib/security/acl";
-import { webhookReplays } from "../../lib/security/replay-scope";
+import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
 
 export interface MessagingDeps {
   sql: SqlStorage;
@@ -31,6 +34,9 @@ export interface MessagingDeps {
   retried(): void;
   /** A reply came for a request that was cancelled meanwhile: logged as dropped. */
   dropped(message: Envelope, detail: string): void;
+  /** The dead-letter store (durable-objects/dead-letter-do.ts). */
+  deadLetters: { put(letter: DeadLetter): Promise<string> };
+  deadlines: DeadlineTable;
 }
 
 export class Messaging {
@@ -40,6 +46,7 @@ export class Messaging {
 
   constructor(private readonly deps: MessagingDeps) {
     this.requests = new RequestStore(deps.sql);
+    deps.deadlines.handle("letter", (requestId) => this.sendLetter(requestId));
   }
 
   /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
@@ -69,17 +76,13 @@ export class Messaging {
   }
 
   /** One delivery attempt of a stored request, called by the queue consumer. */
-  async deliver(name: string, entry: AgentEntry | null, requestId: string, replayOf?: string): Promise<DeliveryAction> {
-    let row = this.requests.get(requestId);
+  async deliver(name: string, entry: AgentEntry | null, requestId: string): Promise<DeliveryAction> {
+    const row = this.requests.get(requestId);
     if (!row) return { action: "ack" };
-    const now = Date.now();
-    if (replayOf && (row.status === "dead_lettered" || row.status === "failed")) {
-      this.requests.update(requestId, { status: "pending", budget_from: row.attempts }, now);
-      row = { ...row, status: "pending", budget_from: row.attempts };
-    }
     // Redelivered after it was answered (queues deliver at least once): the handler does not run
     // again, but its reply is sent again, in case sending it is what failed (receivers dedupe).
     if (row.status === "replied" && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
+    if (row.status === "replied") return delivered(row.replay_of);
     if (row.status !== "pending") return { action: "ack" };
     if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
     this.delivering.add(requestId);
@@ -97,10 +100,57 @@ export class Messaging {
       return { action: "ack" };
     }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
+    if (outcome.action.action === "dead_lettered") {
+      // The final status and the letter's id in one write: from here the row is the letter's outbox.
+      this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newId("dlq"), letter_pending: true }, Date.now());
+      await this.sendLetterOrRetry(requestId);
+      return outcome.action;
+    }
     this.requests.update(requestId, outcome.patch, Date.now());
     if (outcome.action.action === "retry") this.deps.retried();
     if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
-    return outcome.action;
+    return result.ok ? delivered(row.replay_of) : outcome.action;
+  }
+
+  /** Stores a request's dead letter now, or leaves it to a `letter` deadline (retried with backoff) when the store is unreachable. */
+  private async sendLetterOrRetry(requestId: string): Promise<void> {
+    try {
+      await this.sendLetter(requestId);
+    } catch (error) {
+      console.warn(JSON.stringify({ level: "warn", msg: "dead-letter store unreachable; will retry", request_id: requestId, error: String(error) }));
+      await this.deps.deadlines.schedule("letter", requestId, Date.now());
+    }
+  }
+
+  /** Hands the request's pending dead letter to the dead-letter store. Throws while it cannot, so its deadline is retried. */
+  async sendLetter(requestId: string): Promise<void> {
+    const row = this.requests.get(requestId);
+    if (!row?.letter_pending) return;
+    await this.deps.deadLetters.put(requestLetter(row));
+    this.requests.update(requestId, { letter_pending: false }, Date.now());
+  }
+
+  /**
+   * `POST /dlq/:id/replay` of a request's letter: the request is pending again, with a fresh retry
+   * budget, and enqueued. A request pruned since is recreated from the letter, so a replay works for
+   * as long as the letter exists. Its delivery settles the letter (removed when delivered, updated
+   * when it fails again).
+   */
+  async replay(name: string, replay: RequestReplay): Promise<Result<{ request_id: string }>> {
+    const now = Date.now();
+    const row = this.requests.get(replay.request_id);
+    if (!row) {
+      if (!replay.message) return failure("request_not_found", `request ${replay.request_id} is gone and letter ${replay.letter_id} does not hold its message`);
+      const { request_id, message, reply_to, timeout_ms, attempts } = replay;
+      this.requests.create({ request_id, message, reply_to, timeout_ms, attempts, replay_of: replay.letter_id, now });
+    } else if (row.status === "failed" || row.status === "dead_lettered") {
+      this.requests.update(replay.request_id, { status: "pending", budget_from: row.attempts, replay_of: replay.letter_id, letter_pending: false }, now);
+    }
+    await this.deps.env.DELIVERIES.send(
+      { kind: "deliver", agent: name, request_id: replay.request_id, replay_of: replay.letter_id } satisfies DeliveryMessage,
+      { contentType: "json" },
+    );
+    return { ok: true, request_id: replay.request_id };
   }
 
   private async sendReply(name: string, replyTo: string, requestId: string): Promise<void> {
@@ -144,7 +194,7 @@ export class Messaging {
     return acceptWebhook(input, {
       entry,
       now: Date.now,
-      replays: (secret) => webhookReplays(this.deps.env, secret),
+      replays: async (secret) => objectStub<Remote<WebhookReplayApi>>(this.deps.env.WEBHOOK_REPLAYS, await replayScope(secret)),
       // The same durable path as POST /agents/:name/messages: stored, enqueued, then answered.
       deliver: (call) => this.submit(name, this.deps.load(), { message: call.message, reply_to: null, timeout_ms: null }),
     });

@@ -13,6 +13,7 @@ import type { EmitResult } from "../../lib/patterns/observer";
 import { ToolCatalog } from "../../lib/model/tool-catalog";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { shardObjectName } from "../../lib/registry/shards";
+import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { Pool } from "../../lib/resilience/pool";
 import { A2ATasks } from "./a2a-tasks";
@@ -59,6 +60,8 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
     dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),
+    deadLetters: deadLetterStore(env),
+    deadlines,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (agent) => {

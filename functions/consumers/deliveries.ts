@@ -6,7 +6,7 @@
  */
 import { agentRef } from "../../lib/agents/agent-ref";
 import type { Envelope } from "../../lib/message/envelope";
-import { type DeliveryAction, type DeliveryMessage, isDeliveryMessage } from "../../lib/protocols/delivery";
+import { type DeliveryAction, type DeliveryMessage, delivered, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { backoffSeconds, retryDecision } from "../../lib/resilience/retry";
@@ -41,7 +41,7 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
     const action = await act(body, env, message.attempts);
     switch (action.action) {
       case "ack":
-        await settleReplay(env, body);
+        await settleReplay(env, action.settles);
         message.ack();
         return;
       case "retry":
@@ -49,6 +49,10 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
         return;
       case "dead_letter":
         await deadLetter(env, "deliveries", body, action.letter);
+        message.ack();
+        return;
+      case "dead_lettered":
+        // The agent's object holds the letter and stores it; a replay is settled when it fails again.
         message.ack();
         return;
     }
@@ -63,12 +67,12 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
 async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<DeliveryAction> {
   switch (body.kind) {
     case "deliver":
-      return agentRef(env, body.agent).queue.deliver(body.request_id, body.replay_of);
+      return agentRef(env, body.agent).queue.deliver(body.request_id);
     case "reply": {
       const envelope = await replyEnvelope(body, env);
       if (!envelope) return missingReply(body, attempts);
       await agentRef(env, body.agent).queue.receiveReply({ ...envelope, to: body.agent });
-      return { action: "ack" };
+      return delivered(body.replay_of);
     }
     case "post": {
       const envelope = await replyEnvelope(body, env);
@@ -112,7 +116,7 @@ async function postReply(body: Extract<DeliveryMessage, { kind: "post" }>, envel
     });
     if (response.ok) {
       await response.body?.cancel();
-      return { action: "ack" };
+      return delivered(body.replay_of);
     }
     failure = toFailure(await remoteFailure(response, `reply_to ${new URL(body.url).host}`));
   } catch (error) {

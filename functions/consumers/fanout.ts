@@ -36,7 +36,9 @@ async function settle(message: Message<unknown>, env: Env): Promise<void> {
   if (decision.action === "ack") {
     message.ack();
     // A replayed dead letter that got through leaves the dead-letter store.
-    return settleReplay(env, body).catch((error) => console.warn(JSON.stringify({ level: "warn", msg: "settling a replay failed", error: String(error) })));
+    return settleReplay(env, body.replay_of).catch((error) =>
+      console.warn(JSON.stringify({ level: "warn", msg: "settling a replay failed", error: String(error) })),
+    );
   }
   if (decision.action === "retry") return message.retry({ delaySeconds: decision.delay_seconds });
 

@@ -1,12 +1,17 @@
 /** The dead-letter store over HTTP (admin): list, inspect, replay, delete. */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
-import { AgentName } from "../../lib/message/envelope";
+import { AgentName, Envelope } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
 import { intQuery, parseWith } from "../http/validate";
+import type { RequestReplay } from "../../lib/agents/agent-api";
+import { agentRef } from "../../lib/agents/agent-ref";
+import { isDeliveryMessage } from "../../lib/protocols/delivery";
+import type { DeadLetterEntry } from "../../lib/resilience/dead-letter-store";
+import { failureResponse } from "../http/problem";
 
 const Entry = z
   .object({
@@ -85,8 +90,15 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       const id = c.req.param("id") ?? "";
       const entry = await deadLetterStore(c.env).startReplay(id);
       if (!entry) throw notFound(id);
-      const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;
-      await queue.send({ ...(entry.body as object), replay_of: id }, { contentType: "json" });
+      const body = entry.body;
+      if (entry.queue === "deliveries" && isDeliveryMessage(body) && body.kind === "deliver") {
+        // An async request is replayed by its agent's object, which recreates it from the letter if it was pruned.
+        const replayed = await agentRef(c.env, body.agent).client.replayRequest(requestReplay(id, body.request_id, entry));
+        if (!replayed.ok) return failureResponse(replayed);
+      } else {
+        const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;
+        await queue.send({ ...(body as object), replay_of: id }, { contentType: "json" });
+      }
       return c.json({ id, status: "replaying" as const }, 202);
     },
   );
@@ -114,8 +126,24 @@ function notFound(id: string | undefined): SwitchboardError {
   return new SwitchboardError("dlq_entry_not_found", `no dead letter ${String(id).slice(0, 100)}`);
 }
 
-/** The entry without the raw queue body (an implementation detail of replay). */
-function publicEntry<T extends { body: unknown }>(entry: T): Omit<T, "body"> {
-  const { body: _, ...rest } = entry;
+/** The entry without the raw queue body and request settings (what replay uses). */
+function publicEntry<T extends { body: unknown; request: unknown }>(entry: T): Omit<T, "body" | "request"> {
+  const { body: _, request: __, ...rest } = entry;
   return rest;
+}
+
+/** What the agent needs to replay a request from its letter alone. */
+function requestReplay(letterId: string, requestId: string, entry: DeadLetterEntry): RequestReplay {
+  const message = Envelope.safeParse(entry.message);
+  const envelope = message.success ? message.data : undefined;
+  // Letters stored before requests kept their settings in the letter: reply_to is in the envelope.
+  const replyTo = envelope?.metadata.reply_to;
+  return {
+    letter_id: letterId,
+    request_id: requestId,
+    ...(envelope ? { message: envelope } : {}),
+    reply_to: entry.request?.reply_to ?? (typeof replyTo === "string" ? replyTo : null),
+    timeout_ms: entry.request?.timeout_ms ?? null,
+    attempts: entry.attempts,
+  };
 }

@@ -33,6 +33,17 @@ export interface Submission {
   idempotency_key?: string;
 }
 
+/** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */
+export interface RequestReplay {
+  letter_id: string;
+  request_id: string;
+  /** Absent for letters a queue moved itself, which hold only the queue message. */
+  message?: Envelope;
+  reply_to: string | null;
+  timeout_ms: number | null;
+  attempts: number;
+}
+
 export interface AgentDescription {
   entry: AgentEntry;
   status: { breaker: BreakerSnapshot["state"]; in_flight: number };
@@ -56,6 +67,8 @@ export interface AgentClientApi {
   unconfigure(): boolean;
   /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
   submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>>;
+  /** Replays an async request's dead letter: pending again (recreated from the letter when its row was pruned), and enqueued. */
+  replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>>;
   /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** `DELETE /requests/:id`: the same viewers end a pending request `cancelled`, aborting an attempt that runs. */
@@ -101,7 +114,7 @@ export interface AgentShardApi {
 /** What the queue consumers call (functions/consumers). */
 export interface AgentQueueApi {
   /** One delivery attempt of a stored request. */
-  deliver(requestId: string, replayOf?: string): Promise<DeliveryAction>;
+  deliver(requestId: string): Promise<DeliveryAction>;
   /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
   receiveReply(reply: Envelope): Promise<ReplyDisposition>;
   /** The stored reply of a request (replies to `reply_to` travel by reference). */

@@ -8,12 +8,14 @@
  */
 import type { InvokeResult } from "../message/call";
 import type { Limits } from "../registry/entry";
+import type { DeadLetter } from "../resilience/dead-letter";
 import { retryDecision } from "../resilience/retry";
 import type { DeliveryAction } from "./delivery";
 import type { RequestRow } from "./request-store";
 
 export interface AttemptOutcome {
   patch: Partial<RequestRow>;
+  /** `dead_lettered`: the row's final status is written with its letter (`requestLetter`). */
   action: DeliveryAction;
 }
 
@@ -28,18 +30,27 @@ export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limi
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
   const decision = retryDecision(result, attempts - row.budget_from, limits, random);
   if (decision.retry) return { patch: { ...failed, status: "pending" }, action: { action: "retry", delay_seconds: decision.delay_seconds } };
+  return { patch: { ...failed, status: decision.permanent ? "failed" : "dead_lettered" }, action: { action: "dead_lettered" } };
+}
+
+/**
+ * The dead letter of a request that failed for good, built from its row alone: the full message
+ * and the request's settings, so a replay can recreate the request after its row was pruned, and a
+ * reference (`body`) that is all a queue message ever has to carry.
+ */
+export function requestLetter(row: RequestRow): DeadLetter {
+  const agent = row.message.to;
+  const at = (ms: number | null) => new Date(ms ?? row.updated_at).toISOString();
   return {
-    patch: { ...failed, status: decision.permanent ? "failed" : "dead_lettered" },
-    action: {
-      action: "dead_letter",
-      letter: {
-        agent: row.message.to,
-        message: row.message,
-        error,
-        attempts,
-        first_failed_at: new Date(first).toISOString(),
-        last_failed_at: new Date(now).toISOString(),
-      },
-    },
+    ...(row.letter_id ? { id: row.letter_id } : {}),
+    agent,
+    queue: "deliveries",
+    body: { kind: "deliver", agent, request_id: row.request_id },
+    message: row.message,
+    request: { reply_to: row.reply_to, timeout_ms: row.timeout_ms },
+    error: row.error ?? { code: "agent_error", detail: "delivery failed" },
+    attempts: row.attempts,
+    first_failed_at: at(row.first_failed_at),
+    last_failed_at: at(row.last_failed_at),
   };
 }

@@ -25,11 +25,21 @@ export interface ReplySource {
   request_id: string;
 }
 
-/** What to do with one queue message after handling it. */
+/**
+ * What to do with one queue message after handling it. `ack` with `settles`: the message was a
+ * replay that got through, so that dead letter goes. `dead_letter`: the consumer stores the letter;
+ * `dead_lettered`: the agent's object already holds it (and stores it), so just ack.
+ */
 export type DeliveryAction =
-  | { action: "ack" }
+  | { action: "ack"; settles?: string }
   | { action: "retry"; delay_seconds: number }
-  | { action: "dead_letter"; letter: Omit<DeadLetter, "queue" | "body"> };
+  | { action: "dead_letter"; letter: Omit<DeadLetter, "queue" | "body"> }
+  | { action: "dead_lettered" };
+
+/** Ack of a message that got through; when it replays dead letter `replayOf`, that letter is settled. */
+export function delivered(replayOf: string | null | undefined): DeliveryAction {
+  return replayOf ? { action: "ack", settles: replayOf } : { action: "ack" };
+}
 
 /**
  * Where the reply of `agent` to a request goes: to the agent named in `replyTo` (addressed to it), or

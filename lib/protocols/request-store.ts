@@ -2,8 +2,13 @@
  * Durable request state for async messages, in the target agent's Durable Object: one row per
  * request (`GET /requests/:id`), plus idempotency keys remembered for 24 hours so a retried POST or
  * a redelivered queue message never runs the handler twice.
+ *
+ * The row is also the outbox of what must leave the object: a request that ended failed or
+ * dead-lettered carries its dead letter's id and `letter_pending` until the dead-letter store has
+ * it, set in the same write as the status, so a letter is never lost between the two.
  */
 import type { Envelope } from "../message/envelope";
+import { addMissingColumns } from "../storage/columns";
 
 export type RequestStatus = "pending" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled";
 
@@ -22,6 +27,12 @@ export interface RequestRow {
   updated_at: number;
   first_failed_at: number | null;
   last_failed_at: number | null;
+  /** The dead-letter entry this request is a replay of; a failed replay updates that entry. */
+  replay_of: string | null;
+  /** The id of this request's dead letter, once it failed for good. */
+  letter_id: string | null;
+  /** The dead letter is not in the dead-letter store yet. */
+  letter_pending: boolean;
 }
 
 export interface RequestView {
@@ -48,8 +59,10 @@ export class RequestStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS requests (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
       message TEXT NOT NULL, reply TEXT, error TEXT, reply_to TEXT, timeout_ms INTEGER,
-      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER)`);
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER,
+      replay_of TEXT, letter_id TEXT, letter_pending INTEGER NOT NULL DEFAULT 0)`);
     sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+    addMissingColumns(sql, "requests", LATER_COLUMNS);
   }
 
   /** The request an idempotency key already maps to, if it has not expired. */
@@ -58,15 +71,29 @@ export class RequestStore {
     return row ? String(row.request_id) : null;
   }
 
-  create(init: { request_id: string; message: Envelope; reply_to: string | null; timeout_ms: number | null; idempotency_key?: string; now: number }): void {
+  /** A new pending request; a replay recreating a pruned one passes its attempts and letter. */
+  create(init: {
+    request_id: string;
+    message: Envelope;
+    reply_to: string | null;
+    timeout_ms: number | null;
+    idempotency_key?: string;
+    now: number;
+    attempts?: number;
+    replay_of?: string;
+  }): void {
+    const attempts = init.attempts ?? 0;
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, message, reply_to, timeout_ms, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
+      attempts,
+      attempts,
       JSON.stringify(init.message),
       init.reply_to,
       init.timeout_ms,
       init.now,
       init.now,
+      init.replay_of ?? null,
     );
     if (init.idempotency_key) {
       this.sql.exec(
@@ -99,16 +126,26 @@ export class RequestStore {
     const values: SqlStorageValue[] = [now];
     for (const [key, value] of Object.entries(patch)) {
       sets.push(`${key} = ?`);
-      values.push(value !== null && typeof value === "object" ? JSON.stringify(value) : (value as SqlStorageValue));
+      values.push(
+        typeof value === "boolean" ? Number(value) : value !== null && typeof value === "object" ? JSON.stringify(value) : (value as SqlStorageValue),
+      );
     }
     this.sql.exec(`UPDATE requests SET ${sets.join(", ")} WHERE request_id = ?`, ...values, requestId);
   }
 
-  /** Deletes finished requests older than `before` (retention). */
+  /** Requests whose dead letter is not in the dead-letter store yet, oldest first. */
+  pendingLetters(limit: number): RequestRow[] {
+    return this.sql.exec("SELECT * FROM requests WHERE letter_pending = 1 ORDER BY updated_at LIMIT ?", limit).toArray().map(fromRow);
+  }
+
+  /** Deletes finished requests older than `before` (retention); never one whose letter still has to leave. */
   prune(before: number): void {
-    this.sql.exec("DELETE FROM requests WHERE status != 'pending' AND updated_at < ?", before);
+    this.sql.exec("DELETE FROM requests WHERE status != 'pending' AND letter_pending = 0 AND updated_at < ?", before);
   }
 }
+
+/** Columns added after the first release, for objects whose table predates them. */
+const LATER_COLUMNS = { replay_of: "TEXT", letter_id: "TEXT", letter_pending: "INTEGER NOT NULL DEFAULT 0" };
 
 function fromRow(row: Row): RequestRow {
   const json = <T>(v: SqlStorageValue): T | null => (typeof v === "string" ? (JSON.parse(v) as T) : null);
@@ -126,6 +163,9 @@ function fromRow(row: Row): RequestRow {
     updated_at: Number(row.updated_at),
     first_failed_at: row.first_failed_at === null ? null : Number(row.first_failed_at),
     last_failed_at: row.last_failed_at === null ? null : Number(row.last_failed_at),
+    replay_of: typeof row.replay_of === "string" ? row.replay_of : null,
+    letter_id: typeof row.letter_id === "string" ? row.letter_id : null,
+    letter_pending: Number(row.letter_pending) === 1,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { newId } from "../message/ids";
 import { objectStub, type Remote } from "../registry/object-ids";
+import { addMissingColumns } from "../storage/columns";
 import type { DeadLetter, ReplayQueue } from "./dead-letter";
 
 export const DLQ_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
@@ -17,6 +18,7 @@ export interface DeadLetterEntry {
   status: "dead" | "replaying";
   message: unknown;
   body: unknown;
+  request: DeadLetter["request"] | null;
   error: { code: string; detail: string };
   attempts: number;
   replays: number;
@@ -27,32 +29,38 @@ export interface DeadLetterEntry {
 export class DeadLetterStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS dead_letters (id TEXT PRIMARY KEY, agent TEXT NOT NULL, queue TEXT NOT NULL, status TEXT NOT NULL,
-      message TEXT, body TEXT NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL, replays INTEGER NOT NULL DEFAULT 0,
+      message TEXT, body TEXT NOT NULL, request TEXT, error TEXT NOT NULL, attempts INTEGER NOT NULL, replays INTEGER NOT NULL DEFAULT 0,
       first_failed_at TEXT NOT NULL, last_failed_at TEXT NOT NULL, updated_at INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS dead_letters_agent ON dead_letters(agent, id)");
+    addMissingColumns(sql, "dead_letters", { request: "TEXT" });
   }
 
-  /** Stores a letter, or updates the entry it is a failed replay of. Returns the entry id. */
+  /**
+   * Stores a letter, or updates the entry with its id (`replay_of` or `id`: a replay that failed
+   * again, or a store retried after its answer was lost). Returns the entry id.
+   */
   put(letter: DeadLetter, now: number): string {
-    if (letter.replay_of && this.get(letter.replay_of)) {
+    const existing = letter.replay_of ?? letter.id;
+    if (existing && this.get(existing)) {
       this.sql.exec(
         "UPDATE dead_letters SET status = 'dead', error = ?, attempts = ?, last_failed_at = ?, updated_at = ? WHERE id = ?",
         JSON.stringify(letter.error),
         letter.attempts,
         letter.last_failed_at,
         now,
-        letter.replay_of,
+        existing,
       );
-      return letter.replay_of;
+      return existing;
     }
-    const id = newId("dlq", now);
+    const id = existing ?? newId("dlq", now);
     this.sql.exec(
-      "INSERT INTO dead_letters (id, agent, queue, status, message, body, error, attempts, first_failed_at, last_failed_at, updated_at) VALUES (?, ?, ?, 'dead', ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO dead_letters (id, agent, queue, status, message, body, request, error, attempts, first_failed_at, last_failed_at, updated_at) VALUES (?, ?, ?, 'dead', ?, ?, ?, ?, ?, ?, ?, ?)",
       id,
       letter.agent,
       letter.queue,
       letter.message === undefined ? null : JSON.stringify(letter.message),
       JSON.stringify(letter.body),
+      letter.request === undefined ? null : JSON.stringify(letter.request),
       JSON.stringify(letter.error),
       letter.attempts,
       letter.first_failed_at,
@@ -123,6 +131,7 @@ function toEntry(row: Record<string, SqlStorageValue>): DeadLetterEntry {
     status: String(row.status) as DeadLetterEntry["status"],
     message: typeof row.message === "string" ? JSON.parse(row.message) : body,
     body,
+    request: typeof row.request === "string" ? JSON.parse(row.request) : null,
     error: JSON.parse(String(row.error)),
     attempts: Number(row.attempts),
     replays: Number(row.replays),

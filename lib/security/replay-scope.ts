@@ -5,8 +5,6 @@
  * The record is named by a digest of the secret, so the secret itself is never a storage key;
  * `durable-objects/webhook-replay-do.ts` implements it.
  */
-import { objectStub, type Remote } from "../registry/object-ids";
-
 const encoder = new TextEncoder();
 
 /** The replay record of one inbound webhook secret. */
@@ -20,9 +18,4 @@ export interface WebhookReplayApi {
 export async function replayScope(secret: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`switchboard-webhook-replays\0${secret}`));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The replay record of deliveries verified by `secret`. */
-export async function webhookReplays(env: Pick<Env, "WEBHOOK_REPLAYS">, secret: string): Promise<Remote<WebhookReplayApi>> {
-  return objectStub(env.WEBHOOK_REPLAYS, await replayScope(secret));
 }

@@ -32,6 +32,7 @@ describe("deploy", () => {
         "env.DIRECTORY (DirectoryDO)",
         "env.DEAD_LETTER_STORE (DeadLetterDO)",
         "env.TRACE (TraceDO)",
+        "env.WEBHOOK_REPLAYS (WebhookReplayDO)",
         "switchboard-deliveries",
         "switchboard-fanout",
         "switchboard-dlq",
@@ -60,5 +61,18 @@ describe("deploy", () => {
     expect(classes.length).toBeGreaterThan(3);
     for (const name of classes) expect(migrated).toContain(name);
     expect(config).not.toMatch(/^\s*SWITCHBOARD_DEV\s*=/m);
+  });
+
+  it("retries a dead letter until it is stored: the two dead-letter queues hand it to each other after 100 retries", () => {
+    const config = readFileSync("wrangler.toml", "utf8");
+    const consumers = config.split("[[queues.consumers]]").slice(1);
+    const consumer = (queue: string) => consumers.find((c) => new RegExp(`^queue = "${queue}"$`, "m").test(c)) ?? "";
+    for (const [queue, next] of [
+      ["switchboard-dlq", "switchboard-dlq-retry"],
+      ["switchboard-dlq-retry", "switchboard-dlq"],
+    ] as const) {
+      expect(consumer(queue), queue).toMatch(/max_retries = 100\b/);
+      expect(consumer(queue), queue).toContain(`dead_letter_queue = "${next}"`);
+    }
   });
 });

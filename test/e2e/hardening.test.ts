@@ -4,6 +4,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { E2E_POLL, eventually } from "../support/poll";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 /** The deployment's outbound secret: what every delivery Switchboard sends is signed with. */
@@ -69,5 +70,49 @@ describe("webhooks in: no outbound signature is ever accepted inbound", () => {
     expect((await call("POST", "/webhooks/echo", body, headers)).status).toBe(202);
     expect((await call("POST", "/webhooks/echo", body, headers)).status).toBe(409);
     expect((await call("POST", "/webhooks/summarizer", body, headers)).status).toBe(409);
+  });
+});
+
+describe("dead letters: any size the API accepts", () => {
+  it("dead-letters a 150 KB message to triage with an unknown type, intact, and replays it", async () => {
+    const content = "a long ticket ".repeat(11_000);
+    expect(Buffer.byteLength(JSON.stringify({ content }))).toBeGreaterThan(150_000);
+    const sent = await call("POST", "/agents/triage/messages", { content, metadata: { type: "warranty" } });
+    expect(sent.status).toBe(202);
+    const requestId = sent.body.request_id as string;
+    const failed = await eventually(
+      async () => {
+        const state = await call("GET", `/requests/${requestId}`);
+        return state.body.status === "pending" ? undefined : state.body;
+      },
+      E2E_POLL.timeoutMs,
+      "the request to fail",
+      E2E_POLL.intervalMs,
+    );
+    expect(failed).toMatchObject({ status: "failed", error: { code: "no_handler" } });
+    const entry = await eventually(
+      async () => {
+        const page = await call("GET", "/dlq?agent=triage");
+        return page.body.entries.find((e: any) => e.message?.metadata?.request_id === requestId);
+      },
+      E2E_POLL.timeoutMs,
+      "the dead letter",
+      E2E_POLL.intervalMs,
+    );
+    expect(entry.message.content).toBe(content);
+    expect(entry).toMatchObject({ status: "dead", error: { code: "no_handler" }, attempts: 1 });
+
+    // Replayed, it fails the same way and comes back as the same entry, still whole.
+    expect((await call("POST", `/dlq/${entry.id}/replay`)).status).toBe(202);
+    const back = await eventually(
+      async () => {
+        const e = (await call("GET", `/dlq/${entry.id}`)).body;
+        return e.status === "dead" && e.replays === 1 ? e : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the replay to fail again",
+      E2E_POLL.intervalMs,
+    );
+    expect(back).toMatchObject({ attempts: 2, message: { content } });
   });
 });
