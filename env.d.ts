@@ -7,6 +7,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_RATE_LIMIT?: string;
   /** Requests per key an isolate admits between rate-limit binding checks (default 32; 1 = every request). */
   SWITCHBOARD_RATE_LIMIT_BATCH?: string;
+  /** Milliseconds a pending async request waits for its queue message before it is enqueued again (default 120000). */
+  SWITCHBOARD_DELIVERY_LEASE_MS?: string;
   /** "off" disables metrics, JSON log lines and the trace index (default on). */
   SWITCHBOARD_OBSERVABILITY?: string;
   /** "off" disables only the one-line-per-message JSON logs (default on). */

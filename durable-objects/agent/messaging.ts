@@ -20,6 +20,7 @@ import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { mayCall } from "../../lib/security/acl";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
+import { Leases } from "./leases";
 
 export interface MessagingDeps {
   sql: SqlStorage;
@@ -37,6 +38,8 @@ export interface MessagingDeps {
   /** The dead-letter store (durable-objects/dead-letter-do.ts). */
   deadLetters: { put(letter: DeadLetter): Promise<string> };
   deadlines: DeadlineTable;
+  /** How long a pending request waits for its queue message (SWITCHBOARD_DELIVERY_LEASE_MS). */
+  leaseMs: number;
 }
 
 export class Messaging {
@@ -44,8 +47,18 @@ export class Messaging {
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
 
+  /** Leases of pending requests: what the alarm enqueues again when its queue message is overdue. */
+  readonly leases: Leases;
+
   constructor(private readonly deps: MessagingDeps) {
     this.requests = new RequestStore(deps.sql);
+    this.leases = new Leases({
+      requests: this.requests,
+      deadlines: deps.deadlines,
+      queue: deps.env.DELIVERIES,
+      leaseMs: deps.leaseMs,
+      inFlight: this.delivering,
+    });
     deps.deadlines.handle("letter", (requestId) => this.sendLetter(requestId));
   }
 
@@ -65,12 +78,24 @@ export class Messaging {
     const requestId = newRequestId(name, now);
     const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
     const message = { ...submission.message, metadata };
-    this.requests.create({ request_id: requestId, message, reply_to: submission.reply_to, timeout_ms: submission.timeout_ms, idempotency_key: key, now });
+    const lease = this.leases.until(now);
+    this.requests.create({
+      request_id: requestId,
+      message,
+      reply_to: submission.reply_to,
+      timeout_ms: submission.timeout_ms,
+      idempotency_key: key,
+      now,
+      lease_until: lease,
+    });
+    await this.leases.watch(lease);
     try {
       await this.deps.env.DELIVERIES.send({ kind: "deliver", agent: name, request_id: requestId } satisfies DeliveryMessage, { contentType: "json" });
     } catch (error) {
+      // Not accepted, so not kept: the caller is told to retry, and its retry is a new request.
       this.requests.remove(requestId);
-      throw error;
+      console.error(JSON.stringify({ level: "error", msg: "could not enqueue an async request", agent: name, error: String(error) }));
+      return failure("unavailable", `could not enqueue the message for ${name}; retry shortly`, { retry_after: 1 });
     }
     return { ok: true, request_id: requestId, duplicate: false };
   }
@@ -96,10 +121,10 @@ export class Messaging {
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
     if (this.requests.get(requestId)?.status === "cancelled") {
       if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
-      this.requests.update(requestId, { attempts: row.attempts + 1 }, Date.now());
+      this.requests.update(requestId, { attempts: row.attempts + 1, lease_until: null }, Date.now());
       return { action: "ack" };
     }
-    const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now());
+    const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now(), this.deps.leaseMs);
     if (outcome.action.action === "dead_lettered") {
       // The final status and the letter's id in one write: from here the row is the letter's outbox.
       this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newId("dlq"), letter_pending: true }, Date.now());
@@ -107,6 +132,7 @@ export class Messaging {
       return outcome.action;
     }
     this.requests.update(requestId, outcome.patch, Date.now());
+    if (outcome.patch.lease_until) await this.leases.watch(outcome.patch.lease_until);
     if (outcome.action.action === "retry") this.deps.retried();
     if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
     return result.ok ? delivered(row.replay_of) : outcome.action;
@@ -138,14 +164,20 @@ export class Messaging {
    */
   async replay(name: string, replay: RequestReplay): Promise<Result<{ request_id: string }>> {
     const now = Date.now();
+    const lease_until = this.leases.until(now);
     const row = this.requests.get(replay.request_id);
     if (!row) {
       if (!replay.message) return failure("request_not_found", `request ${replay.request_id} is gone and letter ${replay.letter_id} does not hold its message`);
       const { request_id, message, reply_to, timeout_ms, attempts } = replay;
-      this.requests.create({ request_id, message, reply_to, timeout_ms, attempts, replay_of: replay.letter_id, now });
+      this.requests.create({ request_id, message, reply_to, timeout_ms, attempts, replay_of: replay.letter_id, now, lease_until });
     } else if (row.status === "failed" || row.status === "dead_lettered") {
-      this.requests.update(replay.request_id, { status: "pending", budget_from: row.attempts, replay_of: replay.letter_id, letter_pending: false }, now);
+      this.requests.update(
+        replay.request_id,
+        { status: "pending", budget_from: row.attempts, replay_of: replay.letter_id, letter_pending: false, lease_until },
+        now,
+      );
     }
+    await this.leases.watch(lease_until);
     await this.deps.env.DELIVERIES.send(
       { kind: "deliver", agent: name, request_id: replay.request_id, replay_of: replay.letter_id } satisfies DeliveryMessage,
       { contentType: "json" },
@@ -182,7 +214,7 @@ export class Messaging {
     if (row.status !== "pending" && row.status !== "cancelled") return failure("conflict", `${requestId} already ended: ${row.status}`);
     if (row.status === "pending") {
       const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
-      this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail } }, Date.now());
+      this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail }, lease_until: null }, Date.now());
       if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
     }
     return this.status(name, requestId, viewer);

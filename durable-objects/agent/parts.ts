@@ -11,6 +11,7 @@ import type { InvokeResult } from "../../lib/message/call";
 import type { Result } from "../../lib/message/errors";
 import type { EmitResult } from "../../lib/patterns/observer";
 import { ToolCatalog } from "../../lib/model/tool-catalog";
+import { leaseMs } from "../../lib/protocols/async-delivery";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { shardObjectName } from "../../lib/registry/shards";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
@@ -62,6 +63,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),
     deadLetters: deadLetterStore(env),
     deadlines,
+    leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (agent) => {

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   cancelled: 499,
   agent_error: 502,
   circuit_open: 503,
+  unavailable: 503,
   timeout: 504,
   loop_detected: 508,
 } as const;
@@ -45,6 +46,7 @@ const TITLES: Record<ErrorCode, string> = {
   cancelled: "Cancelled",
   agent_error: "Agent error",
   circuit_open: "Circuit open",
+  unavailable: "Service unavailable",
   timeout: "Timeout",
   loop_detected: "Loop detected",
 };
@@ -67,7 +69,7 @@ export interface Failure {
 export type Result<T> = ({ ok: true } & T) | Failure;
 
 /** Codes that say "try again later" rather than "this will never work". */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set(["timeout", "circuit_open", "pool_saturated", "rate_limited"]);
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(["timeout", "circuit_open", "pool_saturated", "rate_limited", "unavailable"]);
 
 export function failure(code: ErrorCode, detail: string, extra: Partial<Failure> = {}): Failure {
   return { ok: false, code, detail, transient: TRANSIENT.has(code), ...extra };

@@ -13,24 +13,40 @@ import { retryDecision } from "../resilience/retry";
 import type { DeliveryAction } from "./delivery";
 import type { RequestRow } from "./request-store";
 
+/** How long a pending request waits for its queue message before it is enqueued again. @default 120000 */
+export const DEFAULT_LEASE_MS = 120_000;
+
+/** `SWITCHBOARD_DELIVERY_LEASE_MS`: a lease of at least a second, or the default. */
+export function leaseMs(value: string | undefined): number {
+  const ms = Number(value);
+  return Number.isInteger(ms) && ms >= 1000 ? ms : DEFAULT_LEASE_MS;
+}
+
 export interface AttemptOutcome {
   patch: Partial<RequestRow>;
   /** `dead_lettered`: the row's final status is written with its letter (`requestLetter`). */
   action: DeliveryAction;
 }
 
-export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limits, now: number, random?: () => number): AttemptOutcome {
+/**
+ * `lease` is how long the request may wait for its next queue message: a retry keeps its lease for
+ * the backoff plus `lease`; a finished request has none.
+ */
+export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limits, now: number, lease: number, random?: () => number): AttemptOutcome {
   const attempts = row.attempts + 1;
   if (result.ok) {
-    return { patch: { status: "replied", attempts, reply: result.reply, error: null }, action: { action: "ack" } };
+    return { patch: { status: "replied", attempts, reply: result.reply, error: null, lease_until: null }, action: { action: "ack" } };
   }
   const error = { code: result.code, detail: result.detail };
   if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error }, action: { action: "ack" } };
   const first = row.first_failed_at ?? now;
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
   const decision = retryDecision(result, attempts - row.budget_from, limits, random);
-  if (decision.retry) return { patch: { ...failed, status: "pending" }, action: { action: "retry", delay_seconds: decision.delay_seconds } };
-  return { patch: { ...failed, status: decision.permanent ? "failed" : "dead_lettered" }, action: { action: "dead_lettered" } };
+  if (decision.retry) {
+    const patch = { ...failed, status: "pending" as const, lease_until: now + decision.delay_seconds * 1000 + lease };
+    return { patch, action: { action: "retry", delay_seconds: decision.delay_seconds } };
+  }
+  return { patch: { ...failed, status: decision.permanent ? "failed" : "dead_lettered", lease_until: null }, action: { action: "dead_lettered" } };
 }
 
 /**

@@ -11,10 +11,10 @@ describe("RequestStore retention", () => {
       const store = new RequestStore(state.storage.sql);
       const message = makeEnvelope({ from: null, to: "echo", role: "agent_call", content: 1 });
       const long = Date.now() - REQUEST_RETENTION_MS - 1000;
-      store.create({ request_id: "old-done", message, reply_to: null, timeout_ms: null, idempotency_key: "k-old", now: long });
+      store.create({ request_id: "old-done", message, reply_to: null, timeout_ms: null, idempotency_key: "k-old", now: long, lease_until: long });
       store.update("old-done", { status: "replied" }, long);
-      store.create({ request_id: "old-pending", message, reply_to: null, timeout_ms: null, now: long });
-      store.create({ request_id: "new", message, reply_to: null, timeout_ms: null, now: Date.now() });
+      store.create({ request_id: "old-pending", message, reply_to: null, timeout_ms: null, now: long, lease_until: long });
+      store.create({ request_id: "new", message, reply_to: null, timeout_ms: null, now: Date.now(), lease_until: Date.now() });
       store.prune(Date.now() - REQUEST_RETENTION_MS);
       expect(store.get("old-done")).toBeNull();
       expect(store.get("old-pending")?.status).toBe("pending");

@@ -3,9 +3,13 @@
  * request (`GET /requests/:id`), plus idempotency keys remembered for 24 hours so a retried POST or
  * a redelivered queue message never runs the handler twice.
  *
- * The row is also the outbox of what must leave the object: a request that ended failed or
- * dead-lettered carries its dead letter's id and `letter_pending` until the dead-letter store has
- * it, set in the same write as the status, so a letter is never lost between the two.
+ * The row is also the outbox of what must leave the object. A pending request carries a lease
+ * (`lease_until`): the time by which its queue message should have started an attempt. The agent's
+ * alarm enqueues it again once the lease has expired, so a lost queue message, a crash or a
+ * restart delays a request but never strands it (deliveries dedupe, so a spare message is
+ * harmless). A request that ended failed or dead-lettered carries its dead letter's id and
+ * `letter_pending` until the dead-letter store has it, set in the same write as the status, so a
+ * letter is never lost between the two.
  */
 import type { Envelope } from "../message/envelope";
 import { addMissingColumns } from "../storage/columns";
@@ -33,6 +37,8 @@ export interface RequestRow {
   letter_id: string | null;
   /** The dead letter is not in the dead-letter store yet. */
   letter_pending: boolean;
+  /** Pending: when the request is enqueued again unless an attempt has started (null once finished). */
+  lease_until: number | null;
 }
 
 export interface RequestView {
@@ -60,9 +66,14 @@ export class RequestStore {
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
       message TEXT NOT NULL, reply TEXT, error TEXT, reply_to TEXT, timeout_ms INTEGER,
       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER,
-      replay_of TEXT, letter_id TEXT, letter_pending INTEGER NOT NULL DEFAULT 0)`);
+      replay_of TEXT, letter_id TEXT, letter_pending INTEGER NOT NULL DEFAULT 0, lease_until INTEGER)`);
     sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
-    addMissingColumns(sql, "requests", LATER_COLUMNS);
+    // Requests pending from before leases existed get one that is already due.
+    if (addMissingColumns(sql, "requests", LATER_COLUMNS).includes("lease_until")) {
+      sql.exec("UPDATE requests SET lease_until = 0 WHERE status = 'pending'");
+    }
+    // Only leased (pending) rows are in it, so finding expired leases never scans a week of requests.
+    sql.exec("CREATE INDEX IF NOT EXISTS requests_lease ON requests(lease_until) WHERE lease_until IS NOT NULL");
   }
 
   /** The request an idempotency key already maps to, if it has not expired. */
@@ -79,12 +90,13 @@ export class RequestStore {
     timeout_ms: number | null;
     idempotency_key?: string;
     now: number;
+    lease_until: number;
     attempts?: number;
     replay_of?: string;
   }): void {
     const attempts = init.attempts ?? 0;
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
       attempts,
       attempts,
@@ -94,6 +106,7 @@ export class RequestStore {
       init.now,
       init.now,
       init.replay_of ?? null,
+      init.lease_until,
     );
     if (init.idempotency_key) {
       this.sql.exec(
@@ -133,9 +146,15 @@ export class RequestStore {
     this.sql.exec(`UPDATE requests SET ${sets.join(", ")} WHERE request_id = ?`, ...values, requestId);
   }
 
-  /** Requests whose dead letter is not in the dead-letter store yet, oldest first. */
-  pendingLetters(limit: number): RequestRow[] {
-    return this.sql.exec("SELECT * FROM requests WHERE letter_pending = 1 ORDER BY updated_at LIMIT ?", limit).toArray().map(fromRow);
+  /** Pending requests whose lease expired at `now`: their queue message is overdue. */
+  expiredLeases(now: number, limit: number): RequestRow[] {
+    return this.sql.exec("SELECT * FROM requests WHERE lease_until <= ? ORDER BY lease_until LIMIT ?", now, limit).toArray().map(fromRow);
+  }
+
+  /** The earliest lease of a pending request, or null when none is pending. */
+  nextLease(): number | null {
+    const row = this.sql.exec("SELECT MIN(lease_until) AS at FROM requests WHERE lease_until IS NOT NULL").one();
+    return row.at === null ? null : Number(row.at);
   }
 
   /** Deletes finished requests older than `before` (retention); never one whose letter still has to leave. */
@@ -145,7 +164,7 @@ export class RequestStore {
 }
 
 /** Columns added after the first release, for objects whose table predates them. */
-const LATER_COLUMNS = { replay_of: "TEXT", letter_id: "TEXT", letter_pending: "INTEGER NOT NULL DEFAULT 0" };
+const LATER_COLUMNS = { replay_of: "TEXT", letter_id: "TEXT", letter_pending: "INTEGER NOT NULL DEFAULT 0", lease_until: "INTEGER" };
 
 function fromRow(row: Row): RequestRow {
   const json = <T>(v: SqlStorageValue): T | null => (typeof v === "string" ? (JSON.parse(v) as T) : null);
@@ -166,6 +185,7 @@ function fromRow(row: Row): RequestRow {
     replay_of: typeof row.replay_of === "string" ? row.replay_of : null,
     letter_id: typeof row.letter_id === "string" ? row.letter_id : null,
     letter_pending: Number(row.letter_pending) === 1,
+    lease_until: row.lease_until === null || row.lease_until === undefined ? null : Number(row.lease_until),
   };
 }
 

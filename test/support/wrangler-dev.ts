@@ -2,7 +2,9 @@
  * Starts `wrangler dev` as a user would (local mode, no network) on a free loopback port with its
  * own state directory, in a detached process group so the whole tree (wrangler, workerd) dies with
  * it. The e2e tests start the Switchboard worker (`startWranglerDev`); the benchmark and the tests
- * of small fixture workers start other configs, entries and vars with `startWrangler`.
+ * of small fixture workers start other configs, entries and vars with `startWrangler`. `restart()`
+ * stops it and starts it again on the same port and the same `--persist-to` state, as a developer
+ * restarting `npm run dev` would.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,6 +20,8 @@ export interface DevServer {
   inspectorPort: number;
   /** The tail of everything wrangler and the worker printed so far. */
   output(): string;
+  /** Stops wrangler (SIGTERM, as Ctrl-C would) and starts it again on the same port and persisted state. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,52 +88,68 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<DevS
   args.push("--persist-to", state, "--show-interactive-dev-session=false", "--env-file", "/dev/null");
   if (options.logLevel) args.push("--log-level", options.logLevel);
   for (const [k, v] of Object.entries(options.vars ?? {})) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
   let log = "";
   // Keep only the tail: a long run of request logs must not grow memory without bound.
   const keep = (d: Buffer) => {
     log += d;
     if (log.length > 2_000_000) log = log.slice(-1_000_000);
   };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  const launch = (): ChildProcess => {
+    const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    return child;
+  };
+  let child = launch();
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      killGroup(child, "SIGTERM");
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGKILL");
+    }
+  };
   const server: DevServer = {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid as number,
     inspectorPort: inspector,
     output: () => log,
+    async restart() {
+      await halt();
+      child = launch();
+      await ready();
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        killGroup(child, "SIGTERM");
-        await Promise.race([exited, sleep(5000)]);
-        if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGKILL");
-      }
+      await halt();
       rmSync(state, { recursive: true, force: true });
     },
   };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await server.stop();
-      throw new Error(`${label}: wrangler dev exited early:\n${log.slice(-4000)}`);
+  const ready = async () => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null) {
+        await server.stop();
+        throw new Error(`${label}: wrangler dev exited early:\n${log.slice(-4000)}`);
+      }
+      try {
+        const res = await fetch(`${server.url}${options.readyPath ?? "/health"}`);
+        await res.body?.cancel();
+        if (res.ok) return;
+      } catch {}
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`${label}: wrangler dev did not become ready in ${READY_TIMEOUT_MS / 1000} s:\n${log.slice(-4000)}`);
+      }
+      await sleep(250);
     }
-    try {
-      const res = await fetch(`${server.url}${options.readyPath ?? "/health"}`);
-      await res.body?.cancel();
-      if (res.ok) return server;
-    } catch {}
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(`${label}: wrangler dev did not become ready in ${READY_TIMEOUT_MS / 1000} s:\n${log.slice(-4000)}`);
-    }
-    await sleep(250);
-  }
+  };
+  await ready();
+  return server;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

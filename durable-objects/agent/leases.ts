@@ -1,0 +1,71 @@
+/**
+ * Leases of this agent's pending async requests (lib/protocols/request-store.ts): one `lease`
+ * deadline, due at the earliest lease, enqueues every request whose lease expired again and
+ * re-arms for the next. A request whose queue message was lost (a `wrangler dev` restart, a crash
+ * between storing and enqueuing) is delivered late, never stranded; the delivery path dedupes the
+ * spare message of a request that was only slow.
+ */
+import type { DeliveryMessage } from "../../lib/protocols/delivery";
+import type { RequestStore } from "../../lib/protocols/request-store";
+import type { DeadlineTable } from "../../lib/resilience/deadline-table";
+
+/** Expired requests enqueued per sweep (one sendBatch holds 100); more wait for the next sweep, due at once. */
+const SWEEP_BATCH = 100;
+const KIND = "lease";
+const KEY = "sweep";
+
+export interface LeaseDeps {
+  requests: RequestStore;
+  deadlines: DeadlineTable;
+  queue: Queue;
+  /** How long a request waits for its queue message. */
+  leaseMs: number;
+  /** Requests this object is delivering right now: their attempt has started. */
+  inFlight: ReadonlySet<string>;
+}
+
+export class Leases {
+  /** When the sweep is due, as last scheduled here; undefined when not known. */
+  private sweepAt: number | null | undefined;
+
+  constructor(private readonly deps: LeaseDeps) {
+    deps.deadlines.handle(KIND, () => this.sweep(Date.now()));
+  }
+
+  /** The lease of a request stored or retried now. */
+  until(now: number): number {
+    return now + this.deps.leaseMs;
+  }
+
+  /** Makes sure a sweep is due no later than `leaseUntil`. Issued in the caller's turn, so it commits with the row. */
+  watch(leaseUntil: number): Promise<void> {
+    if (this.sweepAt === undefined) this.sweepAt = this.deps.deadlines.dueAt(KIND, KEY);
+    if (this.sweepAt !== null && this.sweepAt <= leaseUntil) return Promise.resolve();
+    this.sweepAt = leaseUntil;
+    return this.deps.deadlines.schedule(KIND, KEY, leaseUntil);
+  }
+
+  /** The `lease` deadline: enqueue again what waited past its lease, then re-arm for the earliest lease left. */
+  async sweep(now: number): Promise<void> {
+    this.sweepAt = undefined;
+    const { requests, queue, inFlight } = this.deps;
+    const expired = requests.expiredLeases(now, SWEEP_BATCH);
+    const lost = expired.filter((row) => !inFlight.has(row.request_id));
+    if (lost.length > 0) {
+      const agent = lost[0]?.message.to ?? "";
+      await queue.sendBatch(
+        lost.map((row) => ({
+          body: { kind: "deliver", agent, request_id: row.request_id, ...(row.replay_of ? { replay_of: row.replay_of } : {}) } satisfies DeliveryMessage,
+          contentType: "json" as const,
+        })),
+      );
+      console.warn(JSON.stringify({ level: "warn", msg: "re-enqueued async requests whose queue message did not arrive", agent, count: lost.length }));
+    }
+    // Enqueued again, or being delivered right now: either way, a fresh lease.
+    for (const row of expired) requests.update(row.request_id, { lease_until: this.until(now) }, now);
+    // Always later than this sweep's own due time, so the deadline table keeps the row it moves.
+    const next = expired.length === SWEEP_BATCH ? now + 1 : requests.nextLease();
+    this.sweepAt = next;
+    if (next !== null) await this.deps.deadlines.schedule(KIND, KEY, next);
+  }
+}
