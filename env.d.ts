@@ -13,6 +13,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_OBSERVABILITY?: string;
   /** "off" disables only the one-line-per-message JSON logs (default on). */
   SWITCHBOARD_JSON_LOGS?: string;
+  /** How long a streaming invoke whose client disconnected runs on, waiting for it to reconnect (default 10000 ms). */
+  SWITCHBOARD_STREAM_GRACE_MS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

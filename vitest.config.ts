@@ -8,6 +8,8 @@ const TEST_BINDINGS = {
   SWITCHBOARD_SIGNING_SECRET: "whsec_dGVzdC1zaWduaW5nLXNlY3JldC1mb3Itc3dpdGNoYm9hcmQ=",
   /** Every message's JSON line, so tests can check them (the default logs failures only). */
   SWITCHBOARD_JSON_LOGS: "all",
+  /** A streaming client that disconnects gets 3 s to reconnect before its call is cancelled (the default is 10 s). */
+  SWITCHBOARD_STREAM_GRACE_MS: "3000",
   /** The API key model agents in tests read through `model.api_key_secret`. */
   TEST_MODEL_API_KEY: "sk-model-test",
 };

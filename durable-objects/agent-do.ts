@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, Submission } from "../lib/agents/agent-api";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, StreamStarted, Submission } from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
 import type { CodeAgents } from "../lib/agents/define-agent";
 import type { InvokeResult } from "../lib/message/call";
@@ -44,6 +44,7 @@ export function agentObject(codeAgents: CodeAgents) {
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env);
       void ctx.blockConcurrencyWhile(async () => {
+        this.parts.streaming.recover();
         await this.parts.deadlines.start();
         await this.parts.batching.recover();
       });
@@ -66,6 +67,20 @@ export function agentObject(codeAgents: CodeAgents) {
 
     async invoke(incoming: Call): Promise<InvokeResult> {
       return this.parts.invocation.invoke(this.parts.registration.loadFor(incoming.message.to), incoming);
+    }
+
+    async invokeStream(incoming: Call): Promise<StreamStarted> {
+      const entry = this.parts.registration.loadFor(incoming.message.to);
+      const started = await this.parts.streaming.invoke(entry, incoming);
+      return entry && entry.shards > 1 ? { ...started, shards: entry.shards } : started;
+    }
+
+    readStream(streamId: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }> {
+      return this.parts.streaming.read(streamId, after, viewer);
+    }
+
+    releaseStream(streamId: string, reader: string): void {
+      this.parts.streaming.release(streamId, reader);
     }
 
     cancel(messageId: string, detail: string): boolean {

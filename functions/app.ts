@@ -19,6 +19,7 @@ import { observabilityRoutes } from "./routes/observability";
 import { observerRoutes } from "./routes/observers";
 import { openApiRoutes } from "./routes/openapi";
 import { patternRoutes } from "./routes/patterns";
+import { streamRoutes } from "./routes/streams";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -37,6 +38,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   dashboardRoutes(app);
   openApiRoutes(app);
   messageRoutes(app);
+  streamRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);
   webhookRoutes(app);

@@ -15,11 +15,15 @@ import type { Step, ToolDescription } from "../../lib/model/agent-tools";
 import type { EmitResult } from "../../lib/patterns/observer";
 import type { HandshakeResult } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
+import type { StoredEvent } from "../../lib/streams/stream-event";
+import type { StreamedReply } from "../../lib/streams/stream-sink";
 
 /** What a handler's ctx reaches other agents through; each path logs and persists in this object. */
 export interface Outbound {
   /** `signal` is the calling handler's: when it aborts, the call is cancelled at the target. */
   call(to: string, call: Call, signal?: AbortSignal): Promise<InvokeResult>;
+  /** A streaming call (`ctx.invokeStream`): the target's events as they come; `signal` cancels it. */
+  stream(to: string, call: Call, signal?: AbortSignal): Promise<Result<{ events: AsyncIterable<StoredEvent> }>>;
   request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
   emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
@@ -37,6 +41,7 @@ export function modelEnv(env: Env): ModelEnv {
 function basePorts(entry: AgentEntry, out: Outbound, signal?: AbortSignal): ContextPorts {
   return {
     callAgent: (to, call) => out.call(to, call, signal),
+    streamAgent: (to, call) => out.stream(to, call, signal),
     request: (to, submission, deadline) => out.request(to, submission, deadline),
     handshake: (to) => out.handshake(entry, to),
     describeAgent: (agent) => out.describe(agent),
@@ -45,7 +50,7 @@ function basePorts(entry: AgentEntry, out: Outbound, signal?: AbortSignal): Cont
 }
 
 /** The ctx of a handler running `call` for `entry`: with ctx.notify and the agent's own model. */
-export function callContext(env: Env, entry: AgentEntry, call: Call, signal: AbortSignal, out: Outbound): AgentContext {
+export function callContext(env: Env, entry: AgentEntry, call: Call, signal: AbortSignal, out: Outbound, stream?: StreamedReply): AgentContext {
   const ports: ContextPorts = {
     ...basePorts(entry, out, signal),
     notify: async (event, data, origin) => {
@@ -62,6 +67,7 @@ export function callContext(env: Env, entry: AgentEntry, call: Call, signal: Abo
     env: env as unknown as Record<string, unknown>,
     ports,
     model: { config: entry.model, env: modelEnv(env) },
+    ...(stream ? { stream } : {}),
   });
 }
 

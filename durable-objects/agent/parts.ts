@@ -22,6 +22,7 @@ import { Batching } from "./batching";
 import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
+import { Streaming } from "./streaming";
 import { Messaging } from "./messaging";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
@@ -74,6 +75,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   });
   const outbound: Outbound = {
     call: (to, call, signal) => invocation.callOut(to, call, signal),
+    stream: (to, call, signal) => invocation.streamOut(to, call, signal),
     request: (to, submission, deadline) => requestReply.request(to, submission, deadline),
     handshake: (entry, to) => handshakes.offer(entry, to),
     emit: (event, data, traceparent, path) => rpc.emit(event, data, traceparent, path),
@@ -85,6 +87,14 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   };
   const requestReply = new RequestReply({ env, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
   const invocation = new Invocation({ env, codeAgents, pool, peers, breakers, batching, observability, outbound });
+  const streaming = new Streaming({
+    ctx,
+    env,
+    deadlines,
+    address,
+    invoke: (entry, call, stream) => invocation.invoke(entry, call, stream),
+    cancel: (messageId, detail) => invocation.cancel(messageId, detail),
+  });
   const tasks = new A2ATasks(sql);
-  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, tasks };
+  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, streaming, tasks };
 }

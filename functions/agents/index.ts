@@ -9,6 +9,7 @@ import { dispatcher } from "./dispatcher";
 import { echo } from "./echo";
 import { factChecker } from "./fact-checker";
 import { greeter } from "./greeter";
+import { narrator } from "./narrator";
 import { planner } from "./planner";
 import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
@@ -36,4 +37,5 @@ export const codeAgents = codeAgentMap([
   greeter,
   concierge,
   dispatcher,
+  narrator,
 ]);

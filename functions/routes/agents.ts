@@ -20,6 +20,7 @@ import { requireAdmin } from "../http/auth";
 import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
+import { streamResponse, wantsEventStream } from "../http/stream-response";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
@@ -119,9 +120,19 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: "/agents/{name}/invoke",
       tags: ["messaging"],
-      summary: "Invoke an agent and wait for its reply",
+      summary: "Invoke an agent and wait for its reply, or, with `Accept: text/event-stream`, stream it",
+      description:
+        "With `Accept: text/event-stream` the answer is an SSE stream: `start` `{ stream_id, message_id }`, `delta` (`{ text }` or `{ value }`) " +
+        "and `step` events as the agent produces them, then one `reply` (the envelope) or `error` (problem+json). Every event has an `id`; " +
+        "`GET /streams/{stream_id}` with `Last-Event-ID` resumes. A call refused before it starts is a plain problem.",
       request: { params: NameParam, body: { required: true, ...json(InvokeBody) } },
-      responses: { 200: { description: "reply envelope", ...json(Envelope) }, ...problems(400, 401, 403, 404, 409, 422, 429, 502, 503, 504, 508) },
+      responses: {
+        200: {
+          description: "reply envelope, or the SSE stream",
+          content: { "application/json": { schema: Envelope }, "text/event-stream": { schema: z.string() } },
+        },
+        ...problems(400, 401, 403, 404, 409, 422, 429, 502, 503, 504, 508),
+      },
     },
     async (c) => {
       const name = agentParam(c);
@@ -133,6 +144,11 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         path: [],
         pattern: "invoke",
       };
+      if (wantsEventStream(c)) {
+        // A streaming call outlives a dropped connection for a grace period (resumable), so no cancel signal here.
+        const opened = await agentRef(c.env, name).invokeStream(call);
+        return opened.ok ? streamResponse(c, opened, 0) : failureResponse(opened);
+      }
       const result = await agentRef(c.env, name).invoke(call, cancelOnDisconnect(c));
       return result.ok ? c.json(result.reply) : failureResponse(result);
     },

@@ -44,6 +44,17 @@ export interface RequestReplay {
   attempts: number;
 }
 
+/** A streaming call that started: its stream, the message it answers, and the caller's reader of it (SSE bytes). */
+export interface StreamOpened {
+  stream_id: string;
+  message_id: string;
+  reader: string;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
+export type StreamStarted = Result<StreamOpened> & { shards?: number };
+
 export interface AgentDescription {
   entry: AgentEntry;
   status: { breaker: BreakerSnapshot["state"]; in_flight: number };
@@ -54,6 +65,15 @@ export interface AgentDescription {
 export interface AgentClientApi {
   /** One sync call through the agent's pipeline. */
   invoke(call: Call): Promise<InvokeResult>;
+  /**
+   * One streaming call through the agent's pipeline: answers once it started, with the reader of its
+   * stream (kept here, resumable), or with the failure that kept it from starting (ACL, breaker, cap…).
+   */
+  invokeStream(call: Call): Promise<StreamStarted>;
+  /** The events of a stream kept here after `after`, then its live tail: for its owner (`viewer`), admin (null) or the agent. */
+  readStream(streamId: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }>;
+  /** A reader of a stream kept here went away (its client disconnected). */
+  releaseStream(streamId: string, reader: string): void;
   /**
    * Cancels the call running here under `messageId` (and, through its handler's signal, every
    * sub-call it made); true when one was running. A cancel that overtook its call waits for it.

@@ -11,9 +11,10 @@ import type { AgentMetricsReport } from "../observability/prometheus";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, pickShard, shardObjectName } from "../registry/shards";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi } from "./agent-api";
+import { streamHome } from "../streams/stream-id";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted } from "./agent-api";
 import type { Call } from "../message/call";
-import { type CallOptions, cancelledFailure, untilCancelled } from "./cancellation";
+import { type CallOptions, cancelDetail, cancelledFailure, untilCancelled } from "./cancellation";
 import { openBreakers } from "./open-breakers";
 import type { InvokeResult } from "../message/call";
 
@@ -60,20 +61,51 @@ export class AgentRef {
   async invoke(call: Call, options: CallOptions = {}): Promise<InvokeResult> {
     if (options.signal?.aborted) return cancelledFailure(options.signal);
     return openBreakers.execute(this.name, async () => {
-      const hint = shardHints.get(this.name);
-      const shards = hint && hint.expires > Date.now() ? hint.shards : 1;
-      const shard = pickShard(shards);
+      const shard = this.pickShard();
       const result: InvokeResult = await untilCancelled(this.object(shard).invoke(call), options, (detail) =>
         this.object(shard).cancel(call.message.id, detail),
       );
-      if (result.shards !== undefined && result.shards > 1) {
-        if (shardHints.size > 10_000) shardHints.clear();
-        shardHints.set(this.name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
-      } else if (shard === 0) {
-        shardHints.delete(this.name);
-      }
-      return result;
+      return this.learnShards(result, shard);
     });
+  }
+
+  /**
+   * A streaming call, to a shard as `invoke` picks it: answers once the call started (its `start`
+   * event is the body's first) or with the failure that kept it from starting. `options.signal`
+   * cancels it before and after it started; after, the body ends with the `cancelled` error event.
+   */
+  async invokeStream(call: Call, options: CallOptions = {}): Promise<StreamStarted> {
+    const { signal } = options;
+    if (signal?.aborted) return cancelledFailure(signal);
+    return openBreakers.execute(this.name, async () => {
+      const shard = this.pickShard();
+      const cancel = (detail: string) => this.object(shard).cancel(call.message.id, detail);
+      const opened: StreamStarted = this.learnShards(await untilCancelled(this.object(shard).invokeStream(call), options, cancel), shard);
+      if (!opened.ok || !signal) return opened;
+      const onAbort = () => {
+        const told = cancel(cancelDetail(signal)).catch(() => {});
+        options.waitUntil?.(told);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      const stop = () => signal.removeEventListener("abort", onAbort);
+      return { ...opened, body: opened.body.pipeThrough(new TransformStream({ flush: stop, cancel: stop } as Transformer<Uint8Array, Uint8Array>)) };
+    });
+  }
+
+  private pickShard(): number {
+    const hint = shardHints.get(this.name);
+    return pickShard(hint && hint.expires > Date.now() ? hint.shards : 1);
+  }
+
+  /** Remembers the shard count an answer told (or forgets it, when the home object says there is one). */
+  private learnShards<T extends { ok: boolean; shards?: number }>(result: T, shard: number): T {
+    if (result.shards !== undefined && result.shards > 1) {
+      if (shardHints.size > 10_000) shardHints.clear();
+      shardHints.set(this.name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
+    } else if (shard === 0) {
+      shardHints.delete(this.name);
+    }
+    return result;
   }
 
   /** The entry and live status, `in_flight` summed over every shard; null when there is no such agent. */
@@ -139,4 +171,10 @@ export class AgentRef {
 
 export function agentRef(env: Pick<Env, "AGENT">, name: string): AgentRef {
   return new AgentRef(env, name);
+}
+
+/** The object that keeps stream `streamId` (its id names it, lib/streams/stream-id.ts); null when the id is not a stream's. */
+export function streamObject(env: Pick<Env, "AGENT">, streamId: string): Remote<AgentClientApi> | null {
+  const home = streamHome(streamId);
+  return home ? agentRef(env, home.agent).onShard(home.shard) : null;
 }

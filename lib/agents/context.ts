@@ -4,7 +4,7 @@
  * concurrency cap, deadline, log) exactly like an HTTP call would.
  */
 import type { Envelope, Metadata } from "../message/envelope";
-import { type Result, SwitchboardError, toFailure } from "../message/errors";
+import { failure, type Result, SwitchboardError, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { type MapReduceAnswer, mapReduce } from "../patterns/map-reduce";
 import { MapReduceBody } from "../patterns/map-reduce-schema";
@@ -14,6 +14,9 @@ import type { ModelEnv } from "../model/providers";
 import { type ModelClient, modelClient } from "../model/run-model";
 import type { ModelConfig } from "../registry/entry";
 import type { HandshakeResult } from "../protocols/handshake";
+import { type AgentStream, agentStream } from "../streams/agent-stream";
+import type { StoredEvent } from "../streams/stream-event";
+import type { StreamedReply } from "../streams/stream-sink";
 import { type Call, makeEnvelope, type Pattern } from "../message/call";
 
 function unwrap<T>(result: Result<T>): T {
@@ -29,6 +32,8 @@ export interface InvokeOptions {
 
 export interface ContextPorts {
   callAgent(to: string, call: Call): Promise<Result<{ reply: Envelope }>>;
+  /** A streaming call to another agent: its events as they come (the Durable Object logs the call when it ends). */
+  streamAgent?(to: string, call: Call): Promise<Result<{ events: AsyncIterable<StoredEvent> }>>;
   /** Fans an event of this agent out to its observers (the Durable Object enqueues it). */
   notify?(event: string, data: unknown, origin: { traceparent: string; path: string[] }): Promise<EmitResult>;
   /** Submits an async request with reply_to = this agent and waits for the reply until `deadline`. */
@@ -57,6 +62,18 @@ export interface AgentContext {
   readonly env: Readonly<Record<string, unknown>>;
   /** Calls another agent and waits for its reply; throws SwitchboardError (e.g. code "timeout"). */
   invoke(to: string, content: unknown, options?: InvokeOptions): Promise<Envelope>;
+  /**
+   * Calls another agent and streams its reply: an async iterable of the chunks it streams (strings
+   * for text), with its reply envelope as `.reply`; the iteration throws what the call failed
+   * with. Relay it with `for await (const chunk of ctx.invokeStream(to, content)) ctx.stream.write(chunk)`.
+   */
+  invokeStream(to: string, content: unknown, options?: InvokeOptions): AgentStream;
+  /**
+   * This call's own stream. `write(chunk)` sends a chunk (a string is text, anything else a JSON
+   * value) to a caller that streams; a handler that returns nothing answers with what it wrote, so
+   * the reply is the same for a caller that does not stream. `streaming` says whether one does.
+   */
+  readonly stream: { write(chunk: unknown): void; readonly streaming: boolean };
   /** The agent's model (its `model` config, or the offline local model): `ctx.model.run(messages, options)`. */
   readonly model: ModelClient;
   /**
@@ -86,6 +103,8 @@ export interface ContextInit {
   ports: ContextPorts;
   /** The agent's model config (default: the local model) and the bindings providers read (default: none). */
   model?: { config: ModelConfig | undefined; env: ModelEnv };
+  /** This call's stream (a plain call's only keeps what is written, for the reply); none outside a call. */
+  stream?: StreamedReply;
 }
 
 /** The Call a handler's outgoing `ctx.invoke` makes: from this agent, deadline shrunk, path grown. */
@@ -132,16 +151,19 @@ function toolPorts(init: ContextInit): ToolPorts | undefined {
   };
 }
 
+/** The handler's model; each of its tool calls and handoffs is also a `step` of this call's stream. */
 function contextModel(init: ContextInit): ModelClient {
   const client = modelClient(init.model?.config, init.model?.env ?? { bindings: {}, dev: false }, init.signal, toolPorts(init));
   const { toolStep } = init.ports;
-  if (!toolStep) return client;
+  const { stream } = init;
+  if (!toolStep && !stream) return client;
   return {
     run: (messages, options = {}) =>
       client.run(messages, {
         ...options,
         onStep: (step) => {
-          toolStep(step);
+          toolStep?.(step);
+          stream?.step({ ...step });
           options.onStep?.(step);
         },
       }),
@@ -157,6 +179,20 @@ export function createContext(init: ContextInit): AgentContext {
     model: contextModel(init),
     async invoke(to, content, options = {}) {
       return unwrap(await init.ports.callAgent(to, outgoingCall(init, to, content, options, "ctx.invoke"))).reply;
+    },
+    invokeStream(to, content, options = {}) {
+      const { streamAgent } = init.ports;
+      const call = outgoingCall(init, to, content, options, "ctx.invokeStream");
+      const opened = streamAgent
+        ? streamAgent(to, call)
+        : Promise.resolve(failure("agent_error", "ctx.invokeStream is not available here", { transient: false }));
+      return agentStream(opened, to);
+    },
+    stream: {
+      write: (chunk) => init.stream?.delta(chunk),
+      get streaming() {
+        return init.stream?.streaming ?? false;
+      },
     },
     async request(to, requestType, payload, options = {}) {
       const metadata = { ...options.metadata, request_type: requestType, reply_to: init.self };

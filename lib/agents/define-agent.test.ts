@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { codeAgentMap, codeEntry, defineAgent } from "./define-agent";
+import { StreamedReply, type StreamSink } from "../streams/stream-sink";
+import { codeAgentMap, codeEntry, defineAgent, handlerOutput, reply } from "./define-agent";
 
 const echo = defineAgent({ name: "echo-x", handle: (m) => m.content });
 
@@ -23,5 +24,27 @@ describe("defineAgent", () => {
     const self = defineAgent({ name: "desk-z", model: { provider: "local" }, tools: ["desk-z"] });
     expect(() => codeAgentMap([self])).toThrow(/tools\[0\]: "desk-z"/);
     expect(codeAgentMap([echo, defineAgent({ name: "desk-w", model: { provider: "local" }, tools: ["echo-x"] })]).size).toBe(2);
+  });
+
+  it("streams what a handler returns as an async iterable, and answers with what it wrote when it returns nothing", async () => {
+    const sent: unknown[] = [];
+    const sink: StreamSink = { delta: (chunk) => void sent.push(chunk), step: () => {} };
+    const live = new AbortController().signal;
+    async function* words() {
+      yield "one ";
+      yield "two";
+    }
+    expect(await handlerOutput(words(), new StreamedReply(sink), live)).toEqual({ content: "one two", metadata: {} });
+    expect(sent).toEqual(["one ", "two"]);
+
+    const bytes = new Response("raw text").body as ReadableStream<Uint8Array>;
+    expect((await handlerOutput(bytes, new StreamedReply(), live)).content).toBe("raw text");
+
+    const written = new StreamedReply();
+    written.delta({ n: 1 });
+    written.delta("x");
+    expect((await handlerOutput(undefined, written, live)).content).toEqual([{ n: 1 }, "x"]);
+    expect(await handlerOutput(reply("chosen", { k: 1 }), written, live)).toEqual({ content: "chosen", metadata: { k: 1 } });
+    expect((await handlerOutput(null, new StreamedReply(), live)).content).toBeNull();
   });
 });

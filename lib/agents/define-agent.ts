@@ -7,13 +7,15 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { isAgentName } from "../message/limits";
 import { AgentConfig, completeEntry, type AgentEntry } from "../registry/entry";
+import type { StreamedReply } from "../streams/stream-sink";
 import type { AgentContext } from "./context";
 
 export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url"> {
   name: string;
   /**
    * Runs inside the agent's Durable Object. Return the reply content, or `reply(content, metadata)`.
-   * Leave it out, with a `model`, to define a model agent.
+   * To stream, call `ctx.stream.write(chunk)` (and return nothing: the reply is what was written),
+   * or return an async iterable of chunks. Leave it out, with a `model`, to define a model agent.
    */
   handle?(message: Envelope, ctx: AgentContext): unknown;
   /** Called with `reply` messages addressed to this agent that no pending `ctx.request` awaits. */
@@ -46,6 +48,28 @@ export function asReply(value: unknown): { content: unknown; metadata: Metadata 
     return { content: r.content, metadata: r.metadata };
   }
   return { content: value === undefined ? null : value, metadata: {} };
+}
+
+/**
+ * A handler's answer as its call's output. An async iterable (an async generator, a
+ * `ReadableStream`, the AI SDK's `textStream`) is streamed chunk by chunk, and the chunks are the
+ * reply; a handler that wrote to `ctx.stream` and returned nothing answers with what it wrote.
+ */
+export async function handlerOutput(value: unknown, streamed: StreamedReply, signal: AbortSignal): Promise<{ content: unknown; metadata: Metadata }> {
+  if (isAsyncIterable(value)) {
+    const decoder = new TextDecoder();
+    for await (const chunk of value) {
+      if (signal.aborted) break;
+      streamed.delta(chunk instanceof Uint8Array ? decoder.decode(chunk, { stream: true }) : chunk);
+    }
+    return { content: streamed.content(), metadata: {} };
+  }
+  if (value === undefined && streamed.written) return { content: streamed.content(), metadata: {} };
+  return asReply(value);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
 }
 
 export function defineAgent(definition: AgentDefinition): AgentDefinition {

@@ -1,7 +1,7 @@
 /**
  * Runs one call against an agent by its kind: a code agent's handler, a remote HTTP agent, a model
- * agent (lib/model, batched when it has `batch` config), and (later issues) A2A agents. The
- * pipeline wraps this with breaker, cap and deadline.
+ * agent (lib/model, batched when it has `batch` config), and A2A agents. The pipeline wraps this
+ * with breaker, cap and deadline. A streaming call hands each kind its stream to produce into.
  */
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
@@ -9,14 +9,18 @@ import { runModelAgent } from "../model/model-agent";
 import { callA2aAgent } from "../protocols/remote-a2a";
 import { callHttpAgent } from "../protocols/remote-http";
 import type { AgentEntry } from "../registry/entry";
+import { type StreamSink, StreamedReply } from "../streams/stream-sink";
 import type { Call } from "../message/call";
 import type { ExecuteOutput } from "./pipeline";
 import type { AgentContext } from "./context";
-import { type AgentDefinition, asReply } from "./define-agent";
+import { type AgentDefinition, handlerOutput } from "./define-agent";
 
 export interface ExecuteRuntime {
   definition: AgentDefinition | undefined;
-  context: () => AgentContext;
+  /** The handler's ctx, writing to `stream`. */
+  context: (stream: StreamedReply) => AgentContext;
+  /** Where a streaming call's chunks and steps go (its stream); absent for a plain call. */
+  stream?: StreamSink;
   dev: boolean;
   signingSecret: string | undefined;
   /** Runs a call through the agent's batch buffer (agents with `batch` config). */
@@ -24,6 +28,7 @@ export interface ExecuteRuntime {
 }
 
 export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSignal, runtime: ExecuteRuntime): Promise<ExecuteOutput> {
+  const streamed = new StreamedReply(runtime.stream);
   switch (entry.kind) {
     case "code": {
       if (!runtime.definition) throw new SwitchboardError("agent_not_found", `code agent ${entry.name} is not deployed`);
@@ -31,13 +36,13 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       const { handle, onEvent } = runtime.definition;
       const run = call.message.role === "event" && onEvent ? onEvent : handle;
       if (!run) throw new SwitchboardError("agent_error", `${entry.name} has no handler`, { transient: false });
-      return asReply(await run.call(runtime.definition, call.message, runtime.context()));
+      return handlerOutput(await run.call(runtime.definition, call.message, runtime.context(streamed)), streamed, signal);
     }
     case "http":
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
     case "model":
       if (entry.batch && runtime.batch) return runtime.batch(call, signal);
-      return runModelAgent(entry, runtime.context().model, call.message);
+      return runModelAgent(entry, runtime.context(streamed).model, call.message);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });

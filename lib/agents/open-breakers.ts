@@ -5,8 +5,7 @@
  * a second and never past the next probe, so a reset or a due probe is seen within a second.
  * These rejections do not reach the agent's log.
  */
-import { failure } from "../message/errors";
-import type { InvokeResult } from "../message/call";
+import { type Failure, failure, type Result } from "../message/errors";
 
 /** How long an open breaker is believed without asking again. @default 1000 */
 const OPEN_BREAKER_CACHE_MS = 1000;
@@ -18,7 +17,7 @@ export class OpenBreakerCache {
   constructor(private readonly clock: () => number = Date.now) {}
 
   /** Runs `call` unless `agent`'s breaker is known open, and learns from its answer. */
-  async execute(agent: string, call: () => Promise<InvokeResult>): Promise<InvokeResult> {
+  async execute<T extends Result<unknown>>(agent: string, call: () => Promise<T | Failure>): Promise<T | Failure> {
     const known = this.open.get(agent);
     if (known !== undefined) {
       const now = this.clock();

@@ -38,6 +38,8 @@ export interface PipelineDeps {
   execute(call: Call, signal: AbortSignal): Promise<ExecuteOutput>;
   /** Aborted when the caller cancels the call (lib/agents/running-calls.ts). */
   signal?: AbortSignal;
+  /** The call passed every gate and policy and its handler starts now (a stream's `start` event). */
+  started?(): void;
   /** The breaker's state changed and must be persisted. */
   breakerChanged(): void;
   record(outcome: Outcome): void;
@@ -108,7 +110,13 @@ export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<I
     }),
   );
   try {
-    const output = await policy.execute((signal) => deps.execute(call, signal), deps.signal ? { signal: deps.signal } : {});
+    const output = await policy.execute(
+      (signal) => {
+        deps.started?.();
+        return deps.execute(call, signal);
+      },
+      deps.signal ? { signal: deps.signal } : {},
+    );
     return record({ ok: true, reply: replyEnvelope(call, entry, output, deps.now() - start) });
   } catch (error) {
     return record(toFailure(error));

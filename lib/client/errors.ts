@@ -10,6 +10,7 @@ export type SwitchboardErrorCode =
   | "forbidden"
   | "agent_not_found"
   | "request_not_found"
+  | "stream_not_found"
   | "dlq_entry_not_found"
   | "not_found"
   | "handshake_required"

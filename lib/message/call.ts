@@ -13,6 +13,7 @@ export type Pattern =
   | "async"
   | "chain"
   | "ctx.invoke"
+  | "ctx.invokeStream"
   | "tool"
   | "handoff"
   | "map-reduce"

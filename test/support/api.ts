@@ -81,3 +81,8 @@ export async function aborted(key: string): Promise<{ aborted: boolean; after_ms
   if (!res.ok) throw new Error(`the held request for ${key} was never aborted`);
   return (await res.json()) as { aborted: boolean; after_ms: number };
 }
+
+/** Answers every request the test server holds for `key` (`/hold/<key>`), and later ones at once. */
+export async function release(key: string): Promise<void> {
+  await (await fetch(`${testServer()}/_release/${key}`)).body?.cancel();
+}

@@ -11,7 +11,9 @@
  *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
  *                             attempt answers 503 with probability 30%, decided by a hash of
  *                             (seed, request id, attempt), so runs are reproducible
- *   /hold/<key>               never answers: holds the request until its client aborts it
+ *   /hold/<key>               holds the request until its client aborts it, or `/_release/<key>`
+ *   /_release/<key>           answers every request held for <key> (and later ones at once) with
+ *                             200 { content: "released <key>" }
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
  *   /_stats/<key>             { max_in_flight, handled: { request_id: successes } }
  *   /_arrived/<key>           answers once a request for <key> has arrived (at most 30 s): a test's
@@ -85,6 +87,9 @@ const HOOK_WAIT_MS = 30_000;
 export function startTestServer(): Promise<{ server: Server; port: number }> {
   const arrived = new KeyEvents();
   const aborted = new KeyEvents();
+  // Held requests by key, and the keys released (their holds answer at once).
+  const held = new Map<string, Array<() => void>>();
+  const released = new Set<string>();
   const calls = new Map<string, Received[]>();
   const stats = new Map<string, Stats>();
   const statsOf = (key: string): Stats => {
@@ -105,6 +110,14 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
     };
     if (parts[0] === "_calls") return send(200, calls.get(parts[1] ?? "") ?? []);
     if (parts[0] === "_stats") return send(200, statsOf(parts[1] ?? ""));
+    if (parts[0] === "_release") {
+      const key = parts[1] ?? "";
+      released.add(key);
+      const waiting = held.get(key) ?? [];
+      held.delete(key);
+      for (const answer of waiting) answer();
+      return send(200, { released: waiting.length });
+    }
     if (parts[0] === "_arrived" || parts[0] === "_aborted") {
       const seen = await (parts[0] === "_arrived" ? arrived : aborted).wait(parts[1] ?? "", HOOK_WAIT_MS);
       return seen === undefined ? send(408, { error: `nothing ${parts[0].slice(1)} for ${parts[1]}` }) : send(200, seen);
@@ -145,7 +158,10 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
         return send(200, { content: { handled: id } });
       }
       case "hold": {
+        const answer = () => send(200, { content: `released ${key}` });
+        if (released.has(key)) return answer();
         const since = Date.now();
+        held.set(key, [...(held.get(key) ?? []), answer]);
         res.on("close", () => {
           if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
         });

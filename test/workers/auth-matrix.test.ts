@@ -24,6 +24,8 @@ interface Fixture {
   requestId: string;
   /** A request planner sent that stays pending: its remote agent holds every call. */
   heldRequestId: string;
+  /** A stream planner started (a streaming invoke of the guarded agent), ended. */
+  streamId: string;
 }
 
 interface Expectation {
@@ -68,6 +70,8 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
   // Cancelling the held request: admin cancels it, its sender cancels it again (a no-op), others may not.
   "DELETE /requests/:id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.heldRequestId}` },
+  // A stream is read again by whoever started it, admin, or the agent itself.
+  "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
   "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
   "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
@@ -131,7 +135,7 @@ function expected(e: Expectation, caller: Caller): number {
 }
 
 describe("auth matrix", () => {
-  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "", heldRequestId: "" };
+  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "", heldRequestId: "", streamId: "" };
 
   beforeAll(async () => {
     expect((await api("PUT", `/agents/${fixture.agent}`, { body: guardedConfig(fixture.agent) })).status).toBe(200);
@@ -144,6 +148,16 @@ describe("auth matrix", () => {
     const held = await api("POST", `/agents/${holder}/messages`, { as: "planner", body: { content: "hold" } });
     expect(held.status).toBe(202);
     fixture.heldRequestId = held.body.request_id;
+    const streamed = await exports.default.fetch(
+      new Request(`http://switchboard.test/agents/${fixture.agent}/invoke`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEYS.planner}`, "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ content: "streamed" }),
+      }),
+    );
+    expect(streamed.status).toBe(200);
+    fixture.streamId = streamed.headers.get("x-stream-id") ?? "";
+    await streamed.text();
   });
 
   it("has a documented rule for every route the app serves", () => {

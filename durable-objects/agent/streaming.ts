@@ -1,0 +1,146 @@
+/**
+ * The streams this object keeps (lib/streams/stream-log.ts). A streaming invoke runs here and writes
+ * its events to a new stream, answered as soon as it started; readers attach, and attach again, by
+ * its id. When every reader of a streaming invoke has left — its client disconnected — the call is
+ * cancelled unless one comes back within the grace period (`SWITCHBOARD_STREAM_GRACE_MS`), so a
+ * dropped connection can resume with `Last-Event-ID`. A stream still running when the object went
+ * away ends, as the object starts again, with an error event; the `stream-sweep` deadline removes
+ * streams whose retention passed.
+ */
+import type { StreamStarted } from "../../lib/agents/agent-api";
+import type { Call, InvokeResult } from "../../lib/message/call";
+import { failure, type Result } from "../../lib/message/errors";
+import { streamProblem } from "../../lib/streams/stream-event";
+import type { AgentEntry } from "../../lib/registry/entry";
+import type { ShardAddress } from "../../lib/registry/shards";
+import type { DeadlineTable } from "../../lib/resilience/deadline-table";
+import { newStreamId } from "../../lib/streams/stream-id";
+import { STREAM_LIMITS, StreamLog } from "../../lib/streams/stream-log";
+import { StreamWriter } from "../../lib/streams/stream-writer";
+import type { CallStream } from "./invocation";
+
+/** How long a streaming invoke runs on with no reader before it is cancelled. @default 10000 */
+export const DEFAULT_STREAM_GRACE_MS = 10_000;
+
+export interface StreamingDeps {
+  ctx: DurableObjectState;
+  env: Env;
+  deadlines: DeadlineTable;
+  /** The agent and shard this object serves: stream ids name it. */
+  address: ShardAddress;
+  /** Runs a streaming call through the pipeline (Invocation.invoke). */
+  invoke(entry: AgentEntry | null, call: Call, stream: CallStream): Promise<InvokeResult>;
+  /** Cancels the call running here under `messageId` (Invocation.cancel). */
+  cancel(messageId: string, detail: string): boolean;
+}
+
+export class Streaming {
+  readonly log: StreamLog;
+  private sweepScheduled = false;
+
+  constructor(private readonly deps: StreamingDeps) {
+    const { ctx } = deps;
+    this.log = new StreamLog(ctx.storage.sql, {
+      sync: () => ctx.storage.sync(),
+      readersChanged: (id, readers) => this.readersChanged(id, readers),
+      ended: (_id, expiresAt) => this.scheduleSweep(expiresAt),
+    });
+    deps.deadlines.handle("stream-orphan", (id) => this.orphaned(id));
+    deps.deadlines.handle("stream-sweep", () => this.sweep());
+  }
+
+  /** On start: streams a previous instance was running cannot go on (their work ran in memory). */
+  recover(): void {
+    for (const info of this.log.recover()) {
+      if (info.kind === "invoke") {
+        const lost = failure("agent_error", "the agent's object restarted before the stream ended; call it again", { transient: true });
+        this.log.append(info.id, { event: "error", data: streamProblem(lost) });
+      } else {
+        // An async request's attempt died with the object; the request itself is delivered again.
+        this.log.append(info.id, { event: "step", data: { type: "interrupted", detail: "the attempt ended with the agent's object; it will be retried" } });
+      }
+    }
+  }
+
+  /** A streaming invoke: runs `call` here, answering once it started (with a reader of its stream) or with why it could not. */
+  async invoke(entry: AgentEntry | null, call: Call): Promise<StreamStarted> {
+    const id = newStreamId(this.deps.address);
+    const messageId = call.message.id;
+    this.log.open({ id, kind: "invoke", owner: call.message.from, message_id: messageId });
+    const writer = new StreamWriter(this.log, id);
+    let began: () => void = () => {};
+    const began$ = new Promise<null>((resolve) => {
+      began = () => resolve(null);
+    });
+    const run = this.deps
+      .invoke(entry, call, {
+        writer,
+        started: () => {
+          if (writer.start(messageId)) began();
+        },
+      })
+      .catch((error: unknown) => failure("agent_error", `the stream failed: ${String(error)}`, { transient: true }))
+      .then((result) => {
+        if (writer.hasStarted) writer.end(result);
+        return result;
+      });
+    this.deps.ctx.waitUntil(run);
+    const refused = await Promise.race([began$, run]);
+    if (refused !== null && !writer.hasStarted) {
+      if (!refused.ok) {
+        // Refused before it started (ACL, breaker, cap…): the caller gets a plain problem, and there is no stream.
+        this.log.discard(id);
+        return refused;
+      }
+      writer.start(messageId);
+      writer.end(refused);
+    }
+    const opened = this.log.read(id, 0);
+    if (!opened) return failure("stream_not_found", `stream ${id} ended before it could be read`);
+    return { ok: true, stream_id: id, message_id: messageId, ...opened };
+  }
+
+  /** The events of stream `id` after `after`, then its live tail: for its owner, admin (`viewer` null) or the agent itself. */
+  read(id: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }> {
+    const info = this.log.info(id);
+    const minutes = STREAM_LIMITS.retentionMs / 60_000;
+    if (!info) return failure("stream_not_found", `no stream ${id}; streams are kept ${minutes} min after they end`);
+    if (viewer !== null && viewer !== info.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
+    const opened = this.log.read(id, after);
+    return opened ? { ok: true, ...opened } : failure("stream_not_found", `no stream ${id}`);
+  }
+
+  release(id: string, reader: string): void {
+    this.log.release(id, reader);
+  }
+
+  private get graceMs(): number {
+    const configured = Number(this.deps.env.SWITCHBOARD_STREAM_GRACE_MS);
+    return Number.isInteger(configured) && configured >= 0 ? configured : DEFAULT_STREAM_GRACE_MS;
+  }
+
+  /** A streaming invoke whose readers all left is cancelled after the grace period, unless one attaches again. */
+  private readersChanged(id: string, readers: number): void {
+    if (this.log.info(id)?.kind !== "invoke") return;
+    if (readers > 0) this.deps.deadlines.cancel("stream-orphan", id);
+    else this.deps.ctx.waitUntil(this.deps.deadlines.schedule("stream-orphan", id, Date.now() + this.graceMs));
+  }
+
+  private orphaned(id: string): void {
+    const info = this.log.info(id);
+    if (!info || info.state === "ended" || info.readers > 0 || !this.log.isLive(id)) return;
+    this.deps.cancel(info.message_id, `the client disconnected and did not reconnect within ${this.graceMs} ms`);
+  }
+
+  private scheduleSweep(at: number): void {
+    if (this.sweepScheduled) return;
+    this.sweepScheduled = true;
+    this.deps.ctx.waitUntil(this.deps.deadlines.schedule("stream-sweep", "expired", at));
+  }
+
+  private async sweep(): Promise<void> {
+    this.sweepScheduled = false;
+    const next = this.log.sweep(Date.now());
+    if (next !== null) this.scheduleSweep(next);
+  }
+}

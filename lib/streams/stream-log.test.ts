@@ -1,0 +1,77 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { STREAM_LIMITS, StreamLog } from "./stream-log";
+
+/** Runs `body` with a StreamLog over a fresh agent object's storage. */
+function withLog(body: (log: StreamLog, state: DurableObjectState) => Promise<void>, limits = STREAM_LIMITS) {
+  const stub = env.AGENT.get(env.AGENT.idFromName(`streams-${crypto.randomUUID()}`));
+  return runInDurableObject(stub, (_instance, state) => body(new StreamLog(state.storage.sql, { sync: () => state.storage.sync() }, limits), state));
+}
+
+async function text(body: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(body).text();
+}
+
+const ids = (sse: string) => [...sse.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+
+describe("StreamLog", () => {
+  it("replays what was kept after an id, then hands a reader the live tail, with no id twice", async () => {
+    await withLog(async (log) => {
+      log.open({ id: "s1", kind: "invoke", owner: null, message_id: "m1" });
+      log.append("s1", { event: "start", data: { stream_id: "s1", message_id: "m1" } });
+      log.append("s1", { event: "delta", data: { text: "a" } });
+      const reader = log.read("s1", 1);
+      expect(reader).not.toBeNull();
+      log.append("s1", { event: "delta", data: { text: "b" } });
+      log.append("s1", { event: "reply", data: { id: "r", content: "ab" } as never });
+      const sse = await text(reader?.body as ReadableStream<Uint8Array>);
+      expect(ids(sse)).toEqual([2, 3, 4]);
+      expect(sse).toContain('event: delta\ndata: {"text":"a"}');
+      // Ended: a late reader gets the kept events and the end at once.
+      expect(ids(await text(log.read("s1", 3)?.body as ReadableStream<Uint8Array>))).toEqual([4]);
+      expect(log.append("s1", { event: "delta", data: { text: "after the end" } })).toBeNull();
+    });
+  });
+
+  it("keeps at most its bound of events, always the terminal one, and never reuses an id it sent", async () => {
+    await withLog(
+      async (log) => {
+        log.open({ id: "s2", kind: "request", owner: "planner", message_id: "m2" });
+        for (const text of ["a", "b", "c", "d"]) log.append("s2", { event: "delta", data: { text } });
+        log.append("s2", { event: "error", data: { code: "timeout" } as never });
+        expect(ids(await text(log.read("s2", 0)?.body as ReadableStream<Uint8Array>))).toEqual([1, 2, 5]);
+        // Replayed after it ended (a dead letter delivered again): it starts over, its ids going on.
+        log.open({ id: "s2", kind: "request", owner: "planner", message_id: "m2" });
+        expect(log.append("s2", { event: "delta", data: { text: "again" } })?.id).toBe(6);
+      },
+      { ...STREAM_LIMITS, maxEvents: 2 },
+    );
+  });
+
+  it("forgets a stream once its retention passed, and a stream that never started at once", async () => {
+    await withLog(async (log) => {
+      const now = Date.now();
+      log.open({ id: "old", kind: "invoke", owner: null, message_id: "m" }, now);
+      log.append("old", { event: "reply", data: {} as never }, now);
+      log.open({ id: "refused", kind: "invoke", owner: null, message_id: "m" }, now);
+      log.discard("refused");
+      expect(log.info("refused")).toBeNull();
+      expect(log.sweep(now)).toBe(now + STREAM_LIMITS.retentionMs);
+      expect(log.info("old", now)).not.toBeNull();
+      expect(log.sweep(now + STREAM_LIMITS.retentionMs)).toBeNull();
+      expect(log.info("old", now)).toBeNull();
+      expect(log.read("old", 0)).toBeNull();
+    });
+  });
+
+  it("takes up, after a restart, the streams an earlier instance left open, with their ids going on", async () => {
+    await withLog(async (log, state) => {
+      log.open({ id: "open", kind: "invoke", owner: "planner", message_id: "m" });
+      log.append("open", { event: "start", data: { stream_id: "open", message_id: "m" } });
+      const again = new StreamLog(state.storage.sql, { sync: () => state.storage.sync() });
+      expect(again.recover()).toMatchObject([{ id: "open", kind: "invoke", owner: "planner", state: "open" }]);
+      expect(again.append("open", { event: "error", data: {} as never })?.id).toBe(2);
+    });
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The writing end of one stream this object runs: `start` once the call is admitted, a `delta` per
+ * chunk and a `step` per tool call as the producer makes them, and the terminal `reply` or `error`
+ * from the call's result. It counts what it wrote, for the stream's one log row.
+ */
+import type { Envelope } from "../message/envelope";
+import type { Result } from "../message/errors";
+import { deltaOf, type StepData, streamProblem } from "./stream-event";
+import type { StreamLog } from "./stream-log";
+import type { StreamSink } from "./stream-sink";
+
+export class StreamWriter implements StreamSink {
+  private deltas = 0;
+  private bytes = 0;
+  private started = false;
+
+  constructor(
+    private readonly log: StreamLog,
+    readonly id: string,
+  ) {}
+
+  /** The `start` event, once; true the first time. */
+  start(messageId: string): boolean {
+    if (this.started) return false;
+    this.started = true;
+    this.log.append(this.id, { event: "start", data: { stream_id: this.id, message_id: messageId } });
+    return true;
+  }
+
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  delta(chunk: unknown): void {
+    const data = deltaOf(chunk);
+    this.deltas++;
+    this.bytes += "text" in data ? data.text.length : (JSON.stringify(data.value)?.length ?? 0);
+    this.log.append(this.id, { event: "delta", data });
+  }
+
+  step(step: StepData): void {
+    this.log.append(this.id, { event: "step", data: step });
+  }
+
+  /** The terminal event: the reply envelope, or the failure as problem+json. */
+  end(result: Result<{ reply: Envelope }>): void {
+    if (result.ok) this.log.append(this.id, { event: "reply", data: result.reply });
+    else this.log.append(this.id, { event: "error", data: streamProblem(result) });
+  }
+
+  /** What the stream carried, for its log row: "streamed 12 deltas, 345 bytes". */
+  summary(): string {
+    return `streamed ${this.deltas} delta${this.deltas === 1 ? "" : "s"}, ${this.bytes} bytes`;
+  }
+}

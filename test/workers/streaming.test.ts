@@ -1,0 +1,169 @@
+import { abortAllDurableObjects } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { aborted, api, arrived, eventually, release, testServer, uniqueName } from "../support/api";
+import { auth, type KEYS } from "../support/keys";
+import { EventReader } from "../support/sse";
+
+/** POST /agents/:name/invoke asking for an event stream; the body is read as it comes. */
+async function invokeStream(name: string, body: unknown, who: keyof typeof KEYS = "admin"): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`http://switchboard.test/agents/${name}/invoke`, {
+      method: "POST",
+      headers: { ...auth(who), accept: "text/event-stream" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+/** GET /streams/:id, resuming after `lastEventId` (by header, or by query with `byQuery`). */
+async function resume(streamId: string, lastEventId?: number, byQuery = false): Promise<Response> {
+  const query = byQuery && lastEventId !== undefined ? `?last_event_id=${lastEventId}` : "";
+  const headers: Record<string, string> = { ...auth("admin"), accept: "text/event-stream" };
+  if (!byQuery && lastEventId !== undefined) headers["last-event-id"] = String(lastEventId);
+  return exports.default.fetch(new Request(`http://switchboard.test/streams/${streamId}${query}`, { headers }));
+}
+
+async function holdingAgent(extra: Record<string, unknown> = {}): Promise<{ name: string; key: string }> {
+  const name = uniqueName("held");
+  expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/hold/${name}`, ...extra } })).status).toBe(200);
+  return { name, key: name };
+}
+
+function inboundRow(agent: string, outcome: string): Promise<any> {
+  return eventually(
+    async () => (await api("GET", `/agents/${agent}/log`)).body.entries.find((r: any) => r.direction === "in" && r.outcome === outcome),
+    20_000,
+    `an inbound ${outcome} row of ${agent}`,
+  );
+}
+
+describe("streaming invoke", () => {
+  it("streams a code agent's chunks as delta events, then exactly one reply; without the header the reply is the same", async () => {
+    const res = await invokeStream("narrator", { content: { text: "hello there", agent: "echo" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const events = await new EventReader(res).all();
+    expect(events.map((e) => e.event)).toEqual(["start", "delta", "delta", "reply"]);
+    const [start, first, second, reply] = events;
+    expect(start?.data).toEqual({ stream_id: res.headers.get("x-stream-id"), message_id: expect.stringMatching(/^msg_/) });
+    expect([first?.data, second?.data]).toEqual([{ text: "echo: " }, { text: "hello there" }]);
+    expect(reply?.data).toMatchObject({ role: "reply", from: "narrator", content: "echo: hello there", metadata: { in_reply_to: start?.data.message_id } });
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+
+    const plain = await api("POST", "/agents/narrator/invoke", { body: { content: { text: "hello there", agent: "echo" } } });
+    expect(plain.status).toBe(200);
+    expect(plain.body.content).toBe("echo: hello there");
+  });
+
+  it("resumes after Last-Event-ID with nothing lost and nothing twice, then follows the live tail", async () => {
+    const remote = await holdingAgent();
+    const first = new EventReader(await invokeStream("narrator", { content: { text: "wait", agent: remote.name } }));
+    const start = await first.until((e) => e.event === "start");
+    const intro = await first.until((e) => e.event === "delta");
+    await arrived(remote.key);
+    await first.close();
+
+    const streamId = start.data.stream_id as string;
+    const resumed = new EventReader(await resume(streamId, intro.id as number));
+    const byQuery = new EventReader(await resume(streamId, start.id as number, true));
+    await release(remote.key);
+    const rest = await resumed.all();
+    expect(rest.map((e) => [e.id, e.event])).toEqual([
+      [3, "delta"],
+      [4, "reply"],
+    ]);
+    expect(rest[0]?.data).toEqual({ text: `released ${remote.key}` });
+    expect(rest[1]?.data.content).toBe(`${remote.name}: released ${remote.key}`);
+    expect((await byQuery.all()).map((e) => e.id)).toEqual([2, 3, 4]);
+
+    // The whole stream, read again from the start, is what the first reader and the resumed one saw together.
+    const whole = await new EventReader(await resume(streamId)).all();
+    expect(whole).toEqual([...first.seen, ...rest]);
+  });
+
+  it("cancels the call when its client disconnects and does not come back, down to the remote agent", async () => {
+    const remote = await holdingAgent();
+    const reader = new EventReader(await invokeStream("narrator", { content: { text: "nobody waits", agent: remote.name } }));
+    const start = await reader.until((e) => e.event === "start");
+    await arrived(remote.key);
+    await reader.close();
+
+    expect((await aborted(remote.key)).aborted).toBe(true);
+    expect((await inboundRow("narrator", "cancelled")).detail).toContain("did not reconnect");
+    expect((await inboundRow(remote.name, "cancelled")).pattern).toBe("ctx.invokeStream");
+    const replay = await new EventReader(await resume(start.data.stream_id)).all();
+    expect(replay.at(-1)).toMatchObject({ event: "error", data: { code: "cancelled", status: 499 } });
+  });
+
+  it("answers a call refused before it starts with a plain problem, and a failure after with one error event", async () => {
+    const refused = await invokeStream("fact-checker", { content: "x" }, "planner");
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect((await invokeStream("nobody-here", { content: "x" })).status).toBe(404);
+
+    const broken = uniqueName("broken");
+    await api("PUT", `/agents/${broken}`, { body: { kind: "http", url: `${testServer()}/status/503/${broken}` } });
+    const before = (await api("GET", "/agents/narrator/breaker")).body.failures as number;
+    const events = await new EventReader(await invokeStream("narrator", { content: { text: "x", agent: broken } })).all();
+    expect(events.map((e) => e.event)).toEqual(["start", "delta", "error"]);
+    expect(events[2]?.data).toMatchObject({ code: "agent_error", status: 502 });
+    // A stream that fails mid-way is a failure of the agent that streamed, for its breaker too.
+    expect((await api("GET", "/agents/narrator/breaker")).body.failures).toBe(before + 1);
+  });
+
+  it("ends with a timeout error event at the caller's deadline", async () => {
+    const remote = await holdingAgent();
+    const events = await new EventReader(await invokeStream("narrator", { content: { text: "slow", agent: remote.name }, timeout_ms: 300 })).all();
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "timeout", status: 504 } });
+    expect((await aborted(remote.key)).aborted).toBe(true);
+  });
+
+  it("holds the concurrency slot until the stream ends, and logs one row for the whole stream", async () => {
+    const remote = await holdingAgent({ limits: { max_concurrency: 1 } });
+    const first = new EventReader(await invokeStream(remote.name, { content: "one" }));
+    await first.until((e) => e.event === "start");
+    await arrived(remote.key);
+    const second = await invokeStream(remote.name, { content: "two", timeout_ms: 200 });
+    expect(second.status).toBe(429);
+    expect((await second.json()) as object).toMatchObject({ code: "pool_saturated" });
+    await release(remote.key);
+    expect((await first.all()).at(-1)?.event).toBe("reply");
+    const third = await new EventReader(await invokeStream(remote.name, { content: "three" })).all();
+    expect(third.at(-1)?.event).toBe("reply");
+
+    const done = await new EventReader(await invokeStream("narrator", { content: { text: "counted", agent: "echo" } })).all();
+    const messageId = done[0]?.data.message_id;
+    const row = await eventually(async () => (await api("GET", "/agents/narrator/log")).body.entries.find((r: any) => r.id === messageId));
+    expect(row).toMatchObject({ direction: "in", outcome: "ok", pattern: "invoke", detail: `streamed 2 deltas, ${"echo: counted".length} bytes` });
+    expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("lets only its owner, admin and the agent read a stream again; 404 for streams it does not know", async () => {
+    const events = await new EventReader(await invokeStream("narrator", { content: { text: "mine", agent: "echo" } }, "planner")).all();
+    const streamId = events[0]?.data.stream_id as string;
+    const as = (who: keyof typeof KEYS) => exports.default.fetch(new Request(`http://switchboard.test/streams/${streamId}`, { headers: auth(who) }));
+    expect((await as("planner")).status).toBe(200);
+    expect((await as("outsider")).status).toBe(403);
+    expect((await resume(streamId, -1, true)).status).toBe(400);
+    expect((await resume("str_narrator_0_000000000000000000000")).status).toBe(404);
+    expect((await resume("not-a-stream")).status).toBe(404);
+  });
+
+  it("survives the agent's object going away mid-stream: the relay resumes and the stream ends with an error event", async () => {
+    const remote = await holdingAgent();
+    const reader = new EventReader(await invokeStream("narrator", { content: { text: "doomed", agent: remote.name } }));
+    const start = await reader.until((e) => e.event === "start");
+    await reader.until((e) => e.event === "delta");
+    await arrived(remote.key);
+    // Every object is torn down with what ran in it, as when a deployment restarts them.
+    await abortAllDurableObjects();
+    const last = await reader.until((e) => e.event === "error" || e.event === "reply");
+    expect(last).toMatchObject({ event: "error", id: 3, data: { code: "agent_error", transient: true } });
+    expect(last.data.detail).toContain("restarted");
+    expect(await reader.next()).toBeNull();
+    // The object kept the stream: read again, it ends the same way.
+    const replay = await new EventReader(await resume(start.data.stream_id)).all();
+    expect(replay.map((e) => e.id)).toEqual([1, 2, 3]);
+  });
+});
