@@ -14,6 +14,7 @@ import { planner } from "./planner";
 import { researcher } from "./researcher";
 import { summarizer } from "./summarizer";
 import { techSupport } from "./tech-support";
+import { ticker } from "./ticker";
 import { triage } from "./triage";
 import { feedbackRouter } from "./feedback-router";
 import { wordcount } from "./wordcount";
@@ -38,4 +39,5 @@ export const codeAgents = codeAgentMap([
   concierge,
   dispatcher,
   narrator,
+  ticker,
 ]);

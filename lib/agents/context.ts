@@ -146,9 +146,23 @@ function toolPorts(init: ContextInit): ToolPorts | undefined {
     async call(to, content, options) {
       const call = outgoingCall(init, to, content, options.metadata ? { metadata: options.metadata } : {}, options.pattern);
       if (options.signal?.aborted) return { message_id: call.message.id, result: toFailure(options.signal.reason) };
+      // A handoff's answer is the answer: a caller that streams gets it as the target streams it.
+      const { streamAgent } = init.ports;
+      if (options.pattern === "handoff" && init.stream?.streaming && streamAgent)
+        return { message_id: call.message.id, result: await relay(agentStream(streamAgent(to, call), to), init.stream) };
       return { message_id: call.message.id, result: await init.ports.callAgent(to, call) };
     },
   };
+}
+
+/** A sub-agent's stream written into this call's, and its outcome as a result. */
+async function relay(sub: AgentStream, into: StreamedReply): Promise<Result<{ reply: Envelope }>> {
+  try {
+    for await (const chunk of sub) into.delta(chunk);
+    return { ok: true, reply: await sub.reply };
+  } catch (error) {
+    return toFailure(error);
+  }
 }
 
 /** The handler's model; each of its tool calls and handoffs is also a `step` of this call's stream. */

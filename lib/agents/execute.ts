@@ -42,7 +42,7 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
     case "model":
       if (entry.batch && runtime.batch) return runtime.batch(call, signal);
-      return runModelAgent(entry, runtime.context(streamed).model, call.message);
+      return runModelAgent(entry, runtime.context(streamed).model, call.message, streamed.streaming ? (text) => streamed.delta(text) : undefined);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });

@@ -1,7 +1,8 @@
 /**
  * The offline default model: an AI SDK language model (LanguageModelV4) that answers
- * deterministically, so `generateText` runs the same code path as with a real provider while tests
- * and the README tour need no network. Same prompt in, same answer out, every time.
+ * deterministically, so `generateText` and `streamText` run the same code paths as with a real
+ * provider while tests and the README tour need no network. Same prompt in, same answer out, every
+ * time; streamed, the answer comes word by word.
  *
  * Model ids:
  *   local-echo       replies with the last user message (the default)
@@ -18,6 +19,8 @@ import type {
   LanguageModelV4Content,
   LanguageModelV4GenerateResult,
   LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
 } from "@ai-sdk/provider";
 import { LOCAL_MODELS, type LocalModelId } from "../registry/local-model-ids";
 import { extractBatchItems } from "../resilience/batching";
@@ -57,6 +60,38 @@ export class LocalLanguageModel implements LanguageModelV4 {
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
+    return { ...this.answer(options), response: { modelId: this.modelId }, warnings: [] };
+  }
+
+  /** The same answer as `doGenerate`, its text streamed word by word (each word with the space after it). */
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    options.abortSignal?.throwIfAborted();
+    const { content, finishReason, usage } = this.answer(options);
+    const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }, { type: "response-metadata", modelId: this.modelId }];
+    content.forEach((part, i) => {
+      if (part.type !== "text") {
+        parts.push(part as LanguageModelV4StreamPart);
+        return;
+      }
+      const id = `text_${i}`;
+      parts.push({ type: "text-start", id });
+      for (const word of words(part.text)) parts.push({ type: "text-delta", id, delta: word });
+      parts.push({ type: "text-end", id });
+    });
+    parts.push({ type: "finish", finishReason, usage });
+    let next = 0;
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      // One part per pull, so a reader that stops (an abort) stops the words too.
+      pull(controller) {
+        const part = parts[next++];
+        if (part) controller.enqueue(part);
+        else controller.close();
+      },
+    });
+    return { stream };
+  }
+
+  private answer(options: LanguageModelV4CallOptions): Pick<LanguageModelV4GenerateResult, "content" | "finishReason" | "usage"> {
     const input = lastUserText(options.prompt);
     const content: LanguageModelV4Content[] =
       this.modelId === "local-router"
@@ -71,14 +106,7 @@ export class LocalLanguageModel implements LanguageModelV4 {
         inputTokens: { total: countTokens(promptText(options.prompt)), noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
         outputTokens: { total: countTokens(output), text: undefined, reasoning: undefined },
       },
-      response: { modelId: this.modelId },
-      warnings: [],
     };
-  }
-
-  async doStream(options: LanguageModelV4CallOptions): Promise<never> {
-    options.abortSignal?.throwIfAborted();
-    throw new Error("the local model does not stream; use generateText");
   }
 
   private json(input: string): string {
@@ -116,6 +144,11 @@ function promptText(prompt: LanguageModelV4Prompt): string {
             .join(" "),
     )
     .join("\n");
+}
+
+/** `text` cut before each word that follows whitespace: "hello there" → ["hello ", "there"]; joined, the text again. */
+export function words(text: string): string[] {
+  return text.split(/(?<=\s)(?=\S)/).filter((w) => w !== "");
 }
 
 /** Whitespace-separated words: a stable stand-in for a tokenizer. */

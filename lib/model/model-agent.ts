@@ -38,10 +38,12 @@ function isChatMessage(value: unknown): value is ChatMessage {
 /**
  * One unbatched call of a model agent, on the handler context's model client (so its tool calls
  * are this agent's calls). A handoff passes on the message's content and its chain `type`.
+ * `onDelta`, for a caller that streams, gets the model's tokens as they come.
  */
-export async function runModelAgent(entry: AgentEntry, model: ModelClient, message: Envelope): Promise<ModelAgentOutput> {
+export async function runModelAgent(entry: AgentEntry, model: ModelClient, message: Envelope, onDelta?: (text: string) => void): Promise<ModelAgentOutput> {
   const type = message.metadata.type;
   const result = await model.run(promptOf(message.content), {
+    ...(onDelta ? { onDelta } : {}),
     tools: entry.tools ?? [],
     handoffs: entry.handoffs ?? [],
     ...(entry.max_steps !== undefined ? { max_steps: entry.max_steps } : {}),

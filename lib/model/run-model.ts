@@ -1,12 +1,22 @@
 /**
- * A model run through the AI SDK's `generateText`, whatever the provider: what `ctx.model.run` and
- * model agents use. With `tools` or `handoffs` it is the SDK's own tool loop (`stopWhen:
+ * A model run through the AI SDK's `generateText` — or `streamText` when the caller wants the
+ * tokens as they come (`onDelta`) — whatever the provider: what `ctx.model.run` and model agents use. With `tools` or `handoffs` it is the SDK's own tool loop (`stopWhen:
  * isStepCount(max_steps)`) over other agents (lib/model/agent-tools.ts). Retries are the pipeline's
  * job (breaker, queue backoff), so the SDK's own are off; provider failures become `agent_error`
  * (transient) or `timeout`.
  */
 import { z } from "@hono/zod-openapi";
-import { generateText, isStepCount, jsonSchema, type LanguageModelUsage, NoObjectGeneratedError, Output, type ModelMessage } from "ai";
+import {
+  generateText,
+  isStepCount,
+  jsonSchema,
+  type LanguageModelUsage,
+  NoObjectGeneratedError,
+  Output,
+  type ModelMessage,
+  streamText,
+  type ToolSet,
+} from "ai";
 import { AgentName, type Envelope, type Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { DEFAULT_MAX_STEPS, ModelConfig, ToolRef } from "../registry/entry";
@@ -34,6 +44,11 @@ export interface RunOptions extends Partial<ModelConfig> {
   handoff_with?: { content: unknown; metadata?: Metadata };
   /** Called with each tool call or handoff as it finishes. */
   onStep?: (step: Step) => void;
+  /**
+   * Streams the answer: the run goes through the AI SDK's `streamText` and each text chunk is
+   * handed here as the model produces it (ignored with `json`, whose answer is only useful whole).
+   */
+  onDelta?: (text: string) => void;
 }
 
 const LoopOptions = z.object({
@@ -89,7 +104,7 @@ export async function runModel(
   options: RunOptions = {},
   ports?: ToolPorts,
 ): Promise<ModelResult> {
-  const { json, temperature, max_tokens, signal, tools, handoffs, max_steps, handoff_with, onStep, ...overrides } = options;
+  const { json, temperature, max_tokens, signal, tools, handoffs, max_steps, handoff_with, onStep, onDelta, ...overrides } = options;
   const parsed = ModelConfig.safeParse({ ...base, ...overrides });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -118,7 +133,7 @@ export async function runModel(
         })
       : null;
   try {
-    const result = await generateText({
+    const settings = {
       model,
       ...(system ? { instructions: system } : {}),
       messages: conversation.filter((m) => m.role !== "system") as ModelMessage[],
@@ -126,16 +141,17 @@ export async function runModel(
       ...(signal ? { abortSignal: signal } : {}),
       ...(temperature !== undefined ? { temperature } : {}),
       ...(max_tokens !== undefined ? { maxOutputTokens: max_tokens } : {}),
-      ...(json ? { output: Output.object({ schema: jsonSchema(typeof json === "object" ? json : { type: "object" }) }) } : {}),
       ...(loop
         ? {
             tools: loop.tools,
             // A handoff ends the loop: the target's answer is the answer, the model has nothing to add.
             stopWhen: [isStepCount(max_steps ?? DEFAULT_MAX_STEPS), () => loop.handoff() !== undefined],
-            onStepEnd: (step) => loop.onStepEnd(step),
+            onStepEnd: (step: Parameters<typeof loop.onStepEnd>[0]) => loop.onStepEnd(step),
           }
         : {}),
-    });
+    };
+    const output = json ? { output: Output.object({ schema: jsonSchema(typeof json === "object" ? json : { type: "object" }) }) } : {};
+    const result = onDelta && !json ? await streamed(settings, onDelta, signal) : await generateText({ ...settings, ...output });
     const handoff = loop?.handoff();
     const stoppedEarly = loop !== null && !handoff && result.finishReason === "tool-calls";
     return {
@@ -159,6 +175,19 @@ export async function runModel(
     }
     throw asModelError(error, label, signal);
   }
+}
+
+/** A `streamText` run read to its end, each text chunk to `onDelta`: the parts of its result `runModel` reads. */
+async function streamed(settings: Parameters<typeof streamText<ToolSet>>[0], onDelta: (text: string) => void, signal: AbortSignal | undefined) {
+  // Failures come back as the stream's error part, where the original error (and its status) is kept.
+  const run = streamText({ ...settings, onError: () => {} });
+  for await (const part of run.fullStream) {
+    if (part.type === "text-delta") onDelta(part.text);
+    else if (part.type === "error") throw part.error;
+  }
+  signal?.throwIfAborted();
+  const [text, usage, finishReason, steps] = await Promise.all([run.text, run.usage, run.finishReason, run.steps]);
+  return { text, usage, finishReason, steps, output: undefined };
 }
 
 function usageOf(usage: LanguageModelUsage): Usage {

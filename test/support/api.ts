@@ -86,3 +86,10 @@ export async function aborted(key: string): Promise<{ aborted: boolean; after_ms
 export async function release(key: string): Promise<void> {
   await (await fetch(`${testServer()}/_release/${key}`)).body?.cancel();
 }
+
+/** POST /agents/:name/invoke asking for an event stream (`Accept: text/event-stream`); read the body as it comes. */
+export function invokeStream(name: string, body: unknown, who: keyof typeof KEYS = "admin", path = `/agents/${name}/invoke`): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`http://switchboard.test${path}`, { method: "POST", headers: { ...auth(who), accept: "text/event-stream" }, body: JSON.stringify(body) }),
+  );
+}

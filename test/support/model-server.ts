@@ -19,6 +19,11 @@
  *                after the last one it answers `remote:` and the tool results joined by " | "
  *   loop-<tool>  call <tool> at every step, never answering (for max_steps)
  *   bad-args     tool calls send `{"content":42}` instead of arguments that fit
+ *   gap-<ms>     when streaming, wait <ms> between chunks
+ *
+ * A request with `"stream": true` is answered as the API streams: SSE `chat.completion.chunk`s, the
+ * text word by word (each word with the space after it), a tool call in one chunk, then a chunk with
+ * `finish_reason` (and `usage` when `stream_options.include_usage`), then `data: [DONE]`.
  *
  * Without modifiers it answers `remote:<last user message>`, or in batch mode `remote:<input>` per
  * item. `GET /_calls/<key>` → what it received (path, headers, parsed body); `GET /_stats/<key>` →
@@ -26,7 +31,7 @@
  *
  * node:http only (with ./loopback-http.ts) so `npm run bench` can import it under plain Node 22.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
 
 interface ChatTool {
@@ -91,7 +96,9 @@ export function startModelServer(): Promise<{ server: Server; port: number }> {
         if (delay) await new Promise((r) => setTimeout(r, Number(delay.slice(6))));
         const status = [...modifiers].find((m) => m.startsWith("status-"));
         if (status) return send(Number(status.slice(7)), { error: { message: `scripted ${status.slice(7)}`, type: "server_error" } });
-        send(200, completion(body, modifiers, ordered));
+        const answered = completion(body, modifiers, ordered);
+        if (body?.stream === true) await streamCompletion(res, answered, body, Number([...modifiers].find((m) => m.startsWith("gap-"))?.slice(4) ?? 0));
+        else send(200, answered);
       } finally {
         state.active--;
       }
@@ -129,6 +136,25 @@ function completion(body: ModelCall["body"], modifiers: Set<string>, ordered: st
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
     usage: { prompt_tokens: words(prompt), completion_tokens: words(content), total_tokens: words(prompt) + words(content) },
   };
+}
+
+/** `answered` as the API streams it (see the header); stops writing when the client goes away. */
+async function streamCompletion(res: ServerResponse, answered: ReturnType<typeof completion>, body: ModelCall["body"], gapMs: number): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const choice = answered.choices[0] as { message: { content: string | null; tool_calls?: unknown[] }; finish_reason: string };
+  const chunk = (delta: unknown, finish: string | null, usage?: unknown) =>
+    `data: ${JSON.stringify({ id: answered.id, object: "chat.completion.chunk", created: answered.created, model: answered.model, choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+  const pieces: string[] = [chunk({ role: "assistant", content: "" }, null)];
+  for (const word of (choice.message.content ?? "").split(/(?<=\s)(?=\S)/).filter(Boolean)) pieces.push(chunk({ content: word }, null));
+  if (choice.message.tool_calls) pieces.push(chunk({ tool_calls: choice.message.tool_calls.map((call, index) => ({ index, ...(call as object) })) }, null));
+  const includeUsage = (body?.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  pieces.push(chunk({}, choice.finish_reason, includeUsage ? answered.usage : undefined), "data: [DONE]\n\n");
+  for (const [i, piece] of pieces.entries()) {
+    if (res.destroyed) return;
+    if (i > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    res.write(piece);
+  }
+  res.end();
 }
 
 /** The scripted tool call for this step (`call-…`, `loop-…` modifiers), or the answer after the tool results; null without them. */

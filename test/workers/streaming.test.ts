@@ -1,20 +1,9 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, release, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, eventually, invokeStream, release, testServer, uniqueName } from "../support/api";
 import { auth, type KEYS } from "../support/keys";
 import { EventReader } from "../support/sse";
-
-/** POST /agents/:name/invoke asking for an event stream; the body is read as it comes. */
-async function invokeStream(name: string, body: unknown, who: keyof typeof KEYS = "admin"): Promise<Response> {
-  return exports.default.fetch(
-    new Request(`http://switchboard.test/agents/${name}/invoke`, {
-      method: "POST",
-      headers: { ...auth(who), accept: "text/event-stream" },
-      body: JSON.stringify(body),
-    }),
-  );
-}
 
 /** GET /streams/:id, resuming after `lastEventId` (by header, or by query with `byQuery`). */
 async function resume(streamId: string, lastEventId?: number, byQuery = false): Promise<Response> {
