@@ -67,7 +67,10 @@ export class LocalLanguageModel implements LanguageModelV4 {
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     options.abortSignal?.throwIfAborted();
     const { content, finishReason, usage } = this.answer(options);
-    const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }, { type: "response-metadata", modelId: this.modelId }];
+    const parts: LanguageModelV4StreamPart[] = [
+      { type: "stream-start", warnings: [] },
+      { type: "response-metadata", modelId: this.modelId },
+    ];
     content.forEach((part, i) => {
       if (part.type !== "text") {
         parts.push(part as LanguageModelV4StreamPart);

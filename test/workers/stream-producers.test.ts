@@ -75,7 +75,9 @@ describe("stream producers", () => {
     expect(events.at(-1)?.data).toMatchObject({ content: "A poem please: roses are red", metadata: { handled_by: poet } });
     // The handoff was a streaming call from desk, in both logs.
     const log = (await api("GET", `/agents/${poet}/log`)).body.entries;
-    expect(log).toContainEqual(expect.objectContaining({ direction: "in", from: desk, pattern: "handoff", outcome: "ok", detail: "streamed 6 deltas, 28 bytes" }));
+    expect(log).toContainEqual(
+      expect.objectContaining({ direction: "in", from: desk, pattern: "handoff", outcome: "ok", detail: "streamed 6 deltas, 28 bytes" }),
+    );
   });
 
   it("a code agent that returns an async iterable streams each chunk; a plain call gets them joined", async () => {
