@@ -39,7 +39,12 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return handlerOutput(await run.call(runtime.definition, call.message, runtime.context(streamed)), streamed, signal);
     }
     case "http":
-      return callHttpAgent(entry.url as string, call.message, { signal, dev: runtime.dev, secret: runtime.signingSecret });
+      return callHttpAgent(entry.url as string, call.message, {
+        signal,
+        dev: runtime.dev,
+        secret: runtime.signingSecret,
+        ...(streamed.streaming ? { stream: streamed } : {}),
+      });
     case "model":
       if (entry.batch && runtime.batch) return runtime.batch(call, signal);
       return runModelAgent(entry, runtime.context(streamed).model, call.message, streamed.streaming ? (text) => streamed.delta(text) : undefined);

@@ -1,20 +1,28 @@
 /**
  * The remote agent wire protocol (docs/agents.md, `kind: "http"`): POST the envelope, signed, with
- * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply. 408/429/5xx and network errors
- * are transient; other 4xx are permanent. Redirects are followed by hand (at most 3) so that the
- * SSRF guard sees every hop, and only within the registered origin: a signed delivery re-sent to
- * another origin would hand that origin a valid signature to replay.
+ * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply, or a 2xx event stream that ends
+ * with it (./remote-stream.ts). 408/429/5xx and network errors are transient; other 4xx are
+ * permanent. Redirects are followed by hand (at most 3) so that the SSRF guard sees every hop, and
+ * only within the registered origin: a signed delivery re-sent to another origin would hand that
+ * origin a valid signature to replay.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { isTransientStatus } from "../resilience/retry";
 import { signatureHeaders } from "../security/signing";
 import { checkOutboundUrl } from "../security/ssrf";
+import type { StreamSink } from "../streams/stream-sink";
+import { isEventStream, readRemoteStream } from "./remote-stream";
+
+/** A plain call's sink for an agent that streams anyway: the reply event alone is the answer. */
+const DISCARD: StreamSink = { delta: () => {}, step: () => {} };
 
 export interface OutboundOptions {
   signal: AbortSignal;
   dev: boolean;
   secret?: string;
+  /** The `accept` header. @default "application/json" */
+  accept?: string;
 }
 
 const MAX_REDIRECTS = 3;
@@ -40,6 +48,7 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
         signal: options.signal,
         headers: {
           "content-type": "application/json",
+          accept: options.accept ?? "application/json",
           traceparent,
           ...signatureHeaders(options.secret, id, text),
         },
@@ -70,9 +79,20 @@ export async function remoteFailure(response: Response, who: string): Promise<Sw
   });
 }
 
-export async function callHttpAgent(url: string, envelope: Envelope, options: OutboundOptions): Promise<{ content: unknown; metadata?: Metadata }> {
-  const response = await postSigned(url, envelope, envelope.id, envelope.trace.traceparent, options);
+/**
+ * One call of a remote agent. With `stream` (the caller streams) it asks for an event stream too,
+ * and an agent that answers one has its deltas and steps written there as they come.
+ */
+export async function callHttpAgent(
+  url: string,
+  envelope: Envelope,
+  options: OutboundOptions & { stream?: StreamSink },
+): Promise<{ content: unknown; metadata?: Metadata }> {
+  const { stream, ...outbound } = options;
+  const accept = stream ? "text/event-stream, application/json;q=0.9" : "application/json";
+  const response = await postSigned(url, envelope, envelope.id, envelope.trace.traceparent, { ...outbound, accept });
   if (!response.ok) throw await remoteFailure(response, `remote agent ${envelope.to}`);
+  if (isEventStream(response) && response.body) return readRemoteStream(response.body, stream ?? DISCARD, `remote agent ${envelope.to}`);
   let body: unknown;
   try {
     body = await response.json();

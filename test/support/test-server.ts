@@ -14,6 +14,11 @@
  *   /hold/<key>               holds the request until its client aborts it, or `/_release/<key>`
  *   /_release/<key>           answers every request held for <key> (and later ones at once) with
  *                             200 { content: "released <key>" }
+ *   /sse/<mode>/<key>         answers text/event-stream as a streaming remote agent does
+ *                             (docs/agents.md): `words` a delta per word of the content's text, a
+ *                             step, then the reply; `hold` a delta, then holds like /hold (released:
+ *                             a delta and the reply); `cut` a delta, then closes with no reply;
+ *                             `error` a delta, then an error event
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
  *   /_stats/<key>             { max_in_flight, handled: { request_id: successes } }
  *   /_arrived/<key>           answers once a request for <key> has arrived (at most 30 s): a test's
@@ -159,6 +164,36 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       }
       case "hold": {
         const answer = () => send(200, { content: `released ${key}` });
+        if (released.has(key)) return answer();
+        const since = Date.now();
+        held.set(key, [...(held.get(key) ?? []), answer]);
+        res.on("close", () => {
+          if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
+        });
+        return;
+      }
+      case "sse": {
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        const event = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+        const text = typeof envelope?.content === "string" ? envelope.content : JSON.stringify(envelope?.content ?? null);
+        const mode = parts[1];
+        if (mode === "words") {
+          for (const word of text.split(/(?<=\s)(?=\S)/)) event("delta", { text: word });
+          event("step", { type: "remote_step", words: text.split(/\s+/).length });
+          event("reply", { content: text, metadata: { server: "test" } });
+          return res.end();
+        }
+        event("delta", { text: "working " });
+        if (mode === "cut") return res.end();
+        if (mode === "error") {
+          event("error", { type: "about:blank", title: "Internal Server Error", status: 500, detail: "disk full", transient: true });
+          return res.end();
+        }
+        const answer = () => {
+          event("delta", { text: `released ${key}` });
+          event("reply", { content: `working released ${key}` });
+          res.end();
+        };
         if (released.has(key)) return answer();
         const since = Date.now();
         held.set(key, [...(held.get(key) ?? []), answer]);

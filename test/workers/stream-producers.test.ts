@@ -1,11 +1,12 @@
 /**
  * What produces a stream's deltas and steps: a model agent's tokens (the local model word by word,
  * an OpenAI-compatible server through the AI SDK's streamText), its tool calls as `step` events, a
- * handoff target's stream relayed, and a code agent's async iterable. Each stream's reply is the
+ * handoff target's stream relayed, a code agent's async iterable, and a remote HTTP agent that
+ * answers text/event-stream. Each stream's reply is the
  * reply a plain invoke gets, and its deltas joined are that reply's text.
  */
 import { describe, expect, it } from "vitest";
-import { api, invokeStream, modelServer, modelServerCalls, uniqueName } from "../support/api";
+import { aborted, api, arrived, invokeStream, modelServer, modelServerCalls, received, testServer, uniqueName } from "../support/api";
 import { EventReader, type SseEvent } from "../support/sse";
 
 async function streamed(name: string, content: unknown, metadata?: Record<string, unknown>): Promise<SseEvent[]> {
@@ -85,5 +86,43 @@ describe("stream producers", () => {
     expect(deltas(events)).toEqual(["tick 1 ", "tick 2 ", "tick 3"]);
     expect(events.at(-1)?.data.content).toBe("tick 1 tick 2 tick 3");
     expect((await api("POST", "/agents/ticker/invoke", { body: { content: { count: 2, every_ms: 0 } } })).body.content).toBe("tick 1 tick 2");
+  });
+
+  async function remoteAgent(mode: string): Promise<string> {
+    const name = uniqueName(`sse-${mode}`);
+    expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/sse/${mode}/${name}` } })).status).toBe(200);
+    return name;
+  }
+
+  it("a remote HTTP agent that answers text/event-stream streams its deltas and steps; its reply event is the reply", async () => {
+    const name = await remoteAgent("words");
+    const events = await streamed(name, "far away  places");
+    expect(kinds(events)).toEqual(["start", "delta", "delta", "delta", "step", "reply"]);
+    expect(deltas(events)).toEqual(["far ", "away  ", "places"]);
+    expect(events[4]?.data).toEqual({ type: "remote_step", words: 3 });
+    expect(events.at(-1)?.data).toMatchObject({ content: "far away  places", metadata: { server: "test", handled_by: name } });
+    // A plain call gets the same reply from the same stream; only a streaming caller asks for one.
+    expect((await api("POST", `/agents/${name}/invoke`, { body: { content: "far away  places" } })).body.content).toBe("far away  places");
+    const accepts = (await received(name)).map((r) => r.headers.accept);
+    expect(accepts).toEqual(["text/event-stream, application/json;q=0.9", "application/json"]);
+  });
+
+  it("a remote stream that breaks off or fails ends with one error event", async () => {
+    const cut = await streamed(await remoteAgent("cut"), "x");
+    expect(kinds(cut)).toEqual(["start", "delta", "error"]);
+    expect(cut[2]?.data).toMatchObject({ code: "agent_error", transient: true });
+    expect(cut[2]?.data.detail).toContain("before a reply event");
+    const failed = await streamed(await remoteAgent("error"), "x");
+    expect(kinds(failed)).toEqual(["start", "delta", "error"]);
+    expect(failed[2]?.data).toMatchObject({ code: "agent_error", transient: true, detail: expect.stringContaining("disk full") });
+  });
+
+  it("a streaming client that goes away aborts the remote agent's stream mid-way", async () => {
+    const name = await remoteAgent("hold");
+    const reader = new EventReader(await invokeStream(name, { content: "long" }));
+    expect((await reader.until((e) => e.event === "delta")).data).toEqual({ text: "working " });
+    await arrived(name);
+    await reader.close();
+    expect((await aborted(name)).aborted).toBe(true);
   });
 });
