@@ -13,6 +13,7 @@ import { breakerRoutes } from "./routes/breaker";
 import { dashboardRoutes } from "./routes/dashboard";
 import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
+import { mcpRoutes } from "./routes/mcp";
 import { messageRoutes } from "./routes/messages";
 import { webhookRoutes } from "./routes/webhooks";
 import { observabilityRoutes } from "./routes/observability";
@@ -43,6 +44,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   dlqRoutes(app);
   webhookRoutes(app);
   a2aRoutes(app);
+  mcpRoutes(app);
   patternRoutes(app);
   observerRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));

@@ -10,6 +10,7 @@ import { queue } from "./queue";
 
 export { DeadLetterDO } from "../durable-objects/dead-letter-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
+export { McpSessionDO } from "../durable-objects/mcp-session-do";
 export { TraceDO } from "../durable-objects/trace-do";
 export { WebhookReplayDO } from "../durable-objects/webhook-replay-do";
 

@@ -22,7 +22,8 @@ export type Pattern =
   | "a2a"
   | "webhook"
   | "batch"
-  | "handshake";
+  | "handshake"
+  | "mcp";
 
 export interface Call {
   message: Envelope;

@@ -11,7 +11,7 @@
 import { dynamicTool, jsonSchema, type StepResult, type ToolSet } from "ai";
 import type { Envelope, Metadata } from "../message/envelope";
 import type { ErrorCode, Result } from "../message/errors";
-import { checkAgainst, isObjectSchema, type JsonSchema } from "../registry/input-schema";
+import { checkAgainst, type JsonSchema, toolArguments } from "../registry/input-schema";
 
 export type StepType = "tool_call" | "handoff";
 
@@ -60,12 +60,6 @@ export interface AgentToolsOptions {
   onStep?: (step: Step) => void;
 }
 
-/** Without an input schema a tool takes `{ "content": string }`. */
-const DEFAULT_PARAMETERS: JsonSchema = {
-  type: "object",
-  properties: { content: { type: "string", description: "what to send to the agent" } },
-  required: ["content"],
-};
 const HANDOFF_PARAMETERS: JsonSchema = { type: "object", properties: {} };
 
 /** A tool as the loop uses it: the model's name for it, the agent it calls, how arguments become content. */
@@ -77,10 +71,7 @@ interface AgentTool {
   content(args: unknown): unknown;
 }
 
-/**
- * An object schema is the tool's arguments as they are; any other schema (a string, an array) is
- * wrapped as `{ content }`, because models pass tool arguments as a JSON object.
- */
+/** A tool's arguments follow the target's input schema (`toolArguments`, lib/registry/input-schema.ts). */
 function toolOf(agent: string, type: StepType, found: ToolDescription | null, handoff: AgentToolsOptions["handoff"]): AgentTool {
   const about = found?.description || `the ${agent} agent`;
   if (type === "handoff") {
@@ -94,16 +85,7 @@ function toolOf(agent: string, type: StepType, found: ToolDescription | null, ha
   }
   // A tool that is not registered now stays listed: calling it is an agent_not_found tool error.
   const description = found ? about : `${agent} (not registered at the moment)`;
-  const schema = found?.input_schema;
-  if (schema === undefined) return { agent, type, description, parameters: DEFAULT_PARAMETERS, content: (args) => (args as { content: unknown }).content };
-  if (isObjectSchema(schema)) return { agent, type, description, parameters: schema, content: (args) => args };
-  return {
-    agent,
-    type,
-    description,
-    parameters: { type: "object", properties: { content: schema }, required: ["content"] },
-    content: (args) => (args as { content: unknown }).content,
-  };
+  return { agent, type, description, ...toolArguments(found?.input_schema) };
 }
 
 /**

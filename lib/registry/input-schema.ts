@@ -44,6 +44,31 @@ export function isObjectSchema(schema: JsonSchema): boolean {
   return schema.type === "object";
 }
 
+/** An agent as a tool takes: the JSON Schema of its arguments, and how arguments become the message content. */
+export interface ToolArguments {
+  parameters: JsonSchema;
+  content(args: unknown): unknown;
+}
+
+/** Without an input schema a tool takes `{ "content": string }`. */
+const CONTENT_ONLY: JsonSchema = {
+  type: "object",
+  properties: { content: { type: "string", description: "what to send to the agent" } },
+  required: ["content"],
+};
+const contentOf = (args: unknown) => (args as { content: unknown }).content;
+
+/**
+ * How an agent with `schema` (its `input_schema`, if any) is offered as a tool, to a model or an
+ * MCP client. An object schema is the arguments as they are; any other schema (a string, an array)
+ * is wrapped as `{ content }`, because tool arguments are always a JSON object.
+ */
+export function toolArguments(schema: JsonSchema | undefined): ToolArguments {
+  if (schema === undefined) return { parameters: CONTENT_ONLY, content: contentOf };
+  if (isObjectSchema(schema)) return { parameters: schema, content: (args) => args };
+  return { parameters: { type: "object", properties: { content: schema }, required: ["content"] }, content: contentOf };
+}
+
 export type SchemaCheck = { ok: true } | { ok: false; detail: string };
 
 const validators = new WeakMap<JsonSchema, Validator>();

@@ -40,9 +40,21 @@ interface Expectation {
   signed?: boolean;
   path?: (f: Fixture) => string;
   body?: (caller: Caller, f: Fixture) => unknown;
+  /** Extra request headers (MCP's Accept). */
+  headers?: Record<string, string>;
+  /** A protocol endpoint: its own 4xx answers are the protocol's errors (JSON-RPC), not problem+json; 401 and 403 still are. */
+  protocol?: boolean;
   /** For a 2xx a caller gets, what its body must show (e.g. a handshake the ACL rejects). */
   answer?: Partial<Record<Caller, (body: any) => void>>;
 }
+
+const MCP_ACCEPT = { accept: "application/json, text/event-stream" };
+const MCP_INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "matrix", version: "1.0.0" } },
+};
 
 const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
 
@@ -97,6 +109,13 @@ const EXPECTED: Record<string, Expectation> = {
       denied: (b) => expect(JSON.stringify(b)).toMatch(/forbidden|not allowed|may not/i),
     },
   },
+  // Every key may list; what it sees follows the ACLs (test/workers/mcp-server.test.ts).
+  "POST /mcp": { admin: 200, allowed: 200, denied: 200, headers: MCP_ACCEPT, body: () => MCP_INITIALIZE, protocol: true },
+  "POST /mcp/:name": { admin: 200, allowed: 200, denied: 403, headers: MCP_ACCEPT, body: () => MCP_INITIALIZE, protocol: true },
+  "GET /mcp": { admin: 405, allowed: 405, denied: 405, headers: MCP_ACCEPT, protocol: true },
+  "GET /mcp/:name": { admin: 405, allowed: 405, denied: 405, headers: MCP_ACCEPT, protocol: true },
+  "DELETE /mcp": { admin: 405, allowed: 405, denied: 405, headers: MCP_ACCEPT, protocol: true },
+  "DELETE /mcp/:name": { admin: 405, allowed: 405, denied: 405, headers: MCP_ACCEPT, protocol: true },
   "POST /agents/:name/observers": { admin: 201, allowed: 403, denied: 403, body: () => ({ url: "https://example.com/observer" }) },
   "GET /agents/:name/observers": { admin: 200, allowed: 403, denied: 403 },
   "DELETE /agents/:name/observers/:id": { admin: 404, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/observers/obs_no_such_observer` },
@@ -173,7 +192,7 @@ describe("auth matrix", () => {
   it.each(cases)("%s as %s gets only its documented outcome", async (routeKey, caller) => {
     const rule = EXPECTED[routeKey] as Expectation;
     const [method, path] = routeKey.split(" ") as [string, string];
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    const headers: Record<string, string> = { "content-type": "application/json", ...rule.headers };
     const auth = HEADER[caller];
     if (auth) headers.authorization = auth;
     const body = rule.body?.(caller, fixture);
@@ -185,7 +204,7 @@ describe("auth matrix", () => {
     const want = expected(rule, caller);
     expect(response.status, `${routeKey} as ${caller}: ${text.slice(0, 300)}`).toBe(want);
     rule.answer?.[caller]?.(JSON.parse(text));
-    if (want >= 400) {
+    if (want >= 400 && !(rule.protocol && want !== 401 && want !== 403)) {
       expect(response.headers.get("content-type")).toContain("application/problem+json");
       const problem = JSON.parse(text);
       expect(problem.status).toBe(want);

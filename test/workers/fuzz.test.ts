@@ -224,6 +224,49 @@ function generator(rand: () => number) {
   return () => (kinds[int(kinds.length)] as () => Case)();
 }
 
+/**
+ * Hostile MCP requests. The endpoint answers the protocol's own errors (JSON-RPC error objects) for
+ * what reaches the transport, and problem+json for what the HTTP edge refuses (key, agent name).
+ */
+function mcpGenerator(rand: () => number) {
+  const int = (n: number) => Math.floor(rand() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
+  const headers = (): Record<string, string> => ({
+    authorization: `Bearer ${pick([KEYS.admin, KEYS.planner, KEYS.outsider])}`,
+    "content-type": pick(["application/json", "application/json", "text/plain", "application/json; charset=utf-8"]),
+    accept: pick(["application/json, text/event-stream", "application/json, text/event-stream", "text/event-stream", "*/*"]),
+    ...(rand() < 0.2 ? { "mcp-protocol-version": pick(["2025-06-18", "1999-01-01", "x".repeat(300)]) } : {}),
+    ...(rand() < 0.15 ? { "mcp-session-id": pick(["mcp1.x", "", `mcp1.${"A".repeat(22)}.1.${"A".repeat(43)}`, "%00".repeat(10)]) } : {}),
+  });
+  const rpc = (method: unknown, params?: unknown, id: unknown = 1) =>
+    JSON.stringify({ jsonrpc: "2.0", id, method, ...(params !== undefined ? { params } : {}) });
+  const bodies: Array<() => BodyInit> = [
+    () => pick(["{not json", "", "[", "[]", "null", "1", '"tools/list"', '{"jsonrpc":"1.0","id":1,"method":"tools/list"}', "{'a':1}"]),
+    () => pick([rpc("tools/list"), rpc("tools/list", { cursor: pick(["", "%%", "YWZ0ZXI6", btoa("after:../x"), "x".repeat(5000)]) })]),
+    () =>
+      rpc(
+        "tools/call",
+        pick([{ name: 1 }, { name: "echo", arguments: "x" }, { name: "echo", arguments: [] }, { name: "echo" }, { name: "nobody" }, { name: "../echo" }, {}]),
+      ),
+    () => rpc("tools/call", { name: "echo", arguments: { content: `${"[".repeat(5000)}${"]".repeat(5000)}` } }),
+    () => `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"content":${"[".repeat(10_000)}${"]".repeat(10_000)}}}}`,
+    () => rpc(pick(["resources/list", "prompts/get", "sampling/createMessage", "", "__proto__", "tools/list/../x"])),
+    () => rpc("tools/list", undefined, pick([null, { a: 1 }, [1], 1.5, "x".repeat(1000)])),
+    () => JSON.stringify(Array.from({ length: pick([2, 50, 500]) }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "ping" }))),
+    () => JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: pick([{ requestId: 1 }, { requestId: { a: 1 } }, {}, null]) }),
+    () => TEN_MB,
+    () => Uint8Array.from([0x7b, 0x22, 0x6a, 0x22, 0x3a, 0xff, 0xfe, 0x7d]),
+  ];
+  return (): Case => ({
+    kind: "mcp",
+    method: rand() < 0.9 ? "POST" : pick(["GET", "DELETE", "PUT", "PATCH"]),
+    path: pick(["/mcp", "/mcp", "/mcp/echo", "/mcp/nobody", "/mcp/Bad_Name", "/mcp/echo/extra"]),
+    headers: headers(),
+    body: (bodies[int(bodies.length)] as () => BodyInit)(),
+    reject: false,
+  });
+}
+
 async function send(c: Case): Promise<{ status: number; type: string; text: string; headers: Headers }> {
   const request = new Request(`http://switchboard.test${c.path}`, {
     method: c.method,
@@ -280,5 +323,30 @@ describe("fuzz", () => {
     const health = await exports.default.fetch(new Request("http://switchboard.test/health"));
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok" });
+  });
+
+  it(`answers 400 hostile MCP requests with the protocol's errors or problem+json, never a 5xx (seed ${SEED})`, { timeout: 120_000 }, async () => {
+    const next = mcpGenerator(mulberry32(SEED ^ 0x3c9));
+    const failures: string[] = [];
+    for (let i = 0; i < 400; i += 16) {
+      const batch = Array.from({ length: 16 }, next);
+      const answers = await Promise.all(batch.map(send));
+      answers.forEach((answer, j) => {
+        const c = batch[j] as Case;
+        const where = `#${i + j} ${c.method} ${c.path} ${JSON.stringify(c.headers).slice(0, 160)} ${String(c.body).slice(0, 80)} → ${answer.status} ${answer.text.slice(0, 120)}`;
+        if (answer.status >= 500) failures.push(`5xx: ${where}`);
+        else if (answer.status >= 400) {
+          let body: { status?: unknown; code?: unknown; jsonrpc?: unknown; error?: { code?: unknown } } = {};
+          try {
+            body = JSON.parse(answer.text);
+          } catch {}
+          const problem = answer.type.startsWith("application/problem+json") && body.status === answer.status && typeof body.code === "string";
+          const rpcError = body.jsonrpc === "2.0" && typeof body.error?.code === "number";
+          if (!problem && !rpcError) failures.push(`neither a problem nor a JSON-RPC error: ${where}`);
+        } else if (answer.status === 200 && !answer.text.includes('"jsonrpc":"2.0"')) failures.push(`200 without JSON-RPC: ${where}`);
+      });
+      if (failures.length > 20) break;
+    }
+    expect(failures, `seed ${SEED}`).toEqual([]);
   });
 });
