@@ -21,6 +21,8 @@ interface SwitchboardOptionalEnv {
   MODEL_SERVER_PORT?: string;
   /** Port of the loopback A2A agent (tests only). */
   A2A_SERVER_PORT?: string;
+  /** Port of the loopback MCP server (tests only, test/support/mcp-server.ts). */
+  MCP_SERVER_PORT?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

@@ -12,6 +12,8 @@ const TEST_BINDINGS = {
   SWITCHBOARD_STREAM_GRACE_MS: "3000",
   /** The API key model agents in tests read through `model.api_key_secret`. */
   TEST_MODEL_API_KEY: "sk-model-test",
+  /** The header an MCP agent in tests sends through `headers_secret` (test/support/mcp-server.ts). */
+  TEST_MCP_AUTH: "Bearer mcp-test-secret",
 };
 
 export default defineConfig({
@@ -30,6 +32,7 @@ export default defineConfig({
                 TEST_SERVER_PORT: String(inject<number>("testServerPort")),
                 MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
                 A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
+                MCP_SERVER_PORT: String(inject<number>("mcpServerPort")),
                 // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
                 ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
               },

@@ -11,7 +11,8 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import { toolRefsProblem } from "../../lib/model/tool-refs";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
-import { AgentConfig, configProblem } from "../../lib/registry/entry";
+import { listServerTools } from "../../lib/protocols/mcp-registration";
+import { AgentConfig, configProblem, type StoredConfig } from "../../lib/registry/entry";
 import { directory } from "../../lib/registry/directory";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { codeAgents } from "../agents";
@@ -87,8 +88,11 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.
       const urlCheck = config.url ? checkOutboundUrl(config.url, { dev: c.env.SWITCHBOARD_DEV === "1" }) : { ok: true };
       if (!urlCheck.ok) throw new SwitchboardError("invalid_request", `url: ${urlCheck.reason}`);
-      // A remote A2A agent's card is fetched and checked now, so a bad URL fails the PUT, not the first call.
-      const stored = config.kind === "a2a" && config.url ? { ...config, a2a: await resolveRemoteCard(config.url, c.env.SWITCHBOARD_DEV === "1") } : config;
+      const dev = c.env.SWITCHBOARD_DEV === "1";
+      // A remote A2A agent's card, or an MCP server's tools, are fetched and checked now, so a bad URL fails the PUT, not the first call.
+      let stored: StoredConfig = config;
+      if (config.kind === "a2a" && config.url) stored = { ...config, a2a: await resolveRemoteCard(config.url, dev) };
+      if (config.kind === "mcp" && config.url) stored = { ...config, mcp: await listServerTools(name, config.url, config.headers_secret, c.env, dev) };
       const entry = await agentRef(c.env, name).configure(stored);
       await directory(c.env).upsert(entry);
       return c.json(entry);
@@ -111,6 +115,32 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       if (!(await agentRef(c.env, name).unconfigure())) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
       await directory(c.env).remove(name);
       return c.body(null, 204);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/agents/{name}/refresh",
+      tags: ["registry"],
+      summary: "List an MCP agent's tools again (admin)",
+      request: { params: NameParam },
+      responses: { 200: { description: "the stored entry, with the tools as listed now", ...json(z.unknown()) }, ...problems(400, 401, 403, 404, 502) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const name = agentParam(c);
+      const agent = agentRef(c.env, name);
+      const described = await agent.describe();
+      if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      const { name: _name, updated_at: _at, ...config } = described.entry;
+      if (config.kind !== "mcp" || !config.url)
+        throw new SwitchboardError("invalid_request", `${name} is a ${config.kind} agent; only MCP agents have tools to refresh`);
+      const mcp = await listServerTools(name, config.url, config.headers_secret, c.env, c.env.SWITCHBOARD_DEV === "1");
+      const entry = await agent.configure({ ...(config as StoredConfig), mcp });
+      await directory(c.env).upsert(entry);
+      return c.json(entry);
     },
   );
 

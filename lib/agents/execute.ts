@@ -1,16 +1,20 @@
 /**
  * Runs one call against an agent by its kind: a code agent's handler, a remote HTTP agent, a model
- * agent (lib/model, batched when it has `batch` config), and A2A agents. The pipeline wraps this
- * with breaker, cap and deadline. A streaming call hands each kind its stream to produce into.
+ * agent (lib/model, batched when it has `batch` config), a remote A2A agent, or a tool of a remote
+ * MCP server. The pipeline wraps this with breaker, cap and deadline. A streaming call hands each
+ * kind its stream to produce into.
  */
 import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { runModelAgent } from "../model/model-agent";
 import { callA2aAgent } from "../protocols/remote-a2a";
+import { DEFAULT_MAX_REPLY_BYTES } from "../protocols/bounded-fetch";
 import { callHttpAgent } from "../protocols/remote-http";
+import { mcpHeaders } from "../protocols/mcp-headers";
+import { callMcpTool, mcpCallOf } from "../protocols/remote-mcp";
 import type { AgentEntry } from "../registry/entry";
 import { type StreamSink, StreamedReply } from "../streams/stream-sink";
-import type { Call } from "../message/call";
+import { type Call, remaining } from "../message/call";
 import type { ExecuteOutput } from "./pipeline";
 import type { AgentContext } from "./context";
 import { type AgentDefinition, handlerOutput } from "./define-agent";
@@ -51,6 +55,20 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });
+    case "mcp": {
+      if (!entry.mcp || !entry.url) throw new SwitchboardError("agent_error", `MCP agent ${entry.name} has no tool list; PUT it again`, { transient: false });
+      const { tool, args } = mcpCallOf(entry.name, entry.mcp, call.message.content);
+      // A secret removed since the PUT is the agent's misconfiguration, not the caller's input.
+      const secret = mcpHeaders(entry.headers_secret, runtime.context(streamed).env);
+      if (!secret.ok) throw new SwitchboardError("agent_error", secret.detail, { transient: false });
+      return callMcpTool(entry.url, `MCP agent ${entry.name}`, tool, args, {
+        dev: runtime.dev,
+        headers: { ...secret.headers, traceparent: call.message.trace.traceparent },
+        maxBytes: DEFAULT_MAX_REPLY_BYTES,
+        signal,
+        timeoutMs: Math.max(1, remaining(call)),
+      });
+    }
     default:
       throw new SwitchboardError("agent_error", `agents of kind "${entry.kind}" are not supported yet`, { transient: false });
   }

@@ -25,7 +25,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import { type Call, deadlineAfter, type InvokeResult, makeEnvelope } from "../message/call";
 import type { AgentEntry } from "../registry/entry";
 import { checkAgainst, toolArguments } from "../registry/input-schema";
-import { failureResult, replyResult, toolsPage } from "./agent-tools";
+import { failureResult, inputSchemaOf, replyResult, toolsPage } from "./agent-tools";
 
 export const SERVER_INFO = { name: "switchboard", version: "1.0.0" };
 
@@ -84,7 +84,7 @@ export async function serveMcp(request: Request, ports: McpServePorts, options: 
     // A hidden agent and a missing one look the same: the caller learns nothing it may not call.
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
     const args = req.params.arguments ?? {};
-    const shape = toolArguments(entry.input_schema);
+    const shape = toolArguments(inputSchemaOf(entry));
     const check = checkAgainst(shape.parameters, args);
     if (!check.ok) return failureResult({ code: "invalid_request", detail: `arguments ${check.detail}` });
     return callAgent(entry, shape.content(args), requestKey(extra.requestId), [extra.signal, options.signal], ports, options);

@@ -8,7 +8,7 @@ import { type CallToolResult, ErrorCode, McpError, type Tool } from "@modelconte
 import type { Envelope } from "../message/envelope";
 import { ERROR_STATUS, type Failure } from "../message/errors";
 import type { AgentEntry } from "../registry/entry";
-import { toolArguments } from "../registry/input-schema";
+import { type JsonSchema, toolArguments } from "../registry/input-schema";
 
 /** Tools per `tools/list` page. @default 100 */
 export const TOOLS_PAGE_SIZE = 100;
@@ -16,11 +16,24 @@ export const TOOLS_PAGE_SIZE = 100;
 /** The `_meta` key a result carries the reply's id, path and trace under. */
 export const REPLY_META = "switchboard.dev/reply";
 
+/**
+ * What an agent takes as a tool: its `input_schema`; an MCP agent without one takes
+ * `{ tool, arguments }` naming one of its server's tools.
+ */
+export function inputSchemaOf(entry: AgentEntry): JsonSchema | undefined {
+  if (entry.input_schema || !entry.mcp) return entry.input_schema;
+  return {
+    type: "object",
+    properties: { tool: { type: "string", enum: entry.mcp.tools.map((t) => t.name) }, arguments: { type: "object" } },
+    required: ["tool"],
+  };
+}
+
 export function agentTool(entry: AgentEntry): Tool {
   return {
     name: entry.name,
     description: entry.description || `The ${entry.name} agent (${entry.kind}).`,
-    inputSchema: toolArguments(entry.input_schema).parameters as Tool["inputSchema"],
+    inputSchema: toolArguments(inputSchemaOf(entry)).parameters as Tool["inputSchema"],
   };
 }
 

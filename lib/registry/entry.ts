@@ -112,7 +112,7 @@ export const ToolRef = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}(?:\/[A-Za-z0-9_.-]{1,128})?$/, 'tools name agents ("summarizer") or MCP tools ("<agent>/<tool>")')
   .openapi({ example: "summarizer" });
 
-export const AgentKind = z.enum(["code", "http", "a2a", "model"]);
+export const AgentKind = z.enum(["code", "http", "a2a", "model", "mcp"]);
 export type AgentKind = z.infer<typeof AgentKind>;
 
 /** What `PUT /agents/:name` accepts. `name` comes from the path. */
@@ -140,6 +140,11 @@ export const AgentConfig = z
     shards: z.number().int().min(1).max(64).optional(),
     signing_secret: SigningSecret.optional(),
     webhook_secrets: WebhookSecrets.optional(),
+    /** MCP agents: the Worker secret holding the headers every request to the server carries. */
+    headers_secret: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,63}$/, "headers_secret must name a secret, e.g. MCP_GITHUB_AUTH")
+      .optional(),
     /** JSON Schema of the content this agent accepts; describes it as a tool to model agents. */
     input_schema: InputSchema.optional(),
     /** Model agents: agents the model may call, each through the target's own pipeline. */
@@ -162,8 +167,22 @@ export interface A2aRemote {
   tenant?: string;
 }
 
+/** One tool of a remote MCP server, as its `tools/list` described it. */
+export interface McpTool {
+  name: string;
+  description: string;
+  input_schema: JsonSchema;
+}
+
+/** What the registry keeps of a remote MCP server: its tools, listed at PUT and on refresh. */
+export interface McpRemote {
+  server: { name: string; version: string };
+  tools: McpTool[];
+  listed_at: string;
+}
+
 /** A config as the Durable Object stores it: what PUT accepted, plus what the server derived. */
-export type StoredConfig = AgentConfig & { a2a?: A2aRemote };
+export type StoredConfig = AgentConfig & { a2a?: A2aRemote; mcp?: McpRemote };
 
 export interface AgentEntry {
   name: string;
@@ -177,6 +196,9 @@ export interface AgentEntry {
   url?: string;
   model?: ModelConfig;
   a2a?: A2aRemote;
+  /** MCP agents: the server's tools, as last listed. */
+  mcp?: McpRemote;
+  headers_secret?: string;
   acl: { allow: string[] };
   require_handshake: boolean;
   limits: Limits;
@@ -223,6 +245,8 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
   if (config.signing_secret !== undefined) entry.signing_secret = config.signing_secret;
   if (config.webhook_secrets !== undefined) entry.webhook_secrets = config.webhook_secrets;
   if (config.a2a !== undefined && kind === "a2a") entry.a2a = config.a2a;
+  if (config.mcp !== undefined && kind === "mcp") entry.mcp = config.mcp;
+  if (config.headers_secret !== undefined) entry.headers_secret = config.headers_secret;
   const inputSchema = config.input_schema ?? base?.input_schema;
   if (inputSchema !== undefined) entry.input_schema = inputSchema;
   if (kind === "model") {
@@ -258,13 +282,14 @@ export function configProblem(config: AgentConfig, definedKind: AgentKind | null
   }
   const kind = config.kind ?? (config.model ? "model" : "http");
   if (kind === "code") return "kind: code agents are defined in functions/agents/, not through the registry";
-  if ((kind === "http" || kind === "a2a") && !config.url) return `url: required for kind "${kind}"`;
+  if ((kind === "http" || kind === "a2a" || kind === "mcp") && !config.url) return `url: required for kind "${kind}"`;
+  if (config.headers_secret !== undefined && kind !== "mcp") return `headers_secret: only MCP agents send headers from a secret (kind is "${kind}")`;
   if (kind === "model" && !config.model) return 'model: required for kind "model"';
   return toolsProblem(kind, config) ?? (config.batch ? batchProblem(kind, config) : null);
 }
 
 /** What a PUT on an agent defined in code may not change. */
-const CODE_FIELDS = ["url", "model", "tools", "handoffs", "max_steps"] as const;
+const CODE_FIELDS = ["url", "model", "tools", "handoffs", "max_steps", "headers_secret"] as const;
 
 /** Tools and handoffs: model agents only, each named once, never the agent itself (checked by the caller). */
 function toolsProblem(kind: AgentKind, config: AgentConfig): string | null {

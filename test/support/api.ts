@@ -41,6 +41,16 @@ export function modelServer(key: string, ...modifiers: string[]): string {
   return [`http://127.0.0.1:${env.MODEL_SERVER_PORT}/m/${key}`, ...modifiers].join("/");
 }
 
+/** URL of the loopback MCP server (test/support/mcp-server.ts): `scenario` is mcp, auth, garbage, down or hang. */
+export function mcpServer(key: string, scenario = "mcp"): string {
+  return `http://127.0.0.1:${env.MCP_SERVER_PORT}/${scenario}/${key}`;
+}
+
+/** The tools/call requests the loopback MCP server received for `key`. */
+export async function mcpServerCalls(key: string): Promise<Array<{ tool: string; arguments: unknown; headers: Record<string, string> }>> {
+  return (await (await fetch(`http://127.0.0.1:${env.MCP_SERVER_PORT}/_calls/${key}`)).json()) as any;
+}
+
 /** What the model server received for `key`, and how many calls it served. */
 export async function modelServerCalls(key: string): Promise<ModelCall[]> {
   return (await (await fetch(`http://127.0.0.1:${env.MODEL_SERVER_PORT}/_calls/${key}`)).json()) as ModelCall[];

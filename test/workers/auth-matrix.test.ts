@@ -86,6 +86,8 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
   "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
+  // The fixture is an HTTP agent: only an MCP agent has tools to list again.
+  "POST /agents/:name/refresh": { admin: 400, allowed: 403, denied: 403 },
   "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
   "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
   "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },

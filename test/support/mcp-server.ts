@@ -1,0 +1,104 @@
+/**
+ * A loopback MCP server built with the same SDK (`McpServer` and its Streamable HTTP transport
+ * on plain node http, stateless), standing in for the thousands of MCP servers a `kind: "mcp"`
+ * agent can register. Behaviour by path:
+ *
+ *   /mcp/<key>       the tools below
+ *   /auth/<key>      the same, only with `Authorization: Bearer mcp-test-secret` (else 401)
+ *   /garbage/<key>   200 text/html for everything (a server that does not speak MCP)
+ *   /down/<key>      503 for everything
+ *   /hang/<key>      never answers, until its client gives up
+ *   /_calls/<key>    the tools/call requests <key> received: [{ tool, arguments, headers }]
+ *   POST /_down/<key>  from now on /mcp/<key> answers 503 (a server that went down)
+ *
+ * Tools: `add` ({ a, b } → text and structuredContent { sum }), `shout` ({ text } → upper case),
+ * `wait` ({ ms } → answers after ms, at most 30 s), `fail` (a tool error), `huge` (a 2 MiB text).
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
+
+export const MCP_TEST_SECRET = "Bearer mcp-test-secret";
+
+interface ToolCall {
+  tool: string;
+  arguments: unknown;
+  headers: Record<string, string>;
+}
+
+function toolServer(): McpServer {
+  const server = new McpServer({ name: "loopback-tools", version: "1.2.0" });
+  server.registerTool(
+    "add",
+    { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() }, outputSchema: { sum: z.number() } },
+    async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }], structuredContent: { sum: a + b } }),
+  );
+  server.registerTool("shout", { description: "Shouts a text: upper case.", inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: "text", text: text.toUpperCase() }],
+  }));
+  server.registerTool(
+    "wait",
+    { description: "Answers after ms milliseconds.", inputSchema: { ms: z.number().int().min(0).max(30_000) } },
+    async ({ ms }, extra) => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        extra.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return { content: [{ type: "text", text: `waited ${ms}` }] };
+    },
+  );
+  server.registerTool("fail", { description: "Always fails." }, async () => ({ isError: true, content: [{ type: "text", text: "it broke" }] }));
+  server.registerTool("huge", { description: "A 2 MiB answer." }, async () => ({ content: [{ type: "text", text: "x".repeat(2 * 1024 * 1024) }] }));
+  return server;
+}
+
+export function startMcpServer(port = 0): Promise<{ server: Server; port: number }> {
+  const calls = new Map<string, ToolCall[]>();
+  const held = new Set<IncomingMessage>();
+  const down = new Set<string>();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const [, scenario = "", key = ""] = url.pathname.split("/");
+    if (scenario === "_calls") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(calls.get(key) ?? []));
+      return;
+    }
+    if (scenario === "_down") {
+      down.add(key);
+      return void res.writeHead(204).end();
+    }
+    if (scenario === "hang") {
+      held.add(req);
+      req.on("close", () => held.delete(req));
+      return;
+    }
+    if (scenario === "down" || down.has(key)) return void res.writeHead(503, { "content-type": "text/plain" }).end("unavailable");
+    if (scenario === "garbage") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>not MCP</html>");
+    if (scenario !== "mcp" && scenario !== "auth") return void res.writeHead(404).end();
+    const headers = flatHeaders(req);
+    if (scenario === "auth" && headers.authorization !== MCP_TEST_SECRET) {
+      return void res.writeHead(401, { "content-type": "application/json" }).end('{"error":"unauthorized"}');
+    }
+    const body = safeJson<{ method?: string; params?: { name?: string; arguments?: unknown } }>(await readBody(req));
+    if (body?.method === "tools/call") {
+      const list = calls.get(key) ?? [];
+      list.push({ tool: String(body.params?.name), arguments: body.params?.arguments, headers });
+      calls.set(key, list);
+    }
+    // Stateless: a server and transport per request, as the SDK's own stateless example does.
+    const mcp = toolServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void mcp.close();
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+}
