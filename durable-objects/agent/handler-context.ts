@@ -27,8 +27,8 @@ export interface Outbound {
   request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(self: AgentEntry, to: string): Promise<Result<{ result: HandshakeResult }>>;
   emit(event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>>;
-  /** Another agent's entry as a model tool is described by (cached, lib/model/tool-catalog.ts). */
-  describe(agent: string): Promise<ToolDescription | null>;
+  /** What a model tool is described by: another agent's entry, or an MCP agent's tool (cached, lib/model/tool-catalog.ts). */
+  describe(ref: string): Promise<ToolDescription | null>;
   /** A tool call or handoff of this agent's model finished. */
   toolStep(step: Step): void;
 }
@@ -44,7 +44,7 @@ function basePorts(entry: AgentEntry, out: Outbound, signal?: AbortSignal): Cont
     streamAgent: (to, call) => out.stream(to, call, signal),
     request: (to, submission, deadline) => out.request(to, submission, deadline),
     handshake: (to) => out.handshake(entry, to),
-    describeAgent: (agent) => out.describe(agent),
+    describeAgent: (ref) => out.describe(ref),
     toolStep: (step) => out.toolStep(step),
   };
 }

@@ -10,7 +10,8 @@ import type { CodeAgents } from "../../lib/agents/define-agent";
 import type { InvokeResult } from "../../lib/message/call";
 import type { Result } from "../../lib/message/errors";
 import type { EmitResult } from "../../lib/patterns/observer";
-import { ToolCatalog } from "../../lib/model/tool-catalog";
+import { ToolCatalog, toolDescription } from "../../lib/model/tool-catalog";
+import { parseToolRef } from "../../lib/model/tool-refs";
 import { leaseMs } from "../../lib/protocols/async-delivery";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { shardObjectName } from "../../lib/registry/shards";
@@ -67,11 +68,10 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
-  const tools = new ToolCatalog(async (agent) => {
+  const tools = new ToolCatalog(async (ref) => {
+    const { agent, tool } = parseToolRef(ref);
     const described = await agentRef(env, agent).client.describe();
-    if (!described) return null;
-    const { description, input_schema } = described.entry;
-    return input_schema ? { description, input_schema } : { description };
+    return described ? toolDescription(described.entry, tool) : null;
   });
   const outbound: Outbound = {
     call: (to, call, signal) => invocation.callOut(to, call, signal),

@@ -82,7 +82,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       if (problem) throw new SwitchboardError("invalid_request", problem);
       const refs = await toolRefsProblem(name, config, async (agent) => {
         const code = codeAgents.get(agent);
-        return code ? codeEntry(code).kind : ((await agentRef(c.env, agent).client.describe())?.entry.kind ?? null);
+        if (code) return { kind: codeEntry(code).kind };
+        const entry = (await agentRef(c.env, agent).client.describe())?.entry;
+        return entry ? { kind: entry.kind, tools: entry.mcp?.tools.map((t) => t.name) ?? [] } : null;
       });
       if (refs) throw new SwitchboardError("invalid_request", refs);
       // The SSRF guard at registration, so a bad URL is refused now; it runs again on every call.

@@ -39,8 +39,8 @@ export interface ContextPorts {
   /** Submits an async request with reply_to = this agent and waits for the reply until `deadline`. */
   request(to: string, submission: { message: Envelope; reply_to: string; timeout_ms: number | null }, deadline: number): Promise<Result<{ reply: Envelope }>>;
   handshake(to: string): Promise<Result<{ result: HandshakeResult }>>;
-  /** An agent's registry entry as a tool is described by; without it the model has no tools. */
-  describeAgent?(name: string): Promise<ToolDescription | null>;
+  /** What a tool ref (an agent, or `"<mcp agent>/<tool>"`) is described by; without it the model has no tools. */
+  describeAgent?(ref: string): Promise<ToolDescription | null>;
   /** Every tool call and handoff of this agent's model, as it finishes (metrics count the refused ones). */
   toolStep?(step: Step): void;
 }
@@ -142,7 +142,7 @@ function toolPorts(init: ContextInit): ToolPorts | undefined {
   const { describeAgent } = init.ports;
   if (!describeAgent) return undefined;
   return {
-    describe: (agent) => describeAgent(agent),
+    describe: (ref) => describeAgent(ref),
     async call(to, content, options) {
       const call = outgoingCall(init, to, content, options.metadata ? { metadata: options.metadata } : {}, options.pattern);
       if (options.signal?.aborted) return { message_id: call.message.id, result: toFailure(options.signal.reason) };

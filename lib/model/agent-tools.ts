@@ -12,13 +12,14 @@ import { dynamicTool, jsonSchema, type StepResult, type ToolSet } from "ai";
 import type { Envelope, Metadata } from "../message/envelope";
 import type { ErrorCode, Result } from "../message/errors";
 import { checkAgainst, type JsonSchema, toolArguments } from "../registry/input-schema";
+import { modelToolName, parseToolRef } from "./tool-refs";
 
 export type StepType = "tool_call" | "handoff";
 
 /** One entry of `metadata.steps`. */
 export interface Step {
   type: StepType;
-  /** The agent called (or the unknown name the model asked for). */
+  /** The tool as configured: the agent called, or `"<mcp agent>/<tool>"` (or the unknown name the model asked for). */
   tool: string;
   /** "ok" or the problem code; `invalid_request` when the call was refused before it was made. */
   outcome: "ok" | ErrorCode;
@@ -44,8 +45,8 @@ export interface ToolCallOptions {
 
 /** How tools reach the registry and other agents; the handler context supplies both. */
 export interface ToolPorts {
-  /** The registry entry of `agent`, or null when there is no such agent now. */
-  describe(agent: string): Promise<ToolDescription | null>;
+  /** What tool `ref` is described by (an agent's entry, or an MCP agent's tool), or null when there is no such tool now. */
+  describe(ref: string): Promise<ToolDescription | null>;
   /** One call from the model agent to `to`, as ctx.invoke makes it; with the id of the message it sent. */
   call(to: string, content: unknown, options: ToolCallOptions): Promise<{ message_id: string; result: Result<{ reply: Envelope }> }>;
 }
@@ -62,8 +63,9 @@ export interface AgentToolsOptions {
 
 const HANDOFF_PARAMETERS: JsonSchema = { type: "object", properties: {} };
 
-/** A tool as the loop uses it: the model's name for it, the agent it calls, how arguments become content. */
+/** A tool as the loop uses it: the agent it calls, how arguments become content. */
 interface AgentTool {
+  ref: string;
   agent: string;
   type: StepType;
   description: string;
@@ -71,11 +73,16 @@ interface AgentTool {
   content(args: unknown): unknown;
 }
 
-/** A tool's arguments follow the target's input schema (`toolArguments`, lib/registry/input-schema.ts). */
-function toolOf(agent: string, type: StepType, found: ToolDescription | null, handoff: AgentToolsOptions["handoff"]): AgentTool {
-  const about = found?.description || `the ${agent} agent`;
+/**
+ * A tool's arguments follow the target's input schema (`toolArguments`, lib/registry/input-schema.ts);
+ * an MCP tool's (always an object) become `{ tool, arguments }` for its agent.
+ */
+function toolOf(ref: string, type: StepType, found: ToolDescription | null, handoff: AgentToolsOptions["handoff"]): AgentTool {
+  const { agent, tool } = parseToolRef(ref);
+  const about = found?.description || (tool ? `the ${tool} tool of ${agent}` : `the ${agent} agent`);
   if (type === "handoff") {
     return {
+      ref,
       agent,
       type,
       description: `Hand the conversation over to ${agent} (${about}); its answer becomes the final reply.`,
@@ -84,8 +91,11 @@ function toolOf(agent: string, type: StepType, found: ToolDescription | null, ha
     };
   }
   // A tool that is not registered now stays listed: calling it is an agent_not_found tool error.
-  const description = found ? about : `${agent} (not registered at the moment)`;
-  return { agent, type, description, ...toolArguments(found?.input_schema) };
+  const description = found ? about : `${ref} (not registered at the moment)`;
+  if (tool !== undefined) {
+    return { ref, agent, type, description, parameters: found?.input_schema ?? { type: "object" }, content: (args) => ({ tool, arguments: args }) };
+  }
+  return { ref, agent, type, description, ...toolArguments(found?.input_schema) };
 }
 
 /**
@@ -124,9 +134,12 @@ export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions)
   };
 
   const tools: ToolSet = {};
-  refs.forEach(([agent, type], i) => {
-    const spec = toolOf(agent, type, described[i] ?? null, options.handoff);
-    tools[agent] = dynamicTool({
+  const byModelName = new Map<string, AgentTool>();
+  refs.forEach(([ref, type], i) => {
+    const spec = toolOf(ref, type, described[i] ?? null, options.handoff);
+    const name = modelToolName(ref);
+    byModelName.set(name, spec);
+    tools[name] = dynamicTool({
       description: spec.description,
       inputSchema: jsonSchema(spec.parameters, {
         // The SDK refuses a call whose arguments fail this: the model gets a tool error, the target nothing.
@@ -139,14 +152,14 @@ export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions)
         executed.add(toolCallId);
         const start = Date.now();
         const metadata = spec.type === "handoff" ? options.handoff.metadata : undefined;
-        const { message_id, result } = await ports.call(agent, spec.content(args), {
+        const { message_id, result } = await ports.call(spec.agent, spec.content(args), {
           pattern: spec.type === "handoff" ? "handoff" : "tool",
           ...(metadata ? { metadata } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
-        record({ type: spec.type, tool: agent, outcome: result.ok ? "ok" : result.code, duration_ms: Date.now() - start, message_id, step: modelCalls });
+        record({ type: spec.type, tool: spec.ref, outcome: result.ok ? "ok" : result.code, duration_ms: Date.now() - start, message_id, step: modelCalls });
         if (!result.ok) throw toolError(result.code, result.detail);
-        if (spec.type === "handoff") handedOff ??= { agent, reply: result.reply };
+        if (spec.type === "handoff") handedOff ??= { agent: spec.agent, reply: result.reply };
         return result.reply.content;
       },
     });
@@ -159,8 +172,15 @@ export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions)
     onStepEnd(step) {
       for (const part of step.content) {
         if (part.type !== "tool-error" || executed.has(part.toolCallId)) continue;
-        const type = options.handoffs.includes(part.toolName) ? "handoff" : "tool_call";
-        record({ type, tool: part.toolName, outcome: "invalid_request", duration_ms: 0, message_id: null, step: modelCalls });
+        const spec = byModelName.get(part.toolName);
+        record({
+          type: spec?.type ?? "tool_call",
+          tool: spec?.ref ?? part.toolName,
+          outcome: "invalid_request",
+          duration_ms: 0,
+          message_id: null,
+          step: modelCalls,
+        });
       }
       modelCalls++;
     },

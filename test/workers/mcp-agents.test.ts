@@ -123,3 +123,36 @@ describe("kind mcp", () => {
     expect((await api("POST", "/agents/nobody-here/refresh")).status).toBe(404);
   });
 });
+
+describe("an MCP tool as a model agent's tool", () => {
+  it('is called as "<agent>/<tool>": one call from the model agent through the MCP agent\'s pipeline', async () => {
+    const { name: mcp } = await register();
+    const model = uniqueName("mcp-user");
+    const put = await api("PUT", `/agents/${model}`, { body: { model: { provider: "local", model: "local-router" }, tools: [`${mcp}/shout`, "summarizer"] } });
+    expect(put.status).toBe(200);
+    const res = await api("POST", `/agents/${model}/invoke`, { body: { content: "Shout this please" } });
+    expect(res.status).toBe(200);
+    expect(res.body.content).toBe("SHOUT THIS PLEASE");
+    const [step] = res.body.metadata.steps;
+    expect(step).toMatchObject({ type: "tool_call", tool: `${mcp}/shout`, outcome: "ok", message_id: expect.stringMatching(/^msg_/) });
+    expect(await mcpServerCalls(mcp)).toMatchObject([{ tool: "shout", arguments: { text: "Shout this please" } }]);
+    const log = await api("GET", `/agents/${mcp}/log`);
+    expect(log.body.entries).toContainEqual(expect.objectContaining({ id: step.message_id, direction: "in", from: model, pattern: "tool", outcome: "ok" }));
+  });
+
+  it("passes the MCP agent's ACL: a refused call goes back to the model with its code", async () => {
+    const { name: mcp } = await register("mcp", { acl: { allow: ["planner"] } });
+    const model = uniqueName("mcp-user");
+    await api("PUT", `/agents/${model}`, { body: { model: { provider: "local", model: "local-router" }, tools: [`${mcp}/shout`] } });
+    const res = await api("POST", `/agents/${model}/invoke`, { body: { content: "Shout this" } });
+    expect(res.body.metadata.steps).toEqual([expect.objectContaining({ tool: `${mcp}/shout`, outcome: "forbidden" })]);
+    expect(await mcpServerCalls(mcp)).toEqual([]);
+  });
+
+  it("must name a tool the MCP agent listed", async () => {
+    const { name: mcp } = await register();
+    const res = await api("PUT", `/agents/${uniqueName("mcp-user")}`, { body: { model: { model: "local-router" }, tools: [`${mcp}/subtract`] } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toContain(`tools[0]: the MCP agent ${mcp} has no tool subtract (tools: add, shout, wait, fail, huge)`);
+  });
+});
