@@ -11,13 +11,14 @@
  *   /_calls/<key>    the tools/call requests <key> received: [{ tool, arguments, headers }]
  *   POST /_down/<key>  from now on /mcp/<key> answers 503 (a server that went down)
  *
- * Tools: `add` ({ a, b } → text and structuredContent { sum }), `shout` ({ text } → upper case),
- * `wait` ({ ms } → answers after ms, at most 30 s), `fail` (a tool error), `huge` (a 2 MiB text).
+ * Tools: the example server's `add` ({ a, b } → text and structuredContent { sum }) and `shout`
+ * ({ text } → upper case) (examples/mcp-server.mjs), and `wait` ({ ms } → answers after ms, at most
+ * 30 s), `fail` (a tool error), `huge` (a 2 MiB text).
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { exampleMcpServer, serveMcpRequest } from "../../examples/mcp-server.mjs";
 import { flatHeaders, readBody, safeJson } from "./loopback-http.ts";
 
 export const MCP_TEST_SECRET = "Bearer mcp-test-secret";
@@ -29,32 +30,24 @@ interface ToolCall {
 }
 
 function toolServer(): McpServer {
-  const server = new McpServer({ name: "loopback-tools", version: "1.2.0" });
-  server.registerTool(
-    "add",
-    { description: "Adds two numbers.", inputSchema: { a: z.number(), b: z.number() }, outputSchema: { sum: z.number() } },
-    async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }], structuredContent: { sum: a + b } }),
-  );
-  server.registerTool("shout", { description: "Shouts a text: upper case.", inputSchema: { text: z.string() } }, async ({ text }) => ({
-    content: [{ type: "text", text: text.toUpperCase() }],
-  }));
-  server.registerTool(
-    "wait",
-    { description: "Answers after ms milliseconds.", inputSchema: { ms: z.number().int().min(0).max(30_000) } },
-    async ({ ms }, extra) => {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        extra.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
+  return exampleMcpServer((server: McpServer) => {
+    server.registerTool(
+      "wait",
+      { description: "Answers after ms milliseconds.", inputSchema: { ms: z.number().int().min(0).max(30_000) } },
+      async ({ ms }, extra) => {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          extra.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-      return { content: [{ type: "text", text: `waited ${ms}` }] };
-    },
-  );
-  server.registerTool("fail", { description: "Always fails." }, async () => ({ isError: true, content: [{ type: "text", text: "it broke" }] }));
-  server.registerTool("huge", { description: "A 2 MiB answer." }, async () => ({ content: [{ type: "text", text: "x".repeat(2 * 1024 * 1024) }] }));
-  return server;
+        return { content: [{ type: "text", text: `waited ${ms}` }] };
+      },
+    );
+    server.registerTool("fail", { description: "Always fails." }, async () => ({ isError: true, content: [{ type: "text", text: "it broke" }] }));
+    server.registerTool("huge", { description: "A 2 MiB answer." }, async () => ({ content: [{ type: "text", text: "x".repeat(2 * 1024 * 1024) }] }));
+  });
 }
 
 export function startMcpServer(port = 0): Promise<{ server: Server; port: number }> {
@@ -90,15 +83,7 @@ export function startMcpServer(port = 0): Promise<{ server: Server; port: number
       list.push({ tool: String(body.params?.name), arguments: body.params?.arguments, headers });
       calls.set(key, list);
     }
-    // Stateless: a server and transport per request, as the SDK's own stateless example does.
-    const mcp = toolServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await serveMcpRequest(toolServer(), req, res, body);
   });
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
 }

@@ -17,7 +17,7 @@ describe("kind mcp", () => {
     const { name, put } = await register();
     expect(put.status).toBe(200);
     const entry = await api("GET", `/agents/${name}`);
-    expect(entry.body).toMatchObject({ kind: "mcp", mcp: { server: { name: "loopback-tools", version: "1.2.0" } } });
+    expect(entry.body).toMatchObject({ kind: "mcp", mcp: { server: { name: "example-tools", version: "1.2.0" } } });
     const tools = entry.body.mcp.tools.map((t: { name: string }) => t.name);
     expect(tools).toEqual(["add", "shout", "wait", "fail", "huge"]);
     expect(entry.body.mcp.tools[0]).toMatchObject({ description: "Adds two numbers.", input_schema: { type: "object", required: ["a", "b"] } });
