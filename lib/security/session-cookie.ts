@@ -5,24 +5,15 @@
  * be turned back into a key, expires on its own, and dies when the key is rotated out of
  * `SWITCHBOARD_API_KEYS`.
  */
+import { hmacMac, sameMac } from "./hmac-mac";
 import { parsePrincipal, type Principal, principalLabel } from "./keys";
 
 export const SESSION_COOKIE = "switchboard_session";
 /** @default 12 hours */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-const encoder = new TextEncoder();
-
-function b64url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-async function mac(key: string, label: string, expires: number): Promise<string> {
-  const hmacKey = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return b64url(await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(`switchboard-session.v1.${label}.${expires}`)));
+function mac(key: string, label: string, expires: number): Promise<string> {
+  return hmacMac(key, `switchboard-session.v1.${label}.${expires}`);
 }
 
 /** The keys configured for one principal label (`admin`, `agent:planner`). */
@@ -34,12 +25,6 @@ function keysOf(source: string, label: string): string[] {
       const eq = pair.indexOf("=");
       return eq > 0 && pair.slice(0, eq).trim() === label && pair.slice(eq + 1).trim() ? [pair.slice(eq + 1).trim()] : [];
     });
-}
-
-function equal(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
 }
 
 /** A session token for an authenticated principal and the key it logged in with. */
@@ -59,7 +44,7 @@ export async function verifySession(source: string | undefined, token: string, n
   const principal = parsePrincipal(label);
   if (!principal) return null;
   let valid = false;
-  for (const key of keysOf(source, label)) if (equal(await mac(key, label, expires), given)) valid = true;
+  for (const key of keysOf(source, label)) if (sameMac(await mac(key, label, expires), given)) valid = true;
   return valid ? principal : null;
 }
 
