@@ -41,7 +41,7 @@ export function modelServer(key: string, ...modifiers: string[]): string {
   return [`http://127.0.0.1:${env.MODEL_SERVER_PORT}/m/${key}`, ...modifiers].join("/");
 }
 
-/** URL of the loopback MCP server (test/support/mcp-server.ts): `scenario` is mcp, auth, garbage, down or hang. */
+/** URL of the loopback MCP server (test/support/mcp-server.ts): `scenario` is mcp, auth, garbage or down. */
 export function mcpServer(key: string, scenario = "mcp"): string {
   return `http://127.0.0.1:${env.MCP_SERVER_PORT}/${scenario}/${key}`;
 }

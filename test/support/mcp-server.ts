@@ -7,7 +7,6 @@
  *   /auth/<key>      the same, only with `Authorization: Bearer mcp-test-secret` (else 401)
  *   /garbage/<key>   200 text/html for everything (a server that does not speak MCP)
  *   /down/<key>      503 for everything
- *   /hang/<key>      never answers, until its client gives up
  *   /_calls/<key>    the tools/call requests <key> received: [{ tool, arguments, headers }]
  *   POST /_down/<key>  from now on /mcp/<key> answers 503 (a server that went down)
  *
@@ -15,7 +14,7 @@
  * ({ text } → upper case) (examples/mcp-server.mjs), and `wait` ({ ms } → answers after ms, at most
  * 30 s), `fail` (a tool error), `huge` (a 2 MiB text).
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { exampleMcpServer, serveMcpRequest } from "../../examples/mcp-server.mjs";
@@ -52,7 +51,6 @@ function toolServer(): McpServer {
 
 export function startMcpServer(port = 0): Promise<{ server: Server; port: number }> {
   const calls = new Map<string, ToolCall[]>();
-  const held = new Set<IncomingMessage>();
   const down = new Set<string>();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -64,11 +62,6 @@ export function startMcpServer(port = 0): Promise<{ server: Server; port: number
     if (scenario === "_down") {
       down.add(key);
       return void res.writeHead(204).end();
-    }
-    if (scenario === "hang") {
-      held.add(req);
-      req.on("close", () => held.delete(req));
-      return;
     }
     if (scenario === "down" || down.has(key)) return void res.writeHead(503, { "content-type": "text/plain" }).end("unavailable");
     if (scenario === "garbage") return void res.writeHead(200, { "content-type": "text/html" }).end("<html>not MCP</html>");
