@@ -60,6 +60,7 @@ async function serve(c: Context<AppEnv>, only: AgentEntry | null): Promise<Respo
     agents: async () => (only ? [only] : visibleAgents(c, from)),
     agent: async (name) => (only ? (name === only.name ? only : null) : invocable(c, name, from)),
     invoke: (call, signal) => agentRef(c.env, call.message.to).invoke(call, { signal, waitUntil: disconnect.waitUntil }),
+    invokeStream: (call, signal) => agentRef(c.env, call.message.to).invokeStream(call, { signal, waitUntil: disconnect.waitUntil }),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise.catch(() => {})),
     ...(sessionId ? { cancels: mcpSession(c.env, sessionId) } : {}),
   };

@@ -5,6 +5,9 @@
  * invoke, read from the registry at each request, so registrations and removals show at once;
  * `tools/call` is one invocation through the agent's own pipeline, from the caller's principal.
  *
+ * Progress: a `tools/call` with a `progressToken` is made as a streaming call, and each delta the
+ * agent streams is a `notifications/progress` in the answer's SSE stream, before the result.
+ *
  * Cancelling: a client that disconnects cancels its call (`signal`); a `notifications/cancelled`
  * reaches the call through the session's cancel board (./cancel-board.ts), since it arrives in a
  * request of its own, often in another isolate.
@@ -19,12 +22,17 @@ import {
   isInitializeRequest,
   ListToolsRequestSchema,
   McpError,
+  type ProgressToken,
   type RequestId,
+  type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { type Call, deadlineAfter, type InvokeResult, makeEnvelope } from "../message/call";
+import type { Result } from "../message/errors";
 import type { AgentEntry } from "../registry/entry";
 import { checkAgainst, toolArguments } from "../registry/input-schema";
+import { drainStream } from "../streams/sse-read";
+import { chunkOf, type DeltaData } from "../streams/stream-event";
 import { failureResult, inputSchemaOf, replyResult, toolsPage } from "./agent-tools";
 
 export const SERVER_INFO = { name: "switchboard", version: "1.0.0" };
@@ -43,6 +51,8 @@ export interface McpServePorts {
   agent(name: string): Promise<AgentEntry | null>;
   /** One call through the agent's pipeline; `signal` cancels it where it runs. */
   invoke(call: Call, signal: AbortSignal): Promise<InvokeResult>;
+  /** The same call, streamed (docs/streaming.md): the SSE body of its events once it started. */
+  invokeStream(call: Call, signal: AbortSignal): Promise<Result<{ body: ReadableStream<Uint8Array> }>>;
   /** Present when the request belongs to a session. */
   cancels?: CancelPorts;
   /** Work that must finish after the answer (a cancel, a release). */
@@ -87,7 +97,10 @@ export async function serveMcp(request: Request, ports: McpServePorts, options: 
     const shape = toolArguments(inputSchemaOf(entry));
     const check = checkAgainst(shape.parameters, args);
     if (!check.ok) return failureResult({ code: "invalid_request", detail: `arguments ${check.detail}` });
-    return callAgent(entry, shape.content(args), requestKey(extra.requestId), [extra.signal, options.signal], ports, options);
+    const token = req.params._meta?.progressToken;
+    // A client that asked for progress gets the agent's stream: each delta a progress notification.
+    const progress = token === undefined ? undefined : progressSender(token, extra.sendNotification);
+    return callAgent(entry, shape.content(args), requestKey(extra.requestId), [extra.signal, options.signal], ports, options, progress);
   });
   // Replaces the SDK's own handler, which only knows the requests of this (one-request) transport.
   server.setNotificationHandler(CancelledNotificationSchema, async (note) => {
@@ -114,6 +127,7 @@ async function callAgent(
   signals: AbortSignal[],
   ports: McpServePorts,
   options: McpServeOptions,
+  progress?: ProgressSender,
 ): Promise<CallToolResult> {
   const cancelled = new AbortController();
   const watching = ports.cancels?.watch(key).then(
@@ -129,10 +143,40 @@ async function callAgent(
     path: [],
     pattern: "mcp",
   };
+  const signal = AbortSignal.any([...signals, cancelled.signal]);
   try {
-    const result = await ports.invoke(call, AbortSignal.any([...signals, cancelled.signal]));
+    if (!progress) {
+      const result = await ports.invoke(call, signal);
+      return result.ok ? replyResult(result.reply) : failureResult(result);
+    }
+    const opened = await ports.invokeStream(call, signal);
+    if (!opened.ok) return failureResult(opened);
+    const result = await drainStream(opened.body, { delta: progress.send }, entry.name);
+    await progress.sent();
     return result.ok ? replyResult(result.reply) : failureResult(result);
   } finally {
     if (ports.cancels && watching) ports.waitUntil(ports.cancels.release(key).then(() => watching));
   }
+}
+
+interface ProgressSender {
+  send(delta: DeltaData): void;
+  /** Settles once every notification sent so far is written, so none comes after the result. */
+  sent(): Promise<void>;
+}
+
+/** `notifications/progress` for each delta, in order: `progress` counts them, `message` is the chunk as text. */
+function progressSender(progressToken: ProgressToken, notify: (note: ServerNotification) => Promise<void>): ProgressSender {
+  let count = 0;
+  let chain = Promise.resolve();
+  return {
+    send(delta) {
+      count++;
+      const chunk = chunkOf(delta);
+      const params = { progressToken, progress: count, message: typeof chunk === "string" ? chunk : JSON.stringify(chunk) };
+      // A client that went away cannot be told; the call itself is cancelled by its signal.
+      chain = chain.then(() => notify({ method: "notifications/progress", params })).catch(() => {});
+    },
+    sent: () => chain,
+  };
 }

@@ -137,6 +137,36 @@ describe("POST /mcp/:name: one agent", () => {
   });
 });
 
+describe("MCP progress: a streaming agent's deltas", () => {
+  it("come as progress notifications before the result, when the client asks for progress", async () => {
+    const { client } = await mcpClient("/mcp");
+    const notes: Array<{ progress: number; message?: string }> = [];
+    const result = await client.callTool({ name: "narrator", arguments: { content: "one two three" } }, undefined, { onprogress: (p) => notes.push(p) });
+    expect(result.isError).toBeFalsy();
+    const text = (result.content as Array<{ text: string }>)[0]?.text;
+    expect(notes.length).toBeGreaterThanOrEqual(2);
+    expect(notes.map((n) => n.progress)).toEqual(notes.map((_, i) => i + 1));
+    expect(notes[0]?.message).toBe("echo: ");
+    expect(notes.map((n) => n.message).join("")).toBe(text);
+    await client.close();
+  });
+
+  it("a cancellation cancels a call made as a stream", async () => {
+    const name = await holdingAgent();
+    const { client } = await mcpClient("/mcp");
+    const cancel = new AbortController();
+    const pending = client
+      .callTool({ name, arguments: { content: "wait" } }, undefined, { signal: cancel.signal, onprogress: () => {} })
+      .catch((e: unknown) => e);
+    await arrived(name);
+    cancel.abort("the user changed their mind");
+    await pending;
+    expect((await aborted(name)).aborted).toBe(true);
+    expect((await logRow(name, "cancelled")).pattern).toBe("mcp");
+    await client.close();
+  });
+});
+
 describe("MCP sessions and cancellation", () => {
   it("a cancellation notification cancels the call where it runs, down to the remote agent", async () => {
     const name = await holdingAgent();
