@@ -55,6 +55,13 @@ describe("README: connect an MCP client", () => {
     const result = await client.callTool({ name: "summarizer", arguments: { content: "Ship it. Tell the team." } });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ content: { summary: "Ship it.", words: 5 } });
+    // A streaming agent's deltas come as progress notifications, over wrangler dev's real SSE.
+    const progress: string[] = [];
+    const narrated = await client.callTool({ name: "narrator", arguments: { content: "hi" } }, undefined, {
+      onprogress: ({ message }) => progress.push(message ?? ""),
+    });
+    expect(progress).toEqual(["echo: ", "hi"]);
+    expect((narrated.content as Array<{ text: string }>)[0]?.text).toBe("echo: hi");
     await client.close();
   });
 
