@@ -8,17 +8,12 @@ import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ModelCall, startModelServer } from "../support/model-server";
 import { E2E_POLL, eventually } from "../support/poll";
-import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
+import { devApi } from "../support/dev-api";
+import { type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 let dev: DevServer;
 let models: { server: Server; port: number };
-const headers = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
-
-async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => devApi(dev, method, path, body, extra);
 
 beforeAll(async () => {
   [dev, models] = await Promise.all([startWranglerDev(), startModelServer()]);

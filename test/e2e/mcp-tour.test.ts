@@ -10,6 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devApi } from "../support/dev-api";
 import { DEV_ADMIN_KEY, type DevServer, freePort, startWranglerDev } from "../support/wrangler-dev";
 
 const PLANNER_KEY = "sk_e2e_planner";
@@ -18,11 +19,7 @@ let example: ChildProcess;
 let exampleUrl: string;
 const headers = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => devApi(dev, method, path, body);
 
 /** The SDK's client as an MCP client app would configure it: the URL and an Authorization header. */
 async function connect(key: string | null): Promise<Client> {
