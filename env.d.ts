@@ -15,6 +15,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_JSON_LOGS?: string;
   /** How long a streaming invoke whose client disconnected runs on, waiting for it to reconnect (default 10000 ms). */
   SWITCHBOARD_STREAM_GRACE_MS?: string;
+  /** Browser origins that may call the API, comma-separated: exact (`https://app.example.com`) or `https://*.example.com`. Empty (the default): none (functions/http/cors.ts). */
+  SWITCHBOARD_CORS_ORIGINS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

@@ -1,10 +1,11 @@
 /**
- * The Hono app: middleware (trace, auth), then each group of routes from its own file.
+ * The Hono app: middleware (CORS, trace, auth, rate limit), then each group of routes from its own file.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/message/trace";
 import type { AppEnv } from "./http/app-env";
 import { authMiddleware } from "./http/auth";
+import { corsMiddleware } from "./http/cors";
 import { onError, problemResponse } from "./http/problem";
 import { rateLimitMiddleware } from "./http/rate-limit";
 import { a2aRoutes } from "./routes/a2a";
@@ -24,6 +25,8 @@ import { streamRoutes } from "./routes/streams";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
+  // First: a preflight carries no key, so it is answered before authentication (functions/http/cors.ts).
+  app.use("*", corsMiddleware);
   app.use("*", async (c, next) => {
     // Accept the caller's W3C traceparent (or start a trace) and echo it so clients can find the flow.
     const traceparent = childTraceparent(c.req.header("traceparent"));

@@ -2,13 +2,16 @@
  * Authentication middleware: `Authorization: Bearer <key>` → principal, or 401. Public routes
  * (health, A2A agent cards) pass without a key. Signed routes (`POST /webhooks/:agent`) pass
  * without a key too: their signature is the authentication, checked by the route against the
- * agent's secret, and a Bearer key there grants nothing. Authorisation (403) is decided per route
+ * agent's secret, and a Bearer key there grants nothing. A key limited to browser origins is 403
+ * from any other origin (lib/security/keys.ts). Authorisation (403) is otherwise decided per route
  * or per agent ACL, after authentication.
  */
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
-import { authenticate, bearerKey, type Principal } from "../../lib/security/keys";
+import { bearerKey, identify, type Principal } from "../../lib/security/keys";
+import { originAllowed } from "../../lib/security/origins";
 import type { AppEnv } from "./app-env";
+import { foreignOrigin } from "./request-origin";
 import { sessionPrincipal, unauthenticatedResponse } from "./session";
 
 const PUBLIC = [/^\/health$/, /^\/dashboard\/log(?:in|out)$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
@@ -35,9 +38,13 @@ export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("principal", session);
     return next();
   }
-  const principal = await authenticate(c.env.SWITCHBOARD_API_KEYS, key);
-  if (!principal) throw new SwitchboardError("unauthorized", "unknown API key");
-  c.set("principal", principal);
+  const identity = await identify(c.env.SWITCHBOARD_API_KEYS, key);
+  if (!identity) throw new SwitchboardError("unauthorized", "unknown API key");
+  const origin = foreignOrigin(c);
+  if (origin !== null && identity.origins && !originAllowed(identity.origins, origin)) {
+    throw new SwitchboardError("forbidden", `this API key may not be used from the origin ${JSON.stringify(origin.slice(0, 200))}`);
+  }
+  c.set("principal", identity.principal);
   return next();
 };
 

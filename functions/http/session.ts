@@ -3,7 +3,9 @@
  * auth middleware falls back to when there is no Authorization header, and the CSRF rule — a
  * cookie-authenticated request that changes state must carry `x-switchboard-csrf: 1`, a header a
  * cross-site form cannot send and a cross-site fetch cannot send without a CORS preflight we never
- * grant. Bearer-key requests are unaffected.
+ * grant (functions/http/cors.ts). The cookie is SameSite=Strict, and a request from another origin
+ * — even an allowed CORS origin, even a sibling subdomain — is never authenticated by it.
+ * Bearer-key requests are unaffected.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -13,6 +15,7 @@ import { clearedSessionCookie, issueSession, readCookie, SESSION_COOKIE, session
 import { loginPage, safeNext } from "../pages/login";
 import type { AppEnv } from "./app-env";
 import { problemResponse } from "./problem";
+import { foreignOrigin } from "./request-origin";
 import { problems, route } from "./route";
 
 export const CSRF_HEADER = "x-switchboard-csrf";
@@ -22,7 +25,7 @@ const MAX_FORM_BYTES = 4096;
 /** The principal of a valid session cookie, or null. Throws 403 for a state change without the CSRF header. */
 export async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const token = readCookie(c.req.header("cookie"), SESSION_COOKIE);
-  if (!token) return null;
+  if (!token || foreignOrigin(c) !== null) return null;
   const principal = await verifySession(c.env.SWITCHBOARD_API_KEYS, token);
   if (principal && !SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) !== "1") {
     throw new SwitchboardError("forbidden", `cookie-authenticated ${c.req.method} requests must send the ${CSRF_HEADER}: 1 header`);
@@ -45,16 +48,12 @@ function isHttps(c: Context): boolean {
 
 /**
  * Login CSRF: browsers label a form POST with Sec-Fetch-Site; only our own pages may sign a browser
- * in. Without that header, fall back to comparing Origin with this request's host (a proxy such as
- * `wrangler dev` may rewrite the URL, so the Host header counts too).
+ * in. Without that header, fall back to comparing Origin with this request's host.
  */
 function crossSite(c: Context<AppEnv>): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site) return site !== "same-origin" && site !== "none";
-  const origin = c.req.header("origin");
-  if (!origin || origin === "null") return Boolean(origin);
-  const host = URL.canParse(origin) ? new URL(origin).host : "";
-  return host !== new URL(c.req.url).host && host !== c.req.header("host");
+  return foreignOrigin(c) !== null;
 }
 
 const LoginForm = z.object({ key: z.string().min(1), next: z.string().optional() }).openapi("LoginForm");

@@ -1,14 +1,22 @@
 /**
  * API keys and principals. `SWITCHBOARD_API_KEYS` holds `principal=key` pairs; we keep only the
  * SHA-256 of each key and compare digests in constant time, so neither timing nor a heap dump of
- * the parsed table reveals a key, and no key is ever logged.
+ * the parsed table reveals a key, and no key is ever logged. A key may be followed by the browser
+ * origins it may be used from (`agent:web=sk_web… https://app.example.com https://*.example.com`):
+ * keys never hold whitespace (a Bearer header could not carry one), so the first space ends the key.
  */
 import { isAgentName } from "../message/limits";
+import { type OriginPattern, parseOriginList } from "./origins";
 
 export type Principal = { kind: "admin" } | { kind: "agent"; agent: string };
 
-interface KeyRecord {
+/** Who a key is, and the browser origins it is limited to (null: not limited). */
+export interface KeyIdentity {
   principal: Principal;
+  origins: readonly OriginPattern[] | null;
+}
+
+interface KeyRecord extends KeyIdentity {
   digest: Uint8Array;
 }
 
@@ -35,10 +43,14 @@ function parseKeys(source: string): Promise<KeyRecord[]> {
       const eq = pair.indexOf("=");
       if (eq <= 0) return [];
       const principal = parsePrincipal(pair.slice(0, eq).trim());
-      const key = pair.slice(eq + 1).trim();
-      return principal && key ? [{ principal, key }] : [];
+      const [key, ...origins] = pair
+        .slice(eq + 1)
+        .trim()
+        .split(/\s+/);
+      // Entries that are not origins allow nothing: a key given origins is never less limited for a typo.
+      return principal && key ? [{ principal, key, origins: origins.length ? parseOriginList(origins.join(" ")).patterns : null }] : [];
     });
-  return Promise.all(pairs.map(async ({ principal, key }) => ({ principal, digest: await sha256(key) })));
+  return Promise.all(pairs.map(async ({ key, ...identity }) => ({ ...identity, digest: await sha256(key) })));
 }
 
 function records(source: string): Promise<KeyRecord[]> {
@@ -54,15 +66,20 @@ function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** The principal a bearer key belongs to, or null. Every record is compared, match or not. */
-export async function authenticate(source: string | undefined, key: string): Promise<Principal | null> {
+/** Who a bearer key is, or null. Every record is compared, match or not. */
+export async function identify(source: string | undefined, key: string): Promise<KeyIdentity | null> {
   if (!source || !key) return null;
   const digest = await sha256(key);
-  let found: Principal | null = null;
+  let found: KeyIdentity | null = null;
   for (const record of await records(source)) {
-    if (equalDigests(record.digest, digest) && found === null) found = record.principal;
+    if (equalDigests(record.digest, digest) && found === null) found = { principal: record.principal, origins: record.origins };
   }
   return found;
+}
+
+/** The principal a bearer key belongs to, or null. */
+export async function authenticate(source: string | undefined, key: string): Promise<Principal | null> {
+  return (await identify(source, key))?.principal ?? null;
 }
 
 export function bearerKey(header: string | null | undefined): string | null {

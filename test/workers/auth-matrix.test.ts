@@ -3,7 +3,8 @@
  * from the app itself, so a route added later without an entry here fails this test until its
  * access rule is written down.
  */
-import { exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../functions/app";
 import { api, received, testServer, uniqueName } from "../support/api";
@@ -36,6 +37,8 @@ interface Expectation {
   public?: boolean;
   /** What a caller with no key or an unknown key gets, when that is not simply 401 (or 200 if public). */
   anonymous?: number;
+  /** What a page on another (CORS-allowed) origin gets without a key, when not the anonymous answer. */
+  fromPage?: number;
   /** Signed routes: every Bearer caller without a signature is 401. */
   signed?: boolean;
   path?: (f: Fixture) => string;
@@ -132,7 +135,8 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /docs": { admin: 200, allowed: 200, denied: 200 },
   "GET /openapi.json": { admin: 200, allowed: 200, denied: 200 },
   // Login takes the key from its form, never from a Bearer header: a request without one is 401.
-  "POST /dashboard/login": { admin: 401, allowed: 401, denied: 401, anonymous: 401, body: () => ({}) },
+  // …and from another origin it is refused before any key is read (login CSRF).
+  "POST /dashboard/login": { admin: 401, allowed: 401, denied: 401, anonymous: 401, fromPage: 403, body: () => ({}) },
   "POST /dashboard/logout": { admin: 303, allowed: 303, denied: 303, anonymous: 303 },
 };
 
@@ -213,6 +217,33 @@ describe("auth matrix", () => {
       if (want === 401) expect(problem.code).toBe("unauthorized");
       if (want === 403) expect(problem.code).toBe("forbidden");
     }
+  });
+
+  // CORS (functions/http/cors.ts) with a browser origin allowed: a preflight of every route is
+  // answered and runs nothing; a real request from that page without a key is exactly as above.
+  const PAGE = "https://app.example.com";
+  const browserEnv = { ...env, SWITCHBOARD_CORS_ORIGINS: PAGE };
+  const fromPage = (url: string, init: RequestInit) => app.fetch(new Request(url, { redirect: "manual", ...init }), browserEnv, createExecutionContext());
+
+  it.each(routesOfApp().filter((r) => r in EXPECTED))("%s: a preflight grants nothing, and the page without a key gets the same answer", async (routeKey) => {
+    const rule = EXPECTED[routeKey] as Expectation;
+    const [method, path] = routeKey.split(" ") as [string, string];
+    const url = `http://switchboard.test${rule.path ? rule.path(fixture) : concretePath(path, fixture)}`;
+    const pre = await fromPage(url, {
+      method: "OPTIONS",
+      headers: { origin: PAGE, "access-control-request-method": method, "access-control-request-headers": "authorization,content-type" },
+    });
+    expect(pre.status).toBe(204);
+    expect(await pre.text()).toBe("");
+    expect(pre.headers.get("access-control-allow-origin")).toBe(PAGE);
+    const body = rule.body?.("none", fixture);
+    const res = await fromPage(url, {
+      method,
+      headers: { origin: PAGE, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    expect(res.status, `${routeKey} from ${PAGE}: ${text.slice(0, 300)}`).toBe(rule.fromPage ?? expected(rule, "none"));
   });
 
   it("left the guarded agent as configured: no denied call changed it", async () => {
