@@ -7,7 +7,9 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentCardJson, agentCardOf } from "../../lib/a2a/card";
 import { SwitchboardExecutor } from "../../lib/a2a/executor";
-import { agentRef } from "../../lib/agents/agent-ref";
+import { agentRef, streamObject } from "../../lib/agents/agent-ref";
+import type { RunPorts } from "../../lib/a2a/request-handler";
+import { readEvents } from "../../lib/streams/sse-read";
 import { handleJsonRpc } from "../../lib/a2a/json-rpc";
 import { DurableTaskStore } from "../../lib/a2a/task-store";
 import { AgentName } from "../../lib/message/envelope";
@@ -53,7 +55,7 @@ export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: "/a2a/{name}",
       tags: ["a2a"],
-      summary: "A2A JSON-RPC binding: SendMessage, SendStreamingMessage, GetTask, CancelTask, ListTasks",
+      summary: "A2A JSON-RPC binding: SendMessage, SendStreamingMessage, SubscribeToTask, GetTask, CancelTask, ListTasks",
       request: { params: NameParam, body: { required: true, content: { "application/json": { schema: z.unknown() } } } },
       responses: {
         200: {
@@ -73,18 +75,36 @@ export function a2aRoutes(app: OpenAPIHono<AppEnv>): void {
         { saveTask: (t, o) => stub.saveTask(t, o), loadTask: (id, o) => stub.loadTask(id, o), listTasks: (q, o) => stub.listTasks(q, o) },
         senderOf(principal),
       );
-      const executor = new SwitchboardExecutor({
-        agent: name,
-        from: senderOf(principal),
-        traceparent: c.var.traceparent,
-        store,
-        ports: { invoke: (call) => agent.invoke(call), waitUntil: (p) => c.executionCtx.waitUntil(p) },
-      });
+      const viewer = senderOf(principal);
+      const executor = (streaming: boolean) =>
+        new SwitchboardExecutor({
+          agent: name,
+          from: viewer,
+          traceparent: c.var.traceparent,
+          store,
+          streaming,
+          ports: {
+            invokeStream: async (call) => {
+              const opened = await agent.invokeStream(call);
+              return opened.ok ? { ok: true, stream_id: opened.stream_id, message_id: opened.message_id, events: readEvents(opened.body) } : opened;
+            },
+            waitUntil: (p) => c.executionCtx.waitUntil(p),
+          },
+        });
+      const runs: RunPorts = {
+        cancel: async (run, detail) => streamObject(c.env, run.stream_id)?.cancel(run.message_id, detail),
+        read: async (run) => {
+          const opened = await streamObject(c.env, run.stream_id)?.readStream(run.stream_id, 0, viewer);
+          return opened?.ok ? readEvents(opened.body) : null;
+        },
+      };
       const configured = Number(c.env.SWITCHBOARD_MAX_BODY_BYTES);
       return handleJsonRpc(c.req.raw, {
         card: agentCardOf(entry, new URL(c.req.url).origin),
         store,
         executor,
+        runs,
+        agent: name,
         user: principalLabel(principal),
         maxBodyBytes: Number.isInteger(configured) && configured > 0 ? configured : LIMITS.maxBodyBytes,
       });

@@ -1,28 +1,26 @@
 /**
  * The A2A JSON-RPC binding over Workers' Request/Response, with the SDK's own server classes:
- * `DefaultRequestHandler` (task lifecycle) behind `JsonRpcTransportHandler` (method dispatch and
- * error codes). This file only does what the SDK's express adapter does for node: read the body
+ * `DefaultRequestHandler` (task lifecycle; ./request-handler.ts) behind `JsonRpcTransportHandler`
+ * (method dispatch and error codes). This file only does what the SDK's express adapter does for node: read the body
  * within our limits, check the A2A-Version, and answer JSON or, for streaming methods, SSE.
  */
 import { type AgentCard, formatSSEErrorEvent, formatSSEEvent, SSE_HEADERS } from "@a2a-js/sdk";
 import { A2A_ERROR_CODE, RequestMalformedError } from "@a2a-js/sdk/errors";
-import {
-  type AgentExecutor,
-  DefaultRequestHandler,
-  JsonRpcTransportHandler,
-  ServerCallContext,
-  type TaskStore,
-  type User,
-  validateVersion,
-} from "@a2a-js/sdk/server";
+import { type AgentExecutor, JsonRpcTransportHandler, ServerCallContext, type TaskStore, type User, validateVersion } from "@a2a-js/sdk/server";
 import { SwitchboardError } from "../message/errors";
 import { readJsonBody } from "../message/json-body";
 import { A2A_BINDING, A2A_PROTOCOL_VERSION } from "./card";
+import { type RunPorts, SwitchboardRequestHandler } from "./request-handler";
 
 export interface RpcInit {
   card: AgentCard;
   store: TaskStore;
-  executor: AgentExecutor;
+  /** The executor for one request; `streaming` when the method answers a stream (SendStreamingMessage). */
+  executor(streaming: boolean): AgentExecutor;
+  /** How CancelTask and SubscribeToTask reach a task's invocation. */
+  runs: RunPorts;
+  /** The agent served, for the reply artifact's description. */
+  agent: string;
   /** The authenticated principal's label, e.g. "admin" or "agent:planner". */
   user: string;
   maxBodyBytes: number;
@@ -44,7 +42,8 @@ export async function handleJsonRpc(request: Request, init: RpcInit): Promise<Re
   // spec's 0.3 default, which we would have to refuse.
   const requestedVersion = request.headers.get("a2a-version") || A2A_PROTOCOL_VERSION;
   const context = new ServerCallContext({ user, requestedVersion });
-  const transport = new JsonRpcTransportHandler(new DefaultRequestHandler(init.card, init.store, init.executor));
+  const streaming = typeof body === "object" && body !== null && (body as { method?: unknown }).method === "SendStreamingMessage";
+  const transport = new JsonRpcTransportHandler(new SwitchboardRequestHandler(init.card, init.store, init.executor(streaming), init.runs, init.agent));
   try {
     validateVersion(context.requestedVersion, init.card, A2A_BINDING);
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RequestMalformedError("a JSON-RPC request must be an object");

@@ -54,7 +54,7 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return runModelAgent(entry, runtime.context(streamed).model, call.message, streamed.streaming ? (text) => streamed.delta(text) : undefined);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
-      return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev });
+      return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev, ...(streamed.streaming ? { stream: streamed } : {}) });
     case "mcp": {
       if (!entry.mcp || !entry.url) throw new SwitchboardError("agent_error", `MCP agent ${entry.name} has no tool list; PUT it again`, { transient: false });
       const { tool, args } = mcpCallOf(entry.name, entry.mcp, call.message.content);

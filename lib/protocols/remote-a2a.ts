@@ -1,12 +1,12 @@
 /**
  * Remote A2A agents (`kind: "a2a"`): the card is fetched once at registration, its JSON-RPC
  * interface and protocol version checked; each call is a blocking `SendMessage` through the SDK's
- * client. Every request the SDK makes goes through `guardedFetch`, so the SSRF guard sees every
+ * client, or `SendStreamingMessage` for a streaming caller when the card streams. Every request the SDK makes goes through `guardedFetch`, so the SSRF guard sees every
  * URL and redirects are refused rather than followed. Failures are classified like HTTP agents:
  * network errors, 408/429/5xx and JSON-RPC internal errors are transient (the breaker counts
  * them); other answers are permanent.
  */
-import { type AgentCard, type Message, Role, type Task, TaskState } from "@a2a-js/sdk";
+import { type AgentCard, type Artifact, type Message, Role, type StreamResponse, type Task, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { A2A_ERROR_CODE, isJsonRpcError } from "@a2a-js/sdk/errors";
 import { contentToParts, partsToContent, partsToText } from "../a2a/parts";
@@ -15,6 +15,7 @@ import { SwitchboardError } from "../message/errors";
 import type { A2aRemote } from "../registry/entry";
 import { isTransientStatus } from "../resilience/retry";
 import { checkOutboundUrl } from "../security/ssrf";
+import type { StreamSink } from "../streams/stream-sink";
 
 /** Protocol majors this client speaks. */
 const SUPPORTED_MAJOR = "1";
@@ -78,13 +79,15 @@ export async function resolveRemoteCard(cardUrl: string, dev: boolean): Promise<
   if (!check.ok) throw new SwitchboardError("invalid_request", `url: the card's endpoint ${endpoint} is not allowed: ${check.reason}`);
   const remote: A2aRemote = { card_url: cardUrl, endpoint, protocol_version: usable.protocolVersion, card_name: card.name };
   if (usable.tenant) remote.tenant = usable.tenant;
+  if (card.capabilities?.streaming) remote.streaming = true;
   return remote;
 }
 
+/** With `stream` (the caller streams) an agent whose card streams is called with `SendStreamingMessage`, its artifact chunks becoming deltas. */
 export async function callA2aAgent(
   remote: A2aRemote,
   envelope: Envelope,
-  options: { signal: AbortSignal; dev: boolean },
+  options: { signal: AbortSignal; dev: boolean; stream?: StreamSink },
 ): Promise<{ content: unknown; metadata?: Metadata }> {
   const guarded = guardedFetch(options.dev);
   const factory = new ClientFactory(
@@ -103,6 +106,8 @@ export async function callA2aAgent(
   };
   try {
     const client = await factory.createFromAgentCard(minimalCard(remote));
+    if (options.stream && remote.streaming)
+      return await streamed(client.sendMessageStream({ message } as never, { signal: options.signal }), options.stream, who);
     const result = await client.sendMessage({ message } as never, { signal: options.signal });
     return "messageId" in result ? fromMessage(result) : fromTask(result, who);
   } catch (error) {
@@ -118,7 +123,7 @@ function minimalCard(remote: A2aRemote): AgentCard {
     version: "",
     supportedInterfaces: [{ url: remote.endpoint, protocolBinding: "JSONRPC", tenant: remote.tenant ?? "", protocolVersion: remote.protocol_version }],
     provider: undefined,
-    capabilities: { extensions: [] },
+    capabilities: { extensions: [], streaming: remote.streaming === true },
     securitySchemes: {},
     securityRequirements: [],
     defaultInputModes: [],
@@ -126,6 +131,47 @@ function minimalCard(remote: A2aRemote): AgentCard {
     skills: [],
     signatures: [],
   };
+}
+
+const RUNNING = new Set([TaskState.TASK_STATE_UNSPECIFIED, TaskState.TASK_STATE_SUBMITTED, TaskState.TASK_STATE_WORKING]);
+
+/**
+ * A `SendStreamingMessage` read to the task's end. A chunk that adds to an artifact (its first, or
+ * `append: true`) is a delta; one that replaces an artifact (a final whole reply) is not, so
+ * nothing reaches the caller twice. The reply is the task as it ended, as for `SendMessage`.
+ */
+async function streamed(events: AsyncIterable<StreamResponse>, sink: StreamSink, who: string): Promise<{ content: unknown; metadata: Metadata }> {
+  let task: Task | null = null;
+  const artifacts = new Map<string, Artifact>();
+  const ended = (last: Task) => fromTask({ ...last, artifacts: [...artifacts.values()] }, who);
+  for await (const { payload } of events) {
+    switch (payload?.$case) {
+      case "message":
+        return fromMessage(payload.value);
+      case "task":
+        task = payload.value;
+        for (const artifact of task.artifacts) artifacts.set(artifact.artifactId, artifact);
+        if (!RUNNING.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return ended(task);
+        break;
+      case "artifactUpdate": {
+        const { artifact, append } = payload.value;
+        if (!artifact) break;
+        const known = artifacts.get(artifact.artifactId);
+        if (known && append) known.parts.push(...artifact.parts);
+        else artifacts.set(artifact.artifactId, structuredClone(artifact));
+        if (!known || append) sink.delta(partsToContent(artifact.parts));
+        break;
+      }
+      case "statusUpdate": {
+        if (!task || !payload.value.status) break;
+        const current: Task = { ...(task as Task), status: payload.value.status };
+        task = current;
+        if (!RUNNING.has(current.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return ended(current);
+        break;
+      }
+    }
+  }
+  throw new SwitchboardError("agent_error", `${who} ended its stream before the task ended`, { transient: true });
 }
 
 function fromMessage(message: Message): { content: unknown; metadata: Metadata } {

@@ -165,6 +165,8 @@ export interface A2aRemote {
   protocol_version: string;
   card_name: string;
   tenant?: string;
+  /** The card says it streams (`capabilities.streaming`): a streaming caller is served by `SendStreamingMessage`. */
+  streaming?: boolean;
 }
 
 /** One tool of a remote MCP server, as its `tools/list` described it. */

@@ -78,31 +78,34 @@ describe("A2A against wrangler dev", () => {
     expect(again.history.map((m) => m.messageId)).toContain(task.history[0]?.messageId);
   });
 
-  it("cancels a running task; the late reply does not undo it", async () => {
-    const name = `slow-${crypto.randomUUID().slice(0, 8)}`;
+  it("CancelTask cancels a running task's invocation: the remote agent sees its request aborted", async () => {
+    const name = `held-${crypto.randomUUID().slice(0, 8)}`;
+    const hook = (path: string) => fetch(`http://127.0.0.1:${remote.port}${path}`).then((r) => r.json() as Promise<any>);
     const put = await fetch(`${dev.url}/agents/${name}`, {
       method: "PUT",
       headers: admin,
-      body: JSON.stringify({ kind: "http", url: `http://127.0.0.1:${remote.port}/slow/1500/${name}` }),
+      body: JSON.stringify({ kind: "http", url: `http://127.0.0.1:${remote.port}/hold/${name}` }),
     });
     expect(put.status).toBe(200);
     const client = await clientFor(`${dev.url}/a2a/${name}/.well-known/agent-card.json`, DEV_ADMIN_KEY);
     const started = (await client.sendMessage({ message: text("take your time"), configuration: { returnImmediately: true } } as never)) as Task;
     expect(started.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+    await hook(`/_arrived/${name}`);
     const canceled = await client.cancelTask({ id: started.id } as never);
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
-    // Wait (bounded) until the slow agent has answered (the Worker kept the invocation alive after
-    // the non-blocking answer), then the task must still be canceled.
-    const answered = await eventually(
+    expect((await hook(`/_aborted/${name}`)).aborted).toBe(true);
+    const row = await eventually(
       async () => {
-        const log = (await (await fetch(`${dev.url}/agents/${name}/log`, { headers: admin })).json()) as { entries: Array<{ outcome: string }> };
-        return log.entries.some((e) => e.outcome === "ok") ? true : undefined;
+        const log = (await (await fetch(`${dev.url}/agents/${name}/log`, { headers: admin })).json()) as {
+          entries: Array<{ outcome: string; pattern: string }>;
+        };
+        return log.entries.find((e) => e.pattern === "a2a");
       },
       6000,
-      "the slow agent's answer",
+      "the agent's a2a row",
       100,
     );
-    expect(answered).toBe(true);
+    expect(row.outcome).toBe("cancelled");
     expect((await client.getTask({ id: started.id } as never)).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
   });
 

@@ -5,6 +5,8 @@
  *   /echo/<key>       completed task whose artifact echoes the message content
  *   /message/<key>    answers with a Message instead of a task
  *   /failtask/<key>   the agent fails: a task in state FAILED
+ *   /stream/<key>     streams (its card says so): a working task, one artifact-update per word of
+ *                     the text (`append` after the first), then a completed status
  *   /down/<key>       card served, JSON-RPC answered 503 (an unavailable agent)
  *   /v03/<key>        card only offers protocol 0.3 (registration must refuse it)
  *   /_calls/<key>     how many JSON-RPC requests <key> received
@@ -13,7 +15,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { readBody } from "./loopback-http.ts";
-import { type AgentCard, AgentCard as AgentCardCodec, Role, TaskState } from "@a2a-js/sdk";
+import { type AgentCard, AgentCard as AgentCardCodec, formatSSEEvent, Role, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, DefaultRequestHandler, InMemoryTaskStore, JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
 
 const CARD = "/.well-known/agent-card.json";
@@ -25,7 +27,7 @@ function cardFor(base: string, scenario: string, key: string): AgentCard {
     version: "1.0.0",
     supportedInterfaces: [{ url: `${base}/${scenario}/${key}`, protocolBinding: "JSONRPC", tenant: "", protocolVersion: scenario === "v03" ? "0.3" : "1.0" }],
     provider: undefined,
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+    capabilities: { streaming: scenario === "stream", pushNotifications: false, extensions: [] },
     securitySchemes: {},
     securityRequirements: [],
     defaultInputModes: ["text/plain", "application/json"],
@@ -53,6 +55,20 @@ function executorFor(scenario: string): AgentExecutor {
             referenceTaskIds: [],
           }),
         );
+        return;
+      }
+      if (scenario === "stream") {
+        const text = parts.map((p) => (p.content?.$case === "text" ? p.content.value : "")).join("");
+        const status = (state: TaskState) => ({ state, message: undefined, timestamp: new Date().toISOString() });
+        bus.publish(
+          AgentEvent.task({ id: taskId, contextId, status: status(TaskState.TASK_STATE_WORKING), artifacts: [], history: [userMessage], metadata: {} }),
+        );
+        text.split(/(?<=\s)(?=\S)/).forEach((word, i) => {
+          const part = { content: { $case: "text" as const, value: word }, mediaType: "text/plain", filename: "", metadata: {} };
+          const artifact = { artifactId: "words", name: "words", description: "", parts: [part], metadata: {}, extensions: [] };
+          bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact, append: i > 0, lastChunk: false, metadata: {} }));
+        });
+        bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: status(TaskState.TASK_STATE_COMPLETED), metadata: {} }));
         return;
       }
       const failed = scenario === "failtask";
@@ -110,7 +126,10 @@ export function startA2aServer(): Promise<{ server: Server; port: number }> {
     const transport = new JsonRpcTransportHandler(new DefaultRequestHandler(card, store, executorFor(scenario)));
     const version = req.headers["a2a-version"];
     const result = await transport.handle(body, new ServerCallContext({ requestedVersion: typeof version === "string" ? version : "1.0" }));
-    return send(200, result);
+    if (!(result && typeof result === "object" && Symbol.asyncIterator in result)) return send(200, result);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for await (const event of result as AsyncIterable<unknown>) res.write(formatSSEEvent(event));
+    res.end();
   });
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () => {

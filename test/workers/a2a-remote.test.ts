@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, settled, uniqueName } from "../support/api";
+import { api, invokeStream, settled, uniqueName } from "../support/api";
+import { EventReader } from "../support/sse";
 
 const a2a = () => `http://127.0.0.1:${env.A2A_SERVER_PORT}`;
 const cardUrl = (scenario: string, key: string) => `${a2a()}/${scenario}/${key}/.well-known/agent-card.json`;
@@ -117,5 +118,23 @@ describe("invoking a remote A2A agent", () => {
     const state = await settled(res.body.request_id);
     expect(state).toMatchObject({ status: "replied", reply: { content: { queued: true }, metadata: { a2a_state: "TASK_STATE_COMPLETED" } } });
     expect(await callsTo(name)).toBe(1);
+  });
+});
+
+describe("a remote A2A agent that streams", () => {
+  it("is called with SendStreamingMessage by a streaming caller: its artifact chunks are the deltas, the task's end the reply", async () => {
+    const name = uniqueName("a2a-stream");
+    const put = await register(name, "stream");
+    expect(put.body.a2a.streaming).toBe(true);
+    const events = await new EventReader(await invokeStream(name, { content: "tokens over the wire" })).all();
+    expect(events.filter((e) => e.event === "delta").map((e) => e.data.text)).toEqual(["tokens ", "over ", "the ", "wire"]);
+    expect(events.at(-1)).toMatchObject({
+      event: "reply",
+      data: { content: ["tokens ", "over ", "the ", "wire"], metadata: { a2a_state: "TASK_STATE_COMPLETED" } },
+    });
+    // A plain call is one SendMessage with the same task at its end.
+    const plain = await api("POST", `/agents/${name}/invoke`, { body: { content: "tokens over the wire" } });
+    expect(plain.body.content).toEqual(["tokens ", "over ", "the ", "wire"]);
+    expect(await callsTo(name)).toBe(2);
   });
 });
