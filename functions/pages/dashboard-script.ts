@@ -41,10 +41,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function ms(v) { return v === null || v === undefined ? "—" : v + " ms"; }
   function stateCell(state) { return el("span", { class: state === "closed" ? "ok" : state === "open" ? "bad" : "warn" }, state); }
   function traceLink(id) {
-    if (!id) return "";
-    var b = el("button", { type: "button", class: "link mono", "data-trace": id }, id.slice(0, 12) + "…");
-    b.addEventListener("click", function () { $("trace-id").value = id; showTrace(); });
-    return b;
+    return id ? el("a", { href: "/dashboard/traces/" + encodeURIComponent(id), class: "mono", "data-trace": id }, id.slice(0, 12) + "…") : "";
   }
   function status(text, bad) { var s = $("status"); s.textContent = text; s.className = bad ? "bad" : "muted"; }
 
@@ -98,14 +95,7 @@ export const DASHBOARD_SCRIPT = String.raw`
 
   function showTrace() {
     var id = $("trace-id").value.trim().toLowerCase();
-    if (!id) return;
-    api("GET", "/traces/" + encodeURIComponent(id)).then(function (t) {
-      $("trace-agents").textContent = t.messages.length + " messages across " + t.agents.join(", ");
-      fill($("trace"), t.messages.map(function (m, i) {
-        var started = new Date(Date.parse(m.at) - (m.duration_ms || 0)).toISOString();
-        return row([i + 1, started.slice(11, 23), m.agent, m.direction, "  ".repeat(m.depth || 0) + (m.from || "admin") + " → " + m.to, m.pattern, m.outcome, ms(m.duration_ms), el("pre", null, m.preview)], { class: "trace-row" });
-      }), "no messages for this trace (yet)", 9);
-    }, function (err) { $("trace-agents").textContent = err.message; });
+    if (id) location.assign("/dashboard/traces/" + encodeURIComponent(id));
   }
 
   function refresh() {

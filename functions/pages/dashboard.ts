@@ -1,4 +1,4 @@
-/** GET /dashboard: agents, breakers, in-flight, latency, recent messages, one trace, and the DLQ. */
+/** GET /dashboard: agents, breakers, in-flight, latency, recent messages (each trace opens as a waterfall), and the DLQ. */
 import { DASHBOARD_SCRIPT } from "./dashboard-script";
 import { htmlPage } from "./html";
 
@@ -24,8 +24,7 @@ export function dashboardPage(): Response {
 <main id="main">
 <section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "p50", "p95", "ok", "failed"])}</section>
 <section><h2>Recent messages</h2>${table("messages", ["time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview", "trace"])}</section>
-<section><h2>Trace</h2><form id="trace-form" class="bar"><input id="trace-id" placeholder="trace id (32 hex)" autocomplete="off"><button type="submit">Show</button><span id="trace-agents" class="muted"></span></form>
-${table("trace", ["#", "started", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview"])}</section>
+<section><h2>Trace</h2><form id="trace-form" class="bar"><label for="trace-id">Open a trace as a waterfall</label><input id="trace-id" placeholder="trace id (32 hex)" autocomplete="off" pattern="[0-9a-fA-F]{32}"><button type="submit">Open</button></form></section>
 <section><h2>Dead letters</h2>${table("dlq", ["id", "agent", "status", "error", "attempts", "last failed", "content", ""])}</section>
 </main>`,
     script: DASHBOARD_SCRIPT,

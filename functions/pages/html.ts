@@ -30,7 +30,7 @@ export function htmlPage(init: { title: string; body: string; css?: string; scri
   const nonce = newNonce();
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(init.title)}</title>
+<title>${escapeHtml(init.title)}</title><link rel="icon" href="data:,">
 <style nonce="${nonce}">${BASE_CSS}${init.css ?? ""}</style></head>
 <body>${init.body}${init.script ? `<script nonce="${nonce}">${init.script}</script>` : ""}</body></html>`;
   return new Response(html, {

@@ -1,19 +1,17 @@
 /**
- * The dashboard in a real browser: Chromium (Debian package) driven by playwright-core loads
- * /dashboard from `wrangler dev`, signs in through the page, sees data this test produced through
- * the API (escaped), opens a trace, replays a dead letter, and saves a screenshot to test/artifacts/.
+ * The dashboard in a real browser: Chromium (Debian package) driven by playwright-core against one
+ * `wrangler dev`. The tour's flows run through the API, then the test signs in through the page and
+ * asserts on what is drawn: the overview, each trace as a waterfall (span bars with the right agents,
+ * order and nesting), and agent-supplied content shown as text, never markup. No page or console
+ * errors anywhere. Screenshots go to test/artifacts/ (docs/images/ with `npm run screenshots`).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Browser, CHROMIUM, hasChromium, launchBrowser, screenshotPath } from "../support/browser";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 import { E2E_POLL, eventually } from "../support/poll";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[dashboard-browser] skipped: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run does this)`);
 
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
@@ -25,19 +23,30 @@ const XSS = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</scr
  */
 const PAGE = { timeout: 15_000 };
 
-/** A remote agent whose answer the test flips: 400 (permanent, dead-lettered at once) until healed. */
+/** Trace ids of the flows this file runs, one per flow. */
+const TRACE = {
+  plan: "0af7651916cd43dd8448eb211c80319c",
+  chain: "1bf7651916cd43dd8448eb211c80319c",
+  mapReduce: "2cf7651916cd43dd8448eb211c80319c",
+  xss: "3df7651916cd43dd8448eb211c80319c",
+  failed: "4ef7651916cd43dd8448eb211c80319c",
+};
+const traceparent = (id: string) => `00-${id}-b7ad6b7169203331-01`;
+
+/** A remote agent whose answer the test flips: 400 (permanent, dead-lettered at once) until healed; /broken stays 400. */
 function startFlipServer(): Promise<{ server: Server; url: string; heal(): void }> {
   let healthy = false;
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
-      res.writeHead(healthy ? 200 : 400, { "content-type": "application/json" });
-      res.end(JSON.stringify(healthy ? { content: "recovered" } : { error: "not yet" }));
+      const ok = healthy && req.url !== "/broken";
+      res.writeHead(ok ? 200 : 400, { "content-type": "application/json" });
+      res.end(JSON.stringify(ok ? { content: "recovered" } : { error: "not yet" }));
     });
   });
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/agent`, heal: () => (healthy = true) }),
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, heal: () => (healthy = true) }),
     ),
   );
 }
@@ -45,65 +54,65 @@ function startFlipServer(): Promise<{ server: Server; url: string; heal(): void 
 describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
   let dev: DevServer;
   let flip: Awaited<ReturnType<typeof startFlipServer>>;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
+  let page: Page;
+
+  async function post(path: string, body: unknown, trace?: string): Promise<Response> {
+    return fetch(`${dev.url}${path}`, {
+      method: "POST",
+      headers: { ...admin, ...(trace ? { traceparent: traceparent(trace) } : {}) },
+      body: JSON.stringify(body),
+    });
+  }
+  /** Every agent of a trace is in the index (it is written about a second behind the reply). */
+  async function traceReady(id: string, agents: number): Promise<void> {
+    await eventually(
+      async () => {
+        const t = (await (await fetch(`${dev.url}/traces/${id}`, { headers: admin })).json()) as { agents: string[] };
+        return t.agents.length >= agents ? true : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      `trace ${id} across ${agents} agents`,
+      E2E_POLL.intervalMs,
+    );
+  }
+  const spans = () => page.locator("#spans li.span");
+  const attrs = (name: string) => spans().evaluateAll((lis, a) => lis.map((li) => li.getAttribute(a)), name);
 
   beforeAll(async () => {
     flip = await startFlipServer();
     dev = await startWranglerDev();
-    profile = mkdtempSync(join(tmpdir(), "switchboard-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchBrowser();
+    page = await browser.page();
+  });
+  beforeEach(() => {
+    browser.errors.length = 0;
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await dev?.stop();
     await new Promise((r) => flip?.server.close(r));
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it("signs in, shows agents, escaped messages and a trace, and replays a dead letter", async () => {
-    // Real data through the API.
-    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    const planned = await fetch(`${dev.url}/agents/planner/invoke`, {
-      method: "POST",
-      headers: { ...admin, traceparent },
-      body: JSON.stringify({ content: `Plan it. ${XSS}` }),
-    });
-    expect(planned.status).toBe(200);
-    await fetch(`${dev.url}/agents/echo/invoke`, { method: "POST", headers: admin, body: JSON.stringify({ content: XSS }) });
-    const put = await fetch(`${dev.url}/agents/flaky-remote`, { method: "PUT", headers: admin, body: JSON.stringify({ kind: "http", url: flip.url }) });
-    expect(put.status).toBe(200);
-    const sent = await fetch(`${dev.url}/agents/flaky-remote/messages`, {
-      method: "POST",
+  it("signs in, shows agents, escaped messages, and replays a dead letter", async () => {
+    expect((await post("/agents/planner/invoke", { content: `Plan it. ${XSS}` }, TRACE.plan)).status).toBe(200);
+    await post("/agents/echo/invoke", { content: XSS });
+    const put = await fetch(`${dev.url}/agents/flaky-remote`, {
+      method: "PUT",
       headers: admin,
-      body: JSON.stringify({ content: "please deliver" }),
+      body: JSON.stringify({ kind: "http", url: `${flip.url}/agent` }),
     });
-    expect(sent.status).toBe(202);
+    expect(put.status).toBe(200);
+    expect((await post("/agents/flaky-remote/messages", { content: "please deliver" })).status).toBe(202);
     const dead = await eventually(
       async () => {
-        const page = (await (await fetch(`${dev.url}/dlq?agent=flaky-remote`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
-        return page.entries[0];
+        const dlq = (await (await fetch(`${dev.url}/dlq?agent=flaky-remote`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
+        return dlq.entries[0];
       },
       E2E_POLL.timeoutMs,
       "the dead letter",
       E2E_POLL.intervalMs,
     );
-
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
 
     // Not signed in: 401 with the login form.
     const first = await page.goto(`${dev.url}/dashboard`);
@@ -112,7 +121,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await Promise.all([page.waitForURL(`${dev.url}/dashboard`), page.click('button[type="submit"]')]);
     expect(page.url()).not.toContain(DEV_ADMIN_KEY);
     await page.waitForSelector('#main[data-loaded="1"]');
-    const [cookie] = await context.cookies();
+    const [cookie] = await browser.context.cookies();
     expect(cookie).toMatchObject({ name: "switchboard_session", httpOnly: true, sameSite: "Strict" });
     expect(cookie?.value).not.toContain(DEV_ADMIN_KEY);
 
@@ -128,38 +137,116 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(await page.locator("#messages script, #messages img").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
 
-    // One flow across agents.
-    await page.locator('#messages button[data-trace="0af7651916cd43dd8448eb211c80319c"]').first().click();
-    await expect.poll(() => page.locator("#trace tr.trace-row").count(), PAGE).toBe(3);
-    expect(await page.locator("#trace-agents").textContent()).toContain("planner");
-
     // Replay the dead letter once the remote agent is healthy again.
     flip.heal();
-    const replay = page.locator(`#dlq tr[data-id="${dead.id}"] button[data-action="replay"]`);
-    await replay.click();
+    await page.locator(`#dlq tr[data-id="${dead.id}"] button[data-action="replay"]`).click();
     await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain(`replayed ${dead.id}`);
     await eventually(
-      async () => {
-        const res = await fetch(`${dev.url}/dlq/${dead.id}`, { headers: admin });
-        return res.status === 404 ? true : undefined;
-      },
+      async () => ((await fetch(`${dev.url}/dlq/${dead.id}`, { headers: admin })).status === 404 ? true : undefined),
       E2E_POLL.timeoutMs,
       "the replayed entry to be delivered and removed",
       E2E_POLL.intervalMs,
     );
-
-    mkdirSync(join(process.cwd(), "test/artifacts"), { recursive: true });
     await page.click("#refresh");
     await expect.poll(() => page.locator("#messages").textContent(), PAGE).toMatch(/async\s*ok/);
     await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain("updated");
-    await page.screenshot({ path: join(process.cwd(), "test/artifacts/dashboard.png"), fullPage: true });
-    expect(errors).toEqual([]);
+    await page.screenshot({ path: screenshotPath("dashboard"), fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("opens a trace link as a waterfall: the caller's hop, and the callee's nested under it", async () => {
+    await traceReady(TRACE.plan, 2);
+    await page.goto(`${dev.url}/dashboard`);
+    await page.locator(`#messages a[data-trace="${TRACE.plan}"]`).first().click();
+    await page.waitForURL(`${dev.url}/dashboard/traces/${TRACE.plan}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(2);
+    expect(await attrs("data-agent")).toEqual(["planner", "summarizer"]);
+    expect(await attrs("data-level")).toEqual(["0", "1"]);
+    expect(await attrs("data-pattern")).toEqual(["invoke", "ctx.invoke"]);
+    // The callee's bar lies inside the caller's on the time axis.
+    const [outer, inner] = await spans()
+      .locator(".bar")
+      .evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right })));
+    expect(inner!.left).toBeGreaterThanOrEqual(outer!.left - 1);
+    expect(inner!.right).toBeLessThanOrEqual(outer!.right + 1);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("draws a chain as its path, one hop nested in the previous", async () => {
+    const res = await post("/agents/triage/invoke", { content: "the app crashes", metadata: { type: "bug" } }, TRACE.chain);
+    expect(res.status).toBe(200);
+    await traceReady(TRACE.chain, 3);
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.chain}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(3);
+    expect(await attrs("data-agent")).toEqual(["triage", "billing", "tech-support"]);
+    expect(await attrs("data-level")).toEqual(["0", "1", "2"]);
+    expect(await attrs("data-outcome")).toEqual(["forwarded", "forwarded", "ok"]);
+    expect(await page.locator("#summary").textContent()).toContain("chain path: triage → billing → tech-support");
+    // Details on click, and by keyboard: Arrow Down moves to the next span, Enter opens it.
+    await spans().nth(0).locator("button").click();
+    await expect.poll(() => page.locator("#detail h2").textContent(), PAGE).toBe("triage");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#detail h2").textContent(), PAGE).toBe("tech-support");
+    expect(await page.locator("#detail").textContent()).toContain("the app crashes");
+    await page.screenshot({ path: screenshotPath("trace-chain"), fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("shows map-reduce's mappers side by side under one group, the reducer after them", async () => {
+    const res = await post(
+      "/patterns/map-reduce",
+      { data: ["the cat sat", "the dog ran", "a cat ran"], mappers: ["wordcount-map", "wordcount-map", "wordcount-map"], reducer: "wordcount-reduce" },
+      TRACE.mapReduce,
+    );
+    expect(res.status).toBe(200);
+    await traceReady(TRACE.mapReduce, 2);
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.mapReduce}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(5);
+    expect(await attrs("data-agent")).toEqual(["map-reduce", "wordcount-map", "wordcount-map", "wordcount-map", "wordcount-reduce"]);
+    expect(await attrs("data-role")).toEqual(["group", "mapper 1", "mapper 2", "mapper 3", "reducer"]);
+    expect(await attrs("data-level")).toEqual(["0", "1", "1", "1", "1"]);
+    const lefts = await spans()
+      .locator(".bar")
+      .evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().left));
+    // Every mapper starts before the reducer does.
+    for (const left of lefts.slice(1, 4)) expect(left).toBeLessThanOrEqual(lefts[4]!);
+    await page.screenshot({ path: screenshotPath("trace-map-reduce"), fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("shows a failed hop in red with its problem, and agent content as text", async () => {
+    const broken = await fetch(`${dev.url}/agents/broken-remote`, {
+      method: "PUT",
+      headers: admin,
+      body: JSON.stringify({ kind: "http", url: `${flip.url}/broken` }),
+    });
+    expect(broken.status).toBe(200);
+    const failed = await post("/agents/broken-remote/invoke", { content: "will fail" }, TRACE.failed);
+    expect(failed.status).toBe(502);
+    expect((await post("/agents/echo/invoke", { content: XSS }, TRACE.xss)).status).toBe(200);
+    await traceReady(TRACE.failed, 1);
+    await traceReady(TRACE.xss, 1);
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.failed}`);
+    await expect.poll(() => attrs("data-outcome"), PAGE).toEqual(["agent_error"]);
+    expect(await spans().locator(".bar.bad").count()).toBe(1);
+    await spans().first().locator("button").click();
+    await expect.poll(() => page.locator("#detail pre.problem").textContent(), PAGE).toMatch(/400/);
+
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.xss}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(1);
+    await spans().first().locator("button").click();
+    await expect.poll(() => page.locator("#detail pre.preview").textContent(), PAGE).toContain("<script>window.__pwned=1</script>");
+    expect(await page.locator("#detail script, #detail img, #spans img").count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(browser.errors).toEqual([]);
   });
 
   it("serves the docs page, which loads the OpenAPI document with the session", async () => {
-    const page = await context.newPage();
     await page.goto(`${dev.url}/docs`);
     await expect.poll(() => page.locator("#title").textContent(), PAGE).toContain("OpenAPI 3.1.0");
     expect(await page.locator("details.op").count()).toBeGreaterThan(15);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -97,6 +97,18 @@ describe("dashboard sign-in", () => {
     expect(withCsrf.status).toBe(200);
   });
 
+  it("serves a trace's waterfall page under the same CSP, and refuses an id that is not 32 hex", async () => {
+    const cookie = await login();
+    const page = await api("GET", "/dashboard/traces/4BF92F3577B34DA6A3CE929D0E0E4736", { as: null, headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'nonce-[^']+'/);
+    expect(page.body).toContain('data-trace="4bf92f3577b34da6a3ce929d0e0e4736"');
+    const bad = await api("GET", "/dashboard/traces/%3Cscript%3E", { as: null, headers: { cookie } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "invalid_request" });
+    expect(bad.body.detail).toContain("trace_id");
+  });
+
   it("gives an agent's session only that agent's rights, and rejects tampered or cleared cookies", async () => {
     const cookie = await login(KEYS.planner);
     expect((await api("GET", "/metrics", { as: null, headers: { cookie } })).status).toBe(403);
