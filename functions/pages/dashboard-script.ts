@@ -51,10 +51,12 @@ export const DASHBOARD_SCRIPT = String.raw`
       return Promise.all(names.map(function (name) {
         return Promise.all([
           api("GET", "/agents/" + name + "/metrics").catch(function () { return null; }),
-          api("GET", "/agents/" + name + "/log?limit=15").catch(function () { return { entries: [] }; }),
+          api("GET", "/agents/" + name + "/log?limit=__GRAPH_ROWS__").catch(function () { return { entries: [] }; }),
         ]).then(function (r) { return { entry: list.agents[names.indexOf(name)], metrics: r[0], log: r[1].entries.map(function (e) { e.agent = name; return e; }) }; });
       }));
     }).then(function (agents) {
+      lastAgents = agents;
+      drawGraph();
       fill($("agents"), agents.map(function (a) {
         var m = a.metrics || {};
         var inbound = (m.messages || []).filter(function (s) { return s.direction === "in"; });
@@ -70,6 +72,18 @@ export const DASHBOARD_SCRIPT = String.raw`
           el("span", { class: m.outcome === "ok" || m.outcome === "forwarded" ? "ok" : "bad" }, m.outcome), ms(m.duration_ms), el("pre", null, m.preview), traceLink(m.trace_id)], { class: "message" });
       }), "no messages yet", 9);
     });
+  }
+
+  var lastAgents = [];
+  function drawGraph() {
+    var since = Date.now() - Number($("graph-window").value);
+    var graph = agentGraph(lastAgents.map(function (a) { return { name: a.entry.name, kind: a.entry.kind, metrics: a.metrics, log: a.log }; }), since);
+    drawAgentGraph($("graph"), graph);
+    $("graph-idle").replaceChildren();
+    if (graph.idle.length) {
+      $("graph-idle").appendChild(document.createTextNode("no calls in this window: "));
+      graph.idle.forEach(function (name, i) { if (i) $("graph-idle").appendChild(document.createTextNode(", ")); $("graph-idle").appendChild(SB.agentLink(name)); });
+    }
   }
 
   function loadDlq() {
@@ -104,6 +118,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       function (err) { status(err.message, true); });
   }
   $("refresh").addEventListener("click", refresh);
+  $("graph-window").addEventListener("change", drawGraph);
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); showTrace(); });
   setInterval(function () { if ($("auto").checked) refresh(); }, 10000);
   refresh();

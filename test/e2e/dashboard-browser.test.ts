@@ -33,14 +33,17 @@ const TRACE = {
 };
 const traceparent = (id: string) => `00-${id}-b7ad6b7169203331-01`;
 
-/** A remote agent whose answer the test flips: 400 (permanent, dead-lettered at once) until healed; /broken stays 400. */
+/**
+ * A remote agent whose answer the test flips: 400 (permanent, dead-lettered at once) until healed;
+ * /broken stays 400 and /down 503 (transient, counted by the breaker).
+ */
 function startFlipServer(): Promise<{ server: Server; url: string; heal(): void }> {
   let healthy = false;
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
-      const ok = healthy && req.url !== "/broken";
-      res.writeHead(ok ? 200 : 400, { "content-type": "application/json" });
+      const ok = healthy && req.url !== "/broken" && req.url !== "/down";
+      res.writeHead(ok ? 200 : req.url === "/down" ? 503 : 400, { "content-type": "application/json" });
       res.end(JSON.stringify(ok ? { content: "recovered" } : { error: "not yet" }));
     });
   });
@@ -240,6 +243,47 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#detail pre.preview").textContent(), PAGE).toContain("<script>window.__pwned=1</script>");
     expect(await page.locator("#detail script, #detail img, #spans img").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("draws the agent graph: who called whom with counts and error rates, breaker state as colour", async () => {
+    const put = await fetch(`${dev.url}/agents/tripping-remote`, {
+      method: "PUT",
+      headers: admin,
+      body: JSON.stringify({
+        kind: "http",
+        url: `${flip.url}/down`,
+        limits: { max_retries: 0 },
+        breaker: { failure_threshold: 2, recovery_timeout_ms: 60_000 },
+      }),
+    });
+    expect(put.status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await post("/agents/tripping-remote/invoke", { content: "hi" })).status).toBe(502);
+    expect((await post("/agents/tripping-remote/invoke", { content: "hi" })).status).toBe(503);
+
+    await page.goto(`${dev.url}/dashboard`);
+    await page.waitForSelector('#main[data-loaded="1"]');
+    const edge = (from: string, to: string) => page.locator(`#graph g.edge[data-from="${from}"][data-to="${to}"]`);
+    await expect.poll(() => edge("triage", "billing").getAttribute("data-count"), PAGE).toBe("1");
+    expect(await edge("billing", "tech-support").getAttribute("data-count")).toBe("1");
+    expect(await edge("(clients)", "triage").getAttribute("data-count")).toBe("1");
+    expect(await edge("planner", "summarizer").getAttribute("data-count")).toBe("1");
+    expect(await edge("(clients)", "wordcount-map").getAttribute("data-count")).toBe("3");
+    expect(await edge("(clients)", "wordcount-reduce").getAttribute("data-count")).toBe("1");
+    // Two 502s and a 503 from the open breaker: every call failed.
+    expect(await edge("(clients)", "tripping-remote").getAttribute("data-count")).toBe("3");
+    expect(await edge("(clients)", "tripping-remote").getAttribute("data-errors")).toBe("3");
+    expect(await edge("(clients)", "tripping-remote").locator("text").textContent()).toBe("3 · 100% err");
+    expect(await page.locator('#graph g.node[data-agent="tripping-remote"]').getAttribute("data-breaker")).toBe("open");
+    expect(await page.locator('#graph g.node[data-agent="planner"]').getAttribute("data-breaker")).toBe("closed");
+    // Agents with no calls in the window are listed, not drawn.
+    expect(await page.locator('#graph g.node[data-agent="greeter"]').count()).toBe(0);
+    expect(await page.locator("#graph-idle").textContent()).toContain("greeter");
+    // A node is a link to its agent, reachable by keyboard.
+    const planner = page.locator('#graph a:has(g.node[data-agent="planner"])');
+    expect(await planner.getAttribute("href")).toBe("/dashboard/agents/planner");
+    await page.locator("#graph-window").selectOption("60000");
+    await page.screenshot({ path: screenshotPath("dashboard-graph"), fullPage: false });
     expect(browser.errors).toEqual([]);
   });
 
