@@ -14,6 +14,9 @@ const BreakerView = z
     failures: z.number(),
     opened_at: z.string().nullable(),
     next_probe_at: z.string().nullable(),
+    transitions: z
+      .array(z.object({ at: z.string(), state: z.enum(["closed", "open", "half_open"]) }))
+      .openapi({ description: "the newest 20 state changes, oldest first" }),
   })
   .openapi("Breaker");
 const params = z.object({ name: AgentName });

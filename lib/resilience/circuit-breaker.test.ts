@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BreakerConfig } from "../registry/entry";
-import { CircuitBreaker, initialBreakerState } from "./circuit-breaker";
+import { CircuitBreaker, initialBreakerState, MAX_TRANSITIONS } from "./circuit-breaker";
 
 const config: BreakerConfig = { failure_threshold: 3, recovery_timeout_ms: 1000 };
 
@@ -72,9 +72,32 @@ describe("CircuitBreaker", () => {
       failures: 3,
       opened_at: new Date(10_000).toISOString(),
       next_probe_at: new Date(11_000).toISOString(),
+      transitions: [{ at: new Date(10_000).toISOString(), state: "open" }],
     });
     now += 400;
     expect(breaker.admit()).toEqual({ ok: false, retryAfterMs: 600 });
+  });
+
+  it("keeps its newest state changes with their times, across a save and a reset that changes nothing", () => {
+    let now = 0;
+    const breaker = new CircuitBreaker(config, undefined, () => now);
+    breaker.reset();
+    expect(breaker.snapshot().transitions).toEqual([]);
+    for (let round = 0; round < 12; round++) {
+      now += 10;
+      for (let i = 0; i < 3; i++) breaker.onFailure(false);
+      now += 1000;
+      const probe = breaker.admit();
+      breaker.onSuccess(probe.ok && probe.probe);
+    }
+    const restored = new CircuitBreaker(config, breaker.toJSON(), () => now);
+    const transitions = restored.snapshot().transitions;
+    expect(transitions).toHaveLength(MAX_TRANSITIONS);
+    expect(transitions.slice(-3).map((t) => t.state)).toEqual(["open", "half_open", "closed"]);
+    expect(transitions.at(-1)?.at).toBe(new Date(now).toISOString());
+    expect(transitions.at(-3)?.at).toBe(new Date(now - 1000).toISOString());
+    restored.reset();
+    expect(restored.snapshot().transitions).toEqual(transitions);
   });
 
   it("admits exactly one probe at a time when half-open", () => {

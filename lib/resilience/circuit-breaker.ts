@@ -6,6 +6,8 @@
  *   open --(recovery_timeout_ms elapsed)--> half_open: exactly one probe is admitted at a time
  *   half_open --probe succeeds--> closed;  --probe fails--> open
  *
+ * Each change of state is kept with its time (the newest 20) for the dashboard's timeline.
+ *
  * A probe that never reports back (its caller was evicted) stops blocking after
  * recovery_timeout_ms, so a lost probe cannot wedge the breaker half-open forever.
  */
@@ -21,6 +23,8 @@ export interface BreakerState {
   probe_started_at: number | null;
   /** Rate mode only: recent outcomes as [time, failed]. */
   samples: Array<[number, 0 | 1]>;
+  /** The newest state changes as [time, new state], oldest first (absent in state saved before they were kept). */
+  transitions?: Array<[number, BreakerStateName]>;
 }
 
 export interface BreakerSnapshot {
@@ -28,11 +32,15 @@ export interface BreakerSnapshot {
   failures: number;
   opened_at: string | null;
   next_probe_at: string | null;
+  /** The newest `MAX_TRANSITIONS` state changes, oldest first: what a breaker timeline draws. */
+  transitions: Array<{ at: string; state: BreakerStateName }>;
 }
 
 export type Admission = { ok: true; probe: boolean } | { ok: false; retryAfterMs: number };
 
 const MAX_SAMPLES = 1000;
+/** State changes kept for the timeline. @default 20 */
+export const MAX_TRANSITIONS = 20;
 
 export function initialBreakerState(): BreakerState {
   return { state: "closed", failures: 0, opened_at: null, probe_started_at: null, samples: [] };
@@ -62,6 +70,7 @@ export class CircuitBreaker {
       if (now < nextProbe) return { ok: false, retryAfterMs: nextProbe - now };
       this.s.state = "half_open";
       this.s.probe_started_at = null;
+      this.record(now, "half_open");
     }
     if (this.s.state === "half_open") {
       const probeStart = this.s.probe_started_at;
@@ -112,6 +121,7 @@ export class CircuitBreaker {
       failures: this.s.failures,
       opened_at: this.s.opened_at === null ? null : new Date(this.s.opened_at).toISOString(),
       next_probe_at: nextProbe === null ? null : new Date(nextProbe).toISOString(),
+      transitions: (this.s.transitions ?? []).map(([at, state]) => ({ at: new Date(at).toISOString(), state })),
     };
   }
 
@@ -125,11 +135,22 @@ export class CircuitBreaker {
   }
 
   private open(now: number, failures: number): void {
-    this.s = { state: "open", failures, opened_at: now, probe_started_at: null, samples: [] };
+    const transitions = this.s.transitions;
+    this.s = { state: "open", failures, opened_at: now, probe_started_at: null, samples: [], ...(transitions ? { transitions } : {}) };
+    this.record(now, "open");
   }
 
   private close(): void {
-    this.s = initialBreakerState();
+    const { state, transitions } = this.s;
+    this.s = { ...initialBreakerState(), ...(transitions ? { transitions } : {}) };
+    if (state !== "closed") this.record(this.clock(), "closed");
+  }
+
+  private record(now: number, state: BreakerStateName): void {
+    const transitions = this.s.transitions ?? [];
+    this.s.transitions = transitions;
+    transitions.push([now, state]);
+    if (transitions.length > MAX_TRANSITIONS) transitions.splice(0, transitions.length - MAX_TRANSITIONS);
   }
 
   private sample(failed: 0 | 1): void {

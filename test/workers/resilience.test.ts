@@ -89,7 +89,10 @@ describe("circuit breaker", () => {
     expect((await api("GET", `/agents/${name}/breaker`)).body.state).toBe("open");
     expect((await api("POST", `/agents/${name}/breaker/reset`, { as: "planner" })).status).toBe(403);
     const reset = await api("POST", `/agents/${name}/breaker/reset`);
-    expect(reset.body).toEqual({ state: "closed", failures: 0, opened_at: null, next_probe_at: null });
+    expect(reset.body).toMatchObject({ state: "closed", failures: 0, opened_at: null, next_probe_at: null });
+    // The timeline keeps what happened: opened by the failure, closed by the reset.
+    expect(reset.body.transitions.map((t: { state: string }) => t.state)).toEqual(["open", "closed"]);
+    expect(Date.parse(reset.body.transitions[1].at)).toBeGreaterThanOrEqual(Date.parse(reset.body.transitions[0].at));
   });
 
   it("applies to async delivery: an open breaker delays delivery instead of calling the agent", async () => {
