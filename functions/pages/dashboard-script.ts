@@ -62,7 +62,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         var inbound = (m.messages || []).filter(function (s) { return s.direction === "in"; });
         var ok = inbound.filter(function (s) { return s.outcome === "ok" || s.outcome === "forwarded"; }).reduce(function (n, s) { return n + s.count; }, 0);
         var failed = inbound.reduce(function (n, s) { return n + s.count; }, 0) - ok;
-        return row([a.entry.name, a.entry.kind, m.breaker ? stateCell(m.breaker.state) : "—", m.in_flight === undefined ? "—" : m.in_flight + " / " + m.max_concurrency,
+        return row([SB.agentLink(a.entry.name), a.entry.kind, m.breaker ? stateCell(m.breaker.state) : "—", m.in_flight === undefined ? "—" : m.in_flight + " / " + m.max_concurrency,
           ms(m.latency_ms && m.latency_ms.p50), ms(m.latency_ms && m.latency_ms.p95), ok, failed], { "data-agent": a.entry.name });
       }), "no agents", 8);
       var messages = [].concat.apply([], agents.map(function (a) { return a.log; }))

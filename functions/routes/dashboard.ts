@@ -9,6 +9,9 @@ import { TRACE_ID } from "../../lib/observability/trace-index";
 import type { AppEnv } from "../http/app-env";
 import { problems, route } from "../http/route";
 import { sessionRoutes } from "../http/session";
+import { AgentName } from "../../lib/message/envelope";
+import { agentParam } from "../http/validate";
+import { agentPage } from "../pages/agent-page";
 import { dashboardPage } from "../pages/dashboard";
 import { tracePage } from "../pages/trace-page";
 
@@ -43,5 +46,18 @@ export function dashboardRoutes(app: OpenAPIHono<AppEnv>): void {
       if (!TRACE_ID.test(traceId)) throw new SwitchboardError("invalid_request", "trace_id must be 32 hex characters (the middle of a traceparent)");
       return tracePage(traceId);
     },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/dashboard/agents/{name}",
+      tags: ["dashboard"],
+      summary: "One agent's page (HTML): charts, outcomes, breaker timeline, messages, dead letters; its data comes from the agent's JSON routes",
+      request: { params: z.object({ name: AgentName }) },
+      responses: { 200: html, ...problems(400, 401) },
+    },
+    (c) => agentPage(agentParam(c)),
   );
 }

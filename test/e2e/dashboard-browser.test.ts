@@ -287,6 +287,62 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it("opens an agent's page from the graph: charts, outcomes, and the breaker timeline showing open, then closed", async () => {
+    await page.locator('#graph a:has(g.node[data-agent="tripping-remote"])').click();
+    await page.waitForURL(`${dev.url}/dashboard/agents/tripping-remote`);
+    await expect.poll(() => page.locator("#badges [data-breaker]").getAttribute("data-breaker"), PAGE).toBe("open");
+    const states = (selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => e.getAttribute("data-state")));
+    expect(await states("#breaker .seg")).toEqual(["closed", "open"]);
+    // Throughput: three failed calls, none ok; outcomes: two agent errors, one refused by the open breaker.
+    const failed = await page
+      .locator('#throughput rect[data-stack="failed"]')
+      .evaluateAll((rs) => rs.reduce((n, r) => n + Number(r.getAttribute("data-value")), 0));
+    expect(failed).toBe(3);
+    expect(await page.locator('#throughput rect[data-stack="ok"]').count()).toBe(0);
+    expect(await page.locator('#outcomes li[data-outcome="agent_error"]').textContent()).toContain("2 (67%)");
+    expect(await page.locator('#outcomes li[data-outcome="circuit_open"]').textContent()).toContain("1 (33%)");
+    expect(Number(await page.locator('#latency g[data-series="p99"]').getAttribute("data-points"))).toBeGreaterThan(0);
+    expect(await page.locator("#concurrency line.cap").count()).toBe(1);
+
+    const reset = await fetch(`${dev.url}/agents/tripping-remote/breaker/reset`, { method: "POST", headers: admin });
+    expect(reset.status).toBe(200);
+    await page.reload();
+    await expect.poll(() => states("#breaker .seg"), PAGE).toEqual(["closed", "open", "closed"]);
+    expect(await states("#breaker ol.transitions li")).toEqual(["closed", "open"]);
+    expect(await page.locator("#badges [data-breaker]").getAttribute("data-breaker")).toBe("closed");
+    await page.screenshot({ path: screenshotPath("agent"), fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("lists an agent's dead letters with Inspect and Delete, its content shown as text", async () => {
+    expect((await post("/agents/broken-remote/messages", { content: `keep me ${XSS}` })).status).toBe(202);
+    await eventually(
+      async () => {
+        const dlq = (await (await fetch(`${dev.url}/dlq?agent=broken-remote`, { headers: admin })).json()) as { entries: unknown[] };
+        return dlq.entries.length ? true : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "broken-remote's dead letter",
+      E2E_POLL.intervalMs,
+    );
+    await page.goto(`${dev.url}/dashboard/agents/broken-remote`);
+    const entry = page.locator("#dlq tr.dead-letter");
+    await expect.poll(() => entry.count(), PAGE).toBe(1);
+    const id = await entry.getAttribute("data-id");
+    expect(await entry.locator("pre.inspect").isVisible()).toBe(false);
+    await entry.locator('button[data-action="inspect"]').click();
+    expect(await entry.locator("pre.inspect").isVisible()).toBe(true);
+    expect(await entry.locator("pre.inspect").textContent()).toContain("<script>window.__pwned=1</script>");
+    await expect.poll(() => page.locator("#messages").textContent(), PAGE).toContain("keep me <img src=x");
+    expect(await page.locator("#main script, #main img").count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    await entry.locator('button[data-action="delete"]').click();
+    await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe(`deleted ${id}`);
+    await expect.poll(() => page.locator("#dlq").textContent(), PAGE).toContain("no dead letters");
+    expect((await fetch(`${dev.url}/dlq/${id}`, { headers: admin })).status).toBe(404);
+    expect(browser.errors).toEqual([]);
+  });
+
   it("serves the docs page, which loads the OpenAPI document with the session", async () => {
     await page.goto(`${dev.url}/docs`);
     await expect.poll(() => page.locator("#title").textContent(), PAGE).toContain("OpenAPI 3.1.0");

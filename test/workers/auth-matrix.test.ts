@@ -132,6 +132,7 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /traces/:trace_id": { admin: 200, allowed: 403, denied: 403, path: () => "/traces/4bf92f3577b34da6a3ce929d0e0e4736" },
   // Pages: any valid key sees the shell; the data they load is guarded by the routes above.
   "GET /dashboard": { admin: 200, allowed: 200, denied: 200 },
+  "GET /dashboard/agents/:name": { admin: 200, allowed: 200, denied: 200 },
   "GET /dashboard/traces/:trace_id": { admin: 200, allowed: 200, denied: 200, path: () => "/dashboard/traces/4bf92f3577b34da6a3ce929d0e0e4736" },
   "GET /docs": { admin: 200, allowed: 200, denied: 200 },
   "GET /openapi.json": { admin: 200, allowed: 200, denied: 200 },
