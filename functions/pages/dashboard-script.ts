@@ -117,10 +117,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     return Promise.all([loadAgents(), loadDlq()]).then(function () { status("updated " + new Date().toLocaleTimeString()); $("main").setAttribute("data-loaded", "1"); },
       function (err) { status(err.message, true); });
   }
-  $("refresh").addEventListener("click", refresh);
+  $("refresh").addEventListener("click", function () { loop.refresh(); });
   $("graph-window").addEventListener("change", drawGraph);
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); showTrace(); });
-  setInterval(function () { if ($("auto").checked) refresh(); }, 10000);
-  refresh();
+  var loop = SB.live(refresh, 10000);
 })();
 `;

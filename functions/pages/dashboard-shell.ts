@@ -18,7 +18,7 @@ a { color: var(--accent); }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .info { color: var(--info); }
 header.top { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; justify-content: space-between; margin-bottom: .6rem; }
-header.top h1 { margin: 0; } header.top h1 a { color: inherit; text-decoration: none; }
+header.top h1 { margin: 0; min-width: 0; overflow-wrap: anywhere; } header.top h1 a { color: inherit; text-decoration: none; }
 header.top nav { display: flex; flex-wrap: wrap; gap: .8rem; align-items: center; }
 header.top form { margin: 0; }
 #live { border: 1px solid var(--line); border-radius: 1rem; background: var(--panel); color: var(--fg); padding: .1rem .7rem; }

@@ -80,6 +80,11 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     );
   }
   const spans = () => page.locator("#spans li.span");
+  /** What a browser does when its tab is hidden or shown again. */
+  const setHidden = (p: Page, hidden: boolean) =>
+    p.evaluate(
+      `Object.defineProperty(document, "hidden", { configurable: true, get: () => ${hidden} }); document.dispatchEvent(new Event("visibilitychange"));`,
+    );
   const attrs = (name: string) => spans().evaluateAll((lis, a) => lis.map((li) => li.getAttribute(a)), name);
 
   beforeAll(async () => {
@@ -153,7 +158,6 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await page.click("#refresh");
     await expect.poll(() => page.locator("#messages").textContent(), PAGE).toMatch(/async\s*ok/);
     await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain("updated");
-    await page.screenshot({ path: screenshotPath("dashboard"), fullPage: true });
     expect(browser.errors).toEqual([]);
   });
 
@@ -283,7 +287,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     const planner = page.locator('#graph a:has(g.node[data-agent="planner"])');
     expect(await planner.getAttribute("href")).toBe("/dashboard/agents/planner");
     await page.locator("#graph-window").selectOption("60000");
-    await page.screenshot({ path: screenshotPath("dashboard-graph"), fullPage: false });
+    await page.screenshot({ path: screenshotPath("dashboard"), fullPage: false });
     expect(browser.errors).toEqual([]);
   });
 
@@ -340,6 +344,59 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe(`deleted ${id}`);
     await expect.poll(() => page.locator("#dlq").textContent(), PAGE).toContain("no dead letters");
     expect((await fetch(`${dev.url}/dlq/${id}`, { headers: admin })).status).toBe(404);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("is live: polls while the tab is visible, asks nothing while it is hidden, and pauses from the button", async () => {
+    const live = await browser.page();
+    await live.clock.install();
+    const polls: string[] = [];
+    live.on("request", (r) => {
+      if (r.url().includes(`/traces/${TRACE.chain}`)) polls.push(r.url());
+    });
+    await live.goto(`${dev.url}/dashboard/traces/${TRACE.chain}`);
+    const state = () => live.locator("#live").getAttribute("data-state");
+    await expect.poll(state, PAGE).toBe("live");
+    await live.clock.runFor(3_100);
+    await expect.poll(() => polls.length, PAGE).toBeGreaterThanOrEqual(3);
+    await expect.poll(state, PAGE).toBe("live");
+
+    await setHidden(live, true);
+    await expect.poll(state, PAGE).toBe("hidden");
+    const whileHidden = polls.length;
+    await live.clock.runFor(30_000);
+    expect(polls.length).toBe(whileHidden);
+
+    await setHidden(live, false);
+    await expect.poll(() => polls.length, PAGE).toBe(whileHidden + 1);
+    await expect.poll(state, PAGE).toBe("live");
+
+    await live.locator("#live").click();
+    await expect.poll(state, PAGE).toBe("paused");
+    expect(await live.locator("#live").getAttribute("aria-pressed")).toBe("false");
+    const whilePaused = polls.length;
+    await live.clock.runFor(30_000);
+    expect(polls.length).toBe(whilePaused);
+    await live.close();
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("fits a phone and follows the system's dark scheme", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    const background = () => page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
+    const overflow = () => page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+    for (const path of [`/dashboard/traces/${TRACE.mapReduce}`, "/dashboard/agents/planner", "/dashboard"]) {
+      await page.goto(`${dev.url}${path}`);
+      await expect.poll(() => page.locator("#live").getAttribute("data-state"), PAGE).toBe("live");
+      expect(await background(), path).toBe("rgb(21, 24, 29)");
+      expect(await overflow(), `${path} is wider than the phone`).toBeLessThanOrEqual(0);
+    }
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.mapReduce}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(5);
+    await page.screenshot({ path: screenshotPath("trace-phone-dark"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: "light" });
     expect(browser.errors).toEqual([]);
   });
 
