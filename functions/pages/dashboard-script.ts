@@ -1,29 +1,12 @@
 /**
- * The dashboard's browser script: plain JS, no build step. It reads the public JSON API with the
- * session cookie and renders every value with textContent, so message content can never become
- * markup. Mutations (DLQ replay and delete) send the CSRF header the server requires.
+ * The overview's browser script: plain JS, no build step, on the helpers of browser-kit.ts. It
+ * reads the public JSON API with the session cookie and renders every value as text, so message
+ * content can never become markup. Mutations (DLQ replay and delete) send the CSRF header.
  */
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
-  var CSRF = { "x-switchboard-csrf": "1" };
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) for (var k in attrs) e.setAttribute(k, attrs[k]);
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function api(method, path) {
-    return fetch(path, { method: method, credentials: "same-origin", headers: CSRF }).then(function (res) {
-      if (res.status === 401) { location.reload(); throw new Error("signed out"); }
-      return res.text().then(function (text) {
-        var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (e) { body = text; }
-        if (!res.ok) { var err = new Error((body && body.detail) || res.statusText); err.status = res.status; throw err; }
-        return body;
-      });
-    });
-  }
+  // The shared helpers of every view (browser-kit.ts): text-only DOM, the API with the CSRF header, links.
+  var $ = SB.$, el = SB.el, api = SB.api, ms = SB.ms, traceLink = SB.traceLink;
   function row(cells, attrs) {
     var tr = el("tr", attrs);
     cells.forEach(function (c) {
@@ -38,11 +21,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (!rows.length) { var tr = el("tr"); var td = el("td", { colspan: String(cols), class: "muted" }, empty); tr.appendChild(td); tbody.appendChild(tr); }
     rows.forEach(function (r) { tbody.appendChild(r); });
   }
-  function ms(v) { return v === null || v === undefined ? "—" : v + " ms"; }
   function stateCell(state) { return el("span", { class: state === "closed" ? "ok" : state === "open" ? "bad" : "warn" }, state); }
-  function traceLink(id) {
-    return id ? el("a", { href: "/dashboard/traces/" + encodeURIComponent(id), class: "mono", "data-trace": id }, id.slice(0, 12) + "…") : "";
-  }
   function status(text, bad) { var s = $("status"); s.textContent = text; s.className = bad ? "bad" : "muted"; }
 
   function loadAgents() {
