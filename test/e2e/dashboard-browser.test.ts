@@ -1,6 +1,7 @@
 /**
  * The dashboard in a real browser: Chromium (Debian package) driven by playwright-core against one
- * `wrangler dev`. The tour's flows run through the API, then the test signs in through the page and
+ * `wrangler dev`. The tour's flows (a call, a chain, map-reduce, an observer event, a model's tool
+ * call, a tripped breaker, dead letters) run through the API, then the test signs in through the page and
  * asserts on what is drawn: the overview, each trace as a waterfall (span bars with the right agents,
  * order and nesting), and agent-supplied content shown as text, never markup. No page or console
  * errors anywhere. Screenshots go to test/artifacts/ (docs/images/ with `npm run screenshots`).
@@ -30,6 +31,8 @@ const TRACE = {
   mapReduce: "2cf7651916cd43dd8448eb211c80319c",
   xss: "3df7651916cd43dd8448eb211c80319c",
   failed: "4ef7651916cd43dd8448eb211c80319c",
+  fanout: "5af7651916cd43dd8448eb211c80319c",
+  tools: "6bf7651916cd43dd8448eb211c80319c",
 };
 const traceparent = (id: string) => `00-${id}-b7ad6b7169203331-01`;
 
@@ -220,6 +223,29 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     // Every mapper starts before the reducer does.
     for (const left of lefts.slice(1, 4)) expect(left).toBeLessThanOrEqual(lefts[4]!);
     await page.screenshot({ path: screenshotPath("trace-map-reduce"), fullPage: true });
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("nests an observer's delivery under the event it came from, and a model's tool call under its hop", async () => {
+    expect([200, 201]).toContain((await post("/agents/billing/observers", { observer: "auditor" })).status);
+    expect((await post("/agents/billing/events", { event: "invoice.paid", data: { invoice: 7 } }, TRACE.fanout)).status).toBe(202);
+    expect((await post("/agents/concierge/invoke", { content: "Summarize: Ship it. Tell the team." }, TRACE.tools)).status).toBe(200);
+    await traceReady(TRACE.fanout, 2);
+    await traceReady(TRACE.tools, 2);
+
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.fanout}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(2);
+    expect(await attrs("data-agent")).toEqual(["billing", "auditor"]);
+    expect(await attrs("data-role")).toEqual(["event", "hop"]);
+    expect(await attrs("data-level")).toEqual(["0", "1"]);
+    expect(await attrs("data-pattern")).toEqual(["fanout", "fanout"]);
+    expect(await spans().first().locator(".bar.point").count()).toBe(1);
+
+    await page.goto(`${dev.url}/dashboard/traces/${TRACE.tools}`);
+    await expect.poll(() => spans().count(), PAGE).toBe(2);
+    expect(await attrs("data-agent")).toEqual(["concierge", "summarizer"]);
+    expect(await attrs("data-pattern")).toEqual(["invoke", "tool"]);
+    expect(await attrs("data-level")).toEqual(["0", "1"]);
     expect(browser.errors).toEqual([]);
   });
 
