@@ -10,6 +10,20 @@ import { modelTools } from "./model-tools.ts";
 import { observability } from "./observability.ts";
 import { peer } from "./peer.ts";
 import { shards } from "./shards.ts";
+import { streaming } from "./streaming.ts";
 import { syncInvoke } from "./sync-invoke.ts";
 
-export const scenarios: Scenario[] = [syncInvoke, ctxInvoke, breakerOpen, batching, mapReduce, fanout, asyncDelivery, observability, shards, modelTools, peer];
+export const scenarios: Scenario[] = [
+  syncInvoke,
+  ctxInvoke,
+  breakerOpen,
+  batching,
+  mapReduce,
+  fanout,
+  asyncDelivery,
+  observability,
+  shards,
+  modelTools,
+  streaming,
+  peer,
+];
