@@ -15,11 +15,21 @@ import type { AppEnv } from "./app-env";
 /** Methods the API's routes use. */
 export const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"];
 
-/** Request headers a browser client may send beyond the CORS-safelisted ones: the key, JSON bodies, trace context, stream resumption, A2A's. */
-export const CORS_REQUEST_HEADERS = ["authorization", "content-type", "traceparent", "tracestate", "last-event-id", "a2a-version", "a2a-extensions"];
+/** Request headers a browser client may send beyond the CORS-safelisted ones: the key, JSON bodies, trace context, stream resumption, A2A's and MCP's. */
+export const CORS_REQUEST_HEADERS = [
+  "authorization",
+  "content-type",
+  "traceparent",
+  "tracestate",
+  "last-event-id",
+  "a2a-version",
+  "a2a-extensions",
+  "mcp-session-id",
+  "mcp-protocol-version",
+];
 
-/** Response headers a page may read: the trace to look up, when to retry, the stream to resume. */
-export const CORS_EXPOSED_HEADERS = ["traceparent", "retry-after", "x-stream-id"];
+/** Response headers a page may read: the trace to look up, when to retry, the stream to resume, the MCP session. */
+export const CORS_EXPOSED_HEADERS = ["traceparent", "retry-after", "x-stream-id", "mcp-session-id"];
 
 /**
  * How long a browser may reuse a preflight answer. Ten minutes: a page calling an agent repeatedly

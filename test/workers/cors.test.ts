@@ -42,7 +42,9 @@ describe("CORS preflights", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(PAGE);
     expect(res.headers.get("access-control-allow-methods")?.split(",")).toEqual(expect.arrayContaining(["GET", "POST", "PUT", "DELETE"]));
     const allowed = res.headers.get("access-control-allow-headers")?.split(",") ?? [];
-    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "traceparent", "last-event-id"]));
+    expect(allowed).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "traceparent", "last-event-id", "mcp-session-id", "mcp-protocol-version"]),
+    );
     expect(res.headers.get("access-control-max-age")).toBe("600");
     expect(res.headers.get("vary")).toContain("Origin");
     // Never credentials, never the dashboard's CSRF header: a cookie session cannot be driven from another origin.
@@ -132,7 +134,9 @@ describe("CORS on real requests", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { content: string }).content).toBe("hi");
     expect(res.headers.get("access-control-allow-origin")).toBe(PAGE);
-    expect(res.headers.get("access-control-expose-headers")?.split(",")).toEqual(expect.arrayContaining(["traceparent", "retry-after", "x-stream-id"]));
+    expect(res.headers.get("access-control-expose-headers")?.split(",")).toEqual(
+      expect.arrayContaining(["traceparent", "retry-after", "x-stream-id", "mcp-session-id"]),
+    );
     expect(res.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     expect(res.headers.get("vary")).toContain("Origin");
   });
