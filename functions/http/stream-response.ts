@@ -1,7 +1,8 @@
 /**
  * A stream kept by an agent's object, as the HTTP answer: its events relayed as SSE
  * (lib/streams/stream-relay.ts), resumed from the object if its stream breaks, and the object told
- * when the client goes away (its reader is released; the object decides what that means).
+ * when the client goes away (its reader is released; the object decides what that means). With
+ * `?format=ai-sdk` the same events are the AI SDK's UI message stream (lib/streams/ai-sdk-ui.ts).
  */
 import type { Context } from "hono";
 import { streamObject } from "../../lib/agents/agent-ref";
@@ -9,12 +10,14 @@ import type { StreamOpened } from "../../lib/agents/agent-api";
 import { SwitchboardError } from "../../lib/message/errors";
 import { senderOf } from "../../lib/security/keys";
 import { sseHeaders } from "../../lib/streams/stream-event";
-import { relayStream, sseBody } from "../../lib/streams/stream-relay";
+import { KEEP_ALIVE_MS, relayStream, sseBody } from "../../lib/streams/stream-relay";
+import { uiChunks } from "../../lib/streams/ai-sdk-ui";
+import { createUIMessageStreamResponse } from "ai";
 import type { AppEnv } from "./app-env";
 
 /** Whether the client asked for an event stream (`Accept: text/event-stream`). */
 export function wantsEventStream(c: Context<AppEnv>): boolean {
-  return /\btext\/event-stream\b/i.test(c.req.header("accept") ?? "");
+  return c.req.query("format") === "ai-sdk" || /\btext\/event-stream\b/i.test(c.req.header("accept") ?? "");
 }
 
 /** The id a reconnecting client saw last: `Last-Event-ID`, or `?last_event_id=` for clients that cannot send headers; 0 for none. */
@@ -49,5 +52,9 @@ export function streamResponse(c: Context<AppEnv>, opened: Pick<StreamOpened, "s
     },
     c.req.raw.signal,
   );
+  if (c.req.query("format") === "ai-sdk") {
+    const { "content-type": _type, ...headers } = sseHeaders(id);
+    return createUIMessageStreamResponse({ stream: events.pipeThrough(uiChunks()), headers, keepAliveMs: KEEP_ALIVE_MS });
+  }
   return new Response(sseBody(events), { status: 200, headers: sseHeaders(id) });
 }

@@ -22,6 +22,7 @@ import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { streamResponse, wantsEventStream } from "../http/stream-response";
+import { AiSdkInvokeBody } from "../../lib/streams/ai-sdk-ui";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
@@ -156,8 +157,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       description:
         "With `Accept: text/event-stream` the answer is an SSE stream: `start` `{ stream_id, message_id }`, `delta` (`{ text }` or `{ value }`) " +
         "and `step` events as the agent produces them, then one `reply` (the envelope) or `error` (problem+json). Every event has an `id`; " +
-        "`GET /streams/{stream_id}` with `Last-Event-ID` resumes. A call refused before it starts is a plain problem.",
-      request: { params: NameParam, body: { required: true, ...json(InvokeBody) } },
+        "`GET /streams/{stream_id}` with `Last-Event-ID` resumes. A call refused before it starts is a plain problem. " +
+        "`?format=ai-sdk` streams the AI SDK's UI message stream protocol instead (what `useChat` reads), and also takes `useChat`'s `{ messages }` body.",
+      request: { params: NameParam, query: z.object({ format: z.enum(["ai-sdk"]).optional() }), body: { required: true, ...json(InvokeBody) } },
       responses: {
         200: {
           description: "reply envelope, or the SSE stream",
@@ -168,7 +170,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const name = agentParam(c);
-      const body = await jsonBody(c, InvokeBody);
+      const body = await jsonBody(c, c.req.query("format") === "ai-sdk" ? AiSdkInvokeBody : InvokeBody);
       const now = Date.now();
       const call: Call = {
         message: inboundEnvelope(c, name, body, now),
