@@ -7,6 +7,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_RATE_LIMIT?: string;
   /** Requests per key an isolate admits between rate-limit binding checks (default 32; 1 = every request). */
   SWITCHBOARD_RATE_LIMIT_BATCH?: string;
+  /** Largest answer read from a remote agent, A2A agent or model provider, in bytes (default 1048576). */
+  SWITCHBOARD_MAX_REPLY_BYTES?: string;
   /** Milliseconds a pending async request waits for its queue message before it is enqueued again (default 120000). */
   SWITCHBOARD_DELIVERY_LEASE_MS?: string;
   /** "off" disables metrics, JSON log lines and the trace index (default on). */

@@ -12,6 +12,7 @@ import type { Envelope } from "../../lib/message/envelope";
 import { type Result, SwitchboardError } from "../../lib/message/errors";
 import type { ModelEnv } from "../../lib/model/providers";
 import type { Step, ToolDescription } from "../../lib/model/agent-tools";
+import { maxReplyBytes } from "../../lib/protocols/bounded-body";
 import type { EmitResult } from "../../lib/patterns/observer";
 import type { HandshakeResult } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
@@ -35,7 +36,11 @@ export interface Outbound {
 
 /** The bindings and dev switch model providers read. */
 export function modelEnv(env: Env): ModelEnv {
-  return { bindings: env as unknown as Record<string, unknown>, dev: env.SWITCHBOARD_DEV === "1" };
+  return {
+    bindings: env as unknown as Record<string, unknown>,
+    dev: env.SWITCHBOARD_DEV === "1",
+    maxReplyBytes: maxReplyBytes(env.SWITCHBOARD_MAX_REPLY_BYTES),
+  };
 }
 
 function basePorts(entry: AgentEntry, out: Outbound, signal?: AbortSignal): ContextPorts {

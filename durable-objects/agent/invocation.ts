@@ -17,6 +17,7 @@ import { failure, type Result } from "../../lib/message/errors";
 import { drainStream, failureOfProblem, readEvents } from "../../lib/streams/sse-read";
 import { chunkOf, type StoredEvent } from "../../lib/streams/stream-event";
 import type { StreamWriter } from "../../lib/streams/stream-writer";
+import { maxReplyBytes } from "../../lib/protocols/bounded-body";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { Pool } from "../../lib/resilience/pool";
@@ -94,6 +95,7 @@ export class Invocation {
           ...(stream ? { stream: stream.writer } : {}),
           dev: env.SWITCHBOARD_DEV === "1",
           signingSecret: outboundSecret(entry, env.SWITCHBOARD_SIGNING_SECRET),
+          maxReplyBytes: maxReplyBytes(env.SWITCHBOARD_MAX_REPLY_BYTES),
           batch: (b, batchSignal) => this.deps.batching.submit(entry, b, batchSignal),
         }),
       breakerChanged: () => breakers.save(),

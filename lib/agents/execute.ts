@@ -8,7 +8,7 @@ import type { Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { runModelAgent } from "../model/model-agent";
 import { callA2aAgent } from "../protocols/remote-a2a";
-import { DEFAULT_MAX_REPLY_BYTES } from "../protocols/bounded-fetch";
+import { DEFAULT_MAX_REPLY_BYTES } from "../protocols/bounded-body";
 import { callHttpAgent } from "../protocols/remote-http";
 import { mcpHeaders } from "../protocols/mcp-headers";
 import { callMcpTool, mcpCallOf } from "../protocols/remote-mcp";
@@ -27,6 +27,8 @@ export interface ExecuteRuntime {
   stream?: StreamSink;
   dev: boolean;
   signingSecret: string | undefined;
+  /** Largest remote reply read, in bytes (SWITCHBOARD_MAX_REPLY_BYTES). */
+  maxReplyBytes?: number;
   /** Runs a call through the agent's batch buffer (agents with `batch` config). */
   batch?: (call: Call, signal: AbortSignal) => Promise<{ content: unknown; metadata?: Metadata }>;
 }
@@ -47,6 +49,7 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
         signal,
         dev: runtime.dev,
         secret: runtime.signingSecret,
+        maxBytes: runtime.maxReplyBytes,
         ...(streamed.streaming ? { stream: streamed } : {}),
       });
     case "model":
@@ -54,7 +57,12 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return runModelAgent(entry, runtime.context(streamed).model, call.message, streamed.streaming ? (text) => streamed.delta(text) : undefined);
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
-      return callA2aAgent(entry.a2a, call.message, { signal, dev: runtime.dev, ...(streamed.streaming ? { stream: streamed } : {}) });
+      return callA2aAgent(entry.a2a, call.message, {
+        signal,
+        dev: runtime.dev,
+        maxBytes: runtime.maxReplyBytes,
+        ...(streamed.streaming ? { stream: streamed } : {}),
+      });
     case "mcp": {
       if (!entry.mcp || !entry.url) throw new SwitchboardError("agent_error", `MCP agent ${entry.name} has no tool list; PUT it again`, { transient: false });
       const { tool, args } = mcpCallOf(entry.name, entry.mcp, call.message.content);
@@ -64,7 +72,7 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return callMcpTool(entry.url, `MCP agent ${entry.name}`, tool, args, {
         dev: runtime.dev,
         headers: { ...secret.headers, traceparent: call.message.trace.traceparent },
-        maxBytes: DEFAULT_MAX_REPLY_BYTES,
+        maxBytes: runtime.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
         signal,
         timeoutMs: Math.max(1, remaining(call)),
       });

@@ -15,6 +15,8 @@ import type { LanguageModel } from "ai";
 import { createWorkersAI } from "workers-ai-provider";
 import { SwitchboardError } from "../message/errors";
 import type { ModelConfig } from "../registry/entry";
+import { DEFAULT_MAX_REPLY_BYTES } from "../protocols/bounded-body";
+import { outboundFetch } from "../protocols/outbound-fetch";
 import { checkOutboundUrl } from "../security/ssrf";
 import { DEFAULT_LOCAL_MODEL, isLocalModel, LocalLanguageModel } from "./local-model";
 
@@ -23,6 +25,8 @@ export interface ModelEnv {
   bindings: Readonly<Record<string, unknown>>;
   /** SWITCHBOARD_DEV: allows http:// and loopback base URLs. */
   dev: boolean;
+  /** Largest provider answer read, in bytes (SWITCHBOARD_MAX_REPLY_BYTES). @default 1048576 */
+  maxReplyBytes?: number;
 }
 
 /** A model config's readable name, e.g. `local:local-echo`. */
@@ -63,6 +67,8 @@ function openAICompatible(config: ModelConfig, env: ModelEnv): LanguageModel {
     includeUsage: true,
     supportsStructuredOutputs: true,
     ...(apiKey ? { apiKey } : {}),
+    // The SDK would let the platform follow redirects unseen: every hop is re-checked here instead.
+    fetch: outboundFetch({ dev: env.dev, maxBytes: env.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, redirects: "follow", who: `model ${config.model}` }).fetch,
   });
   return provider.chatModel(config.model);
 }

@@ -19,6 +19,7 @@ import {
 } from "ai";
 import { AgentName, type Envelope, type Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
+import { ownCause } from "../protocols/bounded-body";
 import { DEFAULT_MAX_STEPS, ModelConfig, ToolRef } from "../registry/entry";
 import { agentToolSet, type Step, type ToolPorts } from "./agent-tools";
 import { type ModelEnv, modelLabel, resolveLanguageModel } from "./providers";
@@ -195,7 +196,9 @@ function usageOf(usage: LanguageModelUsage): Usage {
 }
 
 function asModelError(error: unknown, label: string, signal: AbortSignal | undefined): unknown {
-  if (error instanceof SwitchboardError) return error;
+  // A refused redirect hop or an answer over the bound, wrapped by the SDK: ours says what happened.
+  const own = ownCause(error);
+  if (own) return own;
   if (signal?.aborted)
     return signal.reason instanceof SwitchboardError ? signal.reason : new SwitchboardError("timeout", `model ${label} did not answer in time`);
   const message = error instanceof Error ? error.message : String(error);

@@ -7,7 +7,7 @@
  */
 import { SwitchboardError } from "../message/errors";
 import type { McpRemote } from "../registry/entry";
-import { DEFAULT_MAX_REPLY_BYTES } from "./bounded-fetch";
+import { DEFAULT_MAX_REPLY_BYTES } from "./bounded-body";
 import { mcpHeaders } from "./mcp-headers";
 import { listMcpTools } from "./remote-mcp";
 

@@ -1,8 +1,9 @@
 /**
  * Remote A2A agents (`kind: "a2a"`): the card is fetched once at registration, its JSON-RPC
  * interface and protocol version checked; each call is a blocking `SendMessage` through the SDK's
- * client, or `SendStreamingMessage` for a streaming caller when the card streams. Every request the SDK makes goes through `guardedFetch`, so the SSRF guard sees every
- * URL and redirects are refused rather than followed. Failures are classified like HTTP agents:
+ * client, or `SendStreamingMessage` for a streaming caller when the card streams. Every request
+ * the SDK makes goes through `outboundFetch`, so the SSRF guard sees every URL, redirects are
+ * refused rather than followed, and every answer is read within a bound. Failures are classified like HTTP agents:
  * network errors, 408/429/5xx and JSON-RPC internal errors are transient (the breaker counts
  * them); other answers are permanent.
  */
@@ -16,57 +17,23 @@ import type { A2aRemote } from "../registry/entry";
 import { isTransientStatus } from "../resilience/retry";
 import { checkOutboundUrl } from "../security/ssrf";
 import type { StreamSink } from "../streams/stream-sink";
+import { DEFAULT_MAX_REPLY_BYTES, ownCause } from "./bounded-body";
+import { outboundFetch } from "./outbound-fetch";
 
 /** Protocol majors this client speaks. */
 const SUPPORTED_MAJOR = "1";
 
-interface Guarded {
-  fetch: typeof fetch;
-  /** Status of the last answer, to classify the SDK's plain `Error`s. */
-  lastStatus(): number | null;
-}
-
 /** How long registration waits for a remote agent card. */
 const CARD_TIMEOUT_MS = 10_000;
 
-/**
- * A fetch that refuses URLs the SSRF guard rejects and never follows redirects. `timeoutMs`
- * bounds requests that come without their own signal (the card resolver passes none).
- */
-export function guardedFetch(dev: boolean, timeoutMs?: number): Guarded {
-  let status: number | null = null;
-  const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = input instanceof Request ? input.url : String(input);
-    const check = checkOutboundUrl(url, { dev });
-    if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${url}: ${check.reason}`, { transient: false });
-    let response: Response;
-    try {
-      const signal = init?.signal ?? (timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined);
-      response = await fetch(input, { ...init, redirect: "manual", ...(signal ? { signal } : {}) });
-    } catch (error) {
-      if (init?.signal?.aborted) throw error;
-      throw new SwitchboardError("agent_error", `could not reach ${new URL(url).host}: ${(error as Error).message}`, { transient: true });
-    }
-    status = response.status;
-    if (status >= 300 && status < 400) {
-      await response.body?.cancel();
-      throw new SwitchboardError("agent_error", `${url} answered a redirect (${status}); A2A agents must be registered by their final URL`, {
-        transient: false,
-      });
-    }
-    return response;
-  };
-  return { fetch: guarded as typeof fetch, lastStatus: () => status };
-}
-
 /** Fetches and checks a remote agent card; what the registry keeps of it. Throws `invalid_request`. */
-export async function resolveRemoteCard(cardUrl: string, dev: boolean): Promise<A2aRemote> {
-  const guarded = guardedFetch(dev, CARD_TIMEOUT_MS);
+export async function resolveRemoteCard(cardUrl: string, dev: boolean, maxBytes = DEFAULT_MAX_REPLY_BYTES): Promise<A2aRemote> {
+  const guarded = outboundFetch({ dev, maxBytes, redirects: "refuse", timeoutMs: CARD_TIMEOUT_MS, who: `the A2A agent card at ${cardUrl}` });
   let card: AgentCard;
   try {
     card = await new DefaultAgentCardResolver({ fetchImpl: guarded.fetch }).resolve(cardUrl, "");
   } catch (error) {
-    throw new SwitchboardError("invalid_request", `url: could not fetch the A2A agent card: ${(error as Error).message}`);
+    throw new SwitchboardError("invalid_request", `url: could not fetch the A2A agent card: ${(ownCause(error) ?? (error as Error)).message}`);
   }
   const rpc = (card.supportedInterfaces ?? []).filter((i) => i.protocolBinding?.toUpperCase() === "JSONRPC");
   const usable = rpc.find((i) => i.protocolVersion?.split(".")[0] === SUPPORTED_MAJOR);
@@ -87,13 +54,13 @@ export async function resolveRemoteCard(cardUrl: string, dev: boolean): Promise<
 export async function callA2aAgent(
   remote: A2aRemote,
   envelope: Envelope,
-  options: { signal: AbortSignal; dev: boolean; stream?: StreamSink },
+  options: { signal: AbortSignal; dev: boolean; maxBytes?: number; stream?: StreamSink },
 ): Promise<{ content: unknown; metadata?: Metadata }> {
-  const guarded = guardedFetch(options.dev);
+  const who = `A2A agent ${envelope.to}`;
+  const guarded = outboundFetch({ dev: options.dev, maxBytes: options.maxBytes ?? DEFAULT_MAX_REPLY_BYTES, redirects: "refuse", who });
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory({ fetchImpl: guarded.fetch })] }),
   );
-  const who = `A2A agent ${envelope.to}`;
   const message: Message = {
     messageId: envelope.id,
     contextId: "",
@@ -194,7 +161,9 @@ function fromTask(task: Task, who: string): { content: unknown; metadata: Metada
 }
 
 function classify(error: unknown, who: string, status: number | null, signal: AbortSignal): unknown {
-  if (error instanceof SwitchboardError || signal.aborted) return error;
+  if (signal.aborted) return error;
+  const own = ownCause(error);
+  if (own) return own;
   const message = (error as Error)?.message ?? String(error);
   if (isJsonRpcError(error)) {
     return new SwitchboardError("agent_error", `${who} answered JSON-RPC error ${error.envelopeCode}: ${message.slice(0, 300)}`, {

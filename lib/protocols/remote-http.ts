@@ -4,7 +4,8 @@
  * with it (./remote-stream.ts). 408/429/5xx and network errors are transient; other 4xx are
  * permanent. Redirects are followed by hand (at most 3) so that the SSRF guard sees every hop, and
  * only within the registered origin: a signed delivery re-sent to another origin would hand that
- * origin a valid signature to replay.
+ * origin a valid signature to replay. A JSON reply is read within a bound (./bounded-body.ts), an
+ * error body only as far as its detail quotes it.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
@@ -12,6 +13,7 @@ import { isTransientStatus } from "../resilience/retry";
 import { signatureHeaders } from "../security/signing";
 import { checkOutboundUrl } from "../security/ssrf";
 import type { StreamSink } from "../streams/stream-sink";
+import { DEFAULT_MAX_REPLY_BYTES, readBoundedText, readPrefix } from "./bounded-body";
 import { isEventStream, readRemoteStream } from "./remote-stream";
 
 /** A plain call's sink for an agent that streams anyway: the reply event alone is the answer. */
@@ -23,7 +25,12 @@ export interface OutboundOptions {
   secret?: string;
   /** The `accept` header. @default "application/json" */
   accept?: string;
+  /** Largest reply read, in bytes (./bounded-body.ts). @default 1048576 */
+  maxBytes?: number;
 }
+
+/** Bytes of an error answer kept for its detail; the rest is never read. */
+const ERROR_PREFIX_BYTES = 1024;
 
 const MAX_REDIRECTS = 3;
 
@@ -73,7 +80,7 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
 
 /** Classifies a non-2xx answer as transient or permanent `agent_error`. */
 export async function remoteFailure(response: Response, who: string): Promise<SwitchboardError> {
-  const text = (await response.text().catch(() => "")).slice(0, 300);
+  const text = (await readPrefix(response, ERROR_PREFIX_BYTES).catch(() => "")).slice(0, 300);
   return new SwitchboardError("agent_error", `${who} answered ${response.status}${text ? `: ${text}` : ""}`, {
     transient: isTransientStatus(response.status),
   });
@@ -91,11 +98,13 @@ export async function callHttpAgent(
   const { stream, ...outbound } = options;
   const accept = stream ? "text/event-stream, application/json;q=0.9" : "application/json";
   const response = await postSigned(url, envelope, envelope.id, envelope.trace.traceparent, { ...outbound, accept });
-  if (!response.ok) throw await remoteFailure(response, `remote agent ${envelope.to}`);
-  if (isEventStream(response) && response.body) return readRemoteStream(response.body, stream ?? DISCARD, `remote agent ${envelope.to}`);
+  const who = `remote agent ${envelope.to}`;
+  if (!response.ok) throw await remoteFailure(response, who);
+  if (isEventStream(response) && response.body) return readRemoteStream(response.body, stream ?? DISCARD, who);
+  const text = await readBoundedText(response, options.maxBytes ?? DEFAULT_MAX_REPLY_BYTES, who);
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(text);
   } catch {
     throw new SwitchboardError("agent_error", `remote agent ${envelope.to} answered ${response.status} without a JSON body`, { transient: false });
   }

@@ -17,7 +17,7 @@ import type { McpRemote, McpTool } from "../registry/entry";
 import { z } from "@hono/zod-openapi";
 import { checkAgainst, schemaProblem } from "../registry/input-schema";
 import { isTransientStatus } from "../resilience/retry";
-import { boundedFetch } from "./bounded-fetch";
+import { outboundFetch } from "./outbound-fetch";
 
 const CLIENT_INFO = { name: "switchboard", version: "1.0.0" };
 /** Tools kept of one server; pages read at most. */
@@ -43,7 +43,7 @@ async function withClient<T>(url: string, who: string, options: McpCallOptions, 
   const failed = new AbortController();
   const signal = AbortSignal.any([options.signal, failed.signal]);
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: boundedFetch({ dev: options.dev, maxBytes: options.maxBytes, who, onTooLarge: (error) => failed.abort(error) }),
+    fetch: outboundFetch({ dev: options.dev, maxBytes: options.maxBytes, redirects: "refuse", who, onTooLarge: (error) => failed.abort(error) }).fetch,
     requestInit: { headers: options.headers },
   });
   const client = new Client(CLIENT_INFO, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });

@@ -22,6 +22,8 @@ const ALWAYS_REFUSED = [
   "https://169.254.1.1/",
   "https://metadata.google.internal/computeMetadata/v1/",
   "https://metadata.google.internal./",
+  "https://metadata.google.internal../",
+  "https://printer.local.../",
   "https://METADATA.GOOGLE.INTERNAL/",
   "https://metadata/",
   "https://instance-data/",
@@ -77,6 +79,10 @@ const LOOPBACK = [
   "https://127.1.2.3/",
   "https://localhost/",
   "https://LOCALHOST./",
+  "https://localhost../", // audit: only one trailing dot was stripped
+  "https://localhost.../",
+  "https://api.localhost../",
+  "https://127.0.0.1../",
   "https://api.localhost/",
   "https://2130706433/", // decimal
   "https://0x7f.1/", // hex, short form

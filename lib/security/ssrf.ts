@@ -29,7 +29,8 @@ export function checkOutboundUrl(raw: string, options: { dev: boolean }): UrlChe
   if (url.protocol !== "https:" && !(options.dev && url.protocol === "http:")) {
     return { ok: false, reason: options.dev ? "only http and https URLs are allowed" : "only https URLs are allowed" };
   }
-  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  // Every trailing dot: `localhost..` is still localhost to a resolver.
+  const host = url.hostname.toLowerCase().replace(/\.+$/, "");
   if (host === "") return { ok: false, reason: "URL has no host" };
   const kind = classifyHost(host);
   if (kind === "public") return { ok: true };

@@ -6,7 +6,10 @@
  *   /status/<code>/<key>      answers <code>
  *   /slow/<ms>/<key>          waits <ms>, then 200
  *   /flaky/<n>/<key>          the first <n> calls for <key> answer 503, then 200
- *   /redirect/<key>?to=<url>  302 to <url>
+ *   /redirect/<key>?to=<url>  302 (or ?status=) to <url>
+ *   /big/<bytes>/<key>        200 { content: "x" × <bytes> }, with its Content-Length
+ *   /big-chunked/<bytes>/<key> the same, streamed in chunks without a Content-Length
+ *   /big-error/<bytes>/<key>  500 with a body of <bytes> bytes
  *   /concurrent/<ms>/<key>    waits <ms>, tracking how many calls for <key> overlap
  *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
  *                             attempt answers 503 with probability 30%, decided by a hash of
@@ -143,9 +146,23 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
       case "slow":
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         return send(200, { content: "slow done" });
-      case "redirect":
-        res.writeHead(302, { location: new URL(req.url ?? "/", "http://x").searchParams.get("to") ?? "/" });
+      case "big":
+        return send(200, { content: "x".repeat(Number(parts[1])) });
+      case "big-chunked": {
+        res.writeHead(200, { "content-type": "application/json" });
+        const chunk = "x".repeat(64 * 1024);
+        res.write('{"content":"');
+        for (let left = Number(parts[1]); left > 0; left -= chunk.length) res.write(chunk.slice(0, left));
+        return res.end('"}');
+      }
+      case "big-error":
+        res.writeHead(500, { "content-type": "text/plain" });
+        return res.end("e".repeat(Number(parts[1])));
+      case "redirect": {
+        const query = new URL(req.url ?? "/", "http://x").searchParams;
+        res.writeHead(Number(query.get("status") ?? 302), { location: query.get("to") ?? "/" });
         return res.end();
+      }
       case "concurrent": {
         stat.in_flight += 1;
         stat.max_in_flight = Math.max(stat.max_in_flight, stat.in_flight);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { postSigned } from "../../lib/protocols/remote-http";
-import { api, testServer, uniqueName } from "../support/api";
+import { api, modelServer, modelServerCalls, settled, testServer, uniqueName } from "../support/api";
 
 interface Received {
   path: string;
@@ -118,5 +118,93 @@ describe("redirects and the SSRF guard", () => {
       expect(res.body.detail).toMatch(/^url: /);
     }
     expect((await api("GET", `/agents/${name}`)).status).toBe(404);
+  });
+});
+
+describe("every remote answer is read within a bound", () => {
+  const MIB = 1024 * 1024;
+
+  it.each(["big", "big-chunked"])("answers a 2 MiB reply (%s) with a permanent 502 reply too large, not counted by the breaker", async (scenario) => {
+    const name = uniqueName("huge");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/${scenario}/${2 * MIB}/${name}`, breaker: { failure_threshold: 1 } } });
+    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "x" } });
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: "agent_error", detail: expect.stringContaining("reply too large") });
+    expect((await api("GET", `/agents/${name}/breaker`)).body).toMatchObject({ state: "closed", failures: 0 });
+    // Async: not retried, failed at once.
+    const sent = await api("POST", `/agents/${name}/messages`, { body: { content: "y" } });
+    expect(await settled(sent.body.request_id)).toMatchObject({ status: "failed", attempts: 1, error: { detail: expect.stringContaining("reply too large") } });
+  });
+
+  it("still answers a reply under the bound, and quotes only the start of a huge error body", async () => {
+    const name = uniqueName("fits");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/big/${512 * 1024}/${name}` } });
+    const ok = await api("POST", `/agents/${name}/invoke`, { body: { content: "x" } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.content).toHaveLength(512 * 1024);
+    const failing = uniqueName("huge-error");
+    await api("PUT", `/agents/${failing}`, { body: { kind: "http", url: `${testServer()}/big-error/${8 * MIB}/${failing}` } });
+    const res = await api("POST", `/agents/${failing}/invoke`, { body: { content: "x" } });
+    expect(res.status).toBe(502);
+    expect(res.body.detail.length).toBeLessThan(400);
+  });
+
+  it("refuses an A2A agent card over the bound at registration", async () => {
+    const name = uniqueName("huge-card");
+    const res = await api("PUT", `/agents/${name}`, { body: { kind: "a2a", url: `${testServer()}/big-chunked/${2 * MIB}/${name}` } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toContain("reply too large");
+  });
+
+  it("answers a model provider's oversized answer with a permanent 502", async () => {
+    const name = uniqueName("huge-model");
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "model", model: { provider: "openai-compatible", base_url: `${testServer()}/big-chunked/${2 * MIB}/${name}`, model: "m" } },
+    });
+    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toContain("reply too large");
+  });
+});
+
+describe("a model provider's redirects", () => {
+  it("re-checks every hop with the SSRF guard (audit: the AI SDK followed them unseen)", async () => {
+    const name = uniqueName("model-hop");
+    const to = encodeURIComponent("http://10.0.0.7/v1");
+    const put = await api("PUT", `/agents/${name}`, {
+      body: {
+        kind: "model",
+        model: { provider: "openai-compatible", base_url: `${testServer()}/redirect/${name}?to=${to}`, model: "m" },
+        limits: { timeout_ms: 5000 },
+      },
+    });
+    expect(put.status).toBe(200);
+    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } });
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: "agent_error", detail: expect.stringContaining("refusing to call http://10.0.0.7/") });
+  });
+
+  it("follows an allowed hop, but never sends the provider's API key to another origin", async () => {
+    const name = uniqueName("model-key");
+    // The model server listens on another port of loopback: another origin.
+    const to = encodeURIComponent(modelServer(name));
+    await api("PUT", `/agents/${name}`, {
+      body: {
+        kind: "model",
+        model: {
+          provider: "openai-compatible",
+          base_url: `${testServer()}/redirect/${name}?status=307&to=${to}`,
+          model: "m",
+          api_key_secret: "TEST_MODEL_API_KEY",
+        },
+      },
+    });
+    const res = await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } });
+    expect(res.status).toBe(200);
+    expect(res.body.content).toBe("remote:hi");
+    const [first] = await received(name);
+    expect(first?.headers.authorization).toBe("Bearer sk-model-test");
+    const [second] = await modelServerCalls(name);
+    expect(second?.headers.authorization).toBeUndefined();
   });
 });
