@@ -8,8 +8,10 @@ import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
+import { utf8Exceeds } from "../../lib/message/byte-size";
 import { newId, newRequestId } from "../../lib/message/ids";
 import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
+import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
 import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import { RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
@@ -72,7 +74,8 @@ export class Messaging {
     }
     const now = Date.now();
     // Keys are scoped to the sender, so one caller can never learn another's request through a key.
-    const key = submission.idempotency_key ? `${from ?? "admin"}:${submission.idempotency_key}` : undefined;
+    // Principal labels, so no agent's scope can ever be the admin's.
+    const key = submission.idempotency_key ? `${from === null ? "admin" : `agent:${from}`}:${submission.idempotency_key}` : undefined;
     const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
     if (existing) return { ok: true, request_id: existing, duplicate: true };
     const requestId = newRequestId(name, now);
@@ -123,6 +126,11 @@ export class Messaging {
       if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
       this.requests.update(requestId, { attempts: row.attempts + 1, lease_until: null }, Date.now());
       return { action: "ack" };
+    }
+    // A code agent's reply is not bounded by any read: one too large to store fails for good, here,
+    // rather than as a failed write that would run the handler again on every redelivery.
+    if (result.ok && utf8Exceeds(JSON.stringify(result.reply), MAX_STORED_REPLY_BYTES)) {
+      result = failure("agent_error", `${name}: reply too large to keep (over ${MAX_STORED_REPLY_BYTES} bytes)`, { transient: false });
     }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now(), this.deps.leaseMs);
     if (outcome.action.action === "dead_lettered") {

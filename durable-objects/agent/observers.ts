@@ -2,6 +2,7 @@
  * An agent's observers and its events: the observer table in this object's SQLite, and fan-out of
  * each event as one FANOUT queue message per observer (lib/patterns/fanout.ts), logged here.
  */
+import { utf8Exceeds } from "../../lib/message/byte-size";
 import { type Result, failure } from "../../lib/message/errors";
 import { deadLetteredEventRow, eventRow } from "../../lib/patterns/fanout-log";
 import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../../lib/patterns/fanout";
@@ -40,7 +41,8 @@ export class Observers {
   /** Fans an event of the agent out: one FANOUT queue message per observer. Returns once enqueued. */
   async emit(name: string, entry: AgentEntry | null, event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
-    if (JSON.stringify(data ?? null).length > MAX_EVENT_BYTES) return failure("payload_too_large", `event data is over ${MAX_EVENT_BYTES} bytes`);
+    // Bytes, as the queue counts them, and before anything is enqueued: a refused event sends nothing.
+    if (utf8Exceeds(JSON.stringify(data ?? null), MAX_EVENT_BYTES)) return failure("payload_too_large", `event data is over ${MAX_EVENT_BYTES} bytes`);
     const { max_retries, retry_delay_ms, max_retry_delay_ms, timeout_ms } = entry.limits;
     const observers = this.table.list();
     const plan = planFanout({

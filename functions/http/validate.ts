@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { readJsonBody } from "../../lib/message/json-body";
-import { LIMITS } from "../../lib/message/limits";
+import { LIMITS, RESERVED_AGENT_NAMES } from "../../lib/message/limits";
 import type { AppEnv } from "./app-env";
 
 export function describeIssues(error: z.ZodError): string {
@@ -41,7 +41,10 @@ export function maxBodyBytes(env: Env): number {
 export function agentParam(c: Context, key = "name"): string {
   const value = c.req.param(key) ?? "";
   const parsed = AgentName.safeParse(value);
-  if (!parsed.success) throw new SwitchboardError("invalid_request", `"${value.slice(0, 80)}" is not a valid agent name (^[a-z0-9][a-z0-9-]{0,62}$)`);
+  if (!parsed.success) {
+    const why = RESERVED_AGENT_NAMES.has(value) ? "is reserved for a principal" : "is not a valid agent name (^[a-z0-9][a-z0-9-]{0,62}$)";
+    throw new SwitchboardError("invalid_request", `"${value.slice(0, 80)}" ${why}`);
+  }
   return parsed.data;
 }
 

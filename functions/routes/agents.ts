@@ -19,6 +19,7 @@ import { codeAgents } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
+import { entryView } from "../../lib/registry/entry-view";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { streamResponse, wantsEventStream } from "../http/stream-response";
@@ -42,7 +43,8 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const configured = await directory(c.env).list();
       const byName = new Map([...codeAgents.values()].map((d) => [d.name, codeEntry(d)]));
       for (const entry of configured) byName.set(entry.name, entry);
-      return c.json({ agents: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)) });
+      const agents = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => entryView(c.var.principal, entry));
+      return c.json({ agents });
     },
   );
 
@@ -60,7 +62,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       const described = await agentRef(c.env, name).describe();
       if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
-      return c.json({ ...described.entry, status: described.status, peers: described.peers });
+      return c.json({ ...entryView(c.var.principal, described.entry), status: described.status, peers: described.peers });
     },
   );
 

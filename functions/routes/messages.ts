@@ -10,6 +10,7 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
 import { isAgentName } from "../../lib/message/limits";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
+import { mayCall } from "../../lib/security/acl";
 import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import type { AppEnv } from "../http/app-env";
@@ -50,7 +51,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       const body = await jsonBody(c, MessageBody);
       const replyTo = body.reply_to ?? null;
-      if (replyTo !== null) await checkReplyTo(c.env, replyTo);
+      if (replyTo !== null) await checkReplyTo(c.env, replyTo, senderOf(c.var.principal));
       const message = inboundEnvelope(c, name, body);
       const result = await agentRef(c.env, name).client.submit({
         message,
@@ -135,10 +136,13 @@ function requestParam(c: Context<AppEnv>): { id: string; agent: string } {
   return { id, agent };
 }
 
-/** reply_to must be an agent that exists, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */
-async function checkReplyTo(env: Env, replyTo: string): Promise<void> {
+/** reply_to must be an agent that exists and the sender may message, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */
+async function checkReplyTo(env: Env, replyTo: string, from: string | null): Promise<void> {
   if (isAgentName(replyTo)) {
-    if (!(await agentRef(env, replyTo).client.describe())) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
+    const described = await agentRef(env, replyTo).client.describe();
+    if (!described) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
+    // The reply lands in that agent's log and onReply: only a sender that may message it may send it one.
+    if (!mayCall(from, described.entry)) throw new SwitchboardError("forbidden", `reply_to: agent ${from} may not send messages to ${replyTo}`);
     return;
   }
   const check = checkOutboundUrl(replyTo, { dev: env.SWITCHBOARD_DEV === "1" });

@@ -3,9 +3,13 @@
  * schemas are the validation at the edge, the TypeScript types, and the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";
-import { AGENT_NAME, LIMITS } from "./limits";
+import { AGENT_NAME, isAgentName, LIMITS, RESERVED_AGENT_NAMES } from "./limits";
 
-export const AgentName = z.string().regex(AGENT_NAME, "agent names match ^[a-z0-9][a-z0-9-]{0,62}$").openapi({ example: "summarizer" });
+export const AgentName = z
+  .string()
+  .regex(AGENT_NAME, "agent names match ^[a-z0-9][a-z0-9-]{0,62}$")
+  .refine((name) => !RESERVED_AGENT_NAMES.has(name), { message: `agent names ${[...RESERVED_AGENT_NAMES].join(", ")} are reserved for principals` })
+  .openapi({ example: "summarizer" });
 
 /** Any JSON value. Depth and size were checked when the body was parsed. */
 export const JsonValue: z.ZodType<unknown> = z.unknown().openapi({ description: "any JSON value" });
@@ -19,20 +23,26 @@ const Printable = z
 export const Role = z.enum(["agent_call", "reply", "event", "error", "handshake"]);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * Checked in place, not rebuilt: a record schema copies the object by assignment, and assigning a
+ * key `__proto__` sets a prototype instead, silently dropping it. JSON.parse made every key an own
+ * property, so `__proto__` stays what API.md says it is: data.
+ */
 export const Metadata = z
-  .record(z.string().max(128), z.unknown())
+  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: "metadata must be an object" })
   .refine((m) => Object.keys(m).length <= LIMITS.maxMetadataKeys, {
     message: `metadata may have at most ${LIMITS.maxMetadataKeys} keys`,
   })
   .superRefine((m, ctx) => {
     for (const [key, value] of Object.entries(m)) {
+      if (key.length > 128) ctx.addIssue({ code: "custom", path: [key.slice(0, 40)], message: "metadata keys are at most 128 characters" });
       if (/\p{Cc}/u.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "metadata keys must not contain control characters" });
       if (typeof value === "string" && value.length > LIMITS.maxMetadataString) {
         ctx.addIssue({ code: "custom", path: [key], message: `metadata strings are at most ${LIMITS.maxMetadataString} characters` });
       }
     }
     for (const key of ["type", "request_id", "in_reply_to", "reply_to"] as const) {
-      const value = m[key];
+      const value = Object.hasOwn(m, key) ? m[key] : undefined;
       if (value === undefined) continue;
       const check = Printable.safeParse(value);
       if (!check.success) {
@@ -40,7 +50,7 @@ export const Metadata = z
       }
     }
   })
-  .openapi({ example: { type: "billing" } });
+  .openapi({ type: "object", additionalProperties: true, example: { type: "billing" } });
 export type Metadata = z.infer<typeof Metadata>;
 
 export const Trace = z.object({ traceparent: z.string() }).openapi("Trace");
@@ -77,7 +87,7 @@ export type InvokeBody = z.infer<typeof InvokeBody>;
 export const ReplyTo = z
   .string()
   .max(2048)
-  .refine((v) => AGENT_NAME.test(v) || /^https?:\/\//i.test(v), {
+  .refine((v) => isAgentName(v) || /^https?:\/\//i.test(v), {
     message: "reply_to must be an agent name or an https URL",
   });
 

@@ -20,6 +20,13 @@ export const LIMITS = {
 
 export const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/**
+ * Names no agent may have: they name principals. An agent called `admin` would share the admin's
+ * idempotency scope and be mistaken for it wherever a principal is written down; `webhook` is the
+ * principal a verified webhook acts as.
+ */
+export const RESERVED_AGENT_NAMES: ReadonlySet<string> = new Set(["admin", "webhook"]);
+
 export function isAgentName(name: string): boolean {
-  return AGENT_NAME.test(name);
+  return AGENT_NAME.test(name) && !RESERVED_AGENT_NAMES.has(name);
 }

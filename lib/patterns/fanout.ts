@@ -4,6 +4,7 @@
  * observed agent's `limits` at the time of the event, carried in every message.
  */
 import { makeEnvelope } from "../message/call";
+import { utf8Length } from "../message/byte-size";
 import type { Envelope } from "../message/envelope";
 import type { Failure } from "../message/errors";
 import { newId } from "../message/ids";
@@ -64,7 +65,7 @@ export async function sendFanout(queue: Queue, messages: FanoutMessage[]): Promi
   let batch: MessageSendRequest[] = [];
   let bytes = 0;
   for (const body of messages) {
-    const size = JSON.stringify(body).length + 100;
+    const size = utf8Length(JSON.stringify(body)) + 100;
     if (batch.length === BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
       await queue.sendBatch(batch);
       batch = [];

@@ -117,6 +117,24 @@ describe("events and fan-out", () => {
     expect((await api("POST", `/agents/${observed}/events`, { body: { event: "big", data: "x".repeat(100 * 1024) } })).status).toBe(413);
   });
 
+  it("measures event data in bytes: 90,000 × é (180 KB) is refused with 413 and nothing is enqueued (audit: 500)", async () => {
+    const observed = await remoteAgent("emitter-bytes");
+    const keys = [uniqueName("obs-bytes"), uniqueName("obs-bytes")];
+    for (const key of keys) await api("POST", `/agents/${observed}/observers`, { body: { url: `${testServer()}/ok/${key}` } });
+    const big = await api("POST", `/agents/${observed}/events`, { body: { event: "accented", data: "é".repeat(90_000) } });
+    expect(big.status).toBe(413);
+    expect(big.body.code).toBe("payload_too_large");
+    // A small event sent after it arrives; the refused one never does.
+    expect((await api("POST", `/agents/${observed}/events`, { body: { event: "small", data: 1 } })).status).toBe(202);
+    for (const key of keys) {
+      const calls = await eventually(async () => {
+        const got = await received(key);
+        return got.length > 0 ? got : undefined;
+      });
+      expect(calls.map((c) => c.body.content.event)).toEqual(["small"]);
+    }
+  });
+
   it("fans out to 20 observers where one always fails: it is retried, then dead-lettered; the rest get it exactly once", async () => {
     const observed = await remoteAgent("popular", { limits: { max_retries: 2, retry_delay_ms: 1000 } });
     const okKeys = Array.from({ length: 17 }, () => uniqueName("obs-ok"));

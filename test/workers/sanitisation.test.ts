@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, uniqueName } from "../support/api";
+import { api, received, settled, testServer, uniqueName } from "../support/api";
 
 const HOSTILE_KEYS = '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"}}';
 
@@ -25,6 +25,25 @@ describe("prototype-pollution keys are data", () => {
     expect(content.constructor).toEqual({ prototype: { polluted: "yes" } });
     expect(content.prototype).toEqual({ polluted: "yes" });
     expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+    expectUnpolluted();
+  });
+
+  it("keeps __proto__ in metadata as data all the way to a remote agent (audit: silently dropped)", async () => {
+    const name = uniqueName("proto-meta");
+    expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } })).status).toBe(200);
+    const raw = '{"content":1,"metadata":{"__proto__":{"polluted":"yes"},"note":"kept"}}';
+    expect((await api("POST", `/agents/${name}/invoke`, { raw })).status).toBe(200);
+    const sent = await api("POST", `/agents/${name}/messages`, { raw });
+    expect(sent.status).toBe(202);
+    await settled(sent.body.request_id);
+    const calls = await received(name);
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      const metadata = JSON.parse(call.body).metadata;
+      expect(Object.hasOwn(metadata, "__proto__")).toBe(true);
+      expect(ownValue(metadata, "__proto__")).toEqual({ polluted: "yes" });
+      expect(metadata.note).toBe("kept");
+    }
     expectUnpolluted();
   });
 
