@@ -25,6 +25,10 @@ export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
     this.ctx.storage.sql.exec("DELETE FROM agents WHERE name = ?", name);
   }
 
+  has(name: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM agents WHERE name = ?", name).toArray().length > 0;
+  }
+
   list(): AgentEntry[] {
     return this.ctx.storage.sql
       .exec<{ entry: string }>("SELECT entry FROM agents ORDER BY name")

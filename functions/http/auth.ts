@@ -4,13 +4,15 @@
  * without a key too: their signature is the authentication, checked by the route against the
  * agent's secret, and a Bearer key there grants nothing. A key limited to browser origins is 403
  * from any other origin (lib/security/keys.ts). Authorisation (403) is otherwise decided per route
- * or per agent ACL, after authentication.
+ * or per agent ACL, after authentication. Failed keys are throttled per client address
+ * (./auth-throttle.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import { SwitchboardError } from "../../lib/message/errors";
 import { bearerKey, identify, type Principal } from "../../lib/security/keys";
 import { originAllowed } from "../../lib/security/origins";
 import type { AppEnv } from "./app-env";
+import { failedAuthentication, throttled } from "./auth-throttle";
 import { foreignOrigin } from "./request-origin";
 import { sessionPrincipal, unauthenticatedResponse } from "./session";
 
@@ -38,8 +40,10 @@ export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("principal", session);
     return next();
   }
+  const blocked = throttled(c);
+  if (blocked) throw blocked;
   const identity = await identify(c.env.SWITCHBOARD_API_KEYS, key);
-  if (!identity) throw new SwitchboardError("unauthorized", "unknown API key");
+  if (!identity) throw await failedAuthentication(c, "unknown API key");
   const origin = foreignOrigin(c);
   if (origin !== null && identity.origins && !originAllowed(identity.origins, origin)) {
     throw new SwitchboardError("forbidden", `this API key may not be used from the origin ${JSON.stringify(origin.slice(0, 200))}`);

@@ -9,11 +9,12 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { SwitchboardError } from "../../lib/message/errors";
+import { ERROR_STATUS, SwitchboardError } from "../../lib/message/errors";
 import { authenticate, type Principal } from "../../lib/security/keys";
 import { clearedSessionCookie, issueSession, readCookie, SESSION_COOKIE, sessionCookie, verifySession } from "../../lib/security/session-cookie";
 import { loginPage, safeNext } from "../pages/login";
 import type { AppEnv } from "./app-env";
+import { failedAuthentication, throttled } from "./auth-throttle";
 import { problemResponse } from "./problem";
 import { foreignOrigin } from "./request-origin";
 import { problems, route } from "./route";
@@ -78,11 +79,18 @@ export function sessionRoutes(app: OpenAPIHono<AppEnv>): void {
       const form = new URLSearchParams(text);
       const key = form.get("key") ?? "";
       const next = safeNext(form.get("next"));
-      const principal = key ? await authenticate(c.env.SWITCHBOARD_API_KEYS, key) : null;
+      const html = /\btext\/html\b/i.test(c.req.header("accept") ?? "");
+      // Logins are guesses of a key like any other: throttled per address with them (./auth-throttle.ts).
+      let refused = throttled(c);
+      const principal = refused || !key ? null : await authenticate(c.env.SWITCHBOARD_API_KEYS, key);
       if (!principal) {
-        return /\btext\/html\b/i.test(c.req.header("accept") ?? "")
-          ? loginPage({ next, error: "That key is not valid." })
-          : problemResponse("unauthorized", "unknown API key");
+        refused ??= await failedAuthentication(c, "unknown API key");
+        if (!html) throw refused;
+        const message =
+          refused.code === "rate_limited" ? `Too many failed sign-ins from this address; try again in ${refused.retryAfter} s.` : "That key is not valid.";
+        const page = loginPage({ next, error: message, status: ERROR_STATUS[refused.code] });
+        if (refused.retryAfter !== undefined) page.headers.set("retry-after", String(refused.retryAfter));
+        return page;
       }
       const token = await issueSession(principal, key);
       return new Response(null, { status: 303, headers: { location: next, "set-cookie": sessionCookie(token, isHttps(c)), "cache-control": "no-store" } });

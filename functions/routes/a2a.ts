@@ -17,6 +17,8 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { principalLabel, senderOf } from "../../lib/security/keys";
+import { isKnownAgent } from "../../lib/registry/known-agents";
+import { codeAgents } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { problems, route } from "../http/route";
 import { agentParam } from "../http/validate";
@@ -24,6 +26,8 @@ import { agentParam } from "../http/validate";
 const NameParam = z.object({ name: AgentName });
 
 async function entryOf(c: Context<AppEnv>, name: string): Promise<AgentEntry> {
+  // The card is public: an unknown name must not make (and so persist) an object by asking it.
+  if (!(await isKnownAgent(c.env, codeAgents, name))) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
   const described = await agentRef(c.env, name).client.describe();
   if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
   return described.entry;

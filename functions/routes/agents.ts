@@ -19,6 +19,7 @@ import { codeAgents } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
+import { forgetKnownAgent } from "../../lib/registry/known-agents";
 import { entryView } from "../../lib/registry/entry-view";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
@@ -119,6 +120,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       if (!(await agentRef(c.env, name).unconfigure())) throw new SwitchboardError("agent_not_found", `no configured agent named ${name}`);
       await directory(c.env).remove(name);
+      forgetKnownAgent(name);
       return c.body(null, 204);
     },
   );

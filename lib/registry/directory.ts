@@ -8,6 +8,8 @@ import { objectStub, type Remote } from "./object-ids";
 export interface DirectoryApi {
   upsert(entry: AgentEntry): void;
   remove(name: string): void;
+  /** Whether `name` is a configured agent (code agents are known without asking). */
+  has(name: string): boolean;
   list(): AgentEntry[];
 }
 

@@ -116,3 +116,26 @@ describe("dead letters: any size the API accepts", () => {
     expect(back).toMatchObject({ attempts: 2, message: { content } });
   });
 });
+
+describe("failed authentication is throttled per client address", () => {
+  it("answers 429 with Retry-After after 20 failures a minute, for keys and logins, and leaves other clients alone", async () => {
+    const from = (ip: string, headers: Record<string, string>) => ({ ...headers, "cf-connecting-ip": ip });
+    const guess = { authorization: "Bearer sk_guessing_0000000000000000", "content-type": "application/json" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await call("GET", "/agents", undefined, from("203.0.113.50", guess))).status);
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const rightKey = await call("GET", "/agents", undefined, from("203.0.113.50", admin));
+    expect(rightKey.status).toBe(429);
+    expect(Number(rightKey.headers.get("retry-after"))).toBeGreaterThan(0);
+    const login = await fetch(`${dev.url}/dashboard/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: from("203.0.113.50", { "content-type": "application/x-www-form-urlencoded" }),
+      body: `key=${DEV_ADMIN_KEY}`,
+    });
+    expect(login.status).toBe(429);
+    // Another client, with the right key, is unaffected.
+    expect((await call("GET", "/agents", undefined, from("203.0.113.51", admin))).status).toBe(200);
+  });
+});

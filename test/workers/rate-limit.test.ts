@@ -2,11 +2,11 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../functions/app";
-import { rateLimitKey } from "../../functions/http/rate-limit";
+import { publicRateLimitKey, rateLimitKey } from "../../functions/http/rate-limit";
 import { ledgerBatch, RateLedger } from "../../lib/security/rate-ledger";
 import { uniqueName } from "../support/api";
 import { recordingLimiter } from "../support/recording-limiter";
-import { auth } from "../support/keys";
+import { auth, KEYS } from "../support/keys";
 
 /** The strict limiter binding: 3 per 60 s (vitest.config.ts). */
 const strict = (env as unknown as { RATE_LIMITER_STRICT: RateLimit }).RATE_LIMITER_STRICT;
@@ -161,5 +161,74 @@ describe("rate ledger (batched counting against the real binding)", () => {
     expect(ledgerBatch("1")).toBe(1);
     expect(ledgerBatch("64")).toBe(64);
     for (const bad of [undefined, "", "0", "-3", "2.5", "many"]) expect(ledgerBatch(bad)).toBe(32);
+  });
+});
+
+/** A client address no other test uses. */
+function someIp(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return `198.${18 + (b[0]! % 2)}.${b[1]}.${b[2]}`;
+}
+
+describe("unauthenticated paths, per client IP", () => {
+  it("count every card, webhook and login request against its CF-Connecting-IP, one budget per address", async () => {
+    const call = strictApp({ PUBLIC_RATE_LIMITER: strict });
+    const ip = someIp();
+    const statuses: number[] = [];
+    const card = "/a2a/echo/.well-known/agent-card.json";
+    for (let i = 0; i < 4; i++) statuses.push((await call(card, { "cf-connecting-ip": ip })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await call("/webhooks/echo", { "cf-connecting-ip": ip }, { method: "POST", body: "{}" })).status).toBe(429);
+    expect((await call(card, { "cf-connecting-ip": someIp() })).status).toBe(200);
+    // Health touches nothing and is what load balancers poll: never counted.
+    for (let i = 0; i < 5; i++) expect((await call("/health", { "cf-connecting-ip": ip })).status).toBe(200);
+  });
+
+  it("key the count by address only where there is one", () => {
+    expect(publicRateLimitKey("/a2a/echo/.well-known/agent-card.json", "203.0.113.9")).toBe("ip:203.0.113.9");
+    expect(publicRateLimitKey("/dashboard/login", "203.0.113.9")).toBe("ip:203.0.113.9");
+    expect(publicRateLimitKey("/health", "203.0.113.9")).toBeNull();
+    expect(publicRateLimitKey("/webhooks/echo", "203.0.113.9")).toBe("ip:203.0.113.9");
+    expect(publicRateLimitKey("/agents", "203.0.113.9")).toBeNull();
+    expect(publicRateLimitKey("/health", null)).toBeNull();
+  });
+});
+
+describe("failed authentication, per client IP", () => {
+  const wrong = { authorization: "Bearer sk_a_wrong_guess_of_a_key", "content-type": "application/json" };
+
+  it("answers 429 with Retry-After after 20 failures a minute, even for a right key, and leaves other clients alone (audit: never throttled)", async () => {
+    const call = strictApp();
+    const ip = someIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await call("/agents", { ...wrong, "cf-connecting-ip": ip })).status);
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const blocked = await call("/agents", { ...auth("admin"), "cf-connecting-ip": ip });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(((await blocked.json()) as { code: string }).code).toBe("rate_limited");
+    // Another address, with a valid key or a wrong one, is unaffected.
+    const other = someIp();
+    expect((await call("/agents", { ...auth("admin"), "cf-connecting-ip": other })).status).toBe(200);
+    expect((await call("/agents", { ...wrong, "cf-connecting-ip": other })).status).toBe(401);
+  });
+
+  it("counts failed dashboard logins with them", async () => {
+    const call = strictApp();
+    const ip = someIp();
+    const login = (key: string, from: string) =>
+      call(
+        "/dashboard/login",
+        { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": from },
+        { method: "POST", body: `key=${key}`, redirect: "manual" },
+      );
+    for (let i = 0; i < 20; i++) expect((await login("not-the-key", ip)).status).toBe(401);
+    const refused = await login("not-the-key", ip);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await login(KEYS.admin, ip)).status).toBe(429);
+    expect((await call("/agents", { ...auth("admin"), "cf-connecting-ip": ip })).status).toBe(429);
+    expect((await login(KEYS.admin, someIp())).status).toBe(303);
   });
 });
