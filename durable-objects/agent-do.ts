@@ -127,7 +127,7 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.messaging.receiveWebhook(this.agent, this.load(), input);
     }
 
-    handshake(from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }> {
+    async handshake(from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Promise<Result<{ result: HandshakeResult }>> {
       return this.parts.handshakes.answer(this.agent, this.load(), from, offer);
     }
 
@@ -195,6 +195,10 @@ export function agentObject(codeAgents: CodeAgents) {
 
     breakerSync(view: ReplicaView): void {
       this.parts.breakers.sync(this.load(), view);
+    }
+
+    syncPeers(peers: Peer[]): void {
+      this.parts.handshakes.sync(this.load(), peers);
     }
 
     shardStatus(): { in_flight: number } | null {

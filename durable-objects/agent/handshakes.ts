@@ -1,7 +1,9 @@
 /**
  * Handshakes, both sides: as the target, negotiate and remember the caller as an inbound peer; as
  * the caller (ctx.handshake), ask the target and remember the answer as an outbound peer. Peers live
- * in this object's `peers` table; `require_handshake` agents consult it for every call.
+ * in this object's `peers` table; `require_handshake` agents consult it for every call. The home
+ * object of a sharded agent answers handshakes and hands each inbound peer to its other shards, so
+ * every shard admits the same callers.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
 import { type Result, failure } from "../../lib/message/errors";
@@ -18,12 +20,26 @@ export class Handshakes {
     this.peers = new PeerStore(sql);
   }
 
-  /** The target's side: negotiate, record the caller as a peer, answer. */
-  answer(name: string, entry: AgentEntry | null, from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }> {
+  /** The target's side: negotiate, record the caller as a peer (on every shard), answer. */
+  async answer(
+    name: string,
+    entry: AgentEntry | null,
+    from: string,
+    offer: Pick<HandshakeOffer, "version" | "capabilities">,
+  ): Promise<Result<{ result: HandshakeResult }>> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
     const result = negotiate(entry, from, offer);
-    this.peers.record(peerRecord(from, "inbound", result, offer));
+    const peer = peerRecord(from, "inbound", result, offer);
+    this.peers.record(peer);
+    // Awaited: the caller's next call may land on any shard.
+    const ref = agentRef(this.env, name);
+    await Promise.all(Array.from({ length: entry.shards - 1 }, (_, k) => ref.peer(k + 1).syncPeers([peer])));
     return { ok: true, result };
+  }
+
+  /** A shard: the home object's inbound peers. */
+  sync(entry: AgentEntry | null, peers: Peer[]): void {
+    if (entry) for (const peer of peers) if (peer.direction === "inbound") this.peers.record(peer);
   }
 
   /** The caller's side: remember the outcome of a handshake we made (only for agents that exist). */

@@ -96,7 +96,7 @@ export interface AgentClientApi {
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */
-  handshake(from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Result<{ result: HandshakeResult }>;
+  handshake(from: string, offer: Pick<HandshakeOffer, "version" | "capabilities">): Promise<Result<{ result: HandshakeResult }>>;
   /** The caller's side: remember the outcome of a handshake it made (only for agents that exist). */
   recordPeer(peer: Peer): void;
   breakerState(): BreakerSnapshot | null;
@@ -127,6 +127,8 @@ export interface AgentShardApi {
   breakerReport(event: BreakerEvent, probe: boolean): void;
   /** A shard: the home object's breaker changed. */
   breakerSync(view: ReplicaView): void;
+  /** A shard: the home object's inbound peers, so `require_handshake` admits them on every shard. */
+  syncPeers(peers: Peer[]): void;
   /** Live status of this object (one shard of the agent); null when there is no such agent. */
   shardStatus(): { in_flight: number } | null;
 }

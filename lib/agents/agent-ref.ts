@@ -126,6 +126,9 @@ export class AgentRef {
     const entry = await this.client.configure(config);
     const spread = Math.max(entry.shards, before?.entry.shards ?? 1);
     await Promise.all(this.others(spread).map((shard) => this.onShard(shard).configure(config)));
+    // A shard added now has not seen the handshakes the home object answered before.
+    const peers = (before?.peers ?? []).filter((p) => p.direction === "inbound");
+    if (peers.length > 0) await Promise.all(this.others(entry.shards).map((shard) => this.peer(shard).syncPeers(peers)));
     return entry;
   }
 

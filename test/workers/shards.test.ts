@@ -63,3 +63,33 @@ describe("sharded agents", () => {
     });
   });
 });
+
+describe("sharded agents that require a handshake", () => {
+  it("admit an accepted peer on every shard (audit: 8 of 12 calls got handshake_required)", async () => {
+    const name = uniqueName("hot-guarded");
+    const put = await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: 4, require_handshake: true } });
+    expect(put.status).toBe(200);
+    expect((await api("POST", `/agents/${name}/invoke`, { as: "planner", body: { content: 0 } })).status).toBe(409);
+    const shook = await api("POST", `/agents/${name}/handshake`, { as: "planner", body: { version: "1.0.0", capabilities: [] } });
+    expect(shook.body.status).toBe("accepted");
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await api("POST", `/agents/${name}/invoke`, { as: "planner", body: { content: i } })).status);
+    expect(statuses).toEqual(Array(12).fill(200));
+    // Calls really spread over the shards, and one that was never shaken hands with is refused on all of them.
+    const log = await api("GET", `/agents/${name}/log?limit=100`);
+    expect(new Set(log.body.entries.filter((e: { outcome: string }) => e.outcome === "ok").map((e: { shard: number }) => e.shard)).size).toBeGreaterThan(1);
+    for (let i = 0; i < 6; i++) expect((await api("POST", `/agents/${name}/invoke`, { as: "summarizer", body: { content: i } })).status).toBe(409);
+  });
+
+  it("admit them on shards added after the handshake", async () => {
+    const name = uniqueName("grown");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: 2, require_handshake: true } });
+    expect((await api("POST", `/agents/${name}/handshake`, { as: "planner", body: { version: "1.0.0", capabilities: [] } })).body.status).toBe("accepted");
+    expect(
+      (await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: 6, require_handshake: true } })).status,
+    ).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 18; i++) statuses.push((await api("POST", `/agents/${name}/invoke`, { as: "planner", body: { content: i } })).status);
+    expect(statuses).toEqual(Array(18).fill(200));
+  });
+});
