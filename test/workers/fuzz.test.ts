@@ -220,6 +220,57 @@ function generator(rand: () => number) {
       const content = { text: weirdString(), [weirdString()]: weirdString() };
       return withBody("unicode-content", JSON.stringify({ content, metadata: { note: weirdString() } }), false);
     },
+    () => {
+      // Names every object inherits, names that are no agent, names reserved for principals: all
+      // refused, none looked up on a prototype, none making an object (test/workers/unknown-names.test.ts).
+      const inherited = pick(["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]);
+      const nobody = `nobody-${int(1e9)}`;
+      const path = pick([
+        `/webhooks/echo?source=${inherited}`,
+        `/webhooks/${nobody}`,
+        `/webhooks/${nobody}?source=github`,
+        `/a2a/${nobody}/.well-known/agent-card.json`,
+        `/a2a/${inherited.replaceAll("_", "")}/.well-known/agent.json`,
+        "/agents/admin/invoke",
+        "/agents/webhook/messages",
+      ]);
+      const method = path.startsWith("/a2a") ? "GET" : "POST";
+      return {
+        kind: "inherited-and-unknown-names",
+        method,
+        path,
+        headers: path.startsWith("/agents") ? admin() : {},
+        body: method === "POST" ? '{"content":1}' : undefined,
+        reject: true,
+      };
+    },
+    () => {
+      // Limits in bytes, not UTF-16 units: 2- and 4-byte characters past 96 KiB of event data.
+      const data = pick(["é".repeat(50_000 + int(40_000)), "😀".repeat(25_000 + int(20_000)), "€".repeat(33_000 + int(30_000))]);
+      return {
+        kind: "multibyte-event-data",
+        method: "POST",
+        path: "/agents/echo/events",
+        headers: admin(),
+        body: JSON.stringify({ event: "e", data }),
+        reject: true,
+      };
+    },
+    () => {
+      // Refused in dev mode too (the pool runs with SWITCHBOARD_DEV=1, which allows loopback).
+      const url = pick(["https://169.254.169.254../latest", "https://10.0.0.1.../", "https://metadata.google.internal../", "https://printer.local.../"]);
+      const asAgent = rand() < 0.5;
+      return asAgent
+        ? { kind: "trailing-dot-urls", method: "PUT", path: "/agents/fuzz-target", headers: admin(), body: JSON.stringify({ kind: "http", url }), reject: true }
+        : {
+            kind: "trailing-dot-urls",
+            method: "POST",
+            path: "/agents/echo/messages",
+            headers: admin(),
+            body: JSON.stringify({ content: 1, reply_to: url }),
+            reject: true,
+          };
+    },
   ];
   return () => (kinds[int(kinds.length)] as () => Case)();
 }
