@@ -55,6 +55,14 @@ describe("acceptWebhook", () => {
     expect(await acceptWebhook(signed("w3", '{"a":1}'), d)).toMatchObject({ ok: false, code: "conflict" });
   });
 
+  it("answers a delivery that could not be enqueued as 503 unavailable with a retry hint, and forgets its id", async () => {
+    const { deps: d, seen } = deps(async () => {
+      throw new Error("Queue send failed");
+    });
+    expect(await acceptWebhook(signed("w5", "{}"), d)).toMatchObject({ ok: false, code: "unavailable", transient: true, retry_after: 1 });
+    expect(seen.size).toBe(0);
+  });
+
   it("delivers as the webhook principal (from null), with the raw text when the body is not JSON", async () => {
     const calls: unknown[] = [];
     const { deps: d } = deps(async (call) => {
