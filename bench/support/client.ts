@@ -1,12 +1,9 @@
 /** A minimal admin client for the Switchboard HTTP API, enough to set scenarios up and drive load. */
+import { type DevAnswer, devApi } from "../../test/support/dev-api.ts";
 
 export const BENCH_ADMIN_KEY = "sk_bench_admin";
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+export type Answer = DevAnswer;
 
 export interface Client {
   url: string;
@@ -19,18 +16,8 @@ export function client(url: string, key = BENCH_ADMIN_KEY): Client {
   const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
   return {
     url,
-    async request(method, path, body, extra) {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { ...headers, ...extra },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {}
-      return { status: res.status, headers: res.headers, body: parsed };
+    request(method, path, body, extra) {
+      return devApi({ url }, method, path, body, { ...headers, ...extra });
     },
     async expect(method, path, body, expected) {
       const res = await fetch(`${url}${path}`, { method, headers, body: JSON.stringify(body) });

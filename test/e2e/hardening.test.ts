@@ -5,6 +5,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_POLL, eventually } from "../support/poll";
+import { devApi } from "../support/dev-api";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 /** The deployment's outbound secret: what every delivery Switchboard sends is signed with. */
@@ -14,25 +15,13 @@ const INBOUND = `whsec_${Buffer.from("e2e-shared-inbound-secret-32-ok!").toStrin
 
 let dev: DevServer;
 const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string | null> = {}) => devApi(dev, method, path, body, headers);
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = admin) {
-  const res = await fetch(`${dev.url}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: res.status, headers: res.headers, body: parsed };
-}
-
-/** A Standard Webhooks delivery signed with `secret`, exactly as Switchboard signs what it sends. */
-function signed(secret: string, id: string, body: string): Record<string, string> {
+/** A Standard Webhooks delivery signed with `secret`, exactly as Switchboard signs what it sends, sent with no key. */
+function signed(secret: string, id: string, body: string): Record<string, string | null> {
   const at = new Date();
   return {
+    authorization: null,
     "content-type": "application/json",
     "webhook-id": id,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),

@@ -7,11 +7,11 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBody, safeJson } from "../support/loopback-http.ts";
 import { eventually } from "../support/poll";
-import { DEV_ADMIN_KEY, type DevServer, sleep, startWranglerDev } from "../support/wrangler-dev";
+import { devApi } from "../support/dev-api";
+import { type DevServer, sleep, startWranglerDev } from "../support/wrangler-dev";
 
 const MESSAGES = 20;
 const SLOW_MS = 1000;
-const admin = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 
 let dev: DevServer;
 let slow: Server;
@@ -19,10 +19,7 @@ let slowUrl: string;
 /** Request ids the slow agent answered, with how often. */
 const answered = new Map<string, number>();
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${dev.url}${path}`, { method, headers: admin, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown) => devApi(dev, method, path, body);
 
 beforeAll(async () => {
   slow = createServer(async (req, res) => {
