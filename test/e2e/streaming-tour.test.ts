@@ -5,6 +5,7 @@
  * the request and in both agents' logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devApi } from "../support/dev-api";
 import { E2E_POLL, eventually } from "../support/poll";
 import { EventReader } from "../support/sse";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
@@ -12,11 +13,7 @@ import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wran
 let dev: DevServer;
 const headers = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => devApi(dev, method, path, body);
 
 async function events(path: string, init: { body?: unknown; lastEventId?: number } = {}): Promise<EventReader> {
   const res = await fetch(`${dev.url}${path}`, {

@@ -136,6 +136,15 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
     if (parts[0] !== "chaos") list.push({ path, headers: flatHeaders(req), body });
     calls.set(key, list);
     arrived.fire(key, { calls: list.length });
+    /** Holds this request until `/_release/<key>` (then `answer`s it) or its client aborts it (recorded for `/_aborted`). */
+    const hold = (answer: () => void) => {
+      if (released.has(key)) return answer();
+      const since = Date.now();
+      held.set(key, [...(held.get(key) ?? []), answer]);
+      res.on("close", () => {
+        if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
+      });
+    };
     const envelope = safeJson<{ content?: unknown; metadata?: Record<string, unknown> }>(body);
     const stat = statsOf(key);
     switch (parts[0]) {
@@ -179,16 +188,8 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
         stat.handled[id] = (stat.handled[id] ?? 0) + 1;
         return send(200, { content: { handled: id } });
       }
-      case "hold": {
-        const answer = () => send(200, { content: `released ${key}` });
-        if (released.has(key)) return answer();
-        const since = Date.now();
-        held.set(key, [...(held.get(key) ?? []), answer]);
-        res.on("close", () => {
-          if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
-        });
-        return;
-      }
+      case "hold":
+        return hold(() => send(200, { content: `released ${key}` }));
       case "sse": {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
         const event = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -206,18 +207,11 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
           event("error", { type: "about:blank", title: "Internal Server Error", status: 500, detail: "disk full", transient: true });
           return res.end();
         }
-        const answer = () => {
+        return hold(() => {
           event("delta", { text: `released ${key}` });
           event("reply", { content: `working released ${key}` });
           res.end();
-        };
-        if (released.has(key)) return answer();
-        const since = Date.now();
-        held.set(key, [...(held.get(key) ?? []), answer]);
-        res.on("close", () => {
-          if (!res.writableEnded) aborted.fire(key, { aborted: true, after_ms: Date.now() - since });
         });
-        return;
       }
       case "flaky":
         return list.length <= Number(parts[1]) ? send(503, { error: "flaky" }) : send(200, { content: { attempt: list.length } });
