@@ -1,7 +1,8 @@
 /**
  * Async messages to this agent (`POST /agents/:name/messages`, ctx.request, verified webhooks): each
  * request is stored first (RequestStore), then enqueued on DELIVERIES; the queue consumer calls
- * `deliver` for every attempt, and the stored row answers `GET /requests/:id`.
+ * `deliver` for every attempt, and the stored row answers `GET /requests/:id`. A request due later
+ * is stored `scheduled` and held by the delayed-delivery part until it is released here.
  */
 import type { RequestReplay, Submission } from "../../lib/agents/agent-api";
 import { type Call, deadlineAfter } from "../../lib/message/call";
@@ -14,7 +15,7 @@ import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery"
 import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
 import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
 import type { PeerStore } from "../../lib/protocols/handshake";
-import { RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
+import { type RequestRow, RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { objectStub, type Remote } from "../../lib/registry/object-ids";
@@ -42,6 +43,8 @@ export interface MessagingDeps {
   deadlines: DeadlineTable;
   /** How long a pending request waits for its queue message (SWITCHBOARD_DELIVERY_LEASE_MS). */
   leaseMs: number;
+  /** Requests due later (./delayed-delivery.ts). */
+  delayed: { hold(requestId: string, dueAt: number): Promise<void>; dueAt(requestId: string): number | null };
 }
 
 export class Messaging {
@@ -81,7 +84,9 @@ export class Messaging {
     const requestId = newRequestId(name, now);
     const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
     const message = { ...submission.message, metadata };
-    const lease = this.leases.until(now);
+    const dueAt = submission.deliver_at ?? null;
+    // A request due later has no queue message yet, so no lease: only its deadline can start it.
+    const lease = dueAt === null ? this.leases.until(now) : null;
     this.requests.create({
       request_id: requestId,
       message,
@@ -90,8 +95,13 @@ export class Messaging {
       idempotency_key: key,
       now,
       lease_until: lease,
+      status: dueAt === null ? "pending" : "scheduled",
     });
-    await this.leases.watch(lease);
+    if (dueAt !== null) {
+      await this.deps.delayed.hold(requestId, dueAt);
+      return { ok: true, request_id: requestId, duplicate: false };
+    }
+    await this.leases.watch(lease as number);
     try {
       await this.deps.env.DELIVERIES.send({ kind: "deliver", agent: name, request_id: requestId } satisfies DeliveryMessage, { contentType: "json" });
     } catch (error) {
@@ -101,6 +111,30 @@ export class Messaging {
       return failure("unavailable", `could not enqueue the message for ${name}; retry shortly`, { retry_after: 1 });
     }
     return { ok: true, request_id: requestId, duplicate: false };
+  }
+
+  /**
+   * Scheduled requests whose time came: pending from now on, with a lease, and enqueued. The status
+   * changes before the enqueue, so a delivery that arrives at once finds its request pending; when
+   * the queue refuses them, their leases have the alarm enqueue them again.
+   */
+  async release(requestIds: string[]): Promise<void> {
+    const now = Date.now();
+    const due = requestIds.map((id) => this.requests.get(id)).filter((row) => row?.status === "scheduled") as RequestRow[];
+    if (due.length === 0) return;
+    const lease_until = this.leases.until(now);
+    for (const row of due) this.requests.update(row.request_id, { status: "pending", lease_until }, now);
+    await this.leases.watch(lease_until);
+    try {
+      await this.deps.env.DELIVERIES.sendBatch(
+        due.map((row) => ({
+          body: { kind: "deliver", agent: row.message.to, request_id: row.request_id } satisfies DeliveryMessage,
+          contentType: "json" as const,
+        })),
+      );
+    } catch (error) {
+      console.warn(JSON.stringify({ level: "warn", msg: "could not enqueue due requests; their leases will", count: due.length, error: String(error) }));
+    }
   }
 
   /** One delivery attempt of a stored request, called by the queue consumer. */
@@ -207,7 +241,8 @@ export class Messaging {
     const row = this.requests.get(requestId);
     if (!row) return failure("request_not_found", `no request ${requestId}`);
     if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not read ${requestId}`);
-    return { ok: true, request: viewOf(name, row) };
+    const dueAt = row.status === "scheduled" ? this.deps.delayed.dueAt(requestId) : null;
+    return { ok: true, request: { ...viewOf(name, row), ...(dueAt !== null ? { deliver_at: new Date(dueAt).toISOString() } : {}) } };
   }
 
   /**

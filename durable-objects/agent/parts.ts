@@ -20,6 +20,7 @@ import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { Pool } from "../../lib/resilience/pool";
 import { A2ATasks } from "./a2a-tasks";
 import { Batching } from "./batching";
+import { DelayedDelivery } from "./delayed-delivery";
 import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
@@ -54,6 +55,8 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
   const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
+  // Scheduled requests go back to messaging when due; messaging is read at call time.
+  const delayed = new DelayedDelivery({ sql, deadlines, release: (ids) => messaging.release(ids) });
   const messaging = new Messaging({
     sql,
     env,
@@ -66,6 +69,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     deadLetters: deadLetterStore(env),
     deadlines,
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
+    delayed,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (ref) => {
@@ -96,5 +100,20 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
   });
   const tasks = new A2ATasks(sql);
-  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, streaming, tasks };
+  return {
+    pool,
+    deadlines,
+    breakers,
+    registration,
+    observability,
+    handshakes,
+    observers,
+    batching,
+    messaging,
+    delayed,
+    requestReply,
+    invocation,
+    streaming,
+    tasks,
+  };
 }

@@ -13,6 +13,7 @@ import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { mayCall } from "../../lib/security/acl";
 import { senderOf } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
+import { dueTime } from "../../lib/time/delivery-time";
 import type { AppEnv } from "../http/app-env";
 import { inboundEnvelope } from "../http/inbound";
 import { failureResponse } from "../http/problem";
@@ -27,8 +28,9 @@ const RequestState = z
   .object({
     request_id: z.string(),
     agent: z.string(),
-    status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered", "cancelled"]),
+    status: z.enum(["pending", "scheduled", "replied", "failed", "timed_out", "dead_lettered", "cancelled", "superseded"]),
     attempts: z.number(),
+    deliver_at: z.string().optional(),
     created_at: z.string(),
     updated_at: z.string(),
     reply: z.unknown().optional(),
@@ -43,21 +45,25 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: "/agents/{name}/messages",
       tags: ["messaging"],
-      summary: "Send an async message; delivered through a queue with retries",
+      summary: "Send an async message; delivered through a queue with retries, now or at `deliver_at` / after `delay_ms`",
       request: { params: NameParam, body: { required: true, ...json(MessageBody) } },
       responses: { 202: { description: "accepted", ...json(Accepted) }, ...problems(400, 401, 403, 404, 409) },
     },
     async (c) => {
       const name = agentParam(c);
       const body = await jsonBody(c, MessageBody);
+      const now = Date.now();
+      // Absolute once, here, like every deadline: the object holds the message until then.
+      const deliverAt = dueTime(body, now);
       const replyTo = body.reply_to ?? null;
       if (replyTo !== null) await checkReplyTo(c.env, replyTo, senderOf(c.var.principal));
-      const message = inboundEnvelope(c, name, body);
+      const message = inboundEnvelope(c, name, body, now);
       const result = await agentRef(c.env, name).client.submit({
         message,
         reply_to: replyTo,
         timeout_ms: body.timeout_ms ?? null,
         ...(body.idempotency_key ? { idempotency_key: body.idempotency_key } : {}),
+        ...(deliverAt !== null ? { deliver_at: deliverAt } : {}),
       });
       if (!result.ok) return failureResponse(result);
       const statusUrl = `/requests/${result.request_id}`;

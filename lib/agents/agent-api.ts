@@ -31,6 +31,8 @@ export interface Submission {
   reply_to: string | null;
   timeout_ms: number | null;
   idempotency_key?: string;
+  /** Epoch ms to deliver at (set once at the edge); absent: now. */
+  deliver_at?: number;
 }
 
 /** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */

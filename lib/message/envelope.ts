@@ -91,6 +91,12 @@ export const ReplyTo = z
     message: "reply_to must be an agent name or an https URL",
   });
 
+/** When to deliver an async message: an RFC 3339 time with a zone, at most `LIMITS.maxDelayMs` ahead. */
+export const DeliverAt = z.iso
+  .datetime({ offset: true, message: "deliver_at must be an RFC 3339 date-time with a zone, e.g. 2026-12-24T09:00:00Z" })
+  .openapi({ example: "2026-12-24T09:00:00Z" });
+export const DelayMs = z.number().int().min(0).max(LIMITS.maxDelayMs);
+
 export const MessageBody = z
   .strictObject({
     content: JsonValue,
@@ -98,6 +104,10 @@ export const MessageBody = z
     timeout_ms: TimeoutMs.optional(),
     idempotency_key: IdempotencyKey.optional(),
     reply_to: ReplyTo.optional(),
+    /** Deliver at this time instead of now (status `scheduled` until then). */
+    deliver_at: DeliverAt.optional(),
+    /** Deliver this many milliseconds from now. */
+    delay_ms: DelayMs.optional(),
   })
   .refine((b) => b.content !== undefined, { message: "content is required", path: ["content"] })
   .openapi("MessageBody");

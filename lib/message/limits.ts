@@ -14,6 +14,8 @@ export const LIMITS = {
   maxTimeoutMs: 300_000,
   /** @default 30000 */
   defaultTimeoutMs: 30_000,
+  /** The furthest ahead `deliver_at` / `delay_ms` may schedule a message. @default 365 days */
+  maxDelayMs: 365 * 24 * 60 * 60 * 1000,
   /** Rows kept in each agent's message log. @default 1000 */
   logRows: 1000,
 } as const;

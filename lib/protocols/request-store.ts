@@ -14,7 +14,8 @@
 import type { Envelope } from "../message/envelope";
 import { addMissingColumns } from "../storage/columns";
 
-export type RequestStatus = "pending" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled";
+/** `scheduled`: waiting for its time (durable-objects/agent/delayed-delivery.ts); `superseded`: a later message with its debounce key replaced it. */
+export type RequestStatus = "pending" | "scheduled" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled" | "superseded";
 
 export interface RequestRow {
   request_id: string;
@@ -45,6 +46,8 @@ export interface RequestView {
   request_id: string;
   agent: string;
   status: RequestStatus;
+  /** Scheduled requests: when they are due. */
+  deliver_at?: string;
   attempts: number;
   created_at: string;
   updated_at: string;
@@ -82,7 +85,7 @@ export class RequestStore {
     return row ? String(row.request_id) : null;
   }
 
-  /** A new pending request; a replay recreating a pruned one passes its attempts and letter. */
+  /** A new request, `pending` unless it waits for its time (`scheduled`, with no lease); a replay recreating a pruned one passes its attempts and letter. */
   create(init: {
     request_id: string;
     message: Envelope;
@@ -90,14 +93,16 @@ export class RequestStore {
     timeout_ms: number | null;
     idempotency_key?: string;
     now: number;
-    lease_until: number;
+    lease_until: number | null;
     attempts?: number;
     replay_of?: string;
+    status?: "pending" | "scheduled";
   }): void {
     const attempts = init.attempts ?? 0;
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
+      init.status ?? "pending",
       attempts,
       attempts,
       JSON.stringify(init.message),
@@ -157,9 +162,9 @@ export class RequestStore {
     return row.at === null ? null : Number(row.at);
   }
 
-  /** Deletes finished requests older than `before` (retention); never one whose letter still has to leave. */
+  /** Deletes finished requests older than `before` (retention); never one waiting for its time, nor one whose letter still has to leave. */
   prune(before: number): void {
-    this.sql.exec("DELETE FROM requests WHERE status != 'pending' AND letter_pending = 0 AND updated_at < ?", before);
+    this.sql.exec("DELETE FROM requests WHERE status NOT IN ('pending', 'scheduled') AND letter_pending = 0 AND updated_at < ?", before);
   }
 }
 
