@@ -30,6 +30,7 @@ import type { AgentEntry, StoredConfig } from "../lib/registry/entry";
 import type { BreakerEvent, ReplicaView } from "../lib/resilience/breaker-replica";
 import type { Admission, BreakerSnapshot } from "../lib/resilience/circuit-breaker";
 import { redactSecrets } from "../lib/security/agent-secrets";
+import type { ScheduleBody, ScheduleView } from "../lib/time/schedule";
 import { type AgentParts, createParts } from "./agent/parts";
 
 /** The agent object class for a deployment's code agents; the Worker entry exports it as `AgentDO`. */
@@ -121,6 +122,29 @@ export function agentObject(codeAgents: CodeAgents) {
     async replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>> {
       this.load();
       return this.parts.messaging.replay(this.agent, replay);
+    }
+
+    async createSchedule(body: ScheduleBody, from: string | null): Promise<Result<{ schedule: ScheduleView }>> {
+      return this.parts.schedules.create(this.load(), body, from);
+    }
+
+    listSchedules(viewer: string | null): ScheduleView[] | null {
+      return this.load() ? this.parts.schedules.list(viewer) : null;
+    }
+
+    getSchedule(id: string, viewer: string | null): Result<{ schedule: ScheduleView }> {
+      this.load();
+      return this.parts.schedules.get(id, viewer);
+    }
+
+    deleteSchedule(id: string, viewer: string | null): Result<{ schedule: ScheduleView }> {
+      this.load();
+      return this.parts.schedules.remove(id, viewer);
+    }
+
+    async pauseSchedule(id: string, viewer: string | null, paused: boolean): Promise<Result<{ schedule: ScheduleView }>> {
+      this.load();
+      return this.parts.schedules.setPaused(id, viewer, paused);
     }
 
     async receiveWebhook(input: WebhookInput): Promise<WebhookResult> {

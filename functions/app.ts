@@ -21,6 +21,7 @@ import { observabilityRoutes } from "./routes/observability";
 import { observerRoutes } from "./routes/observers";
 import { openApiRoutes } from "./routes/openapi";
 import { patternRoutes } from "./routes/patterns";
+import { scheduleRoutes } from "./routes/schedules";
 import { streamRoutes } from "./routes/streams";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -50,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   mcpRoutes(app);
   patternRoutes(app);
   observerRoutes(app);
+  scheduleRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

@@ -29,6 +29,7 @@ import { Messaging } from "./messaging";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
 import { Registration } from "./registration";
+import { Schedules } from "./schedules";
 import { RequestReply } from "./request-reply";
 import { ShardedBreaker } from "./sharding";
 
@@ -71,6 +72,13 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
     delayed,
   });
+  const schedules = new Schedules({
+    sql,
+    deadlines,
+    agent: self,
+    submit: (submission) => messaging.submit(self, load(), submission),
+    paused: () => false,
+  });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (ref) => {
     const { agent, tool } = parseToolRef(ref);
@@ -111,6 +119,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     batching,
     messaging,
     delayed,
+    schedules,
     requestReply,
     invocation,
     streaming,

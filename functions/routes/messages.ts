@@ -8,14 +8,12 @@ import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
-import { isAgentName } from "../../lib/message/limits";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
-import { mayCall } from "../../lib/security/acl";
 import { senderOf } from "../../lib/security/keys";
-import { checkOutboundUrl } from "../../lib/security/ssrf";
 import { dueTime } from "../../lib/time/delivery-time";
 import type { AppEnv } from "../http/app-env";
 import { inboundEnvelope } from "../http/inbound";
+import { checkReplyTo } from "../http/reply-to";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
@@ -140,17 +138,4 @@ function requestParam(c: Context<AppEnv>): { id: string; agent: string } {
   const agent = agentOfRequestId(id);
   if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
   return { id, agent };
-}
-
-/** reply_to must be an agent that exists and the sender may message, or a URL the SSRF guard allows. Nothing is enqueued otherwise. */
-async function checkReplyTo(env: Env, replyTo: string, from: string | null): Promise<void> {
-  if (isAgentName(replyTo)) {
-    const described = await agentRef(env, replyTo).client.describe();
-    if (!described) throw new SwitchboardError("invalid_request", `reply_to: no agent named ${replyTo}`);
-    // The reply lands in that agent's log and onReply: only a sender that may message it may send it one.
-    if (!mayCall(from, described.entry)) throw new SwitchboardError("forbidden", `reply_to: agent ${from} may not send messages to ${replyTo}`);
-    return;
-  }
-  const check = checkOutboundUrl(replyTo, { dev: env.SWITCHBOARD_DEV === "1" });
-  if (!check.ok) throw new SwitchboardError("invalid_request", `reply_to: ${check.reason}`);
 }

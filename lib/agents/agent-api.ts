@@ -22,6 +22,7 @@ import type { RequestView } from "../protocols/request-store";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import type { BreakerEvent, ReplicaView } from "../resilience/breaker-replica";
 import type { Admission, BreakerSnapshot } from "../resilience/circuit-breaker";
+import type { ScheduleBody, ScheduleView } from "../time/schedule";
 import type { Call } from "../message/call";
 import type { InvokeResult } from "../message/call";
 
@@ -95,6 +96,14 @@ export interface AgentClientApi {
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** `DELETE /requests/:id`: the same viewers end a pending request `cancelled`, aborting an attempt that runs. */
   cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
+  /** `POST /agents/:name/schedules` from `from` (null: admin): the body as validated at the edge. */
+  createSchedule(body: ScheduleBody, from: string | null): Promise<Result<{ schedule: ScheduleView }>>;
+  /** The schedules `viewer` may see (admin and the agent itself: all; a sender: its own); null when there is no such agent. */
+  listSchedules(viewer: string | null): ScheduleView[] | null;
+  getSchedule(id: string, viewer: string | null): Result<{ schedule: ScheduleView }>;
+  deleteSchedule(id: string, viewer: string | null): Result<{ schedule: ScheduleView }>;
+  /** Pauses (true) or resumes one schedule. */
+  pauseSchedule(id: string, viewer: string | null, paused: boolean): Promise<Result<{ schedule: ScheduleView }>>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */

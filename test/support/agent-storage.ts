@@ -1,12 +1,14 @@
 /**
  * Documented test hooks into an agent object's own tables, through the lib classes the object
  * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
- * agent waits a reply for, as `ctx.request` would leave it, and read what became of it.
+ * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; move a
+ * schedule's next due time into the past.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
+import { ScheduleStore } from "../../lib/time/schedule-store";
 
 /** The home object of `agent`. */
 export function agentObjectStub(agent: string) {
@@ -24,4 +26,15 @@ export function seedPendingRequest(agent: string, requestId: string, to: string,
 /** The state of one of `agent`'s own requests: pending, replied or timed_out (undefined: unknown). */
 export function pendingStatus(agent: string, requestId: string): Promise<PendingStatus | undefined> {
   return runInDurableObject(agentObjectStub(agent), (_, state) => new PendingReplies(state.storage.sql).get(requestId)?.status);
+}
+
+/**
+ * Moves a schedule's next due time (and its deadline) to `nextAt`, as if the object had stopped
+ * before firing it or had fired it and crashed before moving on; the next alarm then runs it.
+ */
+export function rewindSchedule(agent: string, scheduleId: string, nextAt: number): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), async (_, state) => {
+    new ScheduleStore(state.storage.sql).update(scheduleId, { next_at: nextAt });
+    await new DeadlineTable(state.storage.sql, state.storage).schedule("schedule", scheduleId, nextAt);
+  });
 }
