@@ -44,7 +44,7 @@ export interface MessagingDeps {
   /** How long a pending request waits for its queue message (SWITCHBOARD_DELIVERY_LEASE_MS). */
   leaseMs: number;
   /** Requests due later (./delayed-delivery.ts). */
-  delayed: { hold(requestId: string, dueAt: number): Promise<void>; dueAt(requestId: string): number | null };
+  delayed: { hold(requestId: string, dueAt: number): Promise<void>; dueAt(requestId: string): number | null; forget(requestId: string): boolean };
 }
 
 export class Messaging {
@@ -246,18 +246,20 @@ export class Messaging {
   }
 
   /**
-   * `DELETE /requests/:id`: a request not yet answered ends `cancelled` (the same viewers may ask);
-   * an attempt running now is aborted, and with it every sub-call its handler made. Cancelling a
+   * `DELETE /requests/:id`: a request not yet answered — pending, or scheduled for later — ends
+   * `cancelled` (the same viewers may ask); an attempt running now is aborted, and with it every sub-call its handler made. Cancelling a
    * cancelled request again is a no-op; one that already ended otherwise is a `conflict`.
    */
   cancel(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
     const row = this.requests.get(requestId);
     if (!row) return failure("request_not_found", `no request ${requestId}`);
     if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not cancel ${requestId}`);
-    if (row.status !== "pending" && row.status !== "cancelled") return failure("conflict", `${requestId} already ended: ${row.status}`);
-    if (row.status === "pending") {
+    if (!["pending", "scheduled", "cancelled"].includes(row.status)) return failure("conflict", `${requestId} already ended: ${row.status}`);
+    if (row.status !== "cancelled") {
       const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
       this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail }, lease_until: null }, Date.now());
+      // A scheduled request has no queue message yet: once it is no longer held, nothing starts it.
+      if (row.status === "scheduled") this.deps.delayed.forget(requestId);
       if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
     }
     return this.status(name, requestId, viewer);

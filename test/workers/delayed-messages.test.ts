@@ -4,7 +4,7 @@
  */
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, received, settled, testServer, uniqueName } from "../support/api";
+import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 import { agentObjectStub } from "../support/agent-storage";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -51,6 +51,22 @@ describe("delayed messages", () => {
     expect(at).toBeGreaterThanOrEqual(before + DAY_MS);
     expect(at).toBeLessThanOrEqual(Date.now() + DAY_MS);
     expect(await received(name)).toHaveLength(0);
+  });
+
+  it("cancels a scheduled message with DELETE /requests/:id: it never runs, even when its time comes", async () => {
+    const name = await remoteAgent();
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: "never", delay_ms: 1000 } });
+    const id = res.body.request_id;
+    const cancelled = await api("DELETE", `/requests/${id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: "cancelled", attempts: 0, error: { code: "cancelled" } });
+    expect(cancelled.body.deliver_at).toBeUndefined();
+    // Its time passes and the alarm runs: nothing is released.
+    const stub = agentObjectStub(name);
+    await eventually(async () => ((await runDurableObjectAlarm(stub)) ? undefined : true), 5000, "the alarm to have nothing left");
+    expect((await api("GET", `/requests/${id}`)).body.status).toBe("cancelled");
+    expect(await received(name)).toHaveLength(0);
+    expect((await api("DELETE", `/requests/${id}`)).status).toBe(200);
   });
 
   it("delivers at once with delay_ms 0", async () => {
