@@ -10,7 +10,16 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, StreamStarted, Submission } from "../lib/agents/agent-api";
+import type {
+  AgentClientApi,
+  AgentDescription,
+  AgentQueueApi,
+  AgentShardApi,
+  DeliveryStatus,
+  RequestReplay,
+  StreamStarted,
+  Submission,
+} from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
 import type { CodeAgents } from "../lib/agents/define-agent";
 import type { InvokeResult } from "../lib/message/call";
@@ -94,9 +103,28 @@ export function agentObject(codeAgents: CodeAgents) {
       if (!entry || !breaker) return null;
       return {
         entry: redactSecrets(entry),
-        status: { breaker: breaker.snapshot().state, in_flight: this.parts.pool.inFlight },
+        status: { breaker: breaker.snapshot().state, in_flight: this.parts.pool.inFlight, ...this.deliveryStatus() },
         peers: this.parts.handshakes.peers.list(),
       };
+    }
+
+    private deliveryStatus(): DeliveryStatus {
+      const { flow, delayed, schedules } = this.parts;
+      const next = schedules.nextFiring();
+      return {
+        paused: flow.paused,
+        held: flow.heldCount(),
+        scheduled: delayed.count(),
+        schedules: schedules.count(),
+        next_firing_at: next === null ? null : new Date(next).toISOString(),
+      };
+    }
+
+    async setPaused(paused: boolean): Promise<{ paused: boolean; held: number } | null> {
+      if (!this.load()) return null;
+      await this.parts.flow.setPaused(paused);
+      if (!paused) await this.parts.schedules.resumeAll();
+      return { paused, held: this.parts.flow.heldCount() };
     }
 
     configure(config: StoredConfig): AgentEntry {

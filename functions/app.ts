@@ -21,6 +21,7 @@ import { observabilityRoutes } from "./routes/observability";
 import { observerRoutes } from "./routes/observers";
 import { openApiRoutes } from "./routes/openapi";
 import { patternRoutes } from "./routes/patterns";
+import { pauseRoutes } from "./routes/pause";
 import { scheduleRoutes } from "./routes/schedules";
 import { streamRoutes } from "./routes/streams";
 
@@ -52,6 +53,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   patternRoutes(app);
   observerRoutes(app);
   scheduleRoutes(app);
+  pauseRoutes(app);
   app.notFound((c) => problemResponse("not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError(onError);
   return app;

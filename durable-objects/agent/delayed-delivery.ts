@@ -13,13 +13,11 @@ const KIND = "scheduled";
 const KEY = "sweep";
 /** Due requests released per sweep (one sendBatch takes 100); more wait for the next sweep, due at once. */
 const SWEEP_BATCH = 100;
-/** A sweep whose release failed (the queue refused it) runs again this much later. */
-const RETRY_MS = 1000;
 
 export interface DelayedDeliveryDeps {
   sql: SqlStorage;
   deadlines: DeadlineTable;
-  /** Makes these scheduled requests pending and enqueues them; throws when they could not be enqueued. */
+  /** Makes these scheduled requests pending and enqueues them (with leases: a refused enqueue is retried by the alarm). */
   release(requestIds: string[]): Promise<void>;
 }
 
@@ -57,13 +55,8 @@ export class DelayedDelivery {
     const due = this.store.due(now, SWEEP_BATCH);
     if (due.length > 0) {
       const ids = due.map((row) => row.request_id);
-      try {
-        await this.deps.release(ids);
-      } catch (error) {
-        // Still listed, so nothing is lost: the same requests are released on the next try.
-        await this.deps.deadlines.schedule(KIND, KEY, Date.now() + RETRY_MS);
-        throw error;
-      }
+      // Should releasing throw, they stay listed and the deadline table runs this again after a backoff.
+      await this.deps.release(ids);
       for (const id of ids) this.store.remove(id);
     }
     // Later than this sweep's own due time, so the deadline table keeps the row it moves.

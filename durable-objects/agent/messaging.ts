@@ -45,6 +45,14 @@ export interface MessagingDeps {
   leaseMs: number;
   /** Requests due later (./delayed-delivery.ts). */
   delayed: { hold(requestId: string, dueAt: number): Promise<void>; dueAt(requestId: string): number | null; forget(requestId: string): boolean };
+  /** Per-key flow control and pause (./flow-control.ts). */
+  flow: {
+    offer(entry: AgentEntry | null, ready: Array<{ request_id: string; message: Envelope }>): Promise<string[]>;
+    unreserve(requestIds: string[]): void;
+    admit(entry: AgentEntry | null, requestId: string, message: Envelope): Promise<boolean>;
+    done(entry: AgentEntry | null, message: Envelope): Promise<void>;
+    forget(requestId: string): boolean;
+  };
 }
 
 export class Messaging {
@@ -101,11 +109,17 @@ export class Messaging {
       await this.deps.delayed.hold(requestId, dueAt);
       return { ok: true, request_id: requestId, duplicate: false };
     }
+    // Held by flow control or a pause: pending without a lease, enqueued when its key has room.
+    if ((await this.deps.flow.offer(entry, [{ request_id: requestId, message }])).length === 0) {
+      this.requests.update(requestId, { lease_until: null }, now);
+      return { ok: true, request_id: requestId, duplicate: false };
+    }
     await this.leases.watch(lease as number);
     try {
-      await this.deps.env.DELIVERIES.send({ kind: "deliver", agent: name, request_id: requestId } satisfies DeliveryMessage, { contentType: "json" });
+      await this.send([{ request_id: requestId, replay_of: null }], name);
     } catch (error) {
       // Not accepted, so not kept: the caller is told to retry, and its retry is a new request.
+      this.deps.flow.unreserve([requestId]);
       this.requests.remove(requestId);
       console.error(JSON.stringify({ level: "error", msg: "could not enqueue an async request", agent: name, error: String(error) }));
       return failure("unavailable", `could not enqueue the message for ${name}; retry shortly`, { retry_after: 1 });
@@ -114,27 +128,47 @@ export class Messaging {
   }
 
   /**
-   * Scheduled requests whose time came: pending from now on, with a lease, and enqueued. The status
-   * changes before the enqueue, so a delivery that arrives at once finds its request pending; when
-   * the queue refuses them, their leases have the alarm enqueue them again.
+   * Enqueues pending requests that may go now (released by flow control, or due), each with a
+   * lease first: when the queue refuses them, the lease has the alarm enqueue them again.
    */
-  async release(requestIds: string[]): Promise<void> {
+  async enqueue(requestIds: string[], name: string): Promise<void> {
+    const now = Date.now();
+    const rows = requestIds.map((id) => this.requests.get(id)).filter((row) => row?.status === "pending") as RequestRow[];
+    if (rows.length === 0) return;
+    const lease_until = this.leases.until(now);
+    for (const row of rows) this.requests.update(row.request_id, { lease_until }, now);
+    await this.leases.watch(lease_until);
+    try {
+      await this.send(rows, name);
+    } catch (error) {
+      console.warn(JSON.stringify({ level: "warn", msg: "could not enqueue requests; their leases will", agent: name, count: rows.length, error: String(error) }));
+    }
+  }
+
+  /** One `deliver` queue message per request (a replay's says which letter it replays); throws when the queue refused them. */
+  private async send(rows: Array<Pick<RequestRow, "request_id" | "replay_of">>, name: string): Promise<void> {
+    const body = (row: Pick<RequestRow, "request_id" | "replay_of">): DeliveryMessage => ({
+      kind: "deliver",
+      agent: name,
+      request_id: row.request_id,
+      ...(row.replay_of ? { replay_of: row.replay_of } : {}),
+    });
+    const [only] = rows;
+    if (rows.length === 1 && only) await this.deps.env.DELIVERIES.send(body(only), { contentType: "json" });
+    else if (rows.length > 0) await this.deps.env.DELIVERIES.sendBatch(rows.map((row) => ({ body: body(row), contentType: "json" as const })));
+  }
+
+  /**
+   * Scheduled requests whose time came: pending from now on, through flow control, and enqueued
+   * with a lease. The status changes before the enqueue, so a delivery that arrives at once finds
+   * its request pending; when the queue refuses them, their leases have the alarm enqueue them again.
+   */
+  async release(name: string, entry: AgentEntry | null, requestIds: string[]): Promise<void> {
     const now = Date.now();
     const due = requestIds.map((id) => this.requests.get(id)).filter((row) => row?.status === "scheduled") as RequestRow[];
     if (due.length === 0) return;
-    const lease_until = this.leases.until(now);
-    for (const row of due) this.requests.update(row.request_id, { status: "pending", lease_until }, now);
-    await this.leases.watch(lease_until);
-    try {
-      await this.deps.env.DELIVERIES.sendBatch(
-        due.map((row) => ({
-          body: { kind: "deliver", agent: row.message.to, request_id: row.request_id } satisfies DeliveryMessage,
-          contentType: "json" as const,
-        })),
-      );
-    } catch (error) {
-      console.warn(JSON.stringify({ level: "warn", msg: "could not enqueue due requests; their leases will", count: due.length, error: String(error) }));
-    }
+    for (const row of due) this.requests.update(row.request_id, { status: "pending" }, now);
+    await this.enqueue(await this.deps.flow.offer(entry, due), name);
   }
 
   /** One delivery attempt of a stored request, called by the queue consumer. */
@@ -147,6 +181,12 @@ export class Messaging {
     if (row.status === "replied") return delivered(row.replay_of);
     if (row.status !== "pending") return { action: "ack" };
     if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
+    // Held (its key is full, or the agent paused): the message is acked, no attempt is spent, and
+    // without a lease only its key's turn enqueues it again.
+    if (!(await this.deps.flow.admit(entry, requestId, row.message))) {
+      this.requests.update(requestId, { lease_until: null }, Date.now());
+      return { action: "ack" };
+    }
     this.delivering.add(requestId);
     let result: InvokeResult;
     try {
@@ -154,6 +194,7 @@ export class Messaging {
       result = await this.deps.invoke(call);
     } finally {
       this.delivering.delete(requestId);
+      await this.deps.flow.done(entry, row.message);
     }
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
     if (this.requests.get(requestId)?.status === "cancelled") {
@@ -258,8 +299,9 @@ export class Messaging {
     if (row.status !== "cancelled") {
       const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
       this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail }, lease_until: null }, Date.now());
-      // A scheduled request has no queue message yet: once it is no longer held, nothing starts it.
+      // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
+      else this.deps.flow.forget(requestId);
       if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
     }
     return this.status(name, requestId, viewer);

@@ -21,6 +21,7 @@ import { Pool } from "../../lib/resilience/pool";
 import { A2ATasks } from "./a2a-tasks";
 import { Batching } from "./batching";
 import { DelayedDelivery } from "./delayed-delivery";
+import { FlowControl } from "./flow-control";
 import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
@@ -57,7 +58,8 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const observers = new Observers(sql, env.FANOUT, observability);
   const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
   // Scheduled requests go back to messaging when due; messaging is read at call time.
-  const delayed = new DelayedDelivery({ sql, deadlines, release: (ids) => messaging.release(ids) });
+  const delayed = new DelayedDelivery({ sql, deadlines, release: (ids) => messaging.release(self, load(), ids) });
+  const flow = new FlowControl({ sql, kv, deadlines, load, enqueue: (ids) => messaging.enqueue(ids, self) });
   const messaging = new Messaging({
     sql,
     env,
@@ -71,13 +73,14 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     deadlines,
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
     delayed,
+    flow,
   });
   const schedules = new Schedules({
     sql,
     deadlines,
     agent: self,
     submit: (submission) => messaging.submit(self, load(), submission),
-    paused: () => false,
+    paused: () => flow.paused,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (ref) => {
@@ -119,6 +122,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     batching,
     messaging,
     delayed,
+    flow,
     schedules,
     requestReply,
     invocation,

@@ -58,9 +58,22 @@ export interface StreamOpened {
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
 export type StreamStarted = Result<StreamOpened> & { shards?: number };
 
+/** What holds back an agent's async deliveries, for its status (and the dashboard). */
+export interface DeliveryStatus {
+  /** POST /agents/:name/pause is in force. */
+  paused: boolean;
+  /** Messages held by flow control or the pause (pending, not enqueued). */
+  held: number;
+  /** Messages waiting for their `deliver_at` (or a debounce window). */
+  scheduled: number;
+  schedules: number;
+  /** The soonest firing of a schedule that is not paused. */
+  next_firing_at: string | null;
+}
+
 export interface AgentDescription {
   entry: AgentEntry;
-  status: { breaker: BreakerSnapshot["state"]; in_flight: number };
+  status: { breaker: BreakerSnapshot["state"]; in_flight: number } & DeliveryStatus;
   peers: Peer[];
 }
 
@@ -96,6 +109,8 @@ export interface AgentClientApi {
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** `DELETE /requests/:id`: the same viewers end a pending request `cancelled`, aborting an attempt that runs. */
   cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
+  /** POST /agents/:name/pause (true) and /resume: hold or release every async delivery; null when there is no such agent. */
+  setPaused(paused: boolean): Promise<{ paused: boolean; held: number } | null>;
   /** `POST /agents/:name/schedules` from `from` (null: admin): the body as validated at the edge. */
   createSchedule(body: ScheduleBody, from: string | null): Promise<Result<{ schedule: ScheduleView }>>;
   /** The schedules `viewer` may see (admin and the agent itself: all; a sender: its own); null when there is no such agent. */

@@ -3,6 +3,7 @@
  * the defaults every entry is completed with, and the merge of code-agent overrides.
  */
 import { z } from "@hono/zod-openapi";
+import { FlowConfig } from "../flow/flow-config";
 import { AgentName } from "../message/envelope";
 import { LOCAL_MODELS } from "./local-model-ids";
 import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
@@ -153,6 +154,8 @@ export const AgentConfig = z
     handoffs: z.array(AgentName).max(16).optional(),
     /** Model agents: model calls per message, tool rounds included. @default 8 */
     max_steps: z.number().int().min(1).max(32).optional(),
+    /** Per-key concurrency, rate and debounce of async deliveries (docs/time-and-flow.md); null removes it. */
+    flow: FlowConfig.nullable().optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -212,6 +215,8 @@ export interface AgentEntry {
   tools?: string[];
   handoffs?: string[];
   max_steps?: number;
+  /** Flow control of async deliveries, when configured. */
+  flow?: FlowConfig;
   updated_at?: string;
   /** Write-only (lib/security/agent-secrets.ts): never leaves the agent's Durable Object unredacted. */
   signing_secret?: string;
@@ -249,6 +254,8 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
   if (config.a2a !== undefined && kind === "a2a") entry.a2a = config.a2a;
   if (config.mcp !== undefined && kind === "mcp") entry.mcp = config.mcp;
   if (config.headers_secret !== undefined) entry.headers_secret = config.headers_secret;
+  const flow = config.flow === null ? undefined : (config.flow ?? base?.flow);
+  if (flow !== undefined) entry.flow = flow;
   const inputSchema = config.input_schema ?? base?.input_schema;
   if (inputSchema !== undefined) entry.input_schema = inputSchema;
   if (kind === "model") {

@@ -11,6 +11,7 @@
  *   /big-chunked/<bytes>/<key> the same, streamed in chunks without a Content-Length
  *   /big-error/<bytes>/<key>  500 with a body of <bytes> bytes
  *   /concurrent/<ms>/<key>    waits <ms>, tracking how many calls for <key> overlap
+ *   /tenants/<ms>/<key>       the same, per `metadata.tenant`: each tenant's overlap, start and end times
  *   /chaos/<seed>/<key>       per request (metadata.request_id): 5% always answer 400, otherwise each
  *                             attempt answers 503 with probability 30%, decided by a hash of
  *                             (seed, request id, attempt), so runs are reproducible
@@ -23,7 +24,7 @@
  *                             a delta and the reply); `cut` a delta, then closes with no reply;
  *                             `error` a delta, then an error event
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
- *   /_stats/<key>             { max_in_flight, handled: { request_id: successes } }
+ *   /_stats/<key>             { max_in_flight, handled: { request_id: successes }, tenants: { <tenant>: { max_in_flight, starts, ends } } }
  *   /_arrived/<key>           answers once a request for <key> has arrived (at most 30 s): a test's
  *                             hook for "the remote agent is working now", no polling
  *   /_aborted/<key>           answers once a held request for <key> was aborted by its client (at
@@ -56,11 +57,20 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+interface TenantStats {
+  in_flight: number;
+  max_in_flight: number;
+  /** Epoch ms each call began and ended, in arrival order. */
+  starts: number[];
+  ends: number[];
+}
+
 interface Stats {
   in_flight: number;
   max_in_flight: number;
   attempts: Record<string, number>;
   handled: Record<string, number>;
+  tenants: Record<string, TenantStats>;
 }
 
 /** Resolves waiters when something happens for a key: a request arriving, a held request aborted. */
@@ -103,7 +113,7 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
   const statsOf = (key: string): Stats => {
     let s = stats.get(key);
     if (!s) {
-      s = { in_flight: 0, max_in_flight: 0, attempts: {}, handled: {} };
+      s = { in_flight: 0, max_in_flight: 0, attempts: {}, handled: {}, tenants: {} };
       stats.set(key, s);
     }
     return s;
@@ -178,6 +188,18 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         stat.in_flight -= 1;
         return send(200, { content: "done" });
+      }
+      case "tenants": {
+        const tenant = String(envelope?.metadata?.tenant ?? "");
+        const t = stat.tenants[tenant] ?? { in_flight: 0, max_in_flight: 0, starts: [], ends: [] };
+        stat.tenants[tenant] = t;
+        t.in_flight += 1;
+        t.max_in_flight = Math.max(t.max_in_flight, t.in_flight);
+        t.starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, Number(parts[1])));
+        t.in_flight -= 1;
+        t.ends.push(Date.now());
+        return send(200, { content: { tenant, echoed: envelope?.content ?? null } });
       }
       case "chaos": {
         const id = String((envelope as { metadata?: { request_id?: string } } | null)?.metadata?.request_id ?? "");
