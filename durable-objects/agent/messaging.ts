@@ -14,6 +14,8 @@ import { newId, newRequestId } from "../../lib/message/ids";
 import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
 import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
 import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
+import { Debounce } from "../../lib/flow/debounce";
+import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import { type RequestRow, RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
@@ -57,6 +59,7 @@ export interface MessagingDeps {
 
 export class Messaging {
   private readonly requests: RequestStore;
+  private readonly debounce: Debounce;
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
 
@@ -65,6 +68,7 @@ export class Messaging {
 
   constructor(private readonly deps: MessagingDeps) {
     this.requests = new RequestStore(deps.sql);
+    this.debounce = new Debounce(deps.sql);
     this.leases = new Leases({
       requests: this.requests,
       deadlines: deps.deadlines,
@@ -92,7 +96,14 @@ export class Messaging {
     const requestId = newRequestId(name, now);
     const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
     const message = { ...submission.message, metadata };
-    const dueAt = submission.deliver_at ?? null;
+    let dueAt = submission.deliver_at ?? null;
+    // Debounced (flow.debounce_ms), unless the sender set its own time: the last of a key's window goes.
+    const window = entry.flow?.debounce_ms;
+    if (window !== undefined && dueAt === null) {
+      const placed = this.debounce.place(flowKeyOf(message, entry.flow?.key), requestId, window, now);
+      if (placed.supersedes) this.supersede(placed.supersedes, requestId, now);
+      dueAt = placed.due_at;
+    }
     // A request due later has no queue message yet, so no lease: only its deadline can start it.
     const lease = dueAt === null ? this.leases.until(now) : null;
     this.requests.create({
@@ -127,6 +138,18 @@ export class Messaging {
     return { ok: true, request_id: requestId, duplicate: false };
   }
 
+  /** A debounced request replaced by a later one of its key: it ends `superseded` and is never enqueued. */
+  private supersede(requestId: string, by: string, now: number): void {
+    if (this.requests.get(requestId)?.status !== "scheduled") return;
+    this.deps.delayed.forget(requestId);
+    this.requests.update(
+      requestId,
+      { status: "superseded", error: { code: "superseded", detail: `replaced by ${by}, a later message with the same debounce key` } },
+      now,
+    );
+  }
+
+  /** One `deliver` queue message per pending request; throws when the queue refused them. */
   /**
    * Enqueues pending requests that may go now (released by flow control, or due), each with a
    * lease first: when the queue refuses them, the lease has the alarm enqueue them again.

@@ -98,6 +98,30 @@ describe("per-key flow control", () => {
   });
 });
 
+describe("debounce", () => {
+  it("delivers only the last message of a key in its window; the earlier ones end superseded", async () => {
+    const name = await tenantAgent({ key: "metadata.tenant", debounce_ms: 800 }, 1);
+    const x = await send(name, "x", 3);
+    const [y] = await send(name, "y", 1);
+    const first = await api("GET", `/requests/${x[0]}`);
+    expect(first.body).toMatchObject({ status: "superseded", attempts: 0, error: { code: "superseded" } });
+    const last = await api("GET", `/requests/${x[2]}`);
+    expect(last.body.status).toBe("scheduled");
+    // The window opened with the first message and does not move with later ones.
+    expect(Date.parse(last.body.deliver_at) - Date.parse(first.body.created_at)).toBeLessThanOrEqual(800);
+
+    const delivered = await settled(x[2] as string, ["replied"]);
+    expect(delivered.reply.content).toEqual({ tenant: "x", echoed: { tenant: "x", i: 2 } });
+    expect((await settled(y as string, ["replied"])).attempts).toBe(1);
+    expect((await api("GET", `/requests/${x[1]}`)).body.status).toBe("superseded");
+    // Once the window closed, the next message opens a new one and is delivered in its turn.
+    const [again] = await send(name, "x", 1);
+    await settled(again as string, ["replied"]);
+    const stats = await tenantStats(name);
+    expect([stats.x?.starts.length, stats.y?.starts.length]).toEqual([2, 1]);
+  });
+});
+
 describe("pause and resume", () => {
   it("holds every delivery as pending while paused, then releases them in the order they came", async () => {
     const name = await tenantAgent({ concurrency: 1 }, 1);
