@@ -5,10 +5,12 @@ import { batching } from "./batching.ts";
 import { breakerOpen } from "./breaker-open.ts";
 import { ctxInvoke } from "./ctx-invoke.ts";
 import { fanout } from "./fanout.ts";
+import { flowRate } from "./flow-rate.ts";
 import { mapReduce } from "./map-reduce.ts";
 import { modelTools } from "./model-tools.ts";
 import { observability } from "./observability.ts";
 import { peer } from "./peer.ts";
+import { scheduleCost } from "./schedule-cost.ts";
 import { shards } from "./shards.ts";
 import { streaming } from "./streaming.ts";
 import { syncInvoke } from "./sync-invoke.ts";
@@ -26,4 +28,6 @@ export const scenarios: Scenario[] = [
   modelTools,
   streaming,
   peer,
+  flowRate,
+  scheduleCost,
 ];

@@ -5,6 +5,7 @@
  *   POST /hit/<bucket>/…          answers 200 `{ "content": "ok" }` at once and counts the bucket
  *   POST /slow/<bucket>?ms=<n>    answers after <n> ms and records how long it held the call
  *   POST /fail/<bucket>           answers 500 and counts the bucket (a broken remote agent)
+ *   POST /keyed/<bucket>          answers 200 and counts bucket `<bucket>.<metadata.tenant>` (the body is read)
  *
  * Buckets separate scenarios and rounds; counting happens in memory, read directly by the scenario.
  */
@@ -29,6 +30,16 @@ interface Bucket {
   waiters: Array<{ n: number; resolve: (at: number) => void }>;
 }
 
+/** The `metadata.tenant` of an envelope, or "" when it has none. */
+function tenantOf(body: string): string {
+  try {
+    const tenant = (JSON.parse(body) as { metadata?: { tenant?: unknown } }).metadata?.tenant;
+    return typeof tenant === "string" ? tenant : "";
+  } catch {
+    return "";
+  }
+}
+
 export async function startLoopback(): Promise<Loopback> {
   const buckets = new Map<string, Bucket>();
   const bucketOf = (name: string): Bucket => {
@@ -51,16 +62,21 @@ export async function startLoopback(): Promise<Loopback> {
     const start = performance.now();
     const url = new URL(req.url ?? "/", "http://loopback");
     const [kind, name = "default"] = url.pathname.split("/").filter(Boolean);
-    // Drain the body so keep-alive connections stay usable; its content is not needed.
-    req.resume();
+    // Drain the body so keep-alive connections stay usable; only `keyed` needs its content.
+    const chunks: Buffer[] = [];
+    if (kind === "keyed") req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    else req.resume();
     req.on("end", () => {
-      const bucket = bucketOf(name);
+      const bucket = bucketOf(kind === "keyed" ? `${name}.${tenantOf(Buffer.concat(chunks).toString("utf8"))}` : name);
       const answer = (status: number, body: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(body));
       };
       switch (kind) {
         case "hit":
+          arrive(bucket, start);
+          return answer(200, { content: "ok" });
+        case "keyed":
           arrive(bucket, start);
           return answer(200, { content: "ok" });
         case "fail":

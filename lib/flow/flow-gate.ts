@@ -78,7 +78,7 @@ export class FlowGate {
     const ids: string[] = [];
     let retryAt: number | undefined;
     for (const row of this.held.first(key, max)) {
-      const room = this.take(flow, key, now);
+      const room = this.take(flow, key, now, true);
       if (!room.ok) {
         retryAt = room.retry_at;
         break;
@@ -96,14 +96,14 @@ export class FlowGate {
   }
 
   /** Takes a slot of `key` (concurrency, then rate), or says when the key has room again. */
-  private take(flow: FlowConfig | undefined, key: string, now: number): Room {
+  private take(flow: FlowConfig | undefined, key: string, now: number, backlog = false): Room {
     if (!flow) return { ok: true };
     if (flow.concurrency !== undefined && this.inFlight(key) >= flow.concurrency) {
       this.expireReservations(key, now);
       if (this.inFlight(key) >= flow.concurrency) return { ok: false };
     }
     if (flow.rate) {
-      const decision = this.rates.take(key, flow.rate, now);
+      const decision = this.rates.take(key, flow.rate, now, backlog);
       if (!decision.ok) return { ok: false, retry_at: decision.retry_at };
     }
     this.running.set(key, this.inFlight(key) + 1);

@@ -1,8 +1,13 @@
 /**
  * A per-key rate: at most `limit` deliveries start in any `period_ms` — a sliding window, exact,
  * so a burst of up to `limit` goes at once and the next starts the moment the oldest start in the
- * window leaves it. The start times are rows in the agent's object (only those inside the window
- * are kept), so a rate holds across restarts and the time the next start is allowed is known.
+ * window leaves it. The start times are rows in the agent's object (only those of the last two
+ * windows are kept), so a rate holds across restarts and the time the next start is allowed is known.
+ *
+ * A request that waited in a backlog is released by an alarm, a little after its slot freed. Its
+ * start is counted at the moment the slot freed, not when the alarm ran, so that lateness does not
+ * add up period after period: a backlogged key gets its full rate, and the counted starts still
+ * never put more than `limit` in any window.
  */
 export interface Rate {
   limit: number;
@@ -19,8 +24,8 @@ export class RateLog {
     sql.exec("CREATE INDEX IF NOT EXISTS flow_starts_key ON flow_starts(flow_key, at)");
   }
 
-  /** Takes a start of `key` at `now` if the window has room; else when it will. */
-  take(key: string, rate: Rate, now: number): RateDecision {
+  /** Takes a start of `key` at `now` if the window has room; else when it will. `backlog`: the start releases a waiting request. */
+  take(key: string, rate: Rate, now: number, backlog = false): RateDecision {
     const since = now - rate.period_ms;
     const inWindow = Number(this.sql.exec("SELECT COUNT(*) AS n FROM flow_starts WHERE flow_key = ? AND at > ?", key, since).one().n);
     if (inWindow >= rate.limit) {
@@ -30,10 +35,16 @@ export class RateLog {
         .one();
       return { ok: false, retry_at: Number(row.at) + rate.period_ms };
     }
-    this.sql.exec("INSERT INTO flow_starts (flow_key, at) VALUES (?, ?)", key, now);
-    // Starts that left every window are dropped as new ones come (in steps, to keep this cheap).
-    if (++this.takes % 100 === 0) this.sql.exec("DELETE FROM flow_starts WHERE flow_key = ? AND at <= ?", key, since);
+    this.sql.exec("INSERT INTO flow_starts (flow_key, at) VALUES (?, ?)", key, backlog ? this.freedAt(key, since, rate) : now);
+    // Starts no window or credit looks at any more are dropped as new ones come (in steps, to keep this cheap).
+    if (++this.takes % 100 === 0) this.sql.exec("DELETE FROM flow_starts WHERE flow_key = ? AND at <= ?", key, since - rate.period_ms);
     return { ok: true };
+  }
+
+  /** When the latest slot to leave the window freed (a period after that start), or `since + period` (now). */
+  private freedAt(key: string, since: number, rate: Rate): number {
+    const row = this.sql.exec("SELECT MAX(at) AS at FROM flow_starts WHERE flow_key = ? AND at <= ? AND at > ?", key, since, since - rate.period_ms).one();
+    return row.at === null ? since + rate.period_ms : Number(row.at) + rate.period_ms;
   }
 
   /** Drops the start times older than `before` (no rate's window reaches back that far). */
