@@ -35,16 +35,20 @@ export class RateLog {
         .one();
       return { ok: false, retry_at: Number(row.at) + rate.period_ms };
     }
-    this.sql.exec("INSERT INTO flow_starts (flow_key, at) VALUES (?, ?)", key, backlog ? this.freedAt(key, since, rate) : now);
+    this.sql.exec("INSERT INTO flow_starts (flow_key, at) VALUES (?, ?)", key, backlog ? this.freedAt(key, rate, now) : now);
     // Starts no window or credit looks at any more are dropped as new ones come (in steps, to keep this cheap).
     if (++this.takes % 100 === 0) this.sql.exec("DELETE FROM flow_starts WHERE flow_key = ? AND at <= ?", key, since - rate.period_ms);
     return { ok: true };
   }
 
-  /** When the latest slot to leave the window freed (a period after that start), or `since + period` (now). */
-  private freedAt(key: string, since: number, rate: Rate): number {
-    const row = this.sql.exec("SELECT MAX(at) AS at FROM flow_starts WHERE flow_key = ? AND at <= ? AND at > ?", key, since, since - rate.period_ms).one();
-    return row.at === null ? since + rate.period_ms : Number(row.at) + rate.period_ms;
+  /**
+   * The earliest time a start fits the window: a period after the `limit`-th latest start. Used
+   * for a backlog only when that is within the last period (the alarm was late); otherwise now.
+   */
+  private freedAt(key: string, rate: Rate, now: number): number {
+    const row = this.sql.exec("SELECT at FROM flow_starts WHERE flow_key = ? ORDER BY at DESC LIMIT 1 OFFSET ?", key, rate.limit - 1).toArray()[0];
+    const freed = row ? Number(row.at) + rate.period_ms : now;
+    return freed > now - rate.period_ms ? Math.min(freed, now) : now;
   }
 
   /** Drops the start times older than `before` (no rate's window reaches back that far). */

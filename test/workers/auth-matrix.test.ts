@@ -27,6 +27,8 @@ interface Fixture {
   heldRequestId: string;
   /** A stream planner started (a streaming invoke of the guarded agent), ended. */
   streamId: string;
+  /** A schedule admin created on the agent (planner is neither its creator nor the agent). */
+  scheduleId: string;
 }
 
 interface Expectation {
@@ -88,6 +90,15 @@ const EXPECTED: Record<string, Expectation> = {
   // A stream is read again by whoever started it, admin, or the agent itself.
   "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
+  // Schedules: creating one sends the agent messages, so the agent's ACL decides; a once-a-year cron never fires here.
+  "POST /agents/:name/schedules": { admin: 201, allowed: 201, denied: 403, body: () => ({ cron: "0 0 1 1 *", content: "matrix" }) },
+  "GET /agents/:name/schedules": { admin: 200, allowed: 200, denied: 200, answer: { denied: (b) => expect(b.schedules).toEqual([]) } },
+  "GET /agents/:name/schedules/:id": { admin: 200, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/schedules/${f.scheduleId}` },
+  "POST /agents/:name/schedules/:id/pause": { admin: 200, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/schedules/${f.scheduleId}/pause` },
+  "POST /agents/:name/schedules/:id/resume": { admin: 200, allowed: 403, denied: 403, path: (f) => `/agents/${f.agent}/schedules/${f.scheduleId}/resume` },
+  "DELETE /agents/:name/schedules/:id": { admin: 404, allowed: 404, denied: 404, path: (f) => `/agents/${f.agent}/schedules/sch_no_such_schedule` },
+  "POST /agents/:name/pause": { admin: 200, allowed: 403, denied: 403 },
+  "POST /agents/:name/resume": { admin: 200, allowed: 403, denied: 403 },
   "POST /agents/:name/breaker/reset": { admin: 200, allowed: 403, denied: 403 },
   // The fixture is an HTTP agent: only an MCP agent has tools to list again.
   "POST /agents/:name/refresh": { admin: 400, allowed: 403, denied: 403 },
@@ -162,7 +173,7 @@ function expected(e: Expectation, caller: Caller): number {
 }
 
 describe("auth matrix", () => {
-  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "", heldRequestId: "", streamId: "" };
+  const fixture: Fixture = { agent: uniqueName("guarded"), requestId: "", heldRequestId: "", streamId: "", scheduleId: "" };
 
   beforeAll(async () => {
     expect((await api("PUT", `/agents/${fixture.agent}`, { body: guardedConfig(fixture.agent) })).status).toBe(200);
@@ -185,7 +196,10 @@ describe("auth matrix", () => {
     expect(streamed.status).toBe(200);
     fixture.streamId = streamed.headers.get("x-stream-id") ?? "";
     await streamed.text();
-    // Five round trips through several objects: under a loaded machine this outlasts the 10 s hook default.
+    const schedule = await api("POST", `/agents/${fixture.agent}/schedules`, { body: { cron: "0 0 1 1 *", content: "fixture" } });
+    expect(schedule.status).toBe(201);
+    fixture.scheduleId = schedule.body.id;
+    // Six round trips through several objects: under a loaded machine this outlasts the 10 s hook default.
   }, 30_000);
 
   it("has a documented rule for every route the app serves", () => {
