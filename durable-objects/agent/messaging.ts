@@ -164,7 +164,9 @@ export class Messaging {
     try {
       await this.send(rows, name);
     } catch (error) {
-      console.warn(JSON.stringify({ level: "warn", msg: "could not enqueue requests; their leases will", agent: name, count: rows.length, error: String(error) }));
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "could not enqueue requests; their leases will", agent: name, count: rows.length, error: String(error) }),
+      );
     }
   }
 

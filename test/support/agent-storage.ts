@@ -2,11 +2,12 @@
  * Documented test hooks into an agent object's own tables, through the lib classes the object
  * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
  * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; move a
- * schedule's next due time into the past.
+ * schedule's next due time into the past; read a request's lease and run the lease sweep.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
+import { RequestStore } from "../../lib/protocols/request-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { ScheduleStore } from "../../lib/time/schedule-store";
 
@@ -36,5 +37,17 @@ export function rewindSchedule(agent: string, scheduleId: string, nextAt: number
   return runInDurableObject(agentObjectStub(agent), async (_, state) => {
     new ScheduleStore(state.storage.sql).update(scheduleId, { next_at: nextAt });
     await new DeadlineTable(state.storage.sql, state.storage).schedule("schedule", scheduleId, nextAt);
+  });
+}
+
+/** The lease of one of `agent`'s async requests: when its alarm would enqueue it again (null: never). */
+export function leaseOf(agent: string, requestId: string): Promise<number | null | undefined> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => new RequestStore(state.storage.sql).get(requestId)?.lease_until);
+}
+
+/** Runs `agent`'s lease sweep now, as its alarm would once a lease expired. */
+export function sweepLeasesNow(agent: string): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), async (_, state) => {
+    await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", Date.now());
   });
 }

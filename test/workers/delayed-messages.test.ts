@@ -5,7 +5,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
-import { agentObjectStub } from "../support/agent-storage";
+import { agentObjectStub, leaseOf, sweepLeasesNow } from "../support/agent-storage";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -44,6 +44,9 @@ describe("delayed messages", () => {
     const res = await api("POST", `/agents/${name}/messages`, { body: { content: "tomorrow", delay_ms: DAY_MS } });
     expect(res.status).toBe(202);
     await evictDurableObject(agentObjectStub(name));
+    // No queue message and no lease: an overdue-lease sweep does not start it early.
+    expect(await leaseOf(name, res.body.request_id)).toBeNull();
+    await sweepLeasesNow(name);
     await runDurableObjectAlarm(agentObjectStub(name));
     const state = await api("GET", `/requests/${res.body.request_id}`);
     expect(state.body.status).toBe("scheduled");

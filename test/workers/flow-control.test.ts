@@ -4,6 +4,8 @@
  * pending without spending attempts, and a paused agent releases its messages in order.
  */
 import { describe, expect, it } from "vitest";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { agentObjectStub, leaseOf, sweepLeasesNow } from "../support/agent-storage";
 import { api, eventually, settled, testServer, uniqueName } from "../support/api";
 
 interface TenantStats {
@@ -134,6 +136,10 @@ describe("pause and resume", () => {
     });
     expect(status).toMatchObject({ paused: true, held: 6 });
     for (const id of ids) expect((await api("GET", `/requests/${id}`)).body).toMatchObject({ status: "pending", attempts: 0 });
+    // Held, so no lease: the alarm that re-enqueues overdue requests leaves them where they are.
+    for (const id of ids) expect(await leaseOf(name, id)).toBeNull();
+    await sweepLeasesNow(name);
+    await runDurableObjectAlarm(agentObjectStub(name));
     expect(await tenantStats(name)).toEqual({});
 
     const resumed = await api("POST", `/agents/${name}/resume`);
