@@ -1,13 +1,15 @@
 /**
  * Recurring schedules in the agent's object: created, listed, paused and deleted over HTTP; fired
- * by the object's real alarm as ordinary async messages; never twice for one due time.
+ * by the object's real alarm as ordinary async messages; never twice for one due time; missed
+ * firings after a restart or a pause follow the schedule's catch_up.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { agentObjectStub, rewindSchedule } from "../support/agent-storage";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 async function remoteAgent(extra: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName("cron");
@@ -19,6 +21,17 @@ async function remoteAgent(extra: Record<string, unknown> = {}): Promise<string>
 /** The firings the agent received: their envelopes' metadata, in arrival order. */
 async function firings(name: string): Promise<Array<Record<string, string>>> {
   return (await received(name)).map((call) => JSON.parse(call.body).metadata);
+}
+
+/**
+ * A daily cron at an hour two hours back, so its latest due time (`latest`) is always more than
+ * GRACE_MS late and no minute boundary can move it while a test runs.
+ */
+async function dailySchedule(name: string, body: Record<string, unknown>): Promise<{ id: string; latest: number; next_at: string }> {
+  const hour = (new Date().getUTCHours() + 22) % 24;
+  const created = await api("POST", `/agents/${name}/schedules`, { body: { cron: `0 ${hour} * * *`, ...body } });
+  expect(created.status).toBe(201);
+  return { id: created.body.id, latest: Date.parse(created.body.next_at) - DAY, next_at: created.body.next_at };
 }
 
 describe("schedules", () => {
@@ -40,7 +53,7 @@ describe("schedules", () => {
     expect(created.headers.get("location")).toBe(`/agents/${name}/schedules/${schedule.id}`);
     // 09:00 in Tokyo is 00:00 UTC, the next one within a day.
     expect(schedule.next_at).toMatch(/T00:00:00\.000Z$/);
-    expect(Date.parse(schedule.next_at) - before).toBeLessThanOrEqual(24 * 60 * MINUTE);
+    expect(Date.parse(schedule.next_at) - before).toBeLessThanOrEqual(DAY);
 
     const list = await api("GET", `/agents/${name}/schedules`);
     expect(list.body.schedules.map((s: { id: string }) => s.id)).toEqual([schedule.id]);
@@ -70,19 +83,16 @@ describe("schedules", () => {
     expect(state.last_fired_at).not.toBeNull();
   });
 
-  it("fires a missed cron firing once when its alarm runs late, and never again when the alarm repeats", async () => {
+  it("fires a missed firing once when its alarm runs late, and never again when the alarm repeats", async () => {
     const name = await remoteAgent();
-    const created = await api("POST", `/agents/${name}/schedules`, { body: { cron: "* * * * *", content: "minutely" } });
-    const id = created.body.id;
-    // The object was away for three minutes: the default catch_up fires the latest due time, once.
-    const now = Date.now();
-    const latest = Math.floor(now / MINUTE) * MINUTE;
-    await rewindSchedule(name, id, latest - 3 * MINUTE);
+    const { id, latest, next_at } = await dailySchedule(name, { content: "daily" });
+    // The object was away for three days: the default catch_up fires the latest due time, once.
+    await rewindSchedule(name, id, latest - 3 * DAY);
     await runDurableObjectAlarm(agentObjectStub(name));
     const fired = await eventually(async () => ((await firings(name)).length >= 1 ? firings(name) : undefined));
     expect(fired.map((m) => m.scheduled_for)).toEqual([new Date(latest).toISOString()]);
     const state = (await api("GET", `/agents/${name}/schedules/${id}`)).body;
-    expect(state).toMatchObject({ fired: 1, skipped: 3, last_fired_at: new Date(latest).toISOString(), next_at: new Date(latest + MINUTE).toISOString() });
+    expect(state).toMatchObject({ fired: 1, skipped: 3, last_fired_at: new Date(latest).toISOString(), next_at });
 
     // A crash after sending, before moving on: the same due time comes round again.
     await rewindSchedule(name, id, latest);
@@ -93,17 +103,43 @@ describe("schedules", () => {
     expect((await api("GET", `/agents/${name}/log`)).body.entries.filter((e: { direction: string }) => e.direction === "in")).toHaveLength(1);
   });
 
-  it("fires every missed time with catch_up all, oldest first", async () => {
+  // The object stops two days before the latest due time, then comes back with no instance in memory.
+  it.each([
+    ["none", [], 3],
+    ["one", [0], 2],
+    ["all", [-2 * DAY, -DAY, 0], 0],
+  ] as const)("after a restart, catch_up %s fires what its policy says, once however often the alarm runs", async (catchUp, offsets, skipped) => {
     const name = await remoteAgent();
-    const created = await api("POST", `/agents/${name}/schedules`, { body: { cron: "* * * * *", content: "each", catch_up: "all" } });
-    const latest = Math.floor(Date.now() / MINUTE) * MINUTE;
-    await rewindSchedule(name, created.body.id, latest - 2 * MINUTE);
+    const { id, latest, next_at } = await dailySchedule(name, { content: catchUp, catch_up: catchUp });
+    await rewindSchedule(name, id, latest - 2 * DAY);
+    await evictDurableObject(agentObjectStub(name));
     await runDurableObjectAlarm(agentObjectStub(name));
+    await runDurableObjectAlarm(agentObjectStub(name));
+
+    const state = (await api("GET", `/agents/${name}/schedules/${id}`)).body;
+    expect(state).toMatchObject({ fired: offsets.length, skipped, next_at });
+    const expected = offsets.map((o) => new Date(latest + o).toISOString());
     const times = await eventually(async () => {
       const metas = await firings(name);
-      return metas.length >= 3 ? metas.map((m) => m.scheduled_for).sort() : undefined;
+      return metas.length >= offsets.length ? metas.map((m) => m.scheduled_for).sort() : undefined;
     });
-    expect(times).toEqual([latest - 2 * MINUTE, latest - MINUTE, latest].map((t) => new Date(t).toISOString()));
+    expect(times).toEqual(expected);
+    for (const meta of await firings(name)) expect((await settled(meta.request_id as string)).status).toBe("replied");
+    expect(await firings(name)).toHaveLength(offsets.length);
+  });
+
+  it("does not fire while the agent is paused, and catches up once when it resumes", async () => {
+    const name = await remoteAgent();
+    const { id, latest } = await dailySchedule(name, { content: "held" });
+    expect((await api("POST", `/agents/${name}/pause`)).status).toBe(200);
+    await rewindSchedule(name, id, latest - 2 * DAY);
+    await runDurableObjectAlarm(agentObjectStub(name));
+    expect((await api("GET", `/agents/${name}/schedules/${id}`)).body).toMatchObject({ fired: 0, skipped: 0 });
+
+    await api("POST", `/agents/${name}/resume`);
+    const fired = await eventually(async () => ((await firings(name)).length >= 1 ? firings(name) : undefined));
+    expect(fired.map((m) => m.scheduled_for)).toEqual([new Date(latest).toISOString()]);
+    expect((await api("GET", `/agents/${name}/schedules/${id}`)).body).toMatchObject({ fired: 1, skipped: 2 });
   });
 
   it("lets only keys the agent's ACL allows create one, and shows a sender only its own", async () => {
