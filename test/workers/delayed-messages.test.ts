@@ -54,6 +54,12 @@ describe("delayed messages", () => {
     expect(at).toBeGreaterThanOrEqual(before + DAY_MS);
     expect(at).toBeLessThanOrEqual(Date.now() + DAY_MS);
     expect(await received(name)).toHaveLength(0);
+
+    // Far beyond the queue's 12 h delay: a time 364 days ahead is held too.
+    const far = new Date(before + 364 * DAY_MS).toISOString();
+    const held = await api("POST", `/agents/${name}/messages`, { body: { content: "next year", deliver_at: far } });
+    expect(held.status).toBe(202);
+    expect((await api("GET", `/requests/${held.body.request_id}`)).body).toMatchObject({ status: "scheduled", deliver_at: far });
   });
 
   it("cancels a scheduled message with DELETE /requests/:id: it never runs, even when its time comes", async () => {
