@@ -1,9 +1,10 @@
 /**
- * Flow control (issue 22): three keys of one agent offered at three different rates, all above
- * the agent's per-key `rate` (4 a second; low enough that the offered load, 26 messages a second
- * in all, does not saturate a shared machine's worker and measure the machine instead). Each key's throughput at the handler — starts counted
- * on the loopback, per key — must come within 10% of the configured rate: held deliveries are
- * released as the window makes room, no key is starved by the others, none gets more than its rate.
+ * Flow control: three keys of one agent offered at three different rates, all above the agent's
+ * per-key `rate` (4 a second; low enough that the offered load, 26 messages a second in all, does
+ * not saturate a shared machine's worker and measure the machine instead). Each key's throughput
+ * at the handler — starts counted on the loopback, per key — must come within 10% of the
+ * configured rate: held deliveries are released as the window makes room, no key is starved by
+ * the others, none gets more than its rate.
  */
 import { type Client, must } from "../support/client.ts";
 import type { Loopback } from "../support/loopback.ts";
