@@ -5,16 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_POLL, eventually } from "../support/poll";
-import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
+import { devApi } from "../support/dev-api";
+import { type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 let dev: DevServer;
-const headers = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${dev.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => devApi(dev, method, path, body);
 
 beforeAll(async () => {
   dev = await startWranglerDev();
