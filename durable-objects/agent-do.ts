@@ -10,22 +10,14 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
-import type {
-  AgentClientApi,
-  AgentDescription,
-  AgentQueueApi,
-  AgentShardApi,
-  DeliveryStatus,
-  RequestReplay,
-  StreamStarted,
-  Submission,
-} from "../lib/agents/agent-api";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, StreamStarted, Submission } from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
 import type { CodeAgents } from "../lib/agents/define-agent";
 import type { InvokeResult } from "../lib/message/call";
 import type { Envelope } from "../lib/message/envelope";
 import type { Result } from "../lib/message/errors";
 import type { LoggedRow } from "../lib/observability/message-log";
+import type { DeliveryStatus } from "../lib/flow/delivery-status";
 import type { AgentMetricsReport } from "../lib/observability/prometheus";
 import type { TraceRow } from "../lib/observability/trace-index";
 import type { FanoutMessage } from "../lib/patterns/fanout";
@@ -204,7 +196,8 @@ export function agentObject(codeAgents: CodeAgents) {
     }
 
     metricsReport(): AgentMetricsReport | null {
-      return this.parts.observability.report(this.agent, this.load(), this.parts.breakers.local, this.parts.pool.inFlight);
+      const report = this.parts.observability.report(this.agent, this.load(), this.parts.breakers.local, this.parts.pool.inFlight);
+      return report && { ...report, deliveries: this.deliveryStatus() };
     }
 
     saveTask(task: TaskJson, owner: TaskOwner): TaskJson {

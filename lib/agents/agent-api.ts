@@ -22,6 +22,7 @@ import type { RequestView } from "../protocols/request-store";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import type { BreakerEvent, ReplicaView } from "../resilience/breaker-replica";
 import type { Admission, BreakerSnapshot } from "../resilience/circuit-breaker";
+import type { DeliveryStatus } from "../flow/delivery-status";
 import type { ScheduleBody, ScheduleView } from "../time/schedule";
 import type { Call } from "../message/call";
 import type { InvokeResult } from "../message/call";
@@ -57,19 +58,6 @@ export interface StreamOpened {
 
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
 export type StreamStarted = Result<StreamOpened> & { shards?: number };
-
-/** What holds back an agent's async deliveries, for its status (and the dashboard). */
-export interface DeliveryStatus {
-  /** POST /agents/:name/pause is in force. */
-  paused: boolean;
-  /** Messages held by flow control or the pause (pending, not enqueued). */
-  held: number;
-  /** Messages waiting for their `deliver_at` (or a debounce window). */
-  scheduled: number;
-  schedules: number;
-  /** The soonest firing of a schedule that is not paused. */
-  next_firing_at: string | null;
-}
 
 export interface AgentDescription {
   entry: AgentEntry;

@@ -2,6 +2,7 @@
  * Renders agents' metric snapshots as Prometheus text exposition format (version 0.0.4).
  * Pure: `GET /metrics` collects the reports, this turns them into text.
  */
+import type { DeliveryStatus } from "../flow/delivery-status";
 import type { BreakerSnapshot } from "../resilience/circuit-breaker";
 import { type AgentMetricsSnapshot, BATCH_BUCKETS, DURATION_BUCKETS } from "./metrics";
 
@@ -13,6 +14,8 @@ export interface AgentMetricsReport extends AgentMetricsSnapshot {
   max_concurrency: number;
   /** Over the newest inbound messages in the log. */
   latency_ms: { p50: number | null; p95: number | null; samples: number };
+  /** From the home object, which keeps the agent's scheduled and held requests. */
+  deliveries?: DeliveryStatus;
 }
 
 /** A process-wide gauge another feature contributes (e.g. the DLQ store's size). */

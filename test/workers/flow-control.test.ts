@@ -135,6 +135,8 @@ describe("pause and resume", () => {
       return res.body.status.held === 6 ? res.body.status : undefined;
     });
     expect(status).toMatchObject({ paused: true, held: 6 });
+    // The metrics the dashboard reads say so too.
+    expect((await api("GET", `/agents/${name}/metrics`)).body.deliveries).toMatchObject({ paused: true, held: 6, scheduled: 0 });
     for (const id of ids) expect((await api("GET", `/requests/${id}`)).body).toMatchObject({ status: "pending", attempts: 0 });
     // Held, so no lease: the alarm that re-enqueues overdue requests leaves them where they are.
     for (const id of ids) expect(await leaseOf(name, id)).toBeNull();
