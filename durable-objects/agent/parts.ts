@@ -14,6 +14,7 @@ import { ToolCatalog, toolDescription } from "../../lib/model/tool-catalog";
 import { parseToolRef } from "../../lib/model/tool-refs";
 import { leaseMs } from "../../lib/protocols/async-delivery";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
+import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -24,6 +25,7 @@ import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
 import { Streaming } from "./streaming";
+import { InputWaiting } from "./input-waiting";
 import { Messaging } from "./messaging";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
@@ -54,11 +56,19 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
   const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
+  const requests = new RequestStore(sql);
+  const tasks = new A2ATasks(sql);
   const messaging = new Messaging({
     sql,
     env,
     peers,
     load,
+    requests,
+    asked: (requestId) => waiting.wait(load(), requestId),
+    stopWaiting: (row) => {
+      waiting.stop(row.request_id);
+      tasks.requestEnded(row);
+    },
     invoke: (call) => rpc.invoke(call),
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
@@ -66,6 +76,17 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     deadLetters: deadLetterStore(env),
     deadlines,
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
+  });
+  const waiting = new InputWaiting({
+    requests,
+    deadlines,
+    queue: env.DELIVERIES,
+    leases: messaging.leases,
+    load,
+    deliver: (requestId) => messaging.deliver(self, load(), requestId),
+    storeLetter: (requestId) => messaging.sendLetterOrRetry(requestId),
+    ended: (row) => tasks.requestEnded(row),
+    now: Date.now,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (ref) => {
@@ -95,6 +116,5 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     invoke: (entry, call, stream) => invocation.invoke(entry, call, stream),
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
   });
-  const tasks = new A2ATasks(sql);
-  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, requestReply, invocation, streaming, tasks };
+  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, waiting, requestReply, invocation, streaming, tasks };
 }

@@ -9,6 +9,7 @@ import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
 import { isAgentName } from "../../lib/message/limits";
+import { InputRequest } from "../../lib/message/input-required";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { mayCall } from "../../lib/security/acl";
 import { senderOf } from "../../lib/security/keys";
@@ -27,12 +28,14 @@ const RequestState = z
   .object({
     request_id: z.string(),
     agent: z.string(),
-    status: z.enum(["pending", "replied", "failed", "timed_out", "dead_lettered", "cancelled"]),
+    status: z.enum(["pending", "input_required", "replied", "failed", "timed_out", "dead_lettered", "cancelled"]),
     attempts: z.number(),
     created_at: z.string(),
     updated_at: z.string(),
     reply: z.unknown().optional(),
     error: z.object({ code: z.string(), detail: z.string() }).optional(),
+    input_required: InputRequest.optional(),
+    input: z.array(z.unknown()).optional(),
   })
   .openapi("RequestState");
 
