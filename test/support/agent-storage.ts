@@ -1,11 +1,13 @@
 /**
  * Documented test hooks into an agent object's own tables, through the lib classes the object
  * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
- * agent waits a reply for, as `ctx.request` would leave it, and read what became of it.
+ * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; read what
+ * an async request still owes (its lease, its dead letter, its deadlines).
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
+import { RequestStore } from "../../lib/protocols/request-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 
 /** The home object of `agent`. */
@@ -24,4 +26,26 @@ export function seedPendingRequest(agent: string, requestId: string, to: string,
 /** The state of one of `agent`'s own requests: pending, replied or timed_out (undefined: unknown). */
 export function pendingStatus(agent: string, requestId: string): Promise<PendingStatus | undefined> {
   return runInDurableObject(agentObjectStub(agent), (_, state) => new PendingReplies(state.storage.sql).get(requestId)?.status);
+}
+
+/**
+ * What `agent`'s object owes for one of its async requests: its status, its delivery lease (and
+ * whether a lease sweep, however late, would enqueue it again), its dead letter, and the `lease`
+ * sweep and `input` deadlines scheduled for it.
+ */
+export function requestOutbox(agent: string, requestId: string) {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const requests = new RequestStore(state.storage.sql);
+    const deadlines = new DeadlineTable(state.storage.sql, state.storage);
+    const row = requests.get(requestId);
+    return {
+      status: row?.status,
+      lease_until: row?.lease_until ?? null,
+      swept_ever: requests.expiredLeases(Number.MAX_SAFE_INTEGER, 1000).some((r) => r.request_id === requestId),
+      letter_id: row?.letter_id ?? null,
+      letter_pending: row?.letter_pending ?? false,
+      sweep_at: deadlines.dueAt("lease", "sweep"),
+      input_due_at: deadlines.dueAt("input", requestId),
+    };
+  });
 }

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentObjectStub } from "../support/agent-storage";
-import { api, eventually, testServer, uniqueName } from "../support/api";
+import { agentObjectStub, requestOutbox } from "../support/agent-storage";
+import { aborted, api, arrived, eventually, testServer, uniqueName } from "../support/api";
 
 const EXPENSE = { item: "laptop", amount: 1200 };
 
@@ -136,10 +136,46 @@ describe("input required: an agent that stops to ask", () => {
         "the dead letter",
       );
       expect(letter.error.code).toBe("timeout");
+      // Dead-lettered through the request's own row, which holds the letter's id until the store has it.
+      expect(await requestOutbox(name, asked.request_id)).toMatchObject({ letter_id: letter.id, letter_pending: false, lease_until: null, input_due_at: null });
       expect((await api("POST", `/requests/${asked.request_id}/input`, { body: { content: { approved: true } } })).status).toBe(409);
+
+      // A replay runs the handler again, which asks again; the letter is settled by that attempt.
+      expect((await api("POST", `/dlq/${letter.id}/replay`)).status).toBe(202);
+      const again = await settled(asked.request_id, "input_required");
+      expect(again.input_required.question).toBe("Approve 1200 for laptop?");
+      await eventually(async () => ((await api("GET", `/dlq/${letter.id}`)).status === 404 ? true : undefined), 10_000, "the replayed letter to settle");
     } finally {
       await api("PUT", `/agents/${name}`, { body: {} });
     }
+  });
+
+  it("a waiting request holds no delivery lease; the answer leases it again, with its wait over", async () => {
+    const name = uniqueName("lease-ask");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ask/${name}` } });
+    const asked = await api("POST", `/agents/${name}/messages`, { body: { content: "paint it" } });
+    await settled(asked.body.request_id, "input_required");
+    const waiting = await requestOutbox(name, asked.body.request_id);
+    // No sweep, however late, re-drives a request that waits for a person: nothing is owed to the queue.
+    expect(waiting).toMatchObject({ status: "input_required", lease_until: null, swept_ever: false });
+    expect(waiting.input_due_at).toBeGreaterThan(Date.now() + 3_600_000);
+
+    // The resumed attempt is held by the remote agent, so the answered request can be looked at mid-flight.
+    const held = `${name}-resumed`;
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/hold/${held}` } });
+    const before = Date.now();
+    expect((await api("POST", `/requests/${asked.body.request_id}/input`, { body: { content: "teal" } })).status).toBe(202);
+    await arrived(held);
+    const resumed = await requestOutbox(name, asked.body.request_id);
+    expect(resumed).toMatchObject({ status: "pending", swept_ever: true, input_due_at: null });
+    expect(resumed.lease_until).toBeGreaterThan(before);
+    // The sweep is armed no later than the lease, so a lost queue message is enqueued again.
+    expect(resumed.sweep_at).not.toBeNull();
+    expect(resumed.sweep_at).toBeLessThanOrEqual(resumed.lease_until as number);
+
+    expect((await api("DELETE", `/requests/${asked.body.request_id}`)).body.status).toBe("cancelled");
+    expect((await aborted(held)).aborted).toBe(true);
+    expect(await requestOutbox(name, asked.body.request_id)).toMatchObject({ lease_until: null, swept_ever: false });
   });
 
   it("limits.input_timeout_ms is bounded: at most 30 days", async () => {
