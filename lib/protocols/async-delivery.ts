@@ -47,7 +47,7 @@ export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limi
     return { patch: { status: "replied", attempts, reply: result.reply, error: null, lease_until: null }, action: { action: "ack" } };
   }
   const error = { code: result.code, detail: result.detail };
-  if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error }, action: { action: "ack" } };
+  if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error, lease_until: null }, action: { action: "ack" } };
   const first = row.first_failed_at ?? now;
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
   const decision = retryDecision(result, attempts - row.budget_from, limits, random);
