@@ -158,6 +158,8 @@ export const AgentConfig = z
     handoffs: z.array(AgentName).max(16).optional(),
     /** Model agents: model calls per message, tool rounds included. @default 8 */
     max_steps: z.number().int().min(1).max(32).optional(),
+    /** Read-only: reads show when the configuration was last stored, so a read can be PUT back; the server stamps its own. */
+    updated_at: z.string().max(64).optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
