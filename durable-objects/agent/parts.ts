@@ -116,5 +116,20 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     invoke: (entry, call, stream) => invocation.invoke(entry, call, stream),
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
   });
-  return { pool, deadlines, breakers, registration, observability, handshakes, observers, batching, messaging, waiting, requestReply, invocation, streaming, tasks };
+  return {
+    pool,
+    deadlines,
+    breakers,
+    registration,
+    observability,
+    handshakes,
+    observers,
+    batching,
+    messaging,
+    waiting,
+    requestReply,
+    invocation,
+    streaming,
+    tasks,
+  };
 }

@@ -137,7 +137,14 @@ export class TaskUpdates {
     if (request.status === "input_required") {
       const question = this.message(contentToParts(request.input_required?.question ?? "input required"), { [REQUEST_KEY]: request.request_id });
       this.current = { ...this.current, status: status(TaskState.TASK_STATE_INPUT_REQUIRED, question) };
-      return [AgentEvent.statusUpdate({ taskId: this.current.id, contextId: this.current.contextId, status: this.current.status, metadata: this.current.metadata ?? {} })];
+      return [
+        AgentEvent.statusUpdate({
+          taskId: this.current.id,
+          contextId: this.current.contextId,
+          status: this.current.status,
+          metadata: this.current.metadata ?? {},
+        }),
+      ];
     }
     // Answered, and its resumed attempt is to be retried through the queue: still working.
     if (request.status === "pending") return [];
