@@ -19,6 +19,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_STREAM_GRACE_MS?: string;
   /** Browser origins that may call the API, comma-separated: exact (`https://app.example.com`) or `https://*.example.com`. Empty (the default): none (functions/http/cors.ts). */
   SWITCHBOARD_CORS_ORIGINS?: string;
+  /** The agent whose A2A card the host serves at /.well-known/agent-card.json (default: a directory card naming every agent). */
+  SWITCHBOARD_A2A_AGENT?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

@@ -10,9 +10,18 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, RequestReplay, StreamStarted, Submission } from "../lib/agents/agent-api";
+import type {
+  AgentClientApi,
+  AgentDescription,
+  AgentQueueApi,
+  AgentShardApi,
+  ParkedCall,
+  RequestReplay,
+  StreamStarted,
+  Submission,
+} from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
-import type { CodeAgents } from "../lib/agents/define-agent";
+import { type CodeAgents, servedAgents } from "../lib/agents/define-agent";
 import type { InvokeResult } from "../lib/message/call";
 import type { Envelope } from "../lib/message/envelope";
 import type { Result } from "../lib/message/errors";
@@ -38,7 +47,7 @@ import { type AgentParts, createParts } from "./agent/parts";
 export function agentObject(codeAgents: CodeAgents) {
   return class AgentObject extends DurableObject<Env> implements AgentClientApi, AgentShardApi, AgentQueueApi {
     // Initialised after super() has set this.ctx and this.env.
-    private readonly parts: AgentParts = createParts(this.ctx, this.env, codeAgents, {
+    private readonly parts: AgentParts = createParts(this.ctx, this.env, servedAgents(codeAgents, this.env), {
       invoke: (call) => this.invoke(call),
       emit: (event, data, traceparent, path) => this.emit(event, data, traceparent, path),
     });
@@ -167,6 +176,15 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.schedules.setPaused(id, viewer, paused);
     }
 
+    async park(parked: ParkedCall): Promise<Result<{ request: RequestView }>> {
+      return this.parts.waiting.park(this.agent, this.load(), parked);
+    }
+
+    async answerInput(requestId: string, viewer: string | null, answer: unknown, mode: "queue" | "now"): Promise<Result<{ request: RequestView }>> {
+      this.load();
+      return this.parts.waiting.answer(this.agent, requestId, viewer, answer, mode);
+    }
+
     async receiveWebhook(input: WebhookInput): Promise<WebhookResult> {
       return this.parts.messaging.receiveWebhook(this.agent, this.load(), input);
     }
@@ -210,6 +228,10 @@ export function agentObject(codeAgents: CodeAgents) {
 
     listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
       return this.parts.tasks.list(query, owner);
+    }
+
+    watchTask(id: string, owner: TaskOwner, statusAt: string, waitMs: number): Promise<TaskJson | null> {
+      return this.parts.tasks.watch(id, owner, statusAt, waitMs);
     }
 
     listObservers(): Observer[] | null {

@@ -16,6 +16,7 @@ import { dlqRoutes } from "./routes/dlq";
 import { healthRoutes } from "./routes/health";
 import { mcpRoutes } from "./routes/mcp";
 import { messageRoutes } from "./routes/messages";
+import { inputRoutes } from "./routes/input";
 import { webhookRoutes } from "./routes/webhooks";
 import { observabilityRoutes } from "./routes/observability";
 import { observerRoutes } from "./routes/observers";
@@ -45,6 +46,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   openApiRoutes(app);
   messageRoutes(app);
   streamRoutes(app);
+  inputRoutes(app);
   breakerRoutes(app);
   dlqRoutes(app);
   webhookRoutes(app);

@@ -17,7 +17,7 @@ import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } f
 import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
-import { type RequestRow, RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
+import { LIVE_STATUSES, type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { objectStub, type Remote } from "../../lib/registry/object-ids";
@@ -55,6 +55,12 @@ export interface MessagingDeps {
     done(entry: AgentEntry | null, message: Envelope): Promise<void>;
     forget(requestId: string): boolean;
   };
+  /** The request store, shared with the part that keeps requests waiting for input. */
+  requests: RequestStore;
+  /** An attempt asked for input: the request now waits (InputWaiting.wait). */
+  asked(requestId: string): Promise<void>;
+  /** A waiting request was cancelled: its wait ends, and an A2A task that mirrors it follows. */
+  stopWaiting(row: RequestRow): void;
 }
 
 export class Messaging {
@@ -67,7 +73,7 @@ export class Messaging {
   readonly leases: Leases;
 
   constructor(private readonly deps: MessagingDeps) {
-    this.requests = new RequestStore(deps.sql);
+    this.requests = deps.requests;
     this.debounce = new Debounce(deps.sql);
     this.leases = new Leases({
       requests: this.requests,
@@ -215,7 +221,13 @@ export class Messaging {
     this.delivering.add(requestId);
     let result: InvokeResult;
     try {
-      const call: Call = { message: row.message, deadline: deadlineAfter(row.timeout_ms), path: [], pattern: "async" };
+      const call: Call = {
+        message: row.message,
+        deadline: deadlineAfter(row.timeout_ms),
+        path: [],
+        pattern: "async",
+        ...(row.input.length ? { input: row.input } : {}),
+      };
       result = await this.deps.invoke(call);
     } finally {
       this.delivering.delete(requestId);
@@ -241,13 +253,14 @@ export class Messaging {
     }
     this.requests.update(requestId, outcome.patch, Date.now());
     if (outcome.patch.lease_until) await this.leases.watch(outcome.patch.lease_until);
+    if (outcome.patch.status === "input_required") await this.deps.asked(requestId);
     if (outcome.action.action === "retry") this.deps.retried();
     if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
     return result.ok ? delivered(row.replay_of) : outcome.action;
   }
 
   /** Stores a request's dead letter now, or leaves it to a `letter` deadline (retried with backoff) when the store is unreachable. */
-  private async sendLetterOrRetry(requestId: string): Promise<void> {
+  async sendLetterOrRetry(requestId: string): Promise<void> {
     try {
       await this.sendLetter(requestId);
     } catch (error) {
@@ -278,7 +291,8 @@ export class Messaging {
       if (!replay.message) return failure("request_not_found", `request ${replay.request_id} is gone and letter ${replay.letter_id} does not hold its message`);
       const { request_id, message, reply_to, timeout_ms, attempts } = replay;
       this.requests.create({ request_id, message, reply_to, timeout_ms, attempts, replay_of: replay.letter_id, now, lease_until });
-    } else if (row.status === "failed" || row.status === "dead_lettered") {
+    } else if (row.status === "failed" || row.status === "dead_lettered" || row.status === "timed_out") {
+      // A request whose question timed out is replayed too: it runs again with the answers it had, and asks again.
       this.requests.update(
         replay.request_id,
         { status: "pending", budget_from: row.attempts, replay_of: replay.letter_id, letter_pending: false, lease_until },
@@ -297,9 +311,10 @@ export class Messaging {
     await this.deps.env.DELIVERIES.send(replyDelivery(name, replyTo, requestId), { contentType: "json" });
   }
 
-  /** The stored reply of a request, for the consumer delivering it to `reply_to`. */
+  /** The stored reply of a request, for the consumer delivering it to `reply_to`; while it waits, the question. */
   replyOf(requestId: string): Envelope | null {
-    return this.requests.get(requestId)?.reply ?? null;
+    const row = this.requests.get(requestId);
+    return row?.reply ?? row?.question ?? null;
   }
 
   /** `GET /requests/:id`: admin, the sender, or the agent itself may look. */
@@ -312,22 +327,25 @@ export class Messaging {
   }
 
   /**
-   * `DELETE /requests/:id`: a request not yet answered — pending, or scheduled for later — ends
-   * `cancelled` (the same viewers may ask); an attempt running now is aborted, and with it every sub-call its handler made. Cancelling a
+   * `DELETE /requests/:id`: a request not yet answered (pending, scheduled for later, or waiting
+   * for input) ends `cancelled` (the same viewers may ask); an attempt running now is aborted, and
+   * with it every sub-call its handler made. Cancelling a
    * cancelled request again is a no-op; one that already ended otherwise is a `conflict`.
    */
   cancel(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
     const row = this.requests.get(requestId);
     if (!row) return failure("request_not_found", `no request ${requestId}`);
     if (viewer !== null && viewer !== name && viewer !== row.message.from) return failure("forbidden", `agent ${viewer} may not cancel ${requestId}`);
-    if (!["pending", "scheduled", "cancelled"].includes(row.status)) return failure("conflict", `${requestId} already ended: ${row.status}`);
-    if (row.status !== "cancelled") {
+    if (!LIVE_STATUSES.includes(row.status) && row.status !== "cancelled") return failure("conflict", `${requestId} already ended: ${row.status}`);
+    if (LIVE_STATUSES.includes(row.status)) {
       const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
-      this.requests.update(requestId, { status: "cancelled", error: { code: "cancelled", detail }, lease_until: null }, Date.now());
+      const error = { code: "cancelled", detail };
+      this.requests.update(requestId, { status: "cancelled", error, lease_until: null }, Date.now());
       // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
       else this.deps.flow.forget(requestId);
       if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
+      if (row.status === "input_required") this.deps.stopWaiting({ ...row, status: "cancelled", error });
     }
     return this.status(name, requestId, viewer);
   }

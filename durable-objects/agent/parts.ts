@@ -14,6 +14,7 @@ import { ToolCatalog, toolDescription } from "../../lib/model/tool-catalog";
 import { parseToolRef } from "../../lib/model/tool-refs";
 import { leaseMs } from "../../lib/protocols/async-delivery";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
+import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -26,6 +27,7 @@ import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
 import { Streaming } from "./streaming";
+import { InputWaiting } from "./input-waiting";
 import { Messaging } from "./messaging";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
@@ -57,6 +59,8 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
   const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
+  const requests = new RequestStore(sql);
+  const tasks = new A2ATasks(sql);
   // Scheduled requests go back to messaging when due; messaging is read at call time.
   const delayed = new DelayedDelivery({ sql, deadlines, release: (ids) => messaging.release(self, load(), ids) });
   const flow = new FlowControl({ sql, kv, deadlines, load, enqueue: (ids) => messaging.enqueue(ids, self) });
@@ -65,6 +69,12 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     env,
     peers,
     load,
+    requests,
+    asked: (requestId) => waiting.wait(load(), requestId),
+    stopWaiting: (row) => {
+      waiting.stop(row.request_id);
+      tasks.requestEnded(row);
+    },
     invoke: (call) => rpc.invoke(call),
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
@@ -81,6 +91,17 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     agent: self,
     submit: (submission) => messaging.submit(self, load(), submission),
     paused: () => flow.paused,
+  });
+  const waiting = new InputWaiting({
+    requests,
+    deadlines,
+    queue: env.DELIVERIES,
+    leases: messaging.leases,
+    load,
+    deliver: (requestId) => messaging.deliver(self, load(), requestId),
+    storeLetter: (requestId) => messaging.sendLetterOrRetry(requestId),
+    ended: (row) => tasks.requestEnded(row),
+    now: Date.now,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.
   const tools = new ToolCatalog(async (ref) => {
@@ -110,7 +131,6 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     invoke: (entry, call, stream) => invocation.invoke(entry, call, stream),
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
   });
-  const tasks = new A2ATasks(sql);
   return {
     pool,
     deadlines,
@@ -124,6 +144,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     delayed,
     flow,
     schedules,
+    waiting,
     requestReply,
     invocation,
     streaming,

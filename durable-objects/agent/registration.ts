@@ -71,7 +71,7 @@ export class Registration {
   /** Stores a configuration (full config, or overrides for a code agent) and returns the entry, secrets redacted. */
   configure(config: StoredConfig): AgentEntry {
     const { kv } = this.ctx.storage;
-    kv.put(CONFIG_KEY, keepStoredSecrets(config, kv.get<StoredConfig>(CONFIG_KEY)));
+    kv.put(CONFIG_KEY, keepStoredSecrets({ ...config, updated_at: new Date().toISOString() }, kv.get<StoredConfig>(CONFIG_KEY)));
     this.loaded = false;
     const entry = this.load() as AgentEntry;
     this.breakers.configure(entry.breaker);

@@ -1,7 +1,9 @@
 /**
  * Every code agent the worker deploys. Add a file with `defineAgent` and list it here.
  */
-import { codeAgentMap } from "../../lib/agents/define-agent";
+import { type CodeAgents, codeAgentMap, servedAgents } from "../../lib/agents/define-agent";
+import { approver } from "./approver";
+import { tck } from "./tck";
 import { auditor } from "./auditor";
 import { billing } from "./billing";
 import { concierge } from "./concierge";
@@ -40,4 +42,11 @@ export const codeAgents = codeAgentMap([
   dispatcher,
   narrator,
   ticker,
+  approver,
+  tck,
 ]);
+
+/** The code agents this deployment serves (the `tck` conformance fixture only where SWITCHBOARD_DEV=1). */
+export function codeAgentsOf(env: { SWITCHBOARD_DEV?: string }): CodeAgents {
+  return servedAgents(codeAgents, env);
+}

@@ -16,7 +16,7 @@ import { failedAuthentication, throttled } from "./auth-throttle";
 import { foreignOrigin } from "./request-origin";
 import { sessionPrincipal, unauthenticatedResponse } from "./session";
 
-const PUBLIC = [/^\/health$/, /^\/dashboard\/log(?:in|out)$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/];
+const PUBLIC = [/^\/health$/, /^\/dashboard\/log(?:in|out)$/, /^\/a2a\/[^/]+\/\.well-known\/agent(?:-card)?\.json$/, /^\/\.well-known\/agent-card\.json$/];
 
 /** Authenticated by a signature over the body instead of a key (functions/routes/webhooks.ts). */
 const SIGNED = [/^\/webhooks\/[^/]+$/];

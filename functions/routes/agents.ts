@@ -15,7 +15,7 @@ import { listServerTools } from "../../lib/protocols/mcp-registration";
 import { AgentConfig, configProblem, type StoredConfig } from "../../lib/registry/entry";
 import { directory } from "../../lib/registry/directory";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
-import { codeAgents } from "../agents";
+import { codeAgentsOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
@@ -25,6 +25,8 @@ import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
 import { streamResponse, wantsEventStream } from "../http/stream-response";
 import { AiSdkInvokeBody } from "../../lib/streams/ai-sdk-ui";
+import { inputRequestOf } from "../../lib/message/input-required";
+import { parkedInvoke, Waiting } from "./input";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
@@ -42,7 +44,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const configured = await directory(c.env).list();
-      const byName = new Map([...codeAgents.values()].map((d) => [d.name, codeEntry(d)]));
+      const byName = new Map([...codeAgentsOf(c.env).values()].map((d) => [d.name, codeEntry(d)]));
       for (const entry of configured) byName.set(entry.name, entry);
       const agents = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => entryView(c.var.principal, entry));
       return c.json({ agents });
@@ -81,11 +83,11 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       requireAdmin(c.var.principal);
       const name = agentParam(c);
       const config = await jsonBody(c, AgentConfig);
-      const defined = codeAgents.get(name);
+      const defined = codeAgentsOf(c.env).get(name);
       const problem = configProblem(config, defined ? codeEntry(defined).kind : null);
       if (problem) throw new SwitchboardError("invalid_request", problem);
       const refs = await toolRefsProblem(name, config, async (agent) => {
-        const code = codeAgents.get(agent);
+        const code = codeAgentsOf(c.env).get(agent);
         if (code) return { kind: codeEntry(code).kind };
         const entry = (await agentRef(c.env, agent).client.describe())?.entry;
         return entry ? { kind: entry.kind, tools: entry.mcp?.tools.map((t) => t.name) ?? [] } : null;
@@ -157,7 +159,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: "/agents/{name}/invoke",
       tags: ["messaging"],
-      summary: "Invoke an agent and wait for its reply, or, with `Accept: text/event-stream`, stream it",
+      summary: "Invoke an agent and wait for its reply, or, with `Accept: text/event-stream`, stream it; 202 with a request id when the agent asks for input",
       description:
         "With `Accept: text/event-stream` the answer is an SSE stream: `start` `{ stream_id, message_id }`, `delta` (`{ text }` or `{ value }`) " +
         "and `step` events as the agent produces them, then one `reply` (the envelope) or `error` (problem+json). Every event has an `id`; " +
@@ -169,6 +171,7 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
           description: "reply envelope, or the SSE stream",
           content: { "application/json": { schema: Envelope }, "text/event-stream": { schema: z.string() } },
         },
+        202: { description: "the agent asked for input: answer with POST /requests/:id/input", ...json(Waiting) },
         ...problems(400, 401, 403, 404, 409, 422, 429, 502, 503, 504, 508),
       },
     },
@@ -188,7 +191,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         return opened.ok ? streamResponse(c, opened, 0) : failureResponse(opened);
       }
       const result = await agentRef(c.env, name).invoke(call, cancelOnDisconnect(c));
-      return result.ok ? c.json(result.reply) : failureResponse(result);
+      if (!result.ok) return failureResponse(result);
+      if (inputRequestOf(result.reply)) return parkedInvoke(c, name, call.message, result.reply, body.timeout_ms ?? null);
+      return c.json(result.reply);
     },
   );
 

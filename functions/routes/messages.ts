@@ -8,6 +8,7 @@ import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { agentOfRequestId } from "../../lib/message/ids";
+import { InputRequest } from "../../lib/message/input-required";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { senderOf } from "../../lib/security/keys";
 import { dueTime } from "../../lib/time/delivery-time";
@@ -26,13 +27,15 @@ const RequestState = z
   .object({
     request_id: z.string(),
     agent: z.string(),
-    status: z.enum(["pending", "scheduled", "replied", "failed", "timed_out", "dead_lettered", "cancelled", "superseded"]),
+    status: z.enum(["pending", "scheduled", "input_required", "replied", "failed", "timed_out", "dead_lettered", "cancelled", "superseded"]),
     attempts: z.number(),
     deliver_at: z.string().optional(),
     created_at: z.string(),
     updated_at: z.string(),
     reply: z.unknown().optional(),
     error: z.object({ code: z.string(), detail: z.string() }).optional(),
+    input_required: InputRequest.optional(),
+    input: z.array(z.unknown()).optional(),
   })
   .openapi("RequestState");
 

@@ -10,7 +10,7 @@ import { type AgentMetricsReport, renderPrometheus } from "../../lib/observabili
 import { orderTrace, TRACE_ID, traceIndex, traceIndexShard } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { codeAgents } from "../agents";
+import { codeAgentsOf } from "../agents";
 import { parseObjectName } from "../../lib/registry/shards";
 import { directory } from "../../lib/registry/directory";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
@@ -40,7 +40,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 /** Every agent the deployment knows: code agents and the directory's configured agents. */
 export async function knownAgents(env: Env): Promise<string[]> {
   const configured = await directory(env).list();
-  return [...new Set([...codeAgents.keys(), ...configured.map((e) => e.name)])].sort();
+  return [...new Set([...codeAgentsOf(env).keys(), ...configured.map((e) => e.name)])].sort();
 }
 
 // The dead-letter store is one object; asked only when /metrics is scraped.

@@ -12,7 +12,7 @@ import { readTextBody } from "../../lib/message/json-body";
 import { WEBHOOK_HEADERS } from "../../lib/protocols/inbound-webhook";
 import { WEBHOOK_SOURCES } from "../../lib/security/webhook-verify";
 import { isKnownAgent } from "../../lib/registry/known-agents";
-import { codeAgents } from "../agents";
+import { codeAgentsOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
@@ -57,7 +57,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>): void {
         if (value !== undefined) headers[header] = value.slice(0, 4096);
       }
       // No key: an unknown name must not make (and so persist) an object by asking it.
-      if (!(await isKnownAgent(c.env, codeAgents, name))) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
+      if (!(await isKnownAgent(c.env, codeAgentsOf(c.env), name))) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
       const result = await agentRef(c.env, name).client.receiveWebhook({ source, body, headers, traceparent: c.var.traceparent });
       if (!result.ok) return failureResponse(result);
       return c.json({ request_id: result.request_id, webhook_id: result.webhook_id }, 202);

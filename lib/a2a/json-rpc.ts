@@ -1,8 +1,10 @@
 /**
  * The A2A JSON-RPC binding over Workers' Request/Response, with the SDK's own server classes:
  * `DefaultRequestHandler` (task lifecycle; ./request-handler.ts) behind `JsonRpcTransportHandler`
- * (method dispatch and error codes). This file only does what the SDK's express adapter does for node: read the body
- * within our limits, check the A2A-Version, and answer JSON or, for streaming methods, SSE.
+ * (method dispatch and error codes). This file only does what the SDK's express adapter does for
+ * node: refuse a body that is not JSON by its Content-Type (-32005, unread), read the body within
+ * our limits, check the A2A-Version, and answer JSON or, for streaming methods, SSE. A JSON-RPC error
+ * is an HTTP 200 answer whatever its code: the HTTP request itself was fine.
  */
 import { type AgentCard, formatSSEErrorEvent, formatSSEEvent, SSE_HEADERS } from "@a2a-js/sdk";
 import { A2A_ERROR_CODE, RequestMalformedError } from "@a2a-js/sdk/errors";
@@ -28,7 +30,20 @@ export interface RpcInit {
 
 type RpcId = string | number | null;
 
+/** JSON, by the media type of Content-Type (`application/json`, or any `+json` type). */
+function isJsonContentType(header: string | null): boolean {
+  const type = (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
 export async function handleJsonRpc(request: Request, init: RpcInit): Promise<Response> {
+  if (!isJsonContentType(request.headers.get("content-type"))) {
+    return rpcError(
+      null,
+      A2A_ERROR_CODE.CONTENT_TYPE_NOT_SUPPORTED,
+      `Content-Type must be application/json, not ${request.headers.get("content-type") ?? "absent"}`,
+    );
+  }
   let body: unknown;
   try {
     body = await readJsonBody(request, init.maxBodyBytes);
@@ -47,6 +62,8 @@ export async function handleJsonRpc(request: Request, init: RpcInit): Promise<Re
   try {
     validateVersion(context.requestedVersion, init.card, A2A_BINDING);
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RequestMalformedError("a JSON-RPC request must be an object");
+    const problem = messageProblem(body as Record<string, unknown>);
+    if (problem) return rpcError(id, A2A_ERROR_CODE.INVALID_PARAMS, problem);
     const result = await transport.handle(body as Record<string, unknown>, context);
     if (!isAsyncIterable(result)) return json(result);
     // Like the SDK's express adapter: an error before the first event is a plain JSON-RPC error.
@@ -55,7 +72,7 @@ export async function handleJsonRpc(request: Request, init: RpcInit): Promise<Re
     return sse(id, first, iterator);
   } catch (error) {
     const mapped = JsonRpcTransportHandler.mapToJSONRPCError(error);
-    return json({ jsonrpc: "2.0", id, error: mapped }, mapped.code === A2A_ERROR_CODE.INTERNAL_ERROR ? 500 : 200);
+    return json({ jsonrpc: "2.0", id, error: mapped });
   }
 }
 
@@ -91,4 +108,18 @@ function rpcIdOf(body: unknown): RpcId {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === "object" && Symbol.asyncIterator in value;
+}
+
+/**
+ * The SDK's decoders coerce what they are given (a number becomes a messageId, a string of parts
+ * becomes none), so a message that is not one is refused here, naming the field, before anything runs.
+ */
+function messageProblem(body: Record<string, unknown>): string | null {
+  if (body.method !== "SendMessage" && body.method !== "SendStreamingMessage") return null;
+  const message = (body.params as { message?: unknown } | undefined)?.message as Record<string, unknown> | undefined;
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return "params.message: required, an object";
+  if (typeof message.messageId !== "string" || message.messageId === "") return "params.message.messageId: required, a non-empty string";
+  if (!Array.isArray(message.parts) || message.parts.length === 0) return "params.message.parts: required, a non-empty array of parts";
+  if (!message.parts.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))) return "params.message.parts: each part is an object";
+  return null;
 }

@@ -7,7 +7,7 @@
 export interface TaskJson {
   id: string;
   contextId?: string;
-  status?: { state?: string; timestamp?: string };
+  status?: { state?: string; timestamp?: string; message?: unknown };
   [key: string]: unknown;
 }
 

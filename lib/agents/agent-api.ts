@@ -27,6 +27,13 @@ import type { ScheduleBody, ScheduleView } from "../time/schedule";
 import type { Call } from "../message/call";
 import type { InvokeResult } from "../message/call";
 
+/** A sync call that asked for input: its message as it came in, the question envelope, and its timeout. */
+export interface ParkedCall {
+  message: Envelope;
+  question: Envelope;
+  timeout_ms: number | null;
+}
+
 /** An async message on its way in: `POST /agents/:name/messages`, `ctx.request` or a verified webhook. */
 export interface Submission {
   message: Envelope;
@@ -95,7 +102,7 @@ export interface AgentClientApi {
   replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>>;
   /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
-  /** `DELETE /requests/:id`: the same viewers end a pending request `cancelled`, aborting an attempt that runs. */
+  /** `DELETE /requests/:id`: the same viewers end a pending or waiting request `cancelled`, aborting an attempt that runs. */
   cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** POST /agents/:name/pause (true) and /resume: hold or release every async delivery; null when there is no such agent. */
   setPaused(paused: boolean): Promise<{ paused: boolean; held: number } | null>;
@@ -107,6 +114,16 @@ export interface AgentClientApi {
   deleteSchedule(id: string, viewer: string | null): Result<{ schedule: ScheduleView }>;
   /** Pauses (true) or resumes one schedule. */
   pauseSchedule(id: string, viewer: string | null, paused: boolean): Promise<Result<{ schedule: ScheduleView }>>;
+  /**
+   * A sync call whose handler asked for input (a reply with `metadata.input_required`) becomes a
+   * request waiting here, `input_required`, until it is answered, cancelled or times out.
+   */
+  park(parked: ParkedCall): Promise<Result<{ request: RequestView }>>;
+  /**
+   * `POST /requests/:id/input` (mode `queue`) or an A2A follow-up message (mode `now`, answering
+   * after the resumed attempt): the answer to a waiting request; `conflict` when it is not waiting.
+   */
+  answerInput(requestId: string, viewer: string | null, answer: unknown, mode: "queue" | "now"): Promise<Result<{ request: RequestView }>>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */
@@ -124,6 +141,8 @@ export interface AgentClientApi {
   saveTask(task: TaskJson, owner: TaskOwner): TaskJson;
   loadTask(id: string, owner: TaskOwner): TaskJson | null;
   listTasks(query: TaskQuery, owner: TaskOwner): TaskPage;
+  /** SubscribeToTask: the task once its status changes from the one stamped `statusAt`, or null after `waitMs`. */
+  watchTask(id: string, owner: TaskOwner, statusAt: string, waitMs: number): Promise<TaskJson | null>;
   /** The agent's observers, or null when there is no such agent. */
   listObservers(): Observer[] | null;
   /** Attaches an observer (idempotent: the same target keeps its id; `created` is false then). */

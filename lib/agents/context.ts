@@ -18,6 +18,9 @@ import { type AgentStream, agentStream } from "../streams/agent-stream";
 import type { StoredEvent } from "../streams/stream-event";
 import type { StreamedReply } from "../streams/stream-sink";
 import { type Call, makeEnvelope, type Pattern } from "../message/call";
+import type { InputTurn } from "../message/input-required";
+import type { InputRequest } from "../message/input-required";
+import { needInput, type NeedInput } from "./need-input";
 
 function unwrap<T>(result: Result<T>): T {
   if (!result.ok) throw new SwitchboardError(result.code, result.detail, { retryAfter: result.retry_after, transient: result.transient });
@@ -92,6 +95,14 @@ export interface AgentContext {
   mapReduce(spec: MapReduceBody): Promise<MapReduceAnswer>;
   /** Tells this agent's observers that `event` happened; returns once the fan-out is enqueued. */
   notify(event: string, data?: unknown): Promise<EmitResult>;
+  /**
+   * Stops and asks the caller: `return ctx.needInput({ question, schema? })`. The call waits,
+   * durably, until someone answers (`POST /requests/:id/input`, or an A2A follow-up message); then
+   * this handler runs again on the same message with the answer last in `ctx.input`.
+   */
+  needInput(request: InputRequest): NeedInput;
+  /** The questions this call asked before and their answers, oldest first; empty on the first run. */
+  readonly input: readonly InputTurn[];
 }
 
 export interface ContextInit {
@@ -230,6 +241,8 @@ export function createContext(init: ContextInit): AgentContext {
       if (!outcome.ok) throw new SwitchboardError(outcome.code, outcome.detail, { retryAfter: outcome.retry_after, transient: outcome.transient });
       return { result: outcome.result, map_results: outcome.map_results, chunks: outcome.chunks };
     },
+    input: init.call.input ?? [],
+    needInput,
     async notify(event, data = null) {
       if (!init.ports.notify) throw new SwitchboardError("agent_error", "ctx.notify is not available here", { transient: false });
       return init.ports.notify(event, data, { traceparent: init.message.trace.traceparent, path: init.call.path });

@@ -8,6 +8,9 @@ import type { Envelope, Metadata } from "../message/envelope";
 import { isAgentName } from "../message/limits";
 import { AgentConfig, completeEntry, type AgentEntry } from "../registry/entry";
 import type { StreamedReply } from "../streams/stream-sink";
+import { askOutput } from "../message/input-required";
+import { isNeedInput } from "./need-input";
+import { NEED_INPUT_TOOL } from "../model/tool-refs";
 import type { AgentContext } from "./context";
 
 export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url"> {
@@ -22,6 +25,8 @@ export interface AgentDefinition extends Omit<AgentConfig, "kind" | "url"> {
   onReply?(message: Envelope, ctx: AgentContext): unknown;
   /** Called with `event` messages when this agent observes another. */
   onEvent?(message: Envelope, ctx: AgentContext): unknown;
+  /** A test fixture: served only where `SWITCHBOARD_DEV=1` (local development and tests), never deployed. */
+  dev_only?: boolean;
 }
 
 const REPLY = Symbol.for("switchboard.reply");
@@ -43,6 +48,7 @@ export function textOf(content: unknown): string {
 }
 
 export function asReply(value: unknown): { content: unknown; metadata: Metadata } {
+  if (isNeedInput(value)) return askOutput(value.request);
   if (value !== null && typeof value === "object" && REPLY in value) {
     const r = value as Reply;
     return { content: r.content, metadata: r.metadata };
@@ -77,7 +83,7 @@ export function defineAgent(definition: AgentDefinition): AgentDefinition {
   if (definition.handle === undefined ? !definition.model : typeof definition.handle !== "function") {
     throw new TypeError(`defineAgent(${definition.name}): handle must be a function (or give a model to define a model agent)`);
   }
-  const { name, handle, onReply, onEvent, ...config } = definition;
+  const { name, handle, onReply, onEvent, dev_only, ...config } = definition;
   if (handle && (config.tools || config.handoffs || config.max_steps)) {
     throw new TypeError(`defineAgent(${name}): tools, handoffs and max_steps belong to model agents; a handler passes them to ctx.model.run`);
   }
@@ -91,12 +97,18 @@ export function defineAgent(definition: AgentDefinition): AgentDefinition {
 
 /** The registry entry a code agent's definition describes, before any PUT overrides. */
 export function codeEntry(definition: AgentDefinition): AgentEntry {
-  const { name, handle, onReply, onEvent, ...config } = definition;
+  const { name, handle, onReply, onEvent, dev_only, ...config } = definition;
   const kind = handle ? "code" : "model";
   return { ...completeEntry(name, { ...config, kind }), kind };
 }
 
 export type CodeAgents = ReadonlyMap<string, AgentDefinition>;
+
+/** The code agents a deployment serves: without its `dev_only` fixtures unless `SWITCHBOARD_DEV` is "1". */
+export function servedAgents(agents: CodeAgents, env: { SWITCHBOARD_DEV?: string }): CodeAgents {
+  if (env.SWITCHBOARD_DEV === "1") return agents;
+  return new Map([...agents].filter(([, d]) => !d.dev_only));
+}
 
 export function codeAgentMap(definitions: AgentDefinition[]): CodeAgents {
   const map = new Map<string, AgentDefinition>();
@@ -108,6 +120,7 @@ export function codeAgentMap(definitions: AgentDefinition[]): CodeAgents {
   for (const d of definitions) {
     for (const field of ["tools", "handoffs"] as const) {
       for (const [i, ref] of (d[field] ?? []).entries()) {
+        if (ref === NEED_INPUT_TOOL) continue;
         if (ref === d.name || !map.has(ref)) throw new TypeError(`defineAgent(${d.name}): ${field}[${i}]: "${ref}" is not another agent defined in code`);
       }
     }

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_REPLY_BYTES } from "../protocols/bounded-body";
 import { callHttpAgent } from "../protocols/remote-http";
 import { mcpHeaders } from "../protocols/mcp-headers";
 import { callMcpTool, mcpCallOf } from "../protocols/remote-mcp";
+import { withInputHistory } from "../message/input-required";
 import type { AgentEntry } from "../registry/entry";
 import { type StreamSink, StreamedReply } from "../streams/stream-sink";
 import { type Call, remaining } from "../message/call";
@@ -45,7 +46,7 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
       return handlerOutput(await run.call(runtime.definition, call.message, runtime.context(streamed)), streamed, signal);
     }
     case "http":
-      return callHttpAgent(entry.url as string, call.message, {
+      return callHttpAgent(entry.url as string, withInputHistory(call.message, call.input), {
         signal,
         dev: runtime.dev,
         secret: runtime.signingSecret,
@@ -53,8 +54,11 @@ export async function executeCall(entry: AgentEntry, call: Call, signal: AbortSi
         ...(streamed.streaming ? { stream: streamed } : {}),
       });
     case "model":
-      if (entry.batch && runtime.batch) return runtime.batch(call, signal);
-      return runModelAgent(entry, runtime.context(streamed).model, call.message, streamed.streaming ? (text) => streamed.delta(text) : undefined);
+      if (entry.batch && runtime.batch && !call.input?.length) return runtime.batch(call, signal);
+      return runModelAgent(entry, runtime.context(streamed).model, call.message, {
+        input: call.input ?? [],
+        ...(streamed.streaming ? { onDelta: (text: string) => streamed.delta(text) } : {}),
+      });
     case "a2a":
       if (!entry.a2a) throw new SwitchboardError("agent_error", `A2A agent ${entry.name} has no resolved card; PUT it again`, { transient: false });
       return callA2aAgent(entry.a2a, call.message, {

@@ -4,6 +4,7 @@
  */
 import type { Envelope, Metadata, Role } from "./envelope";
 import type { Failure, Result } from "./errors";
+import type { InputTurn } from "./input-required";
 import { newId } from "./ids";
 import { LIMITS } from "./limits";
 import { childTraceparent } from "./trace";
@@ -32,6 +33,11 @@ export interface Call {
   /** Agents this message already passed through, oldest first. */
   path: string[];
   pattern: Pattern;
+  /**
+   * Questions this call's handler asked before and their answers, oldest first: set only when a
+   * request that waited for input resumes (lib/protocols/input-required.ts), never by a caller.
+   */
+  input?: InputTurn[];
 }
 
 export function makeEnvelope(init: {

@@ -7,12 +7,26 @@
  *
  * Everything that turns registry entries into tools and records what happened is here, behind two
  * hooks: `onStep` sees each finished step as it happens, and `signal` reaches every tool call.
+ *
+ * One tool is built in: `need_input`, listed in `tools` like an agent. The model calls it with
+ * `{ question, schema? }` to stop and ask its caller (lib/message/input-required.ts); the loop
+ * ends there, and the call waits for the answer like a code handler's `ctx.needInput`.
  */
 import { dynamicTool, jsonSchema, type StepResult, type ToolSet } from "ai";
 import type { Envelope, Metadata } from "../message/envelope";
 import type { ErrorCode, Result } from "../message/errors";
 import { checkAgainst, type JsonSchema, toolArguments } from "../registry/input-schema";
-import { modelToolName, parseToolRef } from "./tool-refs";
+import { modelToolName, NEED_INPUT_TOOL, parseToolRef } from "./tool-refs";
+import { InputRequest } from "../message/input-required";
+
+const NEED_INPUT_PARAMETERS: JsonSchema = {
+  type: "object",
+  properties: {
+    question: { type: "string", description: "what you need to know from the person or agent that sent the message" },
+    schema: { type: "object", description: "optional JSON Schema the answer must match" },
+  },
+  required: ["question"],
+};
 
 export type StepType = "tool_call" | "handoff";
 
@@ -114,13 +128,15 @@ export interface AgentToolSet {
   steps: Step[];
   /** Set once a handoff succeeded: the loop stops and the target's reply is the answer. */
   handoff(): { agent: string; reply: Envelope } | undefined;
+  /** Set once the model called `need_input`: the loop stops and the call waits for the answer. */
+  asked(): InputRequest | undefined;
   /** For `generateText`'s `onStepEnd`: records the calls the SDK refused (unknown tool, bad arguments). */
   onStepEnd(step: Pick<StepResult<ToolSet>, "content">): void;
 }
 
 export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions): Promise<AgentToolSet> {
   const refs: Array<[string, StepType]> = [
-    ...options.tools.map((t) => [t, "tool_call"] as [string, StepType]),
+    ...options.tools.filter((t) => t !== NEED_INPUT_TOOL).map((t) => [t, "tool_call"] as [string, StepType]),
     ...options.handoffs.map((h) => [h, "handoff"] as [string, StepType]),
   ];
   const described = await Promise.all(refs.map(([agent]) => ports.describe(agent)));
@@ -128,6 +144,7 @@ export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions)
   const executed = new Set<string>();
   let modelCalls = 0;
   let handedOff: { agent: string; reply: Envelope } | undefined;
+  let asked: InputRequest | undefined;
   const record = (step: Step) => {
     steps.push(step);
     options.onStep?.(step);
@@ -165,10 +182,30 @@ export async function agentToolSet(ports: ToolPorts, options: AgentToolsOptions)
     });
   });
 
+  if (options.tools.includes(NEED_INPUT_TOOL)) {
+    tools[NEED_INPUT_TOOL] = dynamicTool({
+      description:
+        "Ask the sender a question when you cannot answer without more input (an approval, a missing detail). The conversation pauses until they answer.",
+      inputSchema: jsonSchema(NEED_INPUT_PARAMETERS, {
+        validate: (value) => {
+          const parsed = InputRequest.safeParse(value);
+          return parsed.success
+            ? { success: true, value: parsed.data }
+            : { success: false, error: toolError("invalid_request", `arguments: ${parsed.error.issues[0]?.message}`) };
+        },
+      }),
+      execute: async (args) => {
+        asked ??= args as InputRequest;
+        return "asked; waiting for the answer";
+      },
+    });
+  }
+
   return {
     tools,
     steps,
     handoff: () => handedOff,
+    asked: () => asked,
     onStepEnd(step) {
       for (const part of step.content) {
         if (part.type !== "tool-error" || executed.has(part.toolCallId)) continue;

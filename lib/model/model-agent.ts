@@ -8,6 +8,8 @@
 import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import type { AgentEntry, ModelConfig } from "../registry/entry";
+import type { InputTurn } from "../message/input-required";
+import { askOutput } from "../message/input-required";
 import type { ItemResult, StoredItem } from "../resilience/batch-buffer";
 import { BATCH_OUTPUT_SCHEMA, batchPrompt } from "../resilience/batching";
 import { type ModelEnv, modelLabel } from "./providers";
@@ -30,6 +32,17 @@ export function promptOf(content: unknown): ChatMessage[] {
   return [{ role: "user", content: JSON.stringify(content ?? null) }];
 }
 
+/** A resumed conversation: each question the model asked, then the answer it was given. */
+function withTurns(prompt: ChatMessage[], input: readonly InputTurn[]): ChatMessage[] {
+  return [
+    ...prompt,
+    ...input.flatMap((turn): ChatMessage[] => [
+      { role: "assistant", content: turn.question },
+      { role: "user", content: typeof turn.answer === "string" ? turn.answer : JSON.stringify(turn.answer) },
+    ]),
+  ];
+}
+
 function isChatMessage(value: unknown): value is ChatMessage {
   const m = value as { role?: unknown; content?: unknown } | null;
   return typeof m?.role === "string" && ROLES.has(m.role) && typeof m.content === "string";
@@ -38,12 +51,18 @@ function isChatMessage(value: unknown): value is ChatMessage {
 /**
  * One unbatched call of a model agent, on the handler context's model client (so its tool calls
  * are this agent's calls). A handoff passes on the message's content and its chain `type`.
- * `onDelta`, for a caller that streams, gets the model's tokens as they come.
+ * `input`: the questions it asked and their answers, when it resumes; `onDelta`, for a caller that
+ * streams, gets the model's tokens as they come.
  */
-export async function runModelAgent(entry: AgentEntry, model: ModelClient, message: Envelope, onDelta?: (text: string) => void): Promise<ModelAgentOutput> {
+export async function runModelAgent(
+  entry: AgentEntry,
+  model: ModelClient,
+  message: Envelope,
+  options: { input?: readonly InputTurn[]; onDelta?: (text: string) => void } = {},
+): Promise<ModelAgentOutput> {
   const type = message.metadata.type;
-  const result = await model.run(promptOf(message.content), {
-    ...(onDelta ? { onDelta } : {}),
+  const result = await model.run(withTurns(promptOf(message.content), options.input ?? []), {
+    ...(options.onDelta ? { onDelta: options.onDelta } : {}),
     tools: entry.tools ?? [],
     handoffs: entry.handoffs ?? [],
     ...(entry.max_steps !== undefined ? { max_steps: entry.max_steps } : {}),
@@ -57,6 +76,7 @@ export async function runModelAgent(entry: AgentEntry, model: ModelClient, messa
       transient: false,
     });
   }
+  if (result.input_required) return askOutput(result.input_required, metadata);
   if (!result.handoff) return { content: result.text, metadata };
   const { reply } = result.handoff;
   return {

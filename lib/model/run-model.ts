@@ -22,6 +22,7 @@ import { SwitchboardError } from "../message/errors";
 import { ownCause } from "../protocols/bounded-body";
 import { DEFAULT_MAX_STEPS, ModelConfig, ToolRef } from "../registry/entry";
 import { agentToolSet, type Step, type ToolPorts } from "./agent-tools";
+import type { InputRequest } from "../message/input-required";
 import { type ModelEnv, modelLabel, resolveLanguageModel } from "./providers";
 
 export interface ChatMessage {
@@ -81,6 +82,8 @@ export interface ModelResult {
   step_usage?: Usage[];
   /** Set when the model handed off and the target answered: its reply is the answer. */
   handoff?: { agent: string; reply: Envelope };
+  /** Set when the model called the built-in `need_input`: the question it asks its caller. */
+  input_required?: InputRequest;
 }
 
 export interface ModelClient {
@@ -146,7 +149,7 @@ export async function runModel(
         ? {
             tools: loop.tools,
             // A handoff ends the loop: the target's answer is the answer, the model has nothing to add.
-            stopWhen: [isStepCount(max_steps ?? DEFAULT_MAX_STEPS), () => loop.handoff() !== undefined],
+            stopWhen: [isStepCount(max_steps ?? DEFAULT_MAX_STEPS), () => loop.handoff() !== undefined || loop.asked() !== undefined],
             onStepEnd: (step: Parameters<typeof loop.onStepEnd>[0]) => loop.onStepEnd(step),
           }
         : {}),
@@ -154,15 +157,17 @@ export async function runModel(
     const output = json ? { output: Output.object({ schema: jsonSchema(typeof json === "object" ? json : { type: "object" }) }) } : {};
     const result = onDelta && !json ? await streamed(settings, onDelta, signal) : await generateText({ ...settings, ...output });
     const handoff = loop?.handoff();
-    const stoppedEarly = loop !== null && !handoff && result.finishReason === "tool-calls";
+    const asked = loop?.asked();
+    const stoppedEarly = loop !== null && !handoff && !asked && result.finishReason === "tool-calls";
     return {
       text: result.text,
       ...(json ? { json: result.output } : {}),
       model: label,
       usage: usageOf(result.usage),
-      finish_reason: handoff ? "handoff" : stoppedEarly ? "max_steps" : result.finishReason,
+      finish_reason: handoff ? "handoff" : asked ? "input_required" : stoppedEarly ? "max_steps" : result.finishReason,
       ...(loop ? { steps: loop.steps, step_usage: result.steps.map((step) => usageOf(step.usage)) } : {}),
       ...(handoff ? { handoff } : {}),
+      ...(asked ? { input_required: asked } : {}),
     };
   } catch (error) {
     if (NoObjectGeneratedError.isInstance(error) && typeof error.text === "string") {

@@ -7,6 +7,9 @@
  */
 import type { AgentConfig, AgentKind } from "../registry/entry";
 
+/** The built-in tool a model asks its caller with (lib/model/agent-tools.ts): listed in `tools`, no agent behind it. */
+export const NEED_INPUT_TOOL = "need_input";
+
 /** A tool ref split: the agent called, and the MCP tool it is asked to run, if any. */
 export interface ToolRefParts {
   agent: string;
@@ -50,7 +53,8 @@ export async function toolRefsProblem(
   lookup: (agent: string) => Promise<ToolTarget | null>,
 ): Promise<string | null> {
   const refs = [
-    ...(config.tools ?? []).map((ref, i) => ({ field: `tools[${i}]`, ref })),
+    // The built-in question tool names no agent (lib/model/agent-tools.ts).
+    ...(config.tools ?? []).map((ref, i) => ({ field: `tools[${i}]`, ref })).filter(({ ref }) => ref !== NEED_INPUT_TOOL),
     ...(config.handoffs ?? []).map((ref, i) => ({ field: `handoffs[${i}]`, ref })),
   ];
   const targets = await Promise.all(refs.map(({ ref }) => lookup(parseToolRef(ref).agent)));

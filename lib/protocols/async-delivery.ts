@@ -3,7 +3,8 @@
  * message that carried it: replied → ack; transient failure within the retry budget → retry with
  * backoff (never sooner than an open breaker's next probe); anything else → dead letter. Permanent
  * failures are not retried (status `failed`); exhausted retries end `dead_lettered`. Both land in the
- * dead-letter store, where they can be inspected and replayed. A cancelled attempt ends the request
+ * dead-letter store, where they can be inspected and replayed. An attempt whose handler asked for
+ * input leaves the request `input_required`. A cancelled attempt ends the request
  * `cancelled`: someone asked for it to stop, so it is neither retried nor dead-lettered.
  */
 import type { InvokeResult } from "../message/call";
@@ -12,6 +13,7 @@ import type { DeadLetter } from "../resilience/dead-letter";
 import { retryDecision } from "../resilience/retry";
 import type { DeliveryAction } from "./delivery";
 import type { RequestRow } from "./request-store";
+import { askedQuestion } from "./input-wait";
 
 /** How long a pending request waits for its queue message before it is enqueued again. @default 120000 */
 export const DEFAULT_LEASE_MS = 120_000;
@@ -34,11 +36,18 @@ export interface AttemptOutcome {
  */
 export function afterAttempt(row: RequestRow, result: InvokeResult, limits: Limits, now: number, lease: number, random?: () => number): AttemptOutcome {
   const attempts = row.attempts + 1;
+  // The handler asked instead of answering: the request waits for input (not a failure, not retried).
+  const asked = result.ok ? askedQuestion(result.reply) : null;
+  // It holds no lease while it waits: only an answer makes it owe the queue an attempt again.
+  if (asked?.ok && result.ok) {
+    return { patch: { status: "input_required", attempts, question: result.reply, error: null, lease_until: null }, action: { action: "ack" } };
+  }
+  if (asked && !asked.ok) return afterAttempt(row, asked, limits, now, lease, random);
   if (result.ok) {
     return { patch: { status: "replied", attempts, reply: result.reply, error: null, lease_until: null }, action: { action: "ack" } };
   }
   const error = { code: result.code, detail: result.detail };
-  if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error }, action: { action: "ack" } };
+  if (result.code === "cancelled") return { patch: { status: "cancelled", attempts, error, lease_until: null }, action: { action: "ack" } };
   const first = row.first_failed_at ?? now;
   const failed = { attempts, error, first_failed_at: first, last_failed_at: now };
   const decision = retryDecision(result, attempts - row.budget_from, limits, random);

@@ -1,15 +1,17 @@
 /**
  * The remote agent wire protocol (docs/agents.md, `kind: "http"`): POST the envelope, signed, with
  * `traceparent`; a 2xx JSON `{ content, metadata }` is the reply, or a 2xx event stream that ends
- * with it (./remote-stream.ts). 408/429/5xx and network errors are transient; other 4xx are
- * permanent. Redirects are followed by hand (at most 3) so that the SSRF guard sees every hop, and
- * only within the registered origin: a signed delivery re-sent to another origin would hand that
- * origin a valid signature to replay. A JSON reply is read within a bound (./bounded-body.ts), an
- * error body only as far as its detail quotes it.
+ * with it (./remote-stream.ts), and `{ "input_required": { question, schema? } }` asks the caller
+ * for input (lib/message/input-required.ts). 408/429/5xx and network errors are transient; other
+ * 4xx are permanent. Redirects are followed by hand (at most 3) so that the SSRF guard sees every
+ * hop, and only within the registered origin: a signed delivery re-sent to another origin would
+ * hand that origin a valid signature to replay. A JSON reply is read within a bound
+ * (./bounded-body.ts), an error body only as far as its detail quotes it.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { SwitchboardError } from "../message/errors";
 import { isTransientStatus } from "../resilience/retry";
+import { askOutput, InputRequest } from "../message/input-required";
 import { signatureHeaders } from "../security/signing";
 import { checkOutboundUrl } from "../security/ssrf";
 import type { StreamSink } from "../streams/stream-sink";
@@ -107,6 +109,20 @@ export async function callHttpAgent(
     body = JSON.parse(text);
   } catch {
     throw new SwitchboardError("agent_error", `remote agent ${envelope.to} answered ${response.status} without a JSON body`, { transient: false });
+  }
+  if (body !== null && typeof body === "object" && "input_required" in body) {
+    const asked = InputRequest.safeParse((body as { input_required: unknown }).input_required);
+    if (!asked.success) {
+      const issue = asked.error.issues[0];
+      throw new SwitchboardError(
+        "agent_error",
+        `remote agent ${envelope.to} asked for input badly: input_required.${issue?.path.join(".") || ""}: ${issue?.message}`,
+        {
+          transient: false,
+        },
+      );
+    }
+    return askOutput(asked.data);
   }
   if (body === null || typeof body !== "object" || !("content" in body)) {
     throw new SwitchboardError("agent_error", `remote agent ${envelope.to} answered without a "content" field`, { transient: false });

@@ -10,12 +10,20 @@
  * harmless). A request that ended failed or dead-lettered carries its dead letter's id and
  * `letter_pending` until the dead-letter store has it, set in the same write as the status, so a
  * letter is never lost between the two.
+ *
+ * A request whose handler asked for input waits as `input_required`, with the question (the
+ * envelope that asked) and the turns answered so far, until it is answered, cancelled or times out.
+ * It holds no lease while it waits: nothing is owed to the queue until someone answers.
  */
 import type { Envelope } from "../message/envelope";
+import { type InputRequest, type InputTurn, inputRequestOf } from "../message/input-required";
 import { addMissingColumns } from "../storage/columns";
 
 /** `scheduled`: waiting for its time (durable-objects/agent/delayed-delivery.ts); `superseded`: a later message with its debounce key replaced it. */
-export type RequestStatus = "pending" | "scheduled" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled" | "superseded";
+export type RequestStatus = "pending" | "scheduled" | "input_required" | "replied" | "failed" | "timed_out" | "dead_lettered" | "cancelled" | "superseded";
+
+/** Statuses a request is still live in: never pruned, may be cancelled. */
+export const LIVE_STATUSES: readonly RequestStatus[] = ["pending", "scheduled", "input_required"];
 
 export interface RequestRow {
   request_id: string;
@@ -40,6 +48,10 @@ export interface RequestRow {
   letter_pending: boolean;
   /** Pending: when the request is enqueued again unless an attempt has started (null once finished). */
   lease_until: number | null;
+  /** While `input_required`: the envelope that asked (its `metadata.input_required` is the question). */
+  question: Envelope | null;
+  /** Questions answered so far, oldest first; the handler resumes with them. */
+  input: InputTurn[];
 }
 
 export interface RequestView {
@@ -53,6 +65,10 @@ export interface RequestView {
   updated_at: string;
   reply?: Envelope;
   error?: { code: string; detail: string };
+  /** While `input_required`: what the agent asks; answer with `POST /requests/:id/input`. */
+  input_required?: InputRequest;
+  /** The questions answered so far and their answers. */
+  input?: InputTurn[];
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -69,7 +85,7 @@ export class RequestStore {
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
       message TEXT NOT NULL, reply TEXT, error TEXT, reply_to TEXT, timeout_ms INTEGER,
       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER,
-      replay_of TEXT, letter_id TEXT, letter_pending INTEGER NOT NULL DEFAULT 0, lease_until INTEGER)`);
+      replay_of TEXT, letter_id TEXT, letter_pending INTEGER NOT NULL DEFAULT 0, lease_until INTEGER, question TEXT, input TEXT)`);
     sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
     // Requests pending from before leases existed get one that is already due.
     if (addMissingColumns(sql, "requests", LATER_COLUMNS).includes("lease_until")) {
@@ -85,7 +101,11 @@ export class RequestStore {
     return row ? String(row.request_id) : null;
   }
 
-  /** A new request, `pending` unless it waits for its time (`scheduled`, with no lease); a replay recreating a pruned one passes its attempts and letter. */
+  /**
+   * A new request, `pending` unless it waits for its time (`scheduled`, with no lease); a replay
+   * recreating a pruned one passes its attempts and letter. A sync call that already asked (it hit
+   * input-required) is stored waiting, with its question and no lease.
+   */
   create(init: {
     request_id: string;
     message: Envelope;
@@ -97,12 +117,13 @@ export class RequestStore {
     attempts?: number;
     replay_of?: string;
     status?: "pending" | "scheduled";
+    question?: Envelope;
   }): void {
-    const attempts = init.attempts ?? 0;
+    const attempts = init.attempts ?? (init.question ? 1 : 0);
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
-      init.status ?? "pending",
+      init.question ? "input_required" : (init.status ?? "pending"),
       attempts,
       attempts,
       JSON.stringify(init.message),
@@ -111,7 +132,8 @@ export class RequestStore {
       init.now,
       init.now,
       init.replay_of ?? null,
-      init.lease_until,
+      init.question ? null : init.lease_until,
+      init.question ? JSON.stringify(init.question) : null,
     );
     if (init.idempotency_key) {
       this.sql.exec(
@@ -164,12 +186,19 @@ export class RequestStore {
 
   /** Deletes finished requests older than `before` (retention); never one waiting for its time, nor one whose letter still has to leave. */
   prune(before: number): void {
-    this.sql.exec("DELETE FROM requests WHERE status NOT IN ('pending', 'scheduled') AND letter_pending = 0 AND updated_at < ?", before);
+    this.sql.exec("DELETE FROM requests WHERE status NOT IN ('pending', 'scheduled', 'input_required') AND letter_pending = 0 AND updated_at < ?", before);
   }
 }
 
 /** Columns added after the first release, for objects whose table predates them. */
-const LATER_COLUMNS = { replay_of: "TEXT", letter_id: "TEXT", letter_pending: "INTEGER NOT NULL DEFAULT 0", lease_until: "INTEGER" };
+const LATER_COLUMNS = {
+  replay_of: "TEXT",
+  letter_id: "TEXT",
+  letter_pending: "INTEGER NOT NULL DEFAULT 0",
+  lease_until: "INTEGER",
+  question: "TEXT",
+  input: "TEXT",
+};
 
 function fromRow(row: Row): RequestRow {
   const json = <T>(v: SqlStorageValue): T | null => (typeof v === "string" ? (JSON.parse(v) as T) : null);
@@ -191,6 +220,8 @@ function fromRow(row: Row): RequestRow {
     letter_id: typeof row.letter_id === "string" ? row.letter_id : null,
     letter_pending: Number(row.letter_pending) === 1,
     lease_until: row.lease_until === null || row.lease_until === undefined ? null : Number(row.lease_until),
+    question: json<Envelope>(row.question ?? null),
+    input: json<InputTurn[]>(row.input ?? null) ?? [],
   };
 }
 
@@ -204,5 +235,7 @@ export function viewOf(agent: string, row: RequestRow): RequestView {
     updated_at: new Date(row.updated_at).toISOString(),
     ...(row.reply ? { reply: row.reply } : {}),
     ...(row.error ? { error: row.error } : {}),
+    ...(row.status === "input_required" && row.question ? { input_required: inputRequestOf(row.question) ?? { question: String(row.question.content) } } : {}),
+    ...(row.input.length ? { input: row.input } : {}),
   };
 }

@@ -27,6 +27,8 @@ export const Limits = z.strictObject({
   retry_delay_ms: z.number().int().min(0).max(3_600_000).default(1000),
   /** @default 300000 */
   max_retry_delay_ms: z.number().int().min(0).max(43_200_000).default(300_000),
+  /** How long a request that asked for input waits for the answer before it ends `timed_out`. @default 86400000 (24 h), at most 30 days */
+  input_timeout_ms: z.number().int().min(1000).max(2_592_000_000).default(86_400_000),
 });
 export type Limits = z.infer<typeof Limits>;
 
@@ -110,7 +112,10 @@ export const DEFAULT_MAX_STEPS = 8;
  */
 export const ToolRef = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}(?:\/[A-Za-z0-9_.-]{1,128})?$/, 'tools name agents ("summarizer") or MCP tools ("<agent>/<tool>")')
+  .regex(
+    /^(?:need_input|[a-z0-9][a-z0-9-]{0,62}(?:\/[A-Za-z0-9_.-]{1,128})?)$/,
+    'tools name agents ("summarizer"), MCP tools ("<agent>/<tool>") or the built-in "need_input"',
+  )
   .openapi({ example: "summarizer" });
 
 export const AgentKind = z.enum(["code", "http", "a2a", "model", "mcp"]);
@@ -156,6 +161,8 @@ export const AgentConfig = z
     max_steps: z.number().int().min(1).max(32).optional(),
     /** Per-key concurrency, rate and debounce of async deliveries (docs/time-and-flow.md); null removes it. */
     flow: FlowConfig.nullable().optional(),
+    /** Read-only: reads show when the configuration was last stored, so a read can be PUT back; the server stamps its own. */
+    updated_at: z.string().max(64).optional(),
   })
   .openapi("AgentConfig");
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -187,7 +194,8 @@ export interface McpRemote {
 }
 
 /** A config as the Durable Object stores it: what PUT accepted, plus what the server derived. */
-export type StoredConfig = AgentConfig & { a2a?: A2aRemote; mcp?: McpRemote };
+/** `updated_at`: when the configuration was last stored (the A2A card's Last-Modified). */
+export type StoredConfig = AgentConfig & { a2a?: A2aRemote; mcp?: McpRemote; updated_at?: string };
 
 export interface AgentEntry {
   name: string;
@@ -263,6 +271,7 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
     entry.handoffs = config.handoffs ?? base?.handoffs ?? [];
     entry.max_steps = config.max_steps ?? base?.max_steps ?? DEFAULT_MAX_STEPS;
   }
+  if (config.updated_at) entry.updated_at = config.updated_at;
   return entry;
 }
 

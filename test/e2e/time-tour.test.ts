@@ -1,5 +1,5 @@
 /**
- * README tour step 17 against `wrangler dev`: a message scheduled for tomorrow 09:00 UTC shows
+ * README tour step 18 against `wrangler dev`: a message scheduled for tomorrow 09:00 UTC shows
  * `scheduled` with its time and is cancelled; a cron schedule in a time zone answers its next
  * firing and is listed with it; pausing an agent holds a message until it resumes.
  */
@@ -18,7 +18,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-describe("README tour 17: time and flow", () => {
+describe("README tour 18: time and flow", () => {
   it("schedules a message for tomorrow, shows it scheduled, and cancels it", async () => {
     const tomorrow = new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const deliverAt = `${tomorrow}T09:00:00Z`;

@@ -1,8 +1,9 @@
 /**
  * Documented test hooks into an agent object's own tables, through the lib classes the object
  * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
- * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; move a
- * schedule's next due time into the past; read a request's lease and run the lease sweep.
+ * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; read what
+ * an async request still owes (its lease, its dead letter, its deadlines); move a schedule's next
+ * due time into the past; read a request's lease and run the lease sweep.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -49,5 +50,27 @@ export function leaseOf(agent: string, requestId: string): Promise<number | null
 export function sweepLeasesNow(agent: string): Promise<void> {
   return runInDurableObject(agentObjectStub(agent), async (_, state) => {
     await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", Date.now());
+  });
+}
+
+/**
+ * What `agent`'s object owes for one of its async requests: its status, its delivery lease (and
+ * whether a lease sweep, however late, would enqueue it again), its dead letter, and the `lease`
+ * sweep and `input` deadlines scheduled for it.
+ */
+export function requestOutbox(agent: string, requestId: string) {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const requests = new RequestStore(state.storage.sql);
+    const deadlines = new DeadlineTable(state.storage.sql, state.storage);
+    const row = requests.get(requestId);
+    return {
+      status: row?.status,
+      lease_until: row?.lease_until ?? null,
+      swept_ever: requests.expiredLeases(Number.MAX_SAFE_INTEGER, 1000).some((r) => r.request_id === requestId),
+      letter_id: row?.letter_id ?? null,
+      letter_pending: row?.letter_pending ?? false,
+      sweep_at: deadlines.dueAt("lease", "sweep"),
+      input_due_at: deadlines.dueAt("input", requestId),
+    };
   });
 }

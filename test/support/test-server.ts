@@ -23,6 +23,7 @@
  *                             step, then the reply; `hold` a delta, then holds like /hold (released:
  *                             a delta and the reply); `cut` a delta, then closes with no reply;
  *                             `error` a delta, then an error event
+ *   /ask/<key>                answers { input_required } until metadata.input carries an answer, then the answers
  *   /_calls/<key>             what this server received for <key> (method, headers, body)
  *   /_stats/<key>             { max_in_flight, handled: { request_id: successes }, tenants: { <tenant>: { max_in_flight, starts, ends } } }
  *   /_arrived/<key>           answers once a request for <key> has arrived (at most 30 s): a test's
@@ -162,6 +163,12 @@ export function startTestServer(): Promise<{ server: Server; port: number }> {
         return send(200, { content: { echoed: envelope?.content ?? null, calls: list.length }, metadata: { server: "test" } });
       case "status":
         return send(Number(parts[1]), { error: `scripted ${parts[1]}` });
+      case "ask": {
+        // A remote agent that asks first, and answers with what it was told once it was.
+        const turns = envelope?.metadata?.input as Array<{ answer: unknown }> | undefined;
+        if (!turns?.length) return send(200, { input_required: { question: "which colour?", schema: { type: "string" } } });
+        return send(200, { content: { told: turns.map((t) => t.answer) } });
+      }
       case "slow":
         await new Promise((r) => setTimeout(r, Number(parts[1])));
         return send(200, { content: "slow done" });

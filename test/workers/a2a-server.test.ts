@@ -6,7 +6,7 @@ import { exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, release, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, eventually, received, release, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 
 const ORIGIN = "http://switchboard.test";
@@ -131,6 +131,42 @@ describe("JSON-RPC binding through the SDK client", () => {
     expect(row.detail).toContain("CancelTask");
     const after = await rpc(name, { jsonrpc: "2.0", id: "g", method: "GetTask", params: { id: task.id } });
     expect(after.body.result.status.state).toBe("TASK_STATE_CANCELED");
+  });
+
+  it("cancels running tasks of a sharded agent on whichever shard runs them", async () => {
+    const name = uniqueName("held-sharded");
+    // One answered call teaches this isolate the shard count, so the next calls spread over the shards.
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}-warm`, shards: 4 } });
+    expect((await api("POST", `/agents/${name}/invoke`, { body: { content: "warm" } })).status).toBe(200);
+    await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/hold/${name}`, shards: 4, limits: { timeout_ms: 25_000, max_concurrency: 64 } },
+    });
+    const tasks: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const sent = await rpc(name, {
+        jsonrpc: "2.0",
+        id: i,
+        method: "SendMessage",
+        params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: `wait ${i}` }] }, configuration: { returnImmediately: true } },
+      });
+      tasks.push(sent.body.result.task.id);
+    }
+    await eventually(async () => ((await received(name)).length === 8 ? true : undefined), 10_000, "8 held calls at the remote agent");
+    for (const id of tasks) {
+      const canceled = await rpc(name, { jsonrpc: "2.0", id, method: "CancelTask", params: { id } });
+      expect(canceled.body.result.status.state).toBe("TASK_STATE_CANCELED");
+    }
+    // Every call ended cancelled well before its 25 s deadline, on more than the home shard.
+    const rows = await eventually(
+      async () => {
+        const log = await api("GET", `/agents/${name}/log?limit=50`);
+        const cancelled = log.body.entries.filter((e: { direction: string; outcome: string }) => e.direction === "in" && e.outcome === "cancelled");
+        return cancelled.length === 8 ? (cancelled as Array<{ shard: number }>) : undefined;
+      },
+      10_000,
+      "8 cancelled calls in the merged log",
+    );
+    expect(new Set(rows.map((r) => r.shard)).size).toBeGreaterThan(1);
   });
 
   it("lists the caller's tasks, filtered by context", async () => {

@@ -63,6 +63,24 @@ const MCP_INITIALIZE = {
 
 const handshake = (caller: Caller) => ({ ...(caller === "admin" ? { from: "planner" } : {}), version: "1.0.0", capabilities: [] });
 
+/** JSON-RPC answers 200; an ACL-denied caller gets a JSON-RPC error, never a result. */
+const JSON_RPC: Expectation = {
+  admin: 200,
+  allowed: 200,
+  denied: 200,
+  body: () => ({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "SendMessage",
+    params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] }, configuration: { blocking: true } },
+  }),
+  answer: {
+    admin: (b) => expect(b.result).toBeDefined(),
+    allowed: (b) => expect(b.result).toBeDefined(),
+    denied: (b) => expect(JSON.stringify(b)).toMatch(/forbidden|not allowed|may not/i),
+  },
+};
+
 /** The access rules, as docs/security.md ("Who may call what") states them. Key: Hono method and path. */
 const EXPECTED: Record<string, Expectation> = {
   "GET /health": { admin: 200, allowed: 200, denied: 200, public: true },
@@ -89,6 +107,14 @@ const EXPECTED: Record<string, Expectation> = {
   "DELETE /requests/:id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.heldRequestId}` },
   // A stream is read again by whoever started it, admin, or the agent itself.
   "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
+  // The held request is pending, not waiting: whoever may answer it learns that (409); others may not (403).
+  "POST /requests/:id/input": {
+    admin: 409,
+    allowed: 409,
+    denied: 403,
+    path: (f) => `/requests/${f.heldRequestId}/input`,
+    body: () => ({ content: { approved: true } }),
+  },
   "GET /agents/:name/breaker": { admin: 200, allowed: 200, denied: 200 },
   // Schedules: creating one sends the agent messages, so the agent's ACL decides; a once-a-year cron never fires here.
   "POST /agents/:name/schedules": { admin: 201, allowed: 201, denied: 403, body: () => ({ cron: "0 0 1 1 *", content: "matrix" }) },
@@ -106,25 +132,12 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
   "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
   "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "GET /.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /a2a/:name/.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /a2a/:name/.well-known/agent.json": { admin: 200, allowed: 200, denied: 200, public: true },
-  // JSON-RPC answers 200; an ACL-denied caller gets a JSON-RPC error, never a result.
-  "POST /a2a/:name": {
-    admin: 200,
-    allowed: 200,
-    denied: 200,
-    body: () => ({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "SendMessage",
-      params: { message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] }, configuration: { blocking: true } },
-    }),
-    answer: {
-      admin: (b) => expect(b.result).toBeDefined(),
-      allowed: (b) => expect(b.result).toBeDefined(),
-      denied: (b) => expect(JSON.stringify(b)).toMatch(/forbidden|not allowed|may not/i),
-    },
-  },
+  "POST /a2a/:name": JSON_RPC,
+  // The same endpoint, as clients that join the card's URL with a slash call it.
+  "POST /a2a/:name/": JSON_RPC,
   // Every key may list; what it sees follows the ACLs (test/workers/mcp-server.test.ts).
   "POST /mcp": { admin: 200, allowed: 200, denied: 200, headers: MCP_ACCEPT, body: () => MCP_INITIALIZE, protocol: true },
   "POST /mcp/:name": { admin: 200, allowed: 200, denied: 403, headers: MCP_ACCEPT, body: () => MCP_INITIALIZE, protocol: true },

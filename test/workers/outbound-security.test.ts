@@ -44,7 +44,8 @@ describe("outbound signing", () => {
 
     // GET → PUT round trip with the placeholder keeps the stored secret.
     const { status: _status, name: _name, peers: _peers, ...entry } = one.body;
-    expect((await api("PUT", `/agents/${name}`, { body: { ...entry, description: "edited" } })).status).toBe(200);
+    const edited = await api("PUT", `/agents/${name}`, { body: { ...entry, description: "edited" } });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
 
     expect((await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } })).status).toBe(200);
     const [call] = await received(name);
