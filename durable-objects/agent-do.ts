@@ -185,6 +185,10 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.waiting.answer(this.agent, requestId, viewer, answer, mode);
     }
 
+    waitingRequests(viewer: string | null, limit: number): Result<{ requests: RequestView[] }> {
+      return this.parts.waiting.list(this.agent, this.load(), viewer, limit);
+    }
+
     async receiveWebhook(input: WebhookInput): Promise<WebhookResult> {
       return this.parts.messaging.receiveWebhook(this.agent, this.load(), input);
     }

@@ -137,6 +137,16 @@ export class InputWaiting {
     await this.deps.storeLetter(requestId);
   }
 
+  /**
+   * `GET /agents/:name/requests?status=input_required`: the requests waiting here, oldest first.
+   * Admin and the agent itself see all of them; another agent sees the ones it sent.
+   */
+  list(name: string, entry: AgentEntry | null, viewer: string | null, limit: number): Result<{ requests: RequestView[] }> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const rows = this.deps.requests.waiting(limit, viewer === null || viewer === name ? undefined : viewer);
+    return { ok: true, requests: rows.map((row) => viewOf(name, row)) };
+  }
+
   /** Enqueues one delivery attempt; when the queue refuses it, the request's lease enqueues it later. */
   private async enqueue(name: string, requestId: string, delaySeconds?: number): Promise<void> {
     const delivery: DeliveryMessage = { kind: "deliver", agent: name, request_id: requestId };

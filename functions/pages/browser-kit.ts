@@ -20,8 +20,11 @@ var SB = (function () {
   /** An element; children are nodes or values shown as text (never parsed as HTML). */
   function el(tag, attrs, children) { return fillNode(document.createElement(tag), attrs, children); }
   function svg(tag, attrs, children) { return fillNode(document.createElementNS(SVG_NS, tag), attrs, children); }
-  function api(method, path) {
-    return fetch(path, { method: method, credentials: "same-origin", headers: CSRF }).then(function (res) {
+  /** A JSON body, when given, is sent as application/json (answering a waiting request). */
+  function api(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: CSRF };
+    if (body !== undefined) init = { method: method, credentials: "same-origin", headers: { "x-switchboard-csrf": "1", "content-type": "application/json" }, body: JSON.stringify(body) };
+    return fetch(path, init).then(function (res) {
       if (res.status === 401) { location.reload(); throw new Error("signed out"); }
       return res.text().then(function (text) {
         var body = null;

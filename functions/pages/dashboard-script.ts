@@ -1,7 +1,8 @@
 /**
  * The overview's browser script: plain JS, no build step, on the helpers of browser-kit.ts. It
  * reads the public JSON API with the session cookie and renders every value as text, so message
- * content can never become markup. Mutations (DLQ replay and delete) send the CSRF header.
+ * content can never become markup. Mutations (DLQ replay and delete, answering or cancelling a
+ * waiting request) send the CSRF header. An answer being typed survives the refresh.
  */
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
@@ -31,7 +32,8 @@ export const DASHBOARD_SCRIPT = String.raw`
         return Promise.all([
           api("GET", "/agents/" + name + "/metrics").catch(function () { return null; }),
           api("GET", "/agents/" + name + "/log?limit=__GRAPH_ROWS__").catch(function () { return { entries: [] }; }),
-        ]).then(function (r) { return { entry: list.agents[names.indexOf(name)], metrics: r[0], log: r[1].entries.map(function (e) { e.agent = name; return e; }) }; });
+          api("GET", "/agents/" + name + "/requests?status=input_required&limit=20").catch(function () { return { requests: [] }; }),
+        ]).then(function (r) { return { entry: list.agents[names.indexOf(name)], metrics: r[0], log: r[1].entries.map(function (e) { e.agent = name; return e; }), waiting: r[2].requests }; });
       }));
     }).then(function (agents) {
       lastAgents = agents;
@@ -44,6 +46,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         return row([SB.agentLink(a.entry.name), a.entry.kind, m.breaker ? stateCell(m.breaker.state) : "—", m.in_flight === undefined ? "—" : m.in_flight + " / " + m.max_concurrency,
           ms(m.latency_ms && m.latency_ms.p50), ms(m.latency_ms && m.latency_ms.p95), ok, failed], { "data-agent": a.entry.name });
       }), "no agents", 8);
+      showWaiting([].concat.apply([], agents.map(function (a) { return a.waiting; })));
       var messages = [].concat.apply([], agents.map(function (a) { return a.log; }))
         .sort(function (x, y) { return x.at < y.at ? 1 : x.at > y.at ? -1 : 0; }).slice(0, 40);
       fill($("messages"), messages.map(function (m) {
@@ -51,6 +54,35 @@ export const DASHBOARD_SCRIPT = String.raw`
           el("span", { class: m.outcome === "ok" || m.outcome === "forwarded" ? "ok" : "bad" }, m.outcome), ms(m.duration_ms), el("pre", null, m.preview), traceLink(m.trace_id)], { class: "message" });
       }), "no messages yet", 9);
     });
+  }
+
+  // What a person typed into an answer box, by request id, so a refresh never loses it.
+  var drafts = {};
+  function showWaiting(requests) {
+    var tbody = $("waiting");
+    // Never pull the box out from under someone typing: the next refresh shows the changes.
+    if (tbody.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA") return;
+    requests.sort(function (x, y) { return x.created_at < y.created_at ? -1 : x.created_at > y.created_at ? 1 : 0; });
+    fill(tbody, requests.map(function (r) {
+      var ask = r.input_required || {};
+      var question = el("div", null, [el("div", null, ask.question), ask.schema ? el("pre", { class: "muted" }, JSON.stringify(ask.schema)) : null]);
+      var box = el("textarea", { "data-answer": r.request_id, "aria-label": "answer to " + r.request_id, placeholder: ask.schema ? "JSON matching the schema" : "your answer" });
+      box.value = drafts[r.request_id] || "";
+      box.addEventListener("input", function () { drafts[r.request_id] = box.value; });
+      var answer = el("button", { type: "button", "data-action": "answer", "data-id": r.request_id }, "Answer");
+      var cancel = el("button", { type: "button", "data-action": "cancel", "data-id": r.request_id }, "Cancel");
+      answer.addEventListener("click", function () {
+        var text = box.value.trim(), content = text;
+        try { content = JSON.parse(text); } catch (e) { /* plain text is an answer too */ }
+        api("POST", "/requests/" + encodeURIComponent(r.request_id) + "/input", { content: content }).then(function () {
+          delete drafts[r.request_id];
+          return refresh().then(function () { status("answered " + r.request_id); });
+        }, function (err) { status("answer " + r.request_id + ": " + err.message, true); });
+      });
+      cancel.addEventListener("click", function () { act("DELETE", "/requests/" + encodeURIComponent(r.request_id), "cancelled " + r.request_id); });
+      return row([r.created_at.slice(0, 19).replace("T", " "), SB.agentLink(r.agent), el("span", { class: "mono" }, r.request_id), question, box,
+        el("span", null, [answer, " ", cancel])], { class: "waiting", "data-id": r.request_id });
+    }), "no request is waiting for input", 6);
   }
 
   var lastAgents = [];

@@ -1,4 +1,4 @@
-/** GET /dashboard: the agent graph, agents (breaker, in-flight, latency), recent messages (each trace opens as a waterfall), and the DLQ. */
+/** GET /dashboard: the agent graph, agents (breaker, in-flight, latency), requests waiting for input (answered here), recent messages (each trace opens as a waterfall), and the DLQ. */
 import { AGENT_GRAPH } from "./agent-graph";
 import { AGENT_GRAPH_VIEW } from "./agent-graph-view";
 import { DASHBOARD_SCRIPT } from "./dashboard-script";
@@ -7,6 +7,7 @@ import { dashboardView } from "./dashboard-shell";
 const CSS = `
 section { margin-bottom: 1.2rem; } .bar { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
 td pre { max-width: 32rem; max-height: 4.5em; overflow: hidden; }
+#waiting textarea { width: 18rem; max-width: 100%; min-height: 2.6em; font-family: ui-monospace, monospace; font-size: 12.5px; }
 #trace-id { width: 22rem; max-width: 100%; font-family: ui-monospace, monospace; }
 svg.graph { width: 100%; height: auto; font-size: 13px; }
 .graph .node rect { fill: var(--bg); stroke: var(--ok); stroke-width: 2; }
@@ -37,6 +38,7 @@ export function dashboardPage(): Response {
 <span class="muted">from each agent's newest ${GRAPH_ROWS} logged messages</span></div>
 <div id="graph" class="scroll"></div><p id="graph-idle" class="muted"></p></section>
 <section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "p50", "p95", "ok", "failed"])}</section>
+<section><h2>Waiting for input</h2>${table("waiting", ["since", "agent", "request", "question", "answer (JSON or text)", ""])}</section>
 <section><h2>Recent messages</h2>${table("messages", ["time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview", "trace"])}</section>
 <section><h2>Trace</h2><form id="trace-form" class="bar"><label for="trace-id">Open a trace as a waterfall</label><input id="trace-id" placeholder="trace id (32 hex)" autocomplete="off" pattern="[0-9a-fA-F]{32}"><button type="submit">Open</button></form></section>
 <section><h2>Dead letters</h2>${table("dlq", ["id", "agent", "status", "error", "attempts", "last failed", "content", ""])}</section>`,

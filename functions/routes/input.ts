@@ -1,7 +1,8 @@
 /**
- * Answering an agent that asked for input: `POST /requests/:id/input`. The answer resumes the
- * waiting request through the queue (202; poll `GET /requests/:id`). A sync invoke whose handler
- * asked answers 202 the same way, through `waitingResponse`.
+ * Answering an agent that asked for input: `GET /agents/:name/requests?status=input_required` lists
+ * what waits (the dashboard's "Waiting for input"), and `POST /requests/:id/input` answers one. The
+ * answer resumes the waiting request through the queue (202; poll `GET /requests/:id`). A sync
+ * invoke whose handler asked answers 202 the same way, through `waitingResponse`.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -16,7 +17,8 @@ import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
-import { jsonBody } from "../http/validate";
+import { agentParam, intQuery, jsonBody } from "../http/validate";
+import { RequestState } from "./messages";
 
 const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } } });
 
@@ -47,6 +49,28 @@ export async function parkedInvoke(c: Context<AppEnv>, name: string, message: En
 }
 
 export function inputRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: "get",
+      path: "/agents/{name}/requests",
+      tags: ["messaging"],
+      summary: "Requests of an agent that wait for input, oldest first: all of them for admin and the agent itself, else the caller's own",
+      request: {
+        params: z.object({ name: z.string() }),
+        query: z.object({ status: z.enum(["input_required"]), limit: z.string().optional().openapi({ description: "1 … 100, default 50" }) }),
+      },
+      responses: { 200: { description: "the waiting requests", ...json(z.object({ requests: z.array(RequestState) })) }, ...problems(400, 401, 404) },
+    },
+    async (c) => {
+      const name = agentParam(c);
+      if (c.req.query("status") !== "input_required") throw new SwitchboardError("invalid_request", 'query status must be "input_required"');
+      const limit = intQuery(c, "limit", 50, 1, 100);
+      const result = await agentRef(c.env, name).client.waitingRequests(senderOf(c.var.principal), limit);
+      return result.ok ? c.json({ requests: result.requests }) : failureResponse(result);
+    },
+  );
+
   route(
     app,
     {

@@ -23,7 +23,7 @@ const NameParam = z.object({ name: AgentName });
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
 const Accepted = z.object({ request_id: z.string(), status_url: z.string() }).openapi("Accepted");
-const RequestState = z
+export const RequestState = z
   .object({
     request_id: z.string(),
     agent: z.string(),

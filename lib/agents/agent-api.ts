@@ -124,6 +124,8 @@ export interface AgentClientApi {
    * after the resumed attempt): the answer to a waiting request; `conflict` when it is not waiting.
    */
   answerInput(requestId: string, viewer: string | null, answer: unknown, mode: "queue" | "now"): Promise<Result<{ request: RequestView }>>;
+  /** The requests waiting for input here, oldest first: all of them for admin (`viewer` null) and the agent, else the viewer's own. */
+  waitingRequests(viewer: string | null, limit: number): Result<{ requests: RequestView[] }>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */

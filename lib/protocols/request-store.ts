@@ -93,6 +93,8 @@ export class RequestStore {
     }
     // Only leased (pending) rows are in it, so finding expired leases never scans a week of requests.
     sql.exec("CREATE INDEX IF NOT EXISTS requests_lease ON requests(lease_until) WHERE lease_until IS NOT NULL");
+    // Likewise only waiting rows, so listing them for a person to answer never scans the rest.
+    sql.exec("CREATE INDEX IF NOT EXISTS requests_waiting ON requests(created_at) WHERE status = 'input_required'");
   }
 
   /** The request an idempotency key already maps to, if it has not expired. */
@@ -171,6 +173,19 @@ export class RequestStore {
       );
     }
     this.sql.exec(`UPDATE requests SET ${sets.join(", ")} WHERE request_id = ?`, ...values, requestId);
+  }
+
+  /** Requests waiting for input, oldest first (the longest wait is the most urgent); only those `from` sent, when given. */
+  waiting(limit: number, from?: string): RequestRow[] {
+    const rows =
+      from === undefined
+        ? this.sql.exec("SELECT * FROM requests WHERE status = 'input_required' ORDER BY created_at LIMIT ?", limit)
+        : this.sql.exec(
+            "SELECT * FROM requests WHERE status = 'input_required' AND json_extract(message, '$.from') = ? ORDER BY created_at LIMIT ?",
+            from,
+            limit,
+          );
+    return rows.toArray().map(fromRow);
   }
 
   /** Pending requests whose lease expired at `now`: their queue message is overdue. */

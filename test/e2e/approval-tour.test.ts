@@ -1,16 +1,20 @@
 /**
  * The README's "answer an agent that asked for approval" step against `wrangler dev`: the approver
  * asks (202 input_required), the answer resumes it through the queue, and the request replies; the
- * same flow over A2A with the SDK's client (an input-required task, then a follow-up message); and
- * the host's card is the `tck` fixture's when SWITCHBOARD_A2A_AGENT names it.
+ * same answer given on the dashboard in Chromium (its "Waiting for input" row); the same flow over
+ * A2A with the SDK's client (an input-required task, then a follow-up message); and the host's card is the `tck` fixture's when SWITCHBOARD_A2A_AGENT names it.
  */
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, hasChromium, launchBrowser } from "../support/browser";
 import { E2E_POLL, eventually } from "../support/poll";
 import { DEV_ADMIN_KEY, type DevServer, startWranglerDev } from "../support/wrangler-dev";
 
 let dev: DevServer;
+let browser: Browser | undefined;
+/** How long the page may take to show what a refresh loads (it asks every agent, several calls each). */
+const PAGE = { timeout: 15_000 };
 const headers = { authorization: `Bearer ${DEV_ADMIN_KEY}`, "content-type": "application/json" };
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -23,6 +27,7 @@ beforeAll(async () => {
   dev = await startWranglerDev({ SWITCHBOARD_A2A_AGENT: "tck" });
 });
 afterAll(async () => {
+  await browser?.close();
   await dev?.stop();
 });
 
@@ -45,6 +50,46 @@ describe("README: answer an agent that asked for approval", () => {
       E2E_POLL.intervalMs,
     );
     expect(done.reply.content).toMatchObject({ status: "approved", item: "laptop", amount: 1200 });
+  });
+
+  it.skipIf(!hasChromium)("or on the dashboard: a wrong answer is refused, the right one finishes it", async () => {
+    const asked = await call("POST", "/agents/approver/invoke", { content: { item: "chair", amount: 900 } });
+    expect(asked.status).toBe(202);
+    const id: string = asked.body.request_id;
+
+    browser = await launchBrowser();
+    const page = await browser.page();
+    await page.goto(`${dev.url}/dashboard`);
+    await page.fill('input[name="key"]', DEV_ADMIN_KEY);
+    await Promise.all([page.waitForURL(`${dev.url}/dashboard`), page.click('button[type="submit"]')]);
+    await page.waitForSelector('#main[data-loaded="1"]');
+    const row = page.locator(`#waiting tr[data-id="${id}"]`);
+    await expect.poll(() => row.textContent(), PAGE).toContain("Approve 900 for chair?");
+    expect(await row.textContent()).toContain('"required":["approved"]');
+
+    // The question's schema decides: "yes" is not a boolean, so the request keeps waiting.
+    await row.locator("textarea").fill('{"approved":"yes"}');
+    await row.locator('button[data-action="answer"]').click();
+    await expect.poll(() => page.locator("#status").textContent(), PAGE).toMatch(new RegExp(`answer ${id}: content: .*approved`));
+    expect((await call("GET", `/requests/${id}`)).body.status).toBe("input_required");
+
+    await row.locator("textarea").fill('{"approved":true,"note":"fine by me"}');
+    await row.locator('button[data-action="answer"]').click();
+    await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain(`answered ${id}`);
+    const done = await eventually(
+      async () => {
+        const state = (await call("GET", `/requests/${id}`)).body;
+        return state.status === "replied" ? state : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the answered approval to finish",
+      E2E_POLL.intervalMs,
+    );
+    expect(done.reply.content).toEqual({ status: "approved", item: "chair", amount: 900, by: "admin", note: "fine by me" });
+    await page.click("#refresh");
+    await expect.poll(() => page.locator(`#waiting tr[data-id="${id}"]`).count(), PAGE).toBe(0);
+    // Chromium logs the refused answer's 400 as a failed load; it is the page working.
+    expect(browser.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });
 
   it("over A2A with the SDK client: an input-required task, then a follow-up message completes it", async () => {

@@ -82,6 +82,31 @@ describe("input required: an agent that stops to ask", () => {
     expect((await settled(res.body.request_id, "replied")).reply.content.by).toBe("planner");
   });
 
+  it("lists waiting requests oldest first: admin sees them all, an agent key the ones it sent", async () => {
+    const list = (as?: "planner" | "summarizer") =>
+      api("GET", "/agents/approver/requests?status=input_required&limit=100", as ? { as } : {}).then((r) =>
+        r.body.requests.map((q: { request_id: string }) => q.request_id),
+      );
+    const byAdmin = await ask();
+    const byPlanner = await api("POST", "/agents/approver/invoke", { as: "planner", body: { content: EXPENSE } });
+    const all = await list();
+    expect(all.indexOf(byAdmin.request_id)).toBeGreaterThan(-1);
+    expect(all.indexOf(byPlanner.body.request_id)).toBeGreaterThan(all.indexOf(byAdmin.request_id));
+    const planners = await list("planner");
+    expect(planners).toContain(byPlanner.body.request_id);
+    expect(planners).not.toContain(byAdmin.request_id);
+    expect(await list("summarizer")).not.toContain(byPlanner.body.request_id);
+    const [row] = (await api("GET", "/agents/approver/requests?status=input_required&limit=100")).body.requests.filter(
+      (q: { request_id: string }) => q.request_id === byAdmin.request_id,
+    );
+    expect(row).toMatchObject({ status: "input_required", input_required: { question: "Approve 1200 for laptop?" } });
+    // Answered, it is no longer listed.
+    await api("POST", `/requests/${byAdmin.request_id}/input`, { body: { content: { approved: true } } });
+    expect(await list()).not.toContain(byAdmin.request_id);
+    expect((await api("GET", "/agents/approver/requests?status=pending")).status).toBe(400);
+    expect((await api("GET", "/agents/nobody-at-all/requests?status=input_required")).status).toBe(404);
+  });
+
   it("cancelling a waiting request ends it cancelled; answering it then is 409", async () => {
     const asked = await ask();
     const cancelled = await api("DELETE", `/requests/${asked.request_id}`);
