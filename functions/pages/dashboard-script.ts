@@ -25,6 +25,20 @@ export const DASHBOARD_SCRIPT = String.raw`
   function stateCell(state) { return el("span", { class: state === "closed" ? "ok" : state === "open" ? "bad" : "warn" }, state); }
   function status(text, bad) { var s = $("status"); s.textContent = text; s.className = bad ? "bad" : "muted"; }
 
+  // What holds the agent's async deliveries back: the pause, flow control, a later deliver_at.
+  function deliveries(d) {
+    if (!d) return "—";
+    var parts = (d.paused ? ["paused"] : []).concat(d.held ? [d.held + " held"] : [], d.scheduled ? [d.scheduled + " scheduled"] : []);
+    return d.paused ? el("span", { class: "warn" }, parts.join(" · ")) : parts.join(" · ") || "flowing";
+  }
+  function showSchedules(schedules) {
+    fill($("schedules"), schedules.map(function (s) {
+      var when = s.cron ? s.cron + " (" + (s.timezone || "UTC") + ")" : "every " + s.every_ms + " ms";
+      return row([s.agent, s.id, when, s.paused ? el("span", { class: "warn" }, "paused") : s.next_at || "never again", s.catch_up, s.fired,
+        s.last_error ? el("span", { class: "bad" }, s.last_error.code) : ""], { class: "schedule", "data-id": s.id });
+    }), "no schedules", 7);
+  }
+
   function loadAgents() {
     return api("GET", "/agents").then(function (list) {
       var names = list.agents.map(function (a) { return a.name; });
@@ -36,6 +50,11 @@ export const DASHBOARD_SCRIPT = String.raw`
         ]).then(function (r) { return { entry: list.agents[names.indexOf(name)], metrics: r[0], log: r[1].entries.map(function (e) { e.agent = name; return e; }), waiting: r[2].requests }; });
       }));
     }).then(function (agents) {
+      var withSchedules = agents.filter(function (a) { return a.metrics && a.metrics.deliveries && a.metrics.deliveries.schedules > 0; });
+      return Promise.all(withSchedules.map(function (a) {
+        return api("GET", "/agents/" + a.entry.name + "/schedules").then(function (r) { return r.schedules; }).catch(function () { return []; });
+      })).then(function (lists) { showSchedules([].concat.apply([], lists)); return agents; });
+    }).then(function (agents) {
       lastAgents = agents;
       drawGraph();
       fill($("agents"), agents.map(function (a) {
@@ -44,8 +63,9 @@ export const DASHBOARD_SCRIPT = String.raw`
         var ok = inbound.filter(function (s) { return s.outcome === "ok" || s.outcome === "forwarded"; }).reduce(function (n, s) { return n + s.count; }, 0);
         var failed = inbound.reduce(function (n, s) { return n + s.count; }, 0) - ok;
         return row([SB.agentLink(a.entry.name), a.entry.kind, m.breaker ? stateCell(m.breaker.state) : "—", m.in_flight === undefined ? "—" : m.in_flight + " / " + m.max_concurrency,
+          deliveries(m.deliveries), m.deliveries && m.deliveries.next_firing_at ? m.deliveries.next_firing_at : "—",
           ms(m.latency_ms && m.latency_ms.p50), ms(m.latency_ms && m.latency_ms.p95), ok, failed], { "data-agent": a.entry.name });
-      }), "no agents", 8);
+      }), "no agents", 10);
       showWaiting([].concat.apply([], agents.map(function (a) { return a.waiting; })));
       var messages = [].concat.apply([], agents.map(function (a) { return a.log; }))
         .sort(function (x, y) { return x.at < y.at ? 1 : x.at > y.at ? -1 : 0; }).slice(0, 40);

@@ -1,4 +1,4 @@
-/** GET /dashboard: the agent graph, agents (breaker, in-flight, latency), requests waiting for input (answered here), recent messages (each trace opens as a waterfall), and the DLQ. */
+/** GET /dashboard: the agent graph, agents (breaker, in-flight, paused or held deliveries, next firing, latency), schedules, requests waiting for input (answered here), recent messages (each trace opens as a waterfall), and the DLQ. */
 import { AGENT_GRAPH } from "./agent-graph";
 import { AGENT_GRAPH_VIEW } from "./agent-graph-view";
 import { DASHBOARD_SCRIPT } from "./dashboard-script";
@@ -37,7 +37,8 @@ export function dashboardPage(): Response {
 <select id="graph-window"><option value="60000">minute</option><option value="300000">5 minutes</option><option value="900000" selected>15 minutes</option><option value="3600000">hour</option><option value="86400000">day</option></select>
 <span class="muted">from each agent's newest ${GRAPH_ROWS} logged messages</span></div>
 <div id="graph" class="scroll"></div><p id="graph-idle" class="muted"></p></section>
-<section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "p50", "p95", "ok", "failed"])}</section>
+<section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "deliveries", "next firing", "p50", "p95", "ok", "failed"])}</section>
+<section><h2>Schedules</h2>${table("schedules", ["agent", "id", "when", "next firing", "catch up", "fired", "last error"])}</section>
 <section><h2>Waiting for input</h2>${table("waiting", ["since", "agent", "request", "question", "answer (JSON or text)", ""])}</section>
 <section><h2>Recent messages</h2>${table("messages", ["time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview", "trace"])}</section>
 <section><h2>Trace</h2><form id="trace-form" class="bar"><label for="trace-id">Open a trace as a waterfall</label><input id="trace-id" placeholder="trace id (32 hex)" autocomplete="off" pattern="[0-9a-fA-F]{32}"><button type="submit">Open</button></form></section>

@@ -125,6 +125,23 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
       E2E_POLL.intervalMs,
     );
 
+    // Time and flow: a schedule on echo, and a paused agent holding the message sent to it.
+    const scheduled = await post("/agents/echo/schedules", { cron: "0 9 * * 1-5", timezone: "Europe/Paris", content: "standup" });
+    expect(scheduled.status).toBe(201);
+    const schedule = (await scheduled.json()) as { id: string; next_at: string };
+    await fetch(`${dev.url}/agents/paused-remote`, { method: "PUT", headers: admin, body: JSON.stringify({ kind: "http", url: `${flip.url}/agent` }) });
+    expect((await post("/agents/paused-remote/pause", {})).status).toBe(200);
+    expect((await post("/agents/paused-remote/messages", { content: "wait" })).status).toBe(202);
+    await eventually(
+      async () => {
+        const res = (await (await fetch(`${dev.url}/agents/paused-remote`, { headers: admin })).json()) as { status: { held: number } };
+        return res.status.held === 1 ? true : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the paused agent to hold the message",
+      E2E_POLL.intervalMs,
+    );
+
     // Not signed in: 401 with the login form.
     const first = await page.goto(`${dev.url}/dashboard`);
     expect(first?.status()).toBe(401);
@@ -141,6 +158,13 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect.poll(() => plannerRow.textContent(), PAGE).toContain("closed");
     expect(await plannerRow.textContent()).toMatch(/0 \/ 10/);
     expect(await page.locator('#agents tr[data-agent="flaky-remote"]').count()).toBe(1);
+
+    // Paused agents, schedules and their next firings.
+    await expect.poll(() => page.locator('#agents tr[data-agent="paused-remote"]').textContent(), PAGE).toContain("paused · 1 held");
+    expect(await page.locator('#agents tr[data-agent="echo"]').textContent()).toContain(schedule.next_at);
+    const scheduleRow = page.locator(`#schedules tr.schedule[data-id="${schedule.id}"]`);
+    expect(await scheduleRow.textContent()).toContain("0 9 * * 1-5 (Europe/Paris)");
+    expect(await scheduleRow.textContent()).toContain(schedule.next_at);
 
     // The payload shows as text and never runs.
     const messages = page.locator("#messages");
