@@ -3,7 +3,7 @@
  * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
  * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; read what
  * an async request still owes (its lease, its dead letter, its deadlines); move a schedule's next
- * due time into the past; read a request's lease and run the lease sweep.
+ * due time into the past; run the lease sweep.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -39,11 +39,6 @@ export function rewindSchedule(agent: string, scheduleId: string, nextAt: number
     new ScheduleStore(state.storage.sql).update(scheduleId, { next_at: nextAt });
     await new DeadlineTable(state.storage.sql, state.storage).schedule("schedule", scheduleId, nextAt);
   });
-}
-
-/** The lease of one of `agent`'s async requests: when its alarm would enqueue it again (null: never). */
-export function leaseOf(agent: string, requestId: string): Promise<number | null | undefined> {
-  return runInDurableObject(agentObjectStub(agent), (_, state) => new RequestStore(state.storage.sql).get(requestId)?.lease_until);
 }
 
 /** Runs `agent`'s lease sweep now, as its alarm would once a lease expired. */

@@ -5,7 +5,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
-import { agentObjectStub, leaseOf, sweepLeasesNow } from "../support/agent-storage";
+import { agentObjectStub, requestOutbox, sweepLeasesNow } from "../support/agent-storage";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,7 +45,7 @@ describe("delayed messages", () => {
     expect(res.status).toBe(202);
     await evictDurableObject(agentObjectStub(name));
     // No queue message and no lease: an overdue-lease sweep does not start it early.
-    expect(await leaseOf(name, res.body.request_id)).toBeNull();
+    expect(await requestOutbox(name, res.body.request_id)).toMatchObject({ status: "scheduled", lease_until: null, swept_ever: false });
     await sweepLeasesNow(name);
     await runDurableObjectAlarm(agentObjectStub(name));
     const state = await api("GET", `/requests/${res.body.request_id}`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { agentObjectStub, leaseOf, sweepLeasesNow } from "../support/agent-storage";
+import { agentObjectStub, requestOutbox, sweepLeasesNow } from "../support/agent-storage";
 import { api, eventually, settled, testServer, uniqueName } from "../support/api";
 
 interface TenantStats {
@@ -139,7 +139,7 @@ describe("pause and resume", () => {
     expect((await api("GET", `/agents/${name}/metrics`)).body.deliveries).toMatchObject({ paused: true, held: 6, scheduled: 0 });
     for (const id of ids) expect((await api("GET", `/requests/${id}`)).body).toMatchObject({ status: "pending", attempts: 0 });
     // Held, so no lease: the alarm that re-enqueues overdue requests leaves them where they are.
-    for (const id of ids) expect(await leaseOf(name, id)).toBeNull();
+    for (const id of ids) expect(await requestOutbox(name, id)).toMatchObject({ status: "pending", lease_until: null, swept_ever: false });
     await sweepLeasesNow(name);
     await runDurableObjectAlarm(agentObjectStub(name));
     expect(await tenantStats(name)).toEqual({});
