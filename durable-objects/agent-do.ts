@@ -144,6 +144,14 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.messaging.status(this.agent, requestId, viewer);
     }
 
+    readRequestStream(
+      requestId: string,
+      after: number,
+      viewer: string | null,
+    ): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }> {
+      return this.parts.messaging.readStream(this.agent, requestId, after, viewer);
+    }
+
     cancelRequest(requestId: string, viewer: string | null): Result<{ request: RequestView }> {
       return this.parts.messaging.cancel(this.agent, requestId, viewer);
     }

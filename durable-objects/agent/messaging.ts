@@ -25,15 +25,20 @@ import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { mayCall } from "../../lib/security/acl";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
+import { requestStreamId } from "../../lib/streams/stream-id";
+import type { CallStream } from "./invocation";
 import { Leases } from "./leases";
+import type { Streaming } from "./streaming";
 
 export interface MessagingDeps {
   sql: SqlStorage;
   env: Env;
   peers: PeerStore;
   load(): AgentEntry | null;
-  /** Runs one attempt through the agent's pipeline (AgentDO.invoke). */
-  invoke(call: Call): Promise<InvokeResult>;
+  /** Runs one attempt through the agent's pipeline (Invocation.invoke), writing to the request's stream. */
+  invoke(call: Call, stream?: CallStream): Promise<InvokeResult>;
+  /** The requests' streams (./streaming.ts): every attempt writes to its request's. */
+  streams: Pick<Streaming, "attempt" | "endRequest" | "openRequest" | "read">;
   /** Cancels the attempt running under `messageId`, if one is (AgentDO.cancel). */
   cancelRunning(messageId: string, detail: string): boolean;
   /** A delivery will be retried (counted in the agent's metrics). */
@@ -219,6 +224,7 @@ export class Messaging {
       return { action: "ack" };
     }
     this.delivering.add(requestId);
+    const attempt = this.deps.streams.attempt(requestId, row.message);
     let result: InvokeResult;
     try {
       const call: Call = {
@@ -228,13 +234,14 @@ export class Messaging {
         pattern: "async",
         ...(row.input.length ? { input: row.input } : {}),
       };
-      result = await this.deps.invoke(call);
+      result = await this.deps.invoke(call, attempt ?? undefined);
     } finally {
       this.delivering.delete(requestId);
       await this.deps.flow.done(entry, row.message);
     }
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
     if (this.requests.get(requestId)?.status === "cancelled") {
+      attempt?.end(result.ok ? failure("cancelled", "the request was cancelled") : result, false);
       if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
       this.requests.update(requestId, { attempts: row.attempts + 1, lease_until: null }, Date.now());
       return { action: "ack" };
@@ -245,6 +252,8 @@ export class Messaging {
       result = failure("agent_error", `${name}: reply too large to keep (over ${MAX_STORED_REPLY_BYTES} bytes)`, { transient: false });
     }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now(), this.deps.leaseMs);
+    // Another attempt follows a retry or an answer to its question: the stream goes on.
+    attempt?.end(result, outcome.action.action === "retry" || outcome.patch.status === "input_required");
     if (outcome.action.action === "dead_lettered") {
       // The final status and the letter's id in one write: from here the row is the letter's outbox.
       this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newId("dlq"), letter_pending: true }, Date.now());
@@ -330,6 +339,28 @@ export class Messaging {
    * `DELETE /requests/:id`: a request not yet answered (pending, scheduled for later, or waiting
    * for input) ends `cancelled` (the same viewers may ask); an attempt running now is aborted, and
    * with it every sub-call its handler made. Cancelling a
+   * `GET /requests/:id/stream`: the events of every attempt so far, then the live tail, for the
+   * request's viewers. A live request's stream opens here if no attempt opened it yet.
+   */
+  readStream(
+    name: string,
+    requestId: string,
+    after: number,
+    viewer: string | null,
+  ): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }> {
+    const seen = this.status(name, requestId, viewer);
+    if (!seen.ok) return seen;
+    const row = this.requests.get(requestId);
+    const id = row && LIVE_STATUSES.includes(row.status) ? this.deps.streams.openRequest(requestId, row.message) : requestStreamId(requestId);
+    if (!id) return failure("stream_not_found", `no stream for ${requestId}`);
+    const opened = this.deps.streams.read(id, after, viewer);
+    return opened.ok ? { ...opened, stream_id: id } : opened;
+  }
+
+  /**
+   * `DELETE /requests/:id`: a request not yet answered (pending, or waiting for input) ends
+   * `cancelled` (the same viewers may ask); an attempt running now is aborted, and with it every
+   * sub-call its handler made. Cancelling a
    * cancelled request again is a no-op; one that already ended otherwise is a `conflict`.
    */
   cancel(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
@@ -344,7 +375,9 @@ export class Messaging {
       // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
       else this.deps.flow.forget(requestId);
+      // A running attempt ends its stream as it stops; otherwise the stream ends here.
       if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
+      else this.deps.streams.endRequest(requestId, row.message, failure("cancelled", detail));
       if (row.status === "input_required") this.deps.stopWaiting({ ...row, status: "cancelled", error });
     }
     return this.status(name, requestId, viewer);

@@ -75,7 +75,13 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
       waiting.stop(row.request_id);
       tasks.requestEnded(row);
     },
-    invoke: (call) => rpc.invoke(call),
+    invoke: (call, stream) => invocation.invoke(registration.loadFor(call.message.to), call, stream),
+    streams: {
+      attempt: (r, m) => streaming.attempt(r, m),
+      endRequest: (r, m, f) => streaming.endRequest(r, m, f),
+      openRequest: (r, m) => streaming.openRequest(r, m),
+      read: (id, after, viewer) => streaming.read(id, after, viewer),
+    },
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
     dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),

@@ -9,15 +9,20 @@
  */
 import type { StreamStarted } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";
-import { failure, type Result } from "../../lib/message/errors";
+import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { streamProblem } from "../../lib/streams/stream-event";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { ShardAddress } from "../../lib/registry/shards";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { newStreamId } from "../../lib/streams/stream-id";
+import { newStreamId, requestStreamId } from "../../lib/streams/stream-id";
 import { STREAM_LIMITS, StreamLog } from "../../lib/streams/stream-log";
 import { StreamWriter } from "../../lib/streams/stream-writer";
 import type { CallStream } from "./invocation";
+
+/** An async request's attempt as a streaming call, and how it ended (`retrying`: another attempt follows). */
+export interface RequestAttempt extends CallStream {
+  end(result: InvokeResult, retrying: boolean): void;
+}
 
 /** How long a streaming invoke runs on with no reader before it is cancelled. @default 10000 */
 export const DEFAULT_STREAM_GRACE_MS = 10_000;
@@ -55,7 +60,7 @@ export class Streaming {
       if (info.kind === "invoke") {
         const lost = failure("agent_error", "the agent's object restarted before the stream ended; call it again", { transient: true });
         this.log.append(info.id, { event: "error", data: streamProblem(lost) });
-      } else {
+      } else if (this.log.hasEvents(info.id)) {
         // An async request's attempt died with the object; the request itself is delivered again.
         this.log.append(info.id, { event: "step", data: { type: "interrupted", detail: "the attempt ended with the agent's object; it will be retried" } });
       }
@@ -98,6 +103,43 @@ export class Streaming {
     const opened = this.log.read(id, 0);
     if (!opened) return failure("stream_not_found", `stream ${id} ended before it could be read`);
     return { ok: true, stream_id: id, message_id: messageId, ...opened };
+  }
+
+  /**
+   * An async request's stream, `str_<agent>_0_<r>` for `req_<agent>_<r>`: one for all its attempts,
+   * opened by its first attempt or its first reader, whichever comes first.
+   */
+  openRequest(requestId: string, message: { id: string; from: string | null }): string | null {
+    const id = requestStreamId(requestId);
+    if (id && !this.log.isLive(id)) this.log.open({ id, kind: "request", owner: message.from, message_id: message.id });
+    return id;
+  }
+
+  /** One attempt of an async request, writing to the request's stream; `end` says how it went. */
+  attempt(requestId: string, message: { id: string; from: string | null }): RequestAttempt | null {
+    const id = this.openRequest(requestId, message);
+    if (!id) return null;
+    const writer = new StreamWriter(this.log, id, this.log.hasEvents(id));
+    return {
+      writer,
+      started: () => writer.start(message.id),
+      end: (result, retrying) => {
+        writer.start(message.id);
+        // An attempt that another follows (a retry, or a question waiting for its answer) is a step.
+        if (!retrying) writer.end(result);
+        else if (result.ok) writer.step({ type: "input_required" });
+        else writer.step({ type: "retry", code: result.code, detail: result.detail });
+      },
+    };
+  }
+
+  /** An async request ended between attempts (cancelled while pending): its stream, if open, ends the same way. */
+  endRequest(requestId: string, message: { id: string }, result: Failure): void {
+    const id = requestStreamId(requestId);
+    if (!id || !this.log.isLive(id)) return;
+    const writer = new StreamWriter(this.log, id, this.log.hasEvents(id));
+    writer.start(message.id);
+    writer.end(result);
   }
 
   /** The events of stream `id` after `after`, then its live tail: for its owner, admin (`viewer` null) or the agent itself. */

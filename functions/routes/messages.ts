@@ -17,6 +17,7 @@ import { inboundEnvelope } from "../http/inbound";
 import { checkReplyTo } from "../http/reply-to";
 import { failureResponse } from "../http/problem";
 import { problems, route } from "../http/route";
+import { lastEventId, streamResponse } from "../http/stream-response";
 import { agentParam, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
@@ -86,6 +87,27 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const { id, agent } = requestParam(c);
       const result = await agentRef(c.env, agent).client.requestStatus(id, senderOf(c.var.principal));
       return result.ok ? c.json(result.request) : failureResponse(result);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/requests/{id}/stream",
+      tags: ["messaging"],
+      summary: "An async request's events as SSE: every attempt's deltas and steps, a `retry` step between attempts, then its reply or error",
+      description:
+        "The same viewers as `GET /requests/{id}`. `Last-Event-ID` (or `?last_event_id=`) resumes after that event. A pending request's stream " +
+        "opens when it is first read or attempted; once the request ended its stream is kept 15 min.",
+      request: { params: z.object({ id: z.string() }), query: z.object({ last_event_id: z.string().optional() }) },
+      responses: { 200: { description: "the stream (SSE)", content: { "text/event-stream": { schema: z.string() } } }, ...problems(400, 401, 403, 404) },
+    },
+    async (c) => {
+      const { id, agent } = requestParam(c);
+      const after = lastEventId(c);
+      const opened = await agentRef(c.env, agent).client.readRequestStream(id, after, senderOf(c.var.principal));
+      return opened.ok ? streamResponse(c, opened, after) : failureResponse(opened);
     },
   );
 

@@ -126,6 +126,8 @@ export interface AgentClientApi {
   answerInput(requestId: string, viewer: string | null, answer: unknown, mode: "queue" | "now"): Promise<Result<{ request: RequestView }>>;
   /** The requests waiting for input here, oldest first: all of them for admin (`viewer` null) and the agent, else the viewer's own. */
   waitingRequests(viewer: string | null, limit: number): Result<{ requests: RequestView[] }>;
+  /** An async request's stream (every attempt's events, then the live tail) after `after`, for the request's viewers. */
+  readRequestStream(requestId: string, after: number, viewer: string | null): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */

@@ -114,6 +114,12 @@ export class StreamLog {
     this.sql.exec("DELETE FROM streams WHERE id = ?", id);
   }
 
+  /** Whether running stream `id` has written any event yet. */
+  hasEvents(id: string): boolean {
+    const live = this.live.get(id);
+    return live !== undefined && live.nextSeq > 1;
+  }
+
   /** Whether this object is running stream `id` now. */
   isLive(id: string): boolean {
     return this.live.has(id);

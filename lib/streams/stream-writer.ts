@@ -12,12 +12,16 @@ import type { StreamSink } from "./stream-sink";
 export class StreamWriter implements StreamSink {
   private deltas = 0;
   private bytes = 0;
-  private started = false;
+  private started: boolean;
 
+  /** `started`: the stream already has its `start` (a later attempt of an async request). */
   constructor(
     private readonly log: StreamLog,
     readonly id: string,
-  ) {}
+    started = false,
+  ) {
+    this.started = started;
+  }
 
   /** The `start` event, once; true the first time. */
   start(messageId: string): boolean {

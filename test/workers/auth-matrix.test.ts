@@ -105,6 +105,7 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /requests/:id": { admin: 200, allowed: 200, denied: 403 },
   // Cancelling the held request: admin cancels it, its sender cancels it again (a no-op), others may not.
   "DELETE /requests/:id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.heldRequestId}` },
+  "GET /requests/:id/stream": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.requestId}/stream` },
   // A stream is read again by whoever started it, admin, or the agent itself.
   "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
   // Every key may list; admin sees every waiting request, an agent key only the ones it sent.

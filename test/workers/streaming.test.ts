@@ -155,4 +155,39 @@ describe("streaming invoke", () => {
     const replay = await new EventReader(await resume(start.data.stream_id)).all();
     expect(replay.map((e) => e.id)).toEqual([1, 2, 3]);
   });
+
+  it("streams an async request over GET /requests/:id/stream: every attempt, a retry step between, resumable, for its viewers only", async () => {
+    const flaky = uniqueName("flaky");
+    await api("PUT", `/agents/${flaky}`, { body: { kind: "http", url: `${testServer()}/flaky/1/${flaky}`, limits: { max_retries: 2, retry_delay_ms: 100 } } });
+    const sent = await api("POST", `/agents/${flaky}/messages`, { as: "planner", body: { content: "twice" } });
+    expect(sent.status).toBe(202);
+    const id = sent.body.request_id as string;
+    const read = (after?: number, who: keyof typeof KEYS = "planner") =>
+      exports.default.fetch(
+        new Request(`http://switchboard.test/requests/${id}/stream${after === undefined ? "" : `?last_event_id=${after}`}`, { headers: auth(who) }),
+      );
+    const events = await new EventReader(await read()).all();
+    expect(events.map((e) => e.event)).toEqual(["start", "step", "reply"]);
+    expect(events[1]?.data).toMatchObject({ type: "retry", code: "agent_error" });
+    expect(events[2]?.data).toMatchObject({ from: flaky, content: { attempt: 2 } });
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3]);
+    expect(await new EventReader(await read(2)).all()).toEqual(events.slice(2));
+    expect((await read(undefined, "outsider")).status).toBe(403);
+    expect(
+      (await exports.default.fetch(new Request("http://switchboard.test/requests/req_nobody_000000000000000000000/stream", { headers: auth("admin") }))).status,
+    ).toBe(404);
+  });
+
+  it("a request cancelled while its attempt runs ends its stream with a cancelled error", async () => {
+    const remote = await holdingAgent();
+    const sent = await api("POST", `/agents/narrator/messages`, { body: { content: { text: "long", agent: remote.name } } });
+    const reader = new EventReader(
+      await exports.default.fetch(new Request(`http://switchboard.test/requests/${sent.body.request_id}/stream`, { headers: auth("admin") })),
+    );
+    expect((await reader.until((e) => e.event === "delta")).data).toEqual({ text: `${remote.name}: ` });
+    await arrived(remote.key);
+    expect((await api("DELETE", `/requests/${sent.body.request_id}`)).body.status).toBe("cancelled");
+    const last = await reader.until((e) => e.event === "error" || e.event === "reply");
+    expect(last).toMatchObject({ event: "error", data: { code: "cancelled" } });
+  });
 });
