@@ -4,7 +4,7 @@
  * concurrency cap, deadline, log; pattern "a2a"), kept as a stream in that object. Its events
  * become the task's (./task-updates.ts): for `SendStreamingMessage` every delta as an
  * artifact-update as it arrives; for `SendMessage` only the outcome. The task remembers where its
- * run is (`switchboard_run`), so `CancelTask` and `SubscribeToTask` reach it from any request.
+ * run is (`metadata.switchboardRun`), so `CancelTask` and `SubscribeToTask` reach it from any request.
  *
  * An agent that asks for input (its reply carries `metadata.input_required`) leaves the task
  * `input-required`: the call becomes a request waiting in the agent's object, and nothing is held

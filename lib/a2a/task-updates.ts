@@ -41,15 +41,16 @@ export interface TaskRun {
   message_id: string;
 }
 
-const RUN_KEY = "switchboard_run";
+/** A2A's JSON is camelCase throughout, task metadata too. */
+const RUN_KEY = "switchboardRun";
 
 export function withRun(task: Task, run: TaskRun): Task {
-  return { ...task, metadata: { ...task.metadata, [RUN_KEY]: run } };
+  return { ...task, metadata: { ...task.metadata, [RUN_KEY]: { streamId: run.stream_id, messageId: run.message_id } } };
 }
 
 export function runOf(task: Task): TaskRun | null {
-  const run = task.metadata?.[RUN_KEY] as Partial<TaskRun> | undefined;
-  return typeof run?.stream_id === "string" && typeof run.message_id === "string" ? { stream_id: run.stream_id, message_id: run.message_id } : null;
+  const run = task.metadata?.[RUN_KEY] as { streamId?: unknown; messageId?: unknown } | undefined;
+  return typeof run?.streamId === "string" && typeof run.messageId === "string" ? { stream_id: run.streamId, message_id: run.messageId } : null;
 }
 
 export class TaskUpdates {
