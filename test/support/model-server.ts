@@ -19,6 +19,9 @@
  *                after the last one it answers `remote:` and the tool results joined by " | "
  *   loop-<tool>  call <tool> at every step, never answering (for max_steps)
  *   bad-args     tool calls send `{"content":42}` instead of arguments that fit
+ *   ask          calls the built-in `need_input` (an approval with a schema) until the conversation
+ *                holds an answered question (an assistant turn followed by a user turn), then answers
+ *                `remote:<the answer>`
  *   gap-<ms>     when streaming, wait <ms> between chunks
  *
  * A request with `"stream": true` is answered as the API streams: SSE `chat.completion.chunk`s, the
@@ -115,6 +118,9 @@ function completion(body: ModelCall["body"], modifiers: Set<string>, ordered: st
   const messages = body?.messages ?? [];
   const last = [...messages].reverse().find((m) => m.role === "user");
   const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+  if (modifiers.has("ask") && !messages.some((m, i) => m.role === "assistant" && !m.tool_calls?.length && messages[i + 1]?.role === "user")) {
+    return askTurn(body, prompt);
+  }
   const toolTurn = toolCallTurn(body, modifiers, ordered, prompt);
   if (toolTurn) return toolTurn;
   const items = body?.response_format ? extractBatchItems(prompt) : null;
@@ -186,6 +192,23 @@ function toolCallTurn(body: ModelCall["body"], modifiers: Set<string>, ordered: 
     function: { name, arguments: JSON.stringify(modifiers.has("bad-args") ? { content: 42 } : args) },
   };
   return { ...base, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }], usage };
+}
+
+/** A call of the built-in `need_input`: the model asks its caller to approve the prompt. */
+function askTurn(body: ModelCall["body"], prompt: string) {
+  const args = {
+    question: `May I go ahead with: ${prompt}?`,
+    schema: { type: "object", properties: { approved: { type: "boolean" } }, required: ["approved"] },
+  };
+  const call = { id: "call_ask", type: "function", function: { name: "need_input", arguments: JSON.stringify(args) } };
+  return {
+    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? "unknown",
+    choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
 }
 
 /** The numbered items of a batch prompt (lib/resilience/batching.ts `batchPrompt`). */

@@ -304,3 +304,48 @@ describe("handoffs", () => {
     expect(res.body.content).toBe(`${desk} failed: forbidden: agent ${model} may not call ${desk}`);
   });
 });
+
+describe("the built-in need_input tool", () => {
+  it("lets a model ask its caller: the call waits, and the answer continues the conversation", async () => {
+    const key = uniqueName("asks");
+    const model = uniqueName("asker");
+    const put = await api("PUT", `/agents/${model}`, {
+      body: { model: { provider: "openai-compatible", base_url: modelServer(key, "ask"), model: "asking-llm" }, tools: ["need_input"] },
+    });
+    expect(put.status).toBe(200);
+    const asked = await api("POST", `/agents/${model}/invoke`, { body: { content: "Deploy on Friday" } });
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({
+      status: "input_required",
+      input_required: { question: "May I go ahead with: Deploy on Friday?", schema: { required: ["approved"] } },
+    });
+    // The model was offered need_input as a tool, with the question it must ask.
+    const [first] = await modelServerCalls(key);
+    expect(first?.body.tools?.map((t) => t.function.name)).toEqual(["need_input"]);
+
+    // The question's schema is the model's: an answer that does not fit is refused.
+    expect((await api("POST", `/requests/${asked.body.request_id}/input`, { body: { content: { approved: "sure" } } })).status).toBe(400);
+    expect((await api("POST", `/requests/${asked.body.request_id}/input`, { body: { content: { approved: true } } })).status).toBe(202);
+    const done = await eventually(
+      async () => {
+        const res = await api("GET", `/requests/${asked.body.request_id}`);
+        return res.body.status === "replied" ? res.body : undefined;
+      },
+      10_000,
+      "the resumed model call to reply",
+    );
+    expect(done.reply.content).toBe('remote:{"approved":true}');
+    // Resumed, the model saw the conversation so far: the prompt, its question, the answer.
+    const calls = await modelServerCalls(key);
+    expect(
+      calls
+        .at(-1)
+        ?.body.messages?.filter((m) => m.role !== "system")
+        .map((m) => [m.role, m.content]),
+    ).toEqual([
+      ["user", "Deploy on Friday"],
+      ["assistant", "May I go ahead with: Deploy on Friday?"],
+      ["user", '{"approved":true}'],
+    ]);
+  });
+});
