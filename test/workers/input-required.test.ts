@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { agentObjectStub, requestOutbox } from "../support/agent-storage";
-import { aborted, api, arrived, eventually, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, eventually, received, testServer, uniqueName } from "../support/api";
 
 const EXPENSE = { item: "laptop", amount: 1200 };
 
@@ -122,6 +122,23 @@ describe("input required: an agent that stops to ask", () => {
     expect(waiting.input_required.question).toBe("Approve 1200 for laptop?");
     await api("POST", `/requests/${sent.body.request_id}/input`, { body: { content: { approved: true } } });
     expect((await settled(sent.body.request_id, "replied")).reply.content.status).toBe("approved");
+  });
+
+  it("a reply_to URL is sent the question as it would a reply, signed, with the request id to answer", async () => {
+    const key = uniqueName("asked-receiver");
+    const sent = await api("POST", "/agents/approver/messages", { body: { content: EXPENSE, reply_to: `${testServer()}/ok/${key}` } });
+    expect(sent.status).toBe(202);
+    const [delivery] = await eventually(
+      async () => {
+        const calls = await received(key);
+        return calls.length ? calls : undefined;
+      },
+      10_000,
+      "the question at the reply_to URL",
+    );
+    expect(delivery?.headers["webhook-signature"]).toMatch(/^v1,/);
+    const question = JSON.parse(delivery?.body ?? "{}");
+    expect(question.metadata).toMatchObject({ in_reply_to: sent.body.request_id, input_required: { question: "Approve 1200 for laptop?" } });
   });
 
   it("a remote HTTP agent asks with { input_required } and is sent every answer in metadata.input", async () => {
