@@ -1,38 +1,63 @@
 /**
- * DirectoryDO: the index behind `GET /agents`. Written on PUT/DELETE, read on list; never on the
- * invoke path, which goes straight to the target agent's own Durable Object.
+ * DirectoryDO: one shard of the index behind `GET /agents` (`directory`, `directory#1` …; an
+ * agent's entry lives in the shard its name hashes to, lib/registry/directory.ts). Written on
+ * PUT/DELETE, read page by page on list; never on the invoke path, which goes straight to the
+ * target agent's own Durable Object.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentEntry } from "../lib/registry/entry";
-import type { DirectoryApi } from "../lib/registry/directory";
+import { type DirectoryApi, directoryShard } from "../lib/registry/directory";
+import { type DirectoryPage, type DirectoryQuery, DirectoryTable } from "../lib/registry/directory-table";
+import { DIRECTORY_SHARDS, parseObjectName } from "../lib/registry/shards";
+
+/** Storage key: how far this shard is in taking its rows over from the single-object layout. */
+const HANDOVER_KEY = "handover";
 
 export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
+  private readonly table: DirectoryTable;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, entry TEXT NOT NULL, updated_at TEXT NOT NULL)");
+    this.table = new DirectoryTable(ctx.storage.sql);
+    const shard = parseObjectName(ctx.id.name ?? "directory").shard;
+    if (shard === 0) this.table.adoptLegacy(DIRECTORY_SHARDS);
+    else void ctx.blockConcurrencyWhile(() => this.takeOver(shard));
+  }
+
+  /** Once per shard, before it answers anything: the rows shard 0 set aside for it become its own. */
+  private async takeOver(shard: number): Promise<void> {
+    const { kv } = this.ctx.storage;
+    if (kv.get(HANDOVER_KEY) === "done") return;
+    const home = directoryShard(this.env, 0);
+    if (kv.get(HANDOVER_KEY) !== "taken") {
+      this.table.takeOver(await home.handover(shard));
+      kv.put(HANDOVER_KEY, "taken");
+    }
+    await home.handedOver(shard);
+    kv.put(HANDOVER_KEY, "done");
   }
 
   upsert(entry: AgentEntry): void {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO agents (name, entry, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET entry = excluded.entry, updated_at = excluded.updated_at",
-      entry.name,
-      JSON.stringify(entry),
-      new Date().toISOString(),
-    );
+    this.table.upsert(entry);
   }
 
   remove(name: string): void {
-    this.ctx.storage.sql.exec("DELETE FROM agents WHERE name = ?", name);
+    this.table.remove(name);
   }
 
-  has(name: string): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM agents WHERE name = ?", name).toArray().length > 0;
+  get(names: string[]): AgentEntry[] {
+    return this.table.get(names);
   }
 
-  list(): AgentEntry[] {
-    return this.ctx.storage.sql
-      .exec<{ entry: string }>("SELECT entry FROM agents ORDER BY name")
-      .toArray()
-      .map((row) => JSON.parse(row.entry) as AgentEntry);
+  page(query: DirectoryQuery): DirectoryPage {
+    return this.table.page(query);
+  }
+
+  handover(shard: number): AgentEntry[] {
+    return this.table.handover(shard);
+  }
+
+  handedOver(shard: number): void {
+    this.table.handedOver(shard);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Every code agent the worker deploys. Add a file with `defineAgent` and list it here.
  */
-import { type CodeAgents, codeAgentMap, servedAgents } from "../../lib/agents/define-agent";
+import { type CodeAgents, codeAgentMap, codeEntry, servedAgents } from "../../lib/agents/define-agent";
+import type { AgentEntry } from "../../lib/registry/entry";
 import { approver } from "./approver";
 import { tck } from "./tck";
 import { auditor } from "./auditor";
@@ -49,4 +50,9 @@ export const codeAgents = codeAgentMap([
 /** The code agents this deployment serves (the `tck` conformance fixture only where SWITCHBOARD_DEV=1). */
 export function codeAgentsOf(env: { SWITCHBOARD_DEV?: string }): CodeAgents {
   return servedAgents(codeAgents, env);
+}
+
+/** Their directory entries, which every listing merges in (a stored override wins over its defaults). */
+export function codeEntriesOf(env: { SWITCHBOARD_DEV?: string }): AgentEntry[] {
+  return [...codeAgentsOf(env).values()].map(codeEntry);
 }

@@ -25,7 +25,7 @@ import { directory } from "../../lib/registry/directory";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { principalLabel, senderOf } from "../../lib/security/keys";
 import { isKnownAgent } from "../../lib/registry/known-agents";
-import { codeAgentsOf } from "../agents";
+import { codeAgentsOf, codeEntriesOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { revalidatedJson } from "../http/revalidate";
 import { problems, route } from "../http/route";
@@ -44,9 +44,9 @@ async function entryOf(c: Context<AppEnv>, name: string): Promise<AgentEntry> {
 
 /** Code agents and configured ones, configured last (a PUT may override a code agent's entry). */
 async function everyEntry(env: Env): Promise<AgentEntry[]> {
-  const byName = new Map([...codeAgentsOf(env).values()].map((d) => [d.name, codeEntry(d)]));
-  for (const entry of await directory(env).list()) byName.set(entry.name, entry);
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const entries: AgentEntry[] = [];
+  for await (const entry of directory(env, codeEntriesOf(env)).each()) entries.push(entry);
+  return entries;
 }
 
 function agentCard(c: Context<AppEnv>, entry: AgentEntry): Promise<Response> {

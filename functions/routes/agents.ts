@@ -13,9 +13,9 @@ import { toolRefsProblem } from "../../lib/model/tool-refs";
 import { resolveRemoteCard } from "../../lib/protocols/remote-a2a";
 import { listServerTools } from "../../lib/protocols/mcp-registration";
 import { AgentConfig, configProblem, type StoredConfig } from "../../lib/registry/entry";
-import { directory } from "../../lib/registry/directory";
+import { type AgentListing, directory, ListAgentsQuery } from "../../lib/registry/directory";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
-import { codeAgentsOf } from "../agents";
+import { codeAgentsOf, codeEntriesOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
@@ -27,9 +27,10 @@ import { streamResponse, wantsEventStream } from "../http/stream-response";
 import { AiSdkInvokeBody } from "../../lib/streams/ai-sdk-ui";
 import { inputRequestOf } from "../../lib/message/input-required";
 import { parkedInvoke, Waiting } from "./input";
-import { agentParam, intQuery, jsonBody } from "../http/validate";
+import { agentParam, intQuery, jsonBody, parseWith } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
+
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
 export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -39,15 +40,19 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "get",
       path: "/agents",
       tags: ["registry"],
-      summary: "List code and configured agents",
-      responses: { 200: { description: "agents", ...json(z.object({ agents: z.array(z.unknown()) })) }, ...problems(401) },
+      summary: "List code and configured agents, a page at a time, in name order",
+      description:
+        "Pages through `next_cursor` (null on the last page). `kind`, `capability` and `prefix` filter; a page costs the same whatever the number of agents.",
+      request: { query: ListAgentsQuery },
+      responses: {
+        200: { description: "one page of agents", ...json(z.object({ agents: z.array(z.unknown()), next_cursor: z.string().nullable() })) },
+        ...problems(400, 401),
+      },
     },
     async (c) => {
-      const configured = await directory(c.env).list();
-      const byName = new Map([...codeAgentsOf(c.env).values()].map((d) => [d.name, codeEntry(d)]));
-      for (const entry of configured) byName.set(entry.name, entry);
-      const agents = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).map((entry) => entryView(c.var.principal, entry));
-      return c.json({ agents });
+      const query = parseWith(ListAgentsQuery, c.req.query(), "query");
+      const listing: AgentListing = await directory(c.env, codeEntriesOf(c.env)).list(query);
+      return c.json({ ...listing, agents: listing.agents.map((entry) => entryView(c.var.principal, entry)) });
     },
   );
 

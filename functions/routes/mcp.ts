@@ -19,7 +19,7 @@ import { directory } from "../../lib/registry/directory";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { mayCall } from "../../lib/security/acl";
 import { bearerKey, senderOf } from "../../lib/security/keys";
-import { codeAgentsOf } from "../agents";
+import { codeAgentsOf, codeEntriesOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { cancelOnDisconnect } from "../http/inbound";
 import { problems, route } from "../http/route";
@@ -38,9 +38,9 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
 }
 
 async function visibleAgents(c: Context<AppEnv>, from: string | null): Promise<AgentEntry[]> {
-  const byName = new Map([...codeAgentsOf(c.env).values()].map((d) => [d.name, codeEntry(d)]));
-  for (const entry of await directory(c.env).list()) byName.set(entry.name, entry);
-  return [...byName.values()].filter((entry) => mayCall(from, entry));
+  const visible: AgentEntry[] = [];
+  for await (const entry of directory(c.env, codeEntriesOf(c.env)).each()) if (mayCall(from, entry)) visible.push(entry);
+  return visible;
 }
 
 async function invocable(c: Context<AppEnv>, name: string, from: string | null): Promise<AgentEntry | null> {

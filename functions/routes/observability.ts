@@ -10,7 +10,7 @@ import { type AgentMetricsReport, renderPrometheus } from "../../lib/observabili
 import { orderTrace, TRACE_ID, traceIndex, traceIndexShard } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { codeAgentsOf } from "../agents";
+import { codeEntriesOf } from "../agents";
 import { parseObjectName } from "../../lib/registry/shards";
 import { directory } from "../../lib/registry/directory";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
@@ -39,8 +39,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 
 /** Every agent the deployment knows: code agents and the directory's configured agents. */
 export async function knownAgents(env: Env): Promise<string[]> {
-  const configured = await directory(env).list();
-  return [...new Set([...codeAgentsOf(env).keys(), ...configured.map((e) => e.name)])].sort();
+  const names: string[] = [];
+  for await (const entry of directory(env, codeEntriesOf(env)).each()) names.push(entry.name);
+  return names;
 }
 
 // The dead-letter store is one object; asked only when /metrics is scraped.

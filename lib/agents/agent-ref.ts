@@ -10,7 +10,7 @@ import { mergeShardReports } from "../observability/merge-reports";
 import type { AgentMetricsReport } from "../observability/prometheus";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
-import { allShards, pickShard, shardObjectName } from "../registry/shards";
+import { allShards, pickShard, ShardHints, shardObjectName } from "../registry/shards";
 import { streamHome } from "../streams/stream-id";
 import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted } from "./agent-api";
 import type { Call } from "../message/call";
@@ -18,12 +18,8 @@ import { type CallOptions, cancelDetail, cancelledFailure, untilCancelled } from
 import { openBreakers } from "./open-breakers";
 import type { InvokeResult } from "../message/call";
 
-/**
- * Shard counts learnt from answers (per isolate). A sharded agent's objects say how many shards it
- * has in every answer; until we know, or after the hint expires, calls go to the home object.
- */
-const shardHints = new Map<string, { shards: number; expires: number }>();
-const SHARD_HINT_TTL_MS = 30_000;
+/** Shard counts learnt from answers, per isolate (lib/registry/shards.ts). */
+const shardHints = new ShardHints();
 
 export type AgentObject = Remote<AgentClientApi & AgentShardApi & AgentQueueApi>;
 
@@ -93,18 +89,12 @@ export class AgentRef {
   }
 
   private pickShard(): number {
-    const hint = shardHints.get(this.name);
-    return pickShard(hint && hint.expires > Date.now() ? hint.shards : 1);
+    return pickShard(shardHints.shards(this.name));
   }
 
   /** Remembers the shard count an answer told (or forgets it, when the home object says there is one). */
   private learnShards<T extends { ok: boolean; shards?: number }>(result: T, shard: number): T {
-    if (result.shards !== undefined && result.shards > 1) {
-      if (shardHints.size > 10_000) shardHints.clear();
-      shardHints.set(this.name, { shards: result.shards, expires: Date.now() + SHARD_HINT_TTL_MS });
-    } else if (shard === 0) {
-      shardHints.delete(this.name);
-    }
+    shardHints.learn(this.name, shard, result.shards);
     return result;
   }
 

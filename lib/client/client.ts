@@ -11,7 +11,9 @@ import type {
   Accepted,
   AgentConfig,
   AgentEntry,
+  AgentFilter,
   AgentMetricsReport,
+  AgentPage,
   AgentWithStatus,
   BreakerSnapshot,
   DeadLetterEntry,
@@ -49,9 +51,9 @@ export interface CallOptions {
 
 const seg = encodeURIComponent;
 
-function query(params: Record<string, string | number | undefined>): string {
+function query(params: object): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(k, String(v));
   const text = q.toString();
   return text ? `?${text}` : "";
 }
@@ -87,7 +89,17 @@ export function createSwitchboardClient(options: ClientOptions) {
     health: () => json<{ status: "ok" }>("GET", "/health"),
 
     // Registry
-    listAgents: () => json<{ agents: AgentEntry[] }>("GET", "/agents").then((r) => r.agents),
+    /** One page of the directory in name order; pass `next_cursor` back as `cursor` for the next (null: the last page). */
+    listAgents: (filter: AgentFilter & { limit?: number; cursor?: string } = {}) => json<AgentPage>("GET", `/agents${query(filter)}`),
+    /** Every agent matching `filter`, fetching page after page as the loop asks for more. */
+    eachAgent: async function* (filter: AgentFilter & { limit?: number } = {}): AsyncGenerator<AgentEntry> {
+      let cursor: string | undefined;
+      do {
+        const page = await json<AgentPage>("GET", `/agents${query({ ...filter, cursor })}`);
+        yield* page.agents;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+    },
     getAgent: (name: string) => json<AgentWithStatus>("GET", `/agents/${seg(name)}`),
     putAgent: (name: string, config: Partial<AgentConfig>) => json<AgentEntry>("PUT", `/agents/${seg(name)}`, { body: config }),
     deleteAgent: (name: string) => json<void>("DELETE", `/agents/${seg(name)}`),

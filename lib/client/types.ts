@@ -13,6 +13,20 @@ import type { BreakerSnapshot } from "../resilience/circuit-breaker";
 
 export type { AgentConfig, AgentEntry, AgentMetricsReport, BreakerSnapshot, Envelope, HandshakeResult, Metadata, RequestView, TraceRow };
 
+/** Filters of `GET /agents`; each narrows the listing, all together must hold. */
+export interface AgentFilter {
+  kind?: AgentEntry["kind"];
+  capability?: string;
+  /** The start of the agent's name. */
+  prefix?: string;
+}
+
+/** One page of `GET /agents`; `next_cursor` is null on the last page. */
+export interface AgentPage {
+  agents: AgentEntry[];
+  next_cursor: string | null;
+}
+
 export interface AgentWithStatus extends AgentEntry {
   status: { breaker: BreakerSnapshot["state"]; in_flight: number };
   peers?: unknown[];

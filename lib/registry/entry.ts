@@ -10,7 +10,7 @@ import { SigningSecret, WebhookSecrets } from "../security/agent-secrets";
 import { InputSchema, type JsonSchema } from "./input-schema";
 
 const Semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "version must be semver, e.g. 1.2.0");
-const Word = z
+export const Word = z
   .string()
   .min(1)
   .max(128)

@@ -1,9 +1,14 @@
 /**
- * Sharded agents: `shards: N` spreads a stateless agent over N Durable Objects. Shard 0 is the
- * agent's home object (named like the agent); shards 1…N−1 are `name#k` — `#` cannot appear in an
- * agent name, so shard objects never collide with agents. The home object owns what must have one
- * owner (the logical breaker, async requests, observers); sync calls spread over all shards, each
- * with 1/N of the concurrency cap.
+ * Every way Switchboard spreads one thing over several Durable Objects, named and chosen here.
+ *
+ * - Sharded agents: `shards: N` spreads a stateless agent over N objects. Shard 0 is the agent's
+ *   home object (named like the agent); shards 1…N−1 are `name#k` — `#` cannot appear in an agent
+ *   name, so shard objects never collide with agents. The home object owns the logical breaker;
+ *   sync calls and new async requests spread over all shards, each with 1/N of the concurrency cap.
+ * - Shared stores sharded by key hash (the directory by agent name, dead letters and metrics
+ *   aggregates by agent): a fixed count of objects `base`, `base#1` …, so no write rate queues
+ *   behind one object. The counts are constants: an entry stays in the object its hash chose, so
+ *   changing a count would strand entries.
  */
 export interface ShardAddress {
   /** The agent's name. */
@@ -32,7 +37,59 @@ export function shardCap(maxConcurrency: number, shards: number): number {
   return Math.max(1, Math.ceil(maxConcurrency / Math.max(1, shards)));
 }
 
-/** Where a sync call goes: a uniformly random shard, so load spreads without coordination. */
+/** Where a call or a new async request goes: a uniformly random shard, so load spreads without coordination. */
 export function pickShard(shards: number, random: () => number = Math.random): number {
   return shards <= 1 ? 0 : Math.min(shards - 1, Math.floor(random() * shards));
+}
+
+/** 32-bit FNV-1a of a string: stable across isolates and releases, which `Math.random` sharding is not. */
+export function hashKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The shard of `key` among `count`: always the same for the same key. */
+export function keyShard(key: string, count: number): number {
+  return count <= 1 ? 0 : hashKey(key) % count;
+}
+
+/** Directory objects; an agent's entry lives in `keyShard(name, DIRECTORY_SHARDS)`. */
+export const DIRECTORY_SHARDS = 16;
+/** Dead-letter store objects; an agent's letters live in `keyShard(agent, DEAD_LETTER_SHARDS)`. */
+export const DEAD_LETTER_SHARDS = 16;
+/** Metrics aggregation objects; an agent object pushes to `keyShard(agent, METRICS_SHARDS)`. */
+export const METRICS_SHARDS = 16;
+
+/**
+ * Shard counts of sharded agents learnt from answers, per isolate. Every answer of a sharded
+ * agent's object says how many shards it has; until a caller knows, or after the hint expires
+ * (30 s), it goes to the home object, which answers with the count.
+ */
+export class ShardHints {
+  private readonly hints = new Map<string, { shards: number; expires: number }>();
+
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly capacity = 10_000,
+  ) {}
+
+  /** The shard count to spread over now: 1 until an answer said more. */
+  shards(agent: string, now = Date.now()): number {
+    const hint = this.hints.get(agent);
+    return hint && hint.expires > now ? hint.shards : 1;
+  }
+
+  /** What an answer from `shard` said (`shards` undefined or 1: not sharded). */
+  learn(agent: string, shard: number, shards: number | undefined, now = Date.now()): void {
+    if (shards !== undefined && shards > 1) {
+      if (this.hints.size > this.capacity) this.hints.clear();
+      this.hints.set(agent, { shards, expires: now + this.ttlMs });
+    } else if (shard === 0) {
+      this.hints.delete(agent);
+    }
+  }
 }

@@ -24,7 +24,7 @@ describe("typed client", () => {
     const name = uniqueName("client");
     const entry = await admin.putAgent(name, { kind: "http", url: `${testServer()}/ok/${name}` });
     expect(entry).toMatchObject({ name, kind: "http" });
-    expect((await admin.listAgents()).map((a) => a.name)).toContain(name);
+    expect((await admin.listAgents({ prefix: name })).agents.map((a) => a.name)).toEqual([name]);
     expect((await admin.getAgent(name)).status.breaker).toBe("closed");
 
     const traceparent = newTraceparent();

@@ -124,7 +124,7 @@ describe("configuring tools", () => {
     const res = await api("PUT", "/agents/concierge", { body: { tools: ["echo"] } });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/^tools: /);
-    const listed = (await api("GET", "/agents")).body.agents.find((a: { name: string }) => a.name === "concierge");
+    const listed = (await api("GET", "/agents?prefix=concierge")).body.agents.find((a: { name: string }) => a.name === "concierge");
     expect(listed).toMatchObject({ kind: "model", tools: ["summarizer", "fact-checker", "wordcount"], handoffs: ["triage"], max_steps: 4 });
     expect((await api("GET", "/agents/fact-checker")).body.input_schema).toMatchObject({ required: ["claim"] });
   });

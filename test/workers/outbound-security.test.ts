@@ -36,7 +36,8 @@ describe("outbound signing", () => {
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ signing_secret: "redacted", webhook_secrets: { github: "redacted" } });
     const one = await api("GET", `/agents/${name}`);
-    const all = await api("GET", "/agents");
+    const all = await api("GET", `/agents?prefix=${name}`);
+    expect(all.body.agents).toHaveLength(1);
     for (const text of [JSON.stringify(put.body), JSON.stringify(one.body), JSON.stringify(all.body)]) {
       expect(text).not.toContain(AGENT_SECRET.slice(6));
       expect(text).not.toContain("gh-secret-0123456789");

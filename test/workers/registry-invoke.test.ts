@@ -15,9 +15,10 @@ describe("health and registry", () => {
     const put = await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, description: "remote" } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ name, kind: "http", acl: { allow: ["*"] }, limits: { max_concurrency: 10, timeout_ms: 30000, max_retries: 3 } });
-    const list = await api("GET", "/agents");
-    const names = list.body.agents.map((a: { name: string }) => a.name);
-    expect(names).toEqual(expect.arrayContaining(["echo", "planner", "summarizer", name]));
+    const code = await api("GET", "/agents?kind=code");
+    expect(code.body.agents.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(["echo", "planner", "summarizer"]));
+    const configured = await api("GET", `/agents?prefix=${name}`);
+    expect(configured.body).toEqual({ agents: [expect.objectContaining({ name, kind: "http", description: "remote" })], next_cursor: null });
   });
 
   it("GET /agents/:name shows the entry with live status", async () => {
@@ -54,8 +55,8 @@ describe("health and registry", () => {
     expect((await api("DELETE", `/agents/${name}`)).status).toBe(204);
     expect((await api("GET", `/agents/${name}`)).status).toBe(404);
     expect((await api("DELETE", `/agents/${name}`)).status).toBe(404);
-    const list = await api("GET", "/agents");
-    expect(list.body.agents.map((a: { name: string }) => a.name)).not.toContain(name);
+    const list = await api("GET", `/agents?prefix=${name}`);
+    expect(list.body.agents).toEqual([]);
   });
 
   it("rejects invalid configs naming the field, and stores nothing", async () => {
