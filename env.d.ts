@@ -21,6 +21,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_CORS_ORIGINS?: string;
   /** The agent whose A2A card the host serves at /.well-known/agent-card.json (default: a directory card naming every agent). */
   SWITCHBOARD_A2A_AGENT?: string;
+  /** Ms from a change of an agent's counters to their push to its metrics aggregate (default 10000). */
+  SWITCHBOARD_METRICS_FLUSH_MS?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

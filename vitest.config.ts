@@ -10,6 +10,8 @@ const TEST_BINDINGS = {
   SWITCHBOARD_JSON_LOGS: "all",
   /** A streaming client that disconnects gets 3 s to reconnect before its call is cancelled (the default is 10 s). */
   SWITCHBOARD_STREAM_GRACE_MS: "3000",
+  /** Agents push their counters to the metrics aggregates 200 ms after a change (default 10 s), so /metrics catches up quickly. */
+  SWITCHBOARD_METRICS_FLUSH_MS: "200",
   /** The API key model agents in tests read through `model.api_key_secret`. */
   TEST_MODEL_API_KEY: "sk-model-test",
   /** The header an MCP agent in tests sends through `headers_secret` (test/support/mcp-server.ts). */

@@ -129,11 +129,16 @@ export function agentObject(codeAgents: CodeAgents) {
     }
 
     configure(config: StoredConfig): AgentEntry {
-      return this.parts.registration.configure(config);
+      const entry = this.parts.registration.configure(config);
+      this.parts.metricsPush.changed();
+      return entry;
     }
 
     unconfigure(): boolean {
-      return this.parts.registration.unconfigure();
+      const existed = this.parts.registration.unconfigure();
+      // A configured agent's series leave /metrics with it; a code agent's report loses its overrides.
+      if (existed) this.parts.metricsPush.changed();
+      return existed;
     }
 
     async submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>> {

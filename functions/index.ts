@@ -9,6 +9,7 @@ import { app } from "./app";
 import { queue } from "./queue";
 
 export { DeadLetterDO } from "../durable-objects/dead-letter-do";
+export { MetricsDO } from "../durable-objects/metrics-do";
 export { DirectoryDO } from "../durable-objects/directory-do";
 export { McpSessionDO } from "../durable-objects/mcp-session-do";
 export { TraceDO } from "../durable-objects/trace-do";

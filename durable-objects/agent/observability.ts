@@ -6,7 +6,8 @@
 import type { Outcome } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { callRow, replyRow } from "../../lib/observability/call-log";
-import { type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";
+import { LIMITS } from "../../lib/message/limits";
+import { LOG_FLUSH_MS, type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";
 import { AgentMetrics, percentile } from "../../lib/observability/metrics";
 import { MessageObserver } from "../../lib/observability/observe";
 import type { AgentMetricsReport } from "../../lib/observability/prometheus";
@@ -23,12 +24,16 @@ export class Observability {
 
   private readonly announcer: TraceAnnouncer;
 
-  /** `self` is the agent this object serves; `objectName` its own name, so a sharded agent's rows are found on the shard that holds them. */
+  /**
+   * `self` is the agent this object serves; `objectName` its own name, so a sharded agent's rows
+   * are found on the shard that holds them. `metricsChanged` hears of every write of the counters.
+   */
   constructor(
     ctx: DurableObjectState,
     env: Env,
     private readonly self: string,
     objectName: string,
+    metricsChanged: () => void,
   ) {
     this.announcer = new TraceAnnouncer((shard, entries) => {
       ctx.waitUntil(
@@ -37,8 +42,9 @@ export class Observability {
           .catch(() => {}),
       );
     });
-    this.log = new MessageLog(ctx.storage.sql);
-    this.metrics = new AgentMetrics(ctx.storage.sql);
+    this.metrics = new AgentMetrics(ctx.storage.sql, metricsChanged);
+    // The counters are written with the log rows they count: one commit, equally durable.
+    this.log = new MessageLog(ctx.storage.sql, LIMITS.logRows, LOG_FLUSH_MS, () => this.metrics.flush());
     this.observer = new MessageObserver({
       switches: observabilitySwitches(env),
       metrics: this.metrics,

@@ -13,6 +13,7 @@ import type { EmitResult } from "../../lib/patterns/observer";
 import { ToolCatalog, toolDescription } from "../../lib/model/tool-catalog";
 import { parseToolRef } from "../../lib/model/tool-refs";
 import { leaseMs } from "../../lib/protocols/async-delivery";
+import { metricsFlushMs } from "../../lib/observability/metrics-aggregate";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
@@ -29,6 +30,7 @@ import { Invocation } from "./invocation";
 import { Streaming } from "./streaming";
 import { InputWaiting } from "./input-waiting";
 import { Messaging } from "./messaging";
+import { MetricsPush } from "./metrics-push";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
 import { Registration } from "./registration";
@@ -50,11 +52,21 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const pool = new Pool(10);
   const deadlines = new DeadlineTable(sql, ctx.storage);
   const pending = new PendingReplies(sql);
-  const breakers = new ShardedBreaker({ kv, env, waitUntil: (promise) => ctx.waitUntil(promise) });
+  const breakers = new ShardedBreaker({ kv, env, waitUntil: (promise) => ctx.waitUntil(promise), changed: () => metricsPush.changed() });
   const registration = new Registration(ctx, codeAgents, breakers, pool);
   const { agent: self, address } = registration;
   const load = () => registration.load();
-  const observability = new Observability(ctx, env, self, shardObjectName(address.agent, address.shard));
+  const objectName = shardObjectName(address.agent, address.shard);
+  const observability = new Observability(ctx, env, self, objectName, () => metricsPush.changed());
+  const metricsPush = new MetricsPush({
+    env,
+    deadlines,
+    objectName,
+    agent: self,
+    report: () => observability.report(self, load(), breakers.local, pool.inFlight),
+    flushMs: metricsFlushMs(env),
+    waitUntil: (promise) => ctx.waitUntil(promise),
+  });
   const handshakes = new Handshakes(sql, env);
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
@@ -143,6 +155,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     breakers,
     registration,
     observability,
+    metricsPush,
     handshakes,
     observers,
     batching,

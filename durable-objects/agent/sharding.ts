@@ -16,6 +16,8 @@ export interface ShardingDeps {
   kv: SyncKvStorage;
   env: Env;
   waitUntil(promise: Promise<unknown>): void;
+  /** The home breaker's saved state changed (its metrics are pushed again). */
+  changed(): void;
 }
 
 export class ShardedBreaker {
@@ -60,6 +62,7 @@ export class ShardedBreaker {
     const before = JSON.parse(this.saved || "null") as BreakerState | null;
     this.saved = text;
     this.deps.kv.put(BREAKER_KEY, state);
+    this.deps.changed();
     // One logical breaker: every transition of the home object's breaker is pushed to the shards.
     const shards = this.entry?.shards ?? 1;
     if (shards > 1 && this.name && (before?.state !== state.state || before?.opened_at !== state.opened_at)) {

@@ -1,27 +1,26 @@
 /**
- * Observability reads: GET /traces/:trace_id (one flow across agents), GET /metrics (Prometheus
- * text, aggregated over every known agent at scrape time) and GET /agents/:name/metrics (JSON).
- * All of them fan out to agents' own Durable Objects; none is on the message path.
+ * Observability reads: GET /traces/:trace_id (one flow across agents, from the agents' own
+ * objects), GET /metrics (Prometheus text, from the metrics aggregates agents push to) and
+ * GET /agents/:name/metrics (JSON, live from the agent's objects). None is on the message path.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
-import { type AgentMetricsReport, renderPrometheus } from "../../lib/observability/prometheus";
+import { collectReports, collectTotals, type MetricsTotals, metricsFlushMs, reportsOf } from "../../lib/observability/metrics-aggregate";
+import { renderPrometheus } from "../../lib/observability/prometheus";
 import { orderTrace, TRACE_ID, traceIndex, traceIndexShard } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { codeEntriesOf } from "../agents";
 import { parseObjectName } from "../../lib/registry/shards";
-import { directory } from "../../lib/registry/directory";
 import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
-import { agentParam } from "../http/validate";
+import { agentParam, parseWith } from "../http/validate";
 
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
-/** At most this many agent objects are asked at once by a scrape or a trace read. */
+/** At most this many agent objects are asked at once by a trace read. */
 const FAN_OUT = 16;
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -37,13 +36,6 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
-/** Every agent the deployment knows: code agents and the directory's configured agents. */
-export async function knownAgents(env: Env): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of directory(env, codeEntriesOf(env)).each()) names.push(entry.name);
-  return names;
-}
-
 // The dead-letter store is one object; asked only when /metrics is scraped.
 addMetricsSource(async (env) => {
   const counts = await deadLetterStore(env).counts();
@@ -53,6 +45,32 @@ addMetricsSource(async (env) => {
     ...Object.entries(counts).map(([agent, value]) => ({ name: "switchboard_dlq_size", help: "", type: "gauge" as const, labels: { agent }, value })),
   ];
 });
+
+/** `?names=a,b,c`: up to 100 agent names. */
+const MetricsNames = z
+  .string()
+  .max(6400)
+  .transform((text) => (text === "" ? [] : text.split(",")))
+  .pipe(z.array(AgentName).max(100, "at most 100 names"));
+
+/** The totals as the API shows them: message counts grouped by direction, outcome by outcome. */
+function publicTotals(totals: MetricsTotals) {
+  const by = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(totals)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+  return {
+    objects: totals.objects ?? 0,
+    messages: by("in:"),
+    outbound: by("out:"),
+    in_flight: totals.in_flight ?? 0,
+    retries: totals.retries ?? 0,
+    breakers_open: totals.breaker_open ?? 0,
+    breakers_half_open: totals.breaker_half_open ?? 0,
+  };
+}
 
 const TraceRowSchema = z
   .object({
@@ -112,18 +130,43 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "get",
       path: "/metrics",
       tags: ["observability"],
-      summary: "Prometheus metrics of every known agent (admin)",
+      summary: "Prometheus metrics of every agent, read from the metrics aggregates (admin)",
+      description:
+        "Each agent object pushes its counters to one of a fixed number of aggregates within SWITCHBOARD_METRICS_FLUSH_MS (default 10 s) of a change; a scrape reads only the aggregates. Counters are exact and monotonic; gauges (breaker, in-flight) are as of the agent's last push.",
       responses: { 200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: z.string() } } }, ...problems(401, 403) },
     },
     async (c) => {
       requireAdmin(c.var.principal);
-      const names = await knownAgents(c.env);
-      const reports = await mapLimit(names, FAN_OUT, (name) => agentRef(c.env, name).metrics());
-      const text = renderPrometheus(
-        reports.filter((r): r is AgentMetricsReport => r !== null),
-        await collectSources(c.env),
-      );
+      // Only the aggregates agents push to: the scrape costs the same whatever the number of agents.
+      const [reports, extra] = await Promise.all([collectReports(c.env), collectSources(c.env)]);
+      const text = renderPrometheus(reports, extra);
       return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/metrics/agents",
+      tags: ["observability"],
+      summary: "The metrics aggregates as JSON: deployment totals, and the reports of the agents named (admin)",
+      description:
+        "For dashboards: `totals` sums every agent's pushed counters (messages by outcome, in-flight, retries, open breakers) in constant time; `agents` holds the pushed reports of the agents in `names` (comma-separated, up to 100), e.g. one page of GET /agents. Reports are as of each agent's last push (`pushed_at`).",
+      request: { query: z.object({ names: z.string().optional() }) },
+      responses: {
+        200: {
+          description: "totals and reports",
+          ...json(z.object({ at: z.string(), flush_ms: z.number(), totals: z.record(z.string(), z.unknown()), agents: z.array(z.unknown()) })),
+        },
+        ...problems(400, 401, 403),
+      },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const names = parseWith(MetricsNames, c.req.query("names") ?? "", "names");
+      const [totals, agents] = await Promise.all([collectTotals(c.env), names.length ? reportsOf(c.env, names) : []]);
+      return c.json({ at: new Date().toISOString(), flush_ms: metricsFlushMs(c.env), totals: publicTotals(totals), agents });
     },
   );
 

@@ -95,10 +95,12 @@ export class MessageLog {
   private pending: LogRow[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
 
+  /** `alsoWrite` writes whatever else must commit with the rows (the metrics that count them). */
   constructor(
     private readonly sql: SqlStorage,
     private readonly maxRows: number = LIMITS.logRows,
     private readonly flushMs: number = LOG_FLUSH_MS,
+    private readonly alsoWrite: () => void = () => {},
   ) {
     migrateMessageLog(sql);
   }
@@ -106,7 +108,12 @@ export class MessageLog {
   append(row: LogRow): void {
     this.pending.push(row);
     if (this.pending.length >= LOG_FLUSH_ROWS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    else this.flushSoon();
+  }
+
+  /** Makes sure a flush is coming within `flushMs`, for what `alsoWrite` holds without a row (a message sampled out). */
+  flushSoon(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
   /** Rows appended and not yet written. */
@@ -119,9 +126,9 @@ export class MessageLog {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const rows = this.pending;
-    if (rows.length === 0) return;
     this.pending = [];
     for (const row of rows) this.write(row);
+    this.alsoWrite();
   }
 
   private write(row: LogRow): void {

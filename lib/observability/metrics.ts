@@ -1,7 +1,9 @@
 /**
  * Per-agent metrics, kept in the agent's own Durable Object SQLite next to its message log, so the
- * hot path never touches a shared object: one UPSERT per message (count, sum and the histogram
- * bucket in the same row). `GET /metrics` asks every known agent for its snapshot and renders them.
+ * hot path never touches a shared object: message counts are added up in memory and written with
+ * the log rows they count (count, sum and histogram buckets in one row per series). Every write
+ * bumps a durable sequence number, so a snapshot says how new it is: the object pushes its
+ * snapshots to a metrics aggregate (./metrics-aggregate.ts), which keeps the newest of each.
  *
  * Hooks for other features, called inside the AgentDO: `retry()` when a delivery is retried,
  * `batch(size)` when a batch is flushed, `toolRejected()` when a model's tool call was refused, `gauge("dlq_size", n)` for a per-agent gauge.
@@ -24,6 +26,8 @@ export interface MessageSeries {
 }
 
 export interface AgentMetricsSnapshot {
+  /** Grows with every write of these counters: a newer snapshot of the same object has a larger one. */
+  seq: number;
   messages: MessageSeries[];
   retries: number;
   /** Tool calls this agent's model asked for that were refused before any call (unknown tool, bad arguments). */
@@ -63,17 +67,20 @@ interface PendingSeries {
 }
 
 /**
- * Message counters are added up in memory and written in one statement per series at most once a
- * second (or when read), not one SQLite write per message: the hot path pays a map update. An
- * eviction can lose at most the last second's counts; the message log itself is never batched.
+ * Message counters are added up in memory and written in one statement per series when flushed —
+ * by the message log, in the same synchronous turn (so the same commit) as the rows they count,
+ * and before any read — not one SQLite write per message: the hot path pays a map update. So a
+ * count is exactly as durable as its log row; an eviction loses neither. `changed` hears of
+ * every write (the push to the aggregate is scheduled from it).
  */
 export class AgentMetrics {
   private readonly upsert: string;
   private pending = new Map<string, PendingSeries>();
-  private pendingMessages = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly changed: () => void = () => {},
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS metrics_messages (direction TEXT NOT NULL, outcome TEXT NOT NULL,
       count INTEGER NOT NULL, sum_s REAL NOT NULL, ${bucketColumns.map((c) => `${c} INTEGER NOT NULL`).join(", ")},
       PRIMARY KEY (direction, outcome))`);
@@ -97,18 +104,15 @@ export class AgentMetrics {
     series.count += 1;
     series.sum += seconds;
     if (index >= 0) series.buckets[index] = (series.buckets[index] ?? 0) + 1;
-    if (++this.pendingMessages >= 1000) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), 1000);
   }
 
-  /** Writes the counts added up since the last flush. */
+  /** Writes the counts added up since the last flush (the message log calls it with its own write). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.pending.size === 0) return;
     const pending = this.pending;
     this.pending = new Map();
-    this.pendingMessages = 0;
     for (const s of pending.values()) this.sql.exec(this.upsert, s.direction, s.outcome, s.count, s.sum, ...s.buckets);
+    this.bump();
   }
 
   /** A delivery to this agent is being retried. */
@@ -132,10 +136,18 @@ export class AgentMetrics {
   /** Sets a gauge, e.g. `gauge("dlq_size", 3)`. */
   gauge(name: string, value: number): void {
     this.sql.exec("INSERT INTO metrics_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", `gauge:${name}`, value);
+    this.bump();
   }
 
   private add(name: string, by: number): void {
     this.sql.exec("INSERT INTO metrics_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value", name, by);
+    this.bump();
+  }
+
+  /** Every write moves the sequence on, in the same turn, so the two commit together. */
+  private bump(): void {
+    this.sql.exec("INSERT INTO metrics_values (name, value) VALUES ('seq', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1");
+    this.changed();
   }
 
   snapshot(): AgentMetricsSnapshot {
@@ -159,6 +171,7 @@ export class AgentMetrics {
     const gauges: Record<string, number> = {};
     for (const [name, value] of values) if (name.startsWith("gauge:")) gauges[name.slice("gauge:".length)] = value;
     return {
+      seq: values.get("seq") ?? 0,
       messages,
       retries: values.get("retries") ?? 0,
       tool_rejections: values.get("tool_rejections") ?? 0,

@@ -74,6 +74,7 @@ describe("observability units", () => {
   it("renders Prometheus text with escaped labels and extra samples", () => {
     const report: AgentMetricsReport = {
       agent: "echo",
+      seq: 1,
       breaker: { state: "open", failures: 5, opened_at: null, next_probe_at: null, transitions: [] },
       in_flight: 2,
       max_concurrency: 10,

@@ -98,17 +98,24 @@ describe("metrics", () => {
     expect(ok.buckets.at(-1)).toBe(2);
     expect(report.latency_ms.p50).toBeTypeOf("number");
 
-    const res = await api("GET", "/metrics");
+    await api("POST", "/agents/echo/invoke", { body: { content: "code agents report too" } });
+    // Agents push their counters to the metrics aggregates shortly after a change (200 ms in tests).
+    const res = await eventually(async () => {
+      const scrape = await api("GET", "/metrics");
+      const body = scrape.body as string;
+      return body.includes(`switchboard_messages_total{agent="${name}",outcome="ok"} 2`) && body.includes('switchboard_in_flight{agent="echo"}')
+        ? scrape
+        : undefined;
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = res.body as string;
-    expect(text).toContain(`switchboard_messages_total{agent="${name}",outcome="ok"} 2`);
     expect(text).toContain(`switchboard_messages_total{agent="${name}",outcome="agent_error"} 1`);
     expect(text).toContain(`switchboard_message_duration_seconds_count{agent="${name}"} 3`);
     expect(text).toContain(`switchboard_message_duration_seconds_bucket{agent="${name}",le="+Inf"} 3`);
     expect(text).toContain(`switchboard_breaker_state{agent="${name}",state="closed"} 1`);
     expect(text).toContain(`switchboard_in_flight{agent="${name}"} 0`);
-    // Code agents are always part of the scrape.
+    // Code agents report like any other, once they have handled a message.
     expect(text).toContain('switchboard_in_flight{agent="echo"}');
   });
 
@@ -131,7 +138,7 @@ describe("metrics", () => {
     await settled(second.body.request_id);
     const text = await eventually(async () => {
       const body = (await api("GET", "/metrics")).body as string;
-      return body.includes(`switchboard_dlq_size{agent="${dead}"} 1`) ? body : undefined;
+      return body.includes(`switchboard_dlq_size{agent="${dead}"} 1`) && body.includes(`switchboard_retries_total{agent="${flaky}"} 2`) ? body : undefined;
     });
     expect(text).toContain(`switchboard_retries_total{agent="${flaky}"} 2`);
     expect(text).toMatch(/^switchboard_dlq_size [1-9]\d*$/m);

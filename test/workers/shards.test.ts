@@ -29,8 +29,11 @@ describe("sharded agents", () => {
     const inbound = metrics.body.messages.filter((m: { direction: string; outcome: string }) => m.direction === "in" && m.outcome === "ok");
     expect(inbound.reduce((n: number, m: { count: number }) => n + m.count, 0)).toBe(40);
     expect(metrics.body.latency_ms.samples).toBe(40);
-    const prometheus = await api("GET", "/metrics");
-    expect(String(prometheus.body)).toContain(`switchboard_messages_total{agent="${name}",outcome="ok"} 40`);
+    // Each shard pushes its own counters; the scrape adds them up.
+    await eventually(async () => {
+      const prometheus = String((await api("GET", "/metrics")).body);
+      return prometheus.includes(`switchboard_messages_total{agent="${name}",outcome="ok"} 40`) ? true : undefined;
+    });
   });
 
   it("keep one logical breaker: failures on any shard open it for all, and reset closes it everywhere", async () => {
