@@ -8,7 +8,8 @@ import type { Envelope } from "../../lib/message/envelope";
 import { callRow, replyRow } from "../../lib/observability/call-log";
 import { LIMITS } from "../../lib/message/limits";
 import { LOG_FLUSH_MS, type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";
-import { AgentMetrics, percentile } from "../../lib/observability/metrics";
+import { keepsRow } from "../../lib/observability/log-sampling";
+import { AgentMetrics, histogramLatency, logLatency } from "../../lib/observability/metrics";
 import { MessageObserver } from "../../lib/observability/observe";
 import type { AgentMetricsReport } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
@@ -34,6 +35,8 @@ export class Observability {
     private readonly self: string,
     objectName: string,
     metricsChanged: () => void,
+    /** The share of successes the log keeps (the entry's `log.sample`). */
+    private readonly sampleRate: () => number,
   ) {
     this.announcer = new TraceAnnouncer((shard, entries) => {
       ctx.waitUntil(
@@ -55,9 +58,15 @@ export class Observability {
 
   /** A finished call: `in` when this agent was called, `out` when its handler called another. */
   record(direction: "in" | "out", outcome: Outcome): void {
-    const row = callRow(direction, outcome);
-    this.log.append(row);
-    this.observer.observe(this.self, row);
+    this.handled(callRow(direction, outcome));
+  }
+
+  /** Counted always; logged unless sampled out (a hot agent's successes), when the count still goes out with the next write. */
+  private handled(row: LogRow): void {
+    const logged = keepsRow(row, this.sampleRate());
+    if (logged) this.log.append(row);
+    else this.log.flushSoon();
+    this.observer.observe(this.self, row, logged);
   }
 
   /** A handler answered after its call ended (cancelled or timed out): logged and traced, not counted again. */
@@ -67,9 +76,7 @@ export class Observability {
 
   /** What became of a reply to one of this agent's requests (or of its absence, `timed_out`). */
   logReply(requestId: string, outcome: string, reply?: Envelope): void {
-    const row = replyRow(this.self, requestId, outcome, reply);
-    this.log.append(row);
-    this.observer.observe(this.self, row);
+    this.handled(replyRow(this.self, requestId, outcome, reply));
   }
 
   recent(limit: number, before?: number): LoggedRow[] {
@@ -84,14 +91,15 @@ export class Observability {
   /** Counters, latency percentiles and live status; null when there is no such agent. */
   report(name: string, entry: AgentEntry | null, breaker: CircuitBreaker | null, inFlight: number): AgentMetricsReport | null {
     if (!entry || !breaker) return null;
-    const durations = this.log.recentDurations(500);
+    const snapshot = this.metrics.snapshot();
     return {
       agent: name,
       breaker: breaker.snapshot(),
       in_flight: inFlight,
       max_concurrency: entry.limits.max_concurrency,
-      latency_ms: { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length },
-      ...this.metrics.snapshot(),
+      // A sampled log over-represents failures, so a sampled agent's latency comes from its histogram.
+      latency_ms: entry.log.sample < 1 ? histogramLatency(snapshot.messages) : logLatency(this.log.recentDurations(500)),
+      ...snapshot,
     };
   }
 

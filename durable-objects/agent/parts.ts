@@ -57,7 +57,14 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const { agent: self, address } = registration;
   const load = () => registration.load();
   const objectName = shardObjectName(address.agent, address.shard);
-  const observability = new Observability(ctx, env, self, objectName, () => metricsPush.changed());
+  const observability = new Observability(
+    ctx,
+    env,
+    self,
+    objectName,
+    () => metricsPush.changed(),
+    () => load()?.log.sample ?? 1,
+  );
   const metricsPush = new MetricsPush({
     env,
     deadlines,

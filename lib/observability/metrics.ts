@@ -58,6 +58,30 @@ export function percentile(values: readonly number[], q: number): number | null 
   return sorted[rank] as number;
 }
 
+/** Latency over the newest logged durations (ms): exact percentiles of what the log holds. */
+export function logLatency(durations: readonly number[]): { p50: number | null; p95: number | null; samples: number } {
+  return { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), samples: durations.length };
+}
+
+/**
+ * Latency from the inbound duration histogram (ms), for agents whose log is sampled, where the
+ * logged durations would over-represent failures: each percentile is the upper bound of the
+ * bucket it falls in, over every message ever counted.
+ */
+export function histogramLatency(series: readonly MessageSeries[]): { p50: number | null; p95: number | null; samples: number } {
+  const inbound = series.filter((s) => s.direction === "in");
+  const count = inbound.reduce((n, s) => n + s.count, 0);
+  const buckets = DURATION_BUCKETS.map((_, i) => inbound.reduce((n, s) => n + (s.buckets[i] ?? 0), 0));
+  const at = (q: number): number | null => {
+    if (count === 0) return null;
+    const rank = Math.ceil(q * count);
+    const index = buckets.findIndex((n) => n >= rank);
+    // Past the last bound: the last bound, a floor.
+    return (DURATION_BUCKETS[index < 0 ? DURATION_BUCKETS.length - 1 : index] as number) * 1000;
+  };
+  return { p50: at(0.5), p95: at(0.95), samples: count };
+}
+
 interface PendingSeries {
   direction: Direction;
   outcome: string;

@@ -4,6 +4,7 @@
  * Each part can be switched off (`SWITCHBOARD_OBSERVABILITY=off`); none of them awaits anything.
  */
 import { writeMessageLog } from "./json-log";
+import { isSuccess } from "./log-sampling";
 import type { LogRow } from "./message-log";
 import type { AgentMetrics } from "./metrics";
 import type { ObservabilitySwitches } from "./switches";
@@ -16,18 +17,17 @@ export interface ObservePorts {
   announce(traceId: string, agent: string, at: string): void;
 }
 
-/** Outcomes that are not failures, skipped by `SWITCHBOARD_JSON_LOGS=errors`. */
-const SUCCESS: ReadonlySet<string> = new Set(["ok", "forwarded", "sent", "enqueued", "applied"]);
-
 export class MessageObserver {
   private readonly announced = new AnnouncedTraces();
 
   constructor(private readonly ports: ObservePorts) {}
 
-  observe(agent: string, row: LogRow): void {
+  /** A handled message: always counted; its JSON line and trace sighting only when its row is `logged` (./log-sampling.ts). */
+  observe(agent: string, row: LogRow, logged = true): void {
     const { switches } = this.ports;
     if (switches.metrics) this.ports.metrics.message(row.direction, row.outcome, row.duration_ms);
-    if (switches.jsonLogs && !(switches.jsonErrorsOnly && SUCCESS.has(row.outcome))) writeMessageLog(agent, row);
+    if (!logged) return;
+    if (switches.jsonLogs && !(switches.jsonErrorsOnly && isSuccess(row.outcome))) writeMessageLog(agent, row);
     this.traced(agent, row);
   }
 

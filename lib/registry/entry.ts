@@ -144,6 +144,11 @@ export const AgentConfig = z
     batch: BatchConfig.partial().nullable().optional(),
     /** Spread a stateless agent over this many Durable Objects. @default 1 */
     shards: z.number().int().min(1).max(64).optional(),
+    /**
+     * The message log of a hot agent: every failure is kept, and `sample` of the successes (by
+     * trace, so a kept flow is whole across agents). Metrics count every message. @default { sample: 1 }
+     */
+    log: z.strictObject({ sample: z.number().gt(0).max(1).optional() }).optional(),
     signing_secret: SigningSecret.optional(),
     webhook_secrets: WebhookSecrets.optional(),
     /** MCP agents: the Worker secret holding the headers every request to the server carries. */
@@ -218,6 +223,8 @@ export interface AgentEntry {
   breaker: BreakerConfig;
   batch: BatchConfig | null;
   shards: number;
+  /** Fraction of successes the message log keeps (failures: all). */
+  log: { sample: number };
   input_schema?: JsonSchema;
   /** Model agents only (always set on them). */
   tools?: string[];
@@ -252,6 +259,7 @@ export function completeEntry(name: string, config: StoredConfig, base?: AgentEn
     breaker: { ...(base?.breaker ?? DEFAULT_BREAKER), ...stripUndefined(config.breaker ?? {}) },
     batch: completeBatch(config.batch, base?.batch ?? null),
     shards: config.shards ?? base?.shards ?? 1,
+    log: { sample: config.log?.sample ?? base?.log?.sample ?? 1 },
   };
   const url = config.url ?? base?.url;
   if (url !== undefined) entry.url = url;
