@@ -155,6 +155,7 @@ const EXPECTED: Record<string, Expectation> = {
   "POST /patterns/map-reduce": { admin: 200, allowed: 200, denied: 403, body: (_c, f) => ({ data: [1, 2], mappers: [f.agent], reducer: "echo" }) },
   "POST /webhooks/:name": { admin: 401, allowed: 401, denied: 401, signed: true, body: () => ({ event: "x" }) },
   "GET /metrics": { admin: 200, allowed: 403, denied: 403 },
+  "GET /metrics/agents": { admin: 200, allowed: 403, denied: 403 },
   "GET /agents/:name/metrics": { admin: 200, allowed: 403, denied: 403 },
   "GET /traces/:trace_id": { admin: 200, allowed: 403, denied: 403, path: () => "/traces/4bf92f3577b34da6a3ce929d0e0e4736" },
   // Pages: any valid key sees the shell; the data they load is guarded by the routes above.

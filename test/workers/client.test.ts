@@ -38,7 +38,8 @@ describe("typed client", () => {
       return t.messages.length ? t : undefined;
     });
     expect(trace.agents).toEqual([name]);
-    expect(await admin.metricsText()).toContain(`switchboard_messages_total{agent="${name}",outcome="ok"} 1`);
+    // GET /metrics reads what agents push, shortly after a change.
+    await eventually(async () => ((await admin.metricsText()).includes(`switchboard_messages_total{agent="${name}",outcome="ok"} 1`) ? true : undefined));
     await admin.deleteAgent(name);
   });
 
