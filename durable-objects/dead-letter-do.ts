@@ -1,49 +1,78 @@
 /**
- * DeadLetterDO: the dead-letter store behind /dlq. Written only when a message has exhausted its
- * retries (never on the delivery hot path); a daily alarm prunes entries past retention.
+ * DeadLetterDO: one shard of the dead-letter store behind /dlq (`dlq`, `dlq#1` …; an agent's
+ * letters live in the shard its name hashes to, lib/resilience/dead-letter-store.ts). Written only
+ * when a message has exhausted its retries (never on the delivery hot path); a daily alarm prunes
+ * entries past retention.
  */
 import { DurableObject } from "cloudflare:workers";
+import { DEAD_LETTER_SHARDS, parseObjectName } from "../lib/registry/shards";
 import type { DeadLetter } from "../lib/resilience/dead-letter";
-import { type DeadLetterApi, type DeadLetterEntry, DeadLetterStore } from "../lib/resilience/dead-letter-store";
+import { type DeadLetterApi, type DeadLetterQuery, deadLetterShard, newDeadLetterId } from "../lib/resilience/dead-letter-store";
+import { type DeadLetterEntry, DeadLetterTable } from "../lib/resilience/dead-letter-table";
+import { takeOverOnce } from "./handover";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class DeadLetterDO extends DurableObject<Env> implements DeadLetterApi {
-  private readonly store: DeadLetterStore;
+  private readonly table: DeadLetterTable;
+  private readonly shard: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new DeadLetterStore(ctx.storage.sql);
+    this.table = new DeadLetterTable(ctx.storage.sql, newDeadLetterId);
+    this.shard = parseObjectName(ctx.id.name ?? "dlq").shard;
+    if (this.shard !== 0) {
+      const home = deadLetterShard(env, 0);
+      takeOverOnce(ctx, {
+        take: async () => {
+          this.table.takeOver(await home.handover(this.shard), Date.now());
+          await this.keepPruning();
+        },
+        release: () => home.handedOver(this.shard),
+      });
+    }
   }
 
   async put(letter: DeadLetter): Promise<string> {
-    const id = this.store.put(letter, Date.now());
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
+    const id = this.table.put(letter, Date.now());
+    await this.keepPruning();
     return id;
   }
 
   get(id: string): DeadLetterEntry | null {
-    return this.store.get(id);
+    return this.table.get(id);
   }
 
-  list(options: { agent?: string; limit: number; cursor?: string }) {
-    return this.store.list(options);
+  list(query: DeadLetterQuery) {
+    return this.table.list(query);
   }
 
   startReplay(id: string): DeadLetterEntry | null {
-    return this.store.startReplay(id, Date.now());
+    return this.table.startReplay(id, Date.now());
   }
 
   remove(id: string): boolean {
-    return this.store.remove(id);
+    return this.table.remove(id);
   }
 
   counts(): Record<string, number> {
-    return this.store.countsByAgent();
+    return this.table.countsByAgent(this.shard, DEAD_LETTER_SHARDS);
+  }
+
+  handover(shard: number): DeadLetterEntry[] {
+    return this.table.handover(shard, DEAD_LETTER_SHARDS);
+  }
+
+  handedOver(shard: number): void {
+    this.table.handedOver(shard, DEAD_LETTER_SHARDS);
   }
 
   override async alarm(): Promise<void> {
-    this.store.prune(Date.now());
-    if (this.store.count() > 0) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
+    this.table.prune(Date.now());
+    if (this.table.count() > 0) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
+  }
+
+  private async keepPruning(): Promise<void> {
+    if (this.table.count() > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
   }
 }

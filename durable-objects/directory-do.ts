@@ -9,9 +9,7 @@ import type { AgentEntry } from "../lib/registry/entry";
 import { type DirectoryApi, directoryShard } from "../lib/registry/directory";
 import { type DirectoryPage, type DirectoryQuery, DirectoryTable } from "../lib/registry/directory-table";
 import { DIRECTORY_SHARDS, parseObjectName } from "../lib/registry/shards";
-
-/** Storage key: how far this shard is in taking its rows over from the single-object layout. */
-const HANDOVER_KEY = "handover";
+import { takeOverOnce } from "./handover";
 
 export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
   private readonly table: DirectoryTable;
@@ -21,20 +19,13 @@ export class DirectoryDO extends DurableObject<Env> implements DirectoryApi {
     this.table = new DirectoryTable(ctx.storage.sql);
     const shard = parseObjectName(ctx.id.name ?? "directory").shard;
     if (shard === 0) this.table.adoptLegacy(DIRECTORY_SHARDS);
-    else void ctx.blockConcurrencyWhile(() => this.takeOver(shard));
-  }
-
-  /** Once per shard, before it answers anything: the rows shard 0 set aside for it become its own. */
-  private async takeOver(shard: number): Promise<void> {
-    const { kv } = this.ctx.storage;
-    if (kv.get(HANDOVER_KEY) === "done") return;
-    const home = directoryShard(this.env, 0);
-    if (kv.get(HANDOVER_KEY) !== "taken") {
-      this.table.takeOver(await home.handover(shard));
-      kv.put(HANDOVER_KEY, "taken");
+    else {
+      const home = directoryShard(env, 0);
+      takeOverOnce(ctx, {
+        take: async () => this.table.takeOver(await home.handover(shard)),
+        release: () => home.handedOver(shard),
+      });
     }
-    await home.handedOver(shard);
-    kv.put(HANDOVER_KEY, "done");
   }
 
   upsert(entry: AgentEntry): void {

@@ -10,11 +10,12 @@
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
 import { answeredTurn } from "../../lib/message/input-required";
-import { newId, newRequestId } from "../../lib/message/ids";
+import { newRequestId } from "../../lib/message/ids";
 import type { DeliveryAction, DeliveryMessage } from "../../lib/protocols/delivery";
 import { answerProblem, askedQuestion, inputDueAt } from "../../lib/protocols/input-wait";
 import { type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
+import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import type { Leases } from "./leases";
 
@@ -128,7 +129,7 @@ export class InputWaiting {
       error,
       first_failed_at: row.first_failed_at ?? now,
       last_failed_at: now,
-      letter_id: row.replay_of ?? newId("dlq"),
+      letter_id: row.replay_of ?? newDeadLetterId(row.message.to),
       letter_pending: true,
       lease_until: null,
     };

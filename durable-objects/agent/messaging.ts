@@ -10,7 +10,7 @@ import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
 import { utf8Exceeds } from "../../lib/message/byte-size";
-import { newId, newRequestId } from "../../lib/message/ids";
+import { newRequestId } from "../../lib/message/ids";
 import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
 import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
 import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
@@ -22,6 +22,7 @@ import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { objectStub, type Remote } from "../../lib/registry/object-ids";
 import type { DeadLetter } from "../../lib/resilience/dead-letter";
+import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { mayCall } from "../../lib/security/acl";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
@@ -256,7 +257,7 @@ export class Messaging {
     attempt?.end(result, outcome.action.action === "retry" || outcome.patch.status === "input_required");
     if (outcome.action.action === "dead_lettered") {
       // The final status and the letter's id in one write: from here the row is the letter's outbox.
-      this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newId("dlq"), letter_pending: true }, Date.now());
+      this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newDeadLetterId(name), letter_pending: true }, Date.now());
       await this.sendLetterOrRetry(requestId);
       return outcome.action;
     }

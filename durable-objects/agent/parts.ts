@@ -17,7 +17,7 @@ import { metricsFlushMs } from "../../lib/observability/metrics-aggregate";
 import { PendingReplies } from "../../lib/protocols/pending-replies";
 import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
-import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
+import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { Pool } from "../../lib/resilience/pool";
 import { A2ATasks } from "./a2a-tasks";
@@ -104,7 +104,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
     dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),
-    deadLetters: deadLetterStore(env),
+    deadLetters: deadLetters(env),
     deadlines,
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
     delayed,

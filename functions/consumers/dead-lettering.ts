@@ -2,7 +2,7 @@
  * Helpers every queue consumer uses to finish a message: dead-letter it (awaited, then ack), and
  * settle a replay (remove the dead-letter entry once its replay was delivered).
  */
-import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
+import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import { type DeadLetter, type ReplayQueue, sendDeadLetter } from "../../lib/resilience/dead-letter";
 
 /**
@@ -12,7 +12,7 @@ import { type DeadLetter, type ReplayQueue, sendDeadLetter } from "../../lib/res
  */
 export async function storeDeadLetter(env: Env, letter: DeadLetter): Promise<void> {
   try {
-    await deadLetterStore(env).put(letter);
+    await deadLetters(env).put(letter);
   } catch (error) {
     console.warn(JSON.stringify({ level: "warn", msg: "dead-letter store unreachable; queueing the letter", agent: letter.agent, error: String(error) }));
     await sendDeadLetter(env.DEAD_LETTERS, letter);
@@ -36,5 +36,5 @@ export async function deadLetter(env: Env, queue: ReplayQueue, body: { replay_of
 
 /** A replay of dead letter `letterId` got through: the entry goes. */
 export async function settleReplay(env: Env, letterId: string | undefined): Promise<void> {
-  if (letterId) await deadLetterStore(env).remove(letterId);
+  if (letterId) await deadLetters(env).remove(letterId);
 }

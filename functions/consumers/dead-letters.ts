@@ -8,7 +8,7 @@
  */
 import { isDeliveryMessage } from "../../lib/protocols/delivery";
 import { type DeadLetter, isDeadLetterMessage } from "../../lib/resilience/dead-letter";
-import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
+import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import { backoffSeconds } from "../../lib/resilience/retry";
 
 /** 5 s, doubling, at most an hour: 100 retries (wrangler.toml) span about four days per queue. */
@@ -17,7 +17,7 @@ const STORE_RETRY = { retry_delay_ms: 5000, max_retry_delay_ms: 3_600_000 };
 export async function deadLettersConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await deadLetterStore(env).put(letterOf(message));
+      await deadLetters(env).put(letterOf(message));
       message.ack();
     } catch (error) {
       console.error(JSON.stringify({ level: "error", msg: "storing dead letter failed; retrying", attempts: message.attempts, error: String(error) }));

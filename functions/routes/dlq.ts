@@ -2,7 +2,7 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AgentName, Envelope } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
+import { DEAD_LETTER_ID, deadLetters } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
@@ -48,9 +48,9 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       requireAdmin(c.var.principal);
       const agent = c.req.query("agent");
       const cursor = c.req.query("cursor");
-      const page = await deadLetterStore(c.env).list({
+      const page = await deadLetters(c.env).list({
         ...(agent ? { agent: parseWith(AgentName, agent, "agent") } : {}),
-        ...(cursor ? { cursor: parseWith(z.string().regex(/^dlq_[0-9a-z]{21}$/, "not a cursor from this API"), cursor, "cursor") } : {}),
+        ...(cursor ? { cursor: parseWith(z.string().regex(DEAD_LETTER_ID, "not a cursor from this API"), cursor, "cursor") } : {}),
         limit: intQuery(c, "limit", 50, 1, 500),
       });
       return c.json({ entries: page.entries.map(publicEntry), cursor: page.cursor });
@@ -69,7 +69,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       requireAdmin(c.var.principal);
-      const entry = await deadLetterStore(c.env).get(c.req.param("id") ?? "");
+      const entry = await deadLetters(c.env).get(c.req.param("id") ?? "");
       if (!entry) throw notFound(c.req.param("id"));
       return c.json(publicEntry(entry));
     },
@@ -88,7 +88,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const id = c.req.param("id") ?? "";
-      const entry = await deadLetterStore(c.env).startReplay(id);
+      const entry = await deadLetters(c.env).startReplay(id);
       if (!entry) throw notFound(id);
       const body = entry.body;
       if (entry.queue === "deliveries" && isDeliveryMessage(body) && body.kind === "deliver") {
@@ -116,7 +116,7 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       requireAdmin(c.var.principal);
       const id = c.req.param("id") ?? "";
-      if (!(await deadLetterStore(c.env).remove(id))) throw notFound(id);
+      if (!(await deadLetters(c.env).remove(id))) throw notFound(id);
       return c.body(null, 204);
     },
   );

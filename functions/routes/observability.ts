@@ -12,7 +12,7 @@ import { orderTrace, TRACE_ID, traceIndex, traceIndexShard } from "../../lib/obs
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { parseObjectName } from "../../lib/registry/shards";
-import { deadLetterStore } from "../../lib/resilience/dead-letter-store";
+import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { problems, route } from "../http/route";
@@ -36,9 +36,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
-// The dead-letter store is one object; asked only when /metrics is scraped.
+// The dead-letter shards, asked only when /metrics is scraped.
 addMetricsSource(async (env) => {
-  const counts = await deadLetterStore(env).counts();
+  const counts = await deadLetters(env).counts();
   const total = Object.values(counts).reduce((n, v) => n + v, 0);
   return [
     { name: "switchboard_dlq_size", help: "Dead letters stored, by agent and in total.", type: "gauge", value: total },

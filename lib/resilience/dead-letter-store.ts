@@ -1,155 +1,122 @@
 /**
- * The dead-letter store: every letter with its message, error, attempts and first/last failure,
- * filterable by agent and paginated newest first. Entries are kept 14 days (docs/api.md promises at
- * least 7). A replay marks an entry `replaying`; it disappears when the replay is delivered and is
- * updated in place (back to `dead`) when the replay fails again.
+ * The dead-letter store behind /dlq, as its producers and readers see it. It is sharded by agent
+ * over `DEAD_LETTER_SHARDS` objects (`durable-objects/dead-letter-do.ts`, one `DeadLetterTable`
+ * each), so a mass failure across many agents spreads its writes, and an agent's letters all live
+ * in the one shard its name hashes to: a per-agent listing asks that shard alone. A letter's id
+ * names its shard (its last character), so reading, replaying or deleting one letter is one round
+ * trip; the listing of every agent is one page merged newest first from every shard, and its
+ * cursor is the last id listed.
  */
 import { newId } from "../message/ids";
 import { objectStub, type Remote } from "../registry/object-ids";
-import { addMissingColumns } from "../storage/columns";
-import type { DeadLetter, ReplayQueue } from "./dead-letter";
+import { DEAD_LETTER_SHARDS, keyShard, shardObjectName } from "../registry/shards";
+import { mergePages, type PageSource } from "../registry/sorted-merge";
+import type { DeadLetter } from "./dead-letter";
+import type { DeadLetterEntry } from "./dead-letter-table";
 
-export const DLQ_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
+export type { DeadLetterEntry } from "./dead-letter-table";
 
-export interface DeadLetterEntry {
-  id: string;
-  agent: string;
-  queue: ReplayQueue;
-  status: "dead" | "replaying";
-  message: unknown;
-  body: unknown;
-  request: DeadLetter["request"] | null;
-  error: { code: string; detail: string };
-  attempts: number;
-  replays: number;
-  first_failed_at: string;
-  last_failed_at: string;
+export interface DeadLetterPage {
+  entries: DeadLetterEntry[];
+  /** The next page's `cursor`; null on the last page. */
+  cursor: string | null;
 }
 
-export class DeadLetterStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS dead_letters (id TEXT PRIMARY KEY, agent TEXT NOT NULL, queue TEXT NOT NULL, status TEXT NOT NULL,
-      message TEXT, body TEXT NOT NULL, request TEXT, error TEXT NOT NULL, attempts INTEGER NOT NULL, replays INTEGER NOT NULL DEFAULT 0,
-      first_failed_at TEXT NOT NULL, last_failed_at TEXT NOT NULL, updated_at INTEGER NOT NULL)`);
-    sql.exec("CREATE INDEX IF NOT EXISTS dead_letters_agent ON dead_letters(agent, id)");
-    addMissingColumns(sql, "dead_letters", { request: "TEXT" });
-  }
-
-  /**
-   * Stores a letter, or updates the entry with its id (`replay_of` or `id`: a replay that failed
-   * again, or a store retried after its answer was lost). Returns the entry id.
-   */
-  put(letter: DeadLetter, now: number): string {
-    const existing = letter.replay_of ?? letter.id;
-    if (existing && this.get(existing)) {
-      this.sql.exec(
-        "UPDATE dead_letters SET status = 'dead', error = ?, attempts = ?, last_failed_at = ?, updated_at = ? WHERE id = ?",
-        JSON.stringify(letter.error),
-        letter.attempts,
-        letter.last_failed_at,
-        now,
-        existing,
-      );
-      return existing;
-    }
-    const id = existing ?? newId("dlq", now);
-    this.sql.exec(
-      "INSERT INTO dead_letters (id, agent, queue, status, message, body, request, error, attempts, first_failed_at, last_failed_at, updated_at) VALUES (?, ?, ?, 'dead', ?, ?, ?, ?, ?, ?, ?, ?)",
-      id,
-      letter.agent,
-      letter.queue,
-      letter.message === undefined ? null : JSON.stringify(letter.message),
-      JSON.stringify(letter.body),
-      letter.request === undefined ? null : JSON.stringify(letter.request),
-      JSON.stringify(letter.error),
-      letter.attempts,
-      letter.first_failed_at,
-      letter.last_failed_at,
-      now,
-    );
-    return id;
-  }
-
-  get(id: string): DeadLetterEntry | null {
-    const row = this.sql.exec("SELECT * FROM dead_letters WHERE id = ?", id).toArray()[0];
-    return row ? toEntry(row) : null;
-  }
-
-  list(options: { agent?: string; limit: number; cursor?: string }): { entries: DeadLetterEntry[]; cursor: string | null } {
-    const where: string[] = [];
-    const args: SqlStorageValue[] = [];
-    if (options.agent) {
-      where.push("agent = ?");
-      args.push(options.agent);
-    }
-    if (options.cursor) {
-      where.push("id < ?");
-      args.push(options.cursor);
-    }
-    const sql = `SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-    const rows = this.sql.exec(sql, ...args, options.limit + 1).toArray();
-    const entries = rows.slice(0, options.limit).map(toEntry);
-    return { entries, cursor: rows.length > options.limit ? (entries[entries.length - 1]?.id ?? null) : null };
-  }
-
-  /** Marks an entry as being replayed and returns it; null when there is no such entry. */
-  startReplay(id: string, now: number): DeadLetterEntry | null {
-    const entry = this.get(id);
-    if (!entry) return null;
-    this.sql.exec("UPDATE dead_letters SET status = 'replaying', replays = replays + 1, updated_at = ? WHERE id = ?", now, id);
-    return { ...entry, status: "replaying", replays: entry.replays + 1 };
-  }
-
-  remove(id: string): boolean {
-    return this.sql.exec("DELETE FROM dead_letters WHERE id = ?", id).rowsWritten > 0;
-  }
-
-  count(agent?: string): number {
-    const row = agent
-      ? this.sql.exec("SELECT COUNT(*) AS n FROM dead_letters WHERE agent = ?", agent).one()
-      : this.sql.exec("SELECT COUNT(*) AS n FROM dead_letters").one();
-    return Number(row.n);
-  }
-
-  countsByAgent(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const row of this.sql.exec("SELECT agent, COUNT(*) AS n FROM dead_letters GROUP BY agent")) out[String(row.agent)] = Number(row.n);
-    return out;
-  }
-
-  prune(now: number): number {
-    return this.sql.exec("DELETE FROM dead_letters WHERE updated_at < ?", now - DLQ_RETENTION_MS).rowsWritten;
-  }
+export interface DeadLetterQuery {
+  agent?: string;
+  limit: number;
+  /** Letters older than this id (the previous page's `cursor`). */
+  cursor?: string;
 }
 
-function toEntry(row: Record<string, SqlStorageValue>): DeadLetterEntry {
-  const body = JSON.parse(String(row.body));
-  return {
-    id: String(row.id),
-    agent: String(row.agent),
-    queue: String(row.queue) as ReplayQueue,
-    status: String(row.status) as DeadLetterEntry["status"],
-    message: typeof row.message === "string" ? JSON.parse(row.message) : body,
-    body,
-    request: typeof row.request === "string" ? JSON.parse(row.request) : null,
-    error: JSON.parse(String(row.error)),
-    attempts: Number(row.attempts),
-    replays: Number(row.replays),
-    first_failed_at: String(row.first_failed_at),
-    last_failed_at: String(row.last_failed_at),
-  };
-}
-
-/** The dead-letter store object behind /dlq, as its callers see it; `durable-objects/dead-letter-do.ts` implements it. */
+/** One dead-letter shard, as the store and the other shards see it. */
 export interface DeadLetterApi {
   put(letter: DeadLetter): Promise<string>;
   get(id: string): DeadLetterEntry | null;
-  list(options: { agent?: string; limit: number; cursor?: string }): { entries: DeadLetterEntry[]; cursor: string | null };
+  list(query: DeadLetterQuery): DeadLetterPage;
   startReplay(id: string): DeadLetterEntry | null;
   remove(id: string): boolean;
+  /** Letters by agent, of the agents whose letters this shard holds. */
   counts(): Record<string, number>;
+  /** Shard 0, while the single-object layout is taken apart: letters that belong to `shard`. */
+  handover(shard: number): DeadLetterEntry[];
+  handedOver(shard: number): void;
 }
 
-export function deadLetterStore(env: Pick<Env, "DEAD_LETTER_STORE">): Remote<DeadLetterApi> {
-  return objectStub(env.DEAD_LETTER_STORE, "dlq");
+/** A dead-letter id as the API gives it: `dlq_`, 21 characters of time and randomness, and the shard (absent on letters from before sharding). */
+export const DEAD_LETTER_ID = /^dlq_[0-9a-z]{21,22}$/;
+
+/** The id of a new letter for `agent`, ending in the shard that holds it. */
+export function newDeadLetterId(agent: string, now = Date.now()): string {
+  return `${newId("dlq", now)}${keyShard(agent, DEAD_LETTER_SHARDS).toString(32)}`;
+}
+
+/** The shard a letter id names; null for an id from before sharding, which may be in any shard. */
+export function shardOfLetterId(id: string): number | null {
+  if (!DEAD_LETTER_ID.test(id) || id.length !== 26) return null;
+  const shard = Number.parseInt(id.slice(-1), 32);
+  return shard < DEAD_LETTER_SHARDS ? shard : null;
+}
+
+export function deadLetterShard(env: Pick<Env, "DEAD_LETTER_STORE">, shard: number): Remote<DeadLetterApi> {
+  return objectStub(env.DEAD_LETTER_STORE, shardObjectName("dlq", shard));
+}
+
+export class DeadLetters {
+  constructor(private readonly env: Pick<Env, "DEAD_LETTER_STORE">) {}
+
+  /** Stores a letter in its agent's shard (updated in place when its id or `replay_of` is there). Returns the entry id. */
+  put(letter: DeadLetter): Promise<string> {
+    return this.agentShard(letter.agent).put(letter);
+  }
+
+  async get(id: string): Promise<DeadLetterEntry | null> {
+    return this.byId(id, (shard) => shard.get(id));
+  }
+
+  /** Marks an entry as being replayed and returns it; null when there is no such entry. */
+  async startReplay(id: string): Promise<DeadLetterEntry | null> {
+    return this.byId(id, (shard) => shard.startReplay(id));
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.byId(id, async (shard) => ((await shard.remove(id)) ? true : null))) ?? false;
+  }
+
+  /** A page newest first: one agent's from its shard, or every agent's merged from every shard. */
+  async list(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    if (query.agent !== undefined) return this.agentShard(query.agent).list(query);
+    const shards: PageSource<DeadLetterEntry>[] = this.shards().map((shard) => async (after, limit) => {
+      const page = await shard.list({ limit, ...(after === undefined ? {} : { cursor: after }) });
+      return { items: page.entries, more: page.cursor !== null };
+    });
+    const page = await mergePages(shards, { key: (e) => e.id, order: "desc", after: query.cursor, limit: query.limit });
+    return { entries: page.items, cursor: page.last };
+  }
+
+  /** Letters by agent, over every shard (each counts only the agents it holds, so none is counted twice). */
+  async counts(): Promise<Record<string, number>> {
+    return Object.assign({}, ...(await Promise.all(this.shards().map((shard) => shard.counts()))));
+  }
+
+  private agentShard(agent: string): Remote<DeadLetterApi> {
+    return deadLetterShard(this.env, keyShard(agent, DEAD_LETTER_SHARDS));
+  }
+
+  private shards(): Remote<DeadLetterApi>[] {
+    return Array.from({ length: DEAD_LETTER_SHARDS }, (_, k) => deadLetterShard(this.env, k));
+  }
+
+  /** `read` on the shard the id names, or on every shard for an id from before sharding (the first answer that is not null). */
+  private async byId<T>(id: string, read: (shard: Remote<DeadLetterApi>) => Promise<T | null>): Promise<T | null> {
+    const shard = shardOfLetterId(id);
+    if (shard !== null) return read(deadLetterShard(this.env, shard));
+    if (!DEAD_LETTER_ID.test(id)) return null;
+    const answers = await Promise.all(this.shards().map(read));
+    return answers.find((answer) => answer !== null) ?? null;
+  }
+}
+
+export function deadLetters(env: Pick<Env, "DEAD_LETTER_STORE">): DeadLetters {
+  return new DeadLetters(env);
 }
