@@ -11,6 +11,7 @@ import { modelTools } from "./model-tools.ts";
 import { observability } from "./observability.ts";
 import { peer } from "./peer.ts";
 import { scheduleCost } from "./schedule-cost.ts";
+import { scale } from "./scale.ts";
 import { shards } from "./shards.ts";
 import { streaming } from "./streaming.ts";
 import { syncInvoke } from "./sync-invoke.ts";
@@ -30,4 +31,5 @@ export const scenarios: Scenario[] = [
   peer,
   flowRate,
   scheduleCost,
+  scale,
 ];
