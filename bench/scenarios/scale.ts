@@ -20,7 +20,7 @@ import { type LoadStats, ratio } from "../support/stats.ts";
 const TARGET = 1.5;
 const LETTERS = 60;
 const REGISTER_CONCURRENCY = 16;
-const MEASURE = { concurrency: 4, warmup: { requests: 20, ms: 3000 }, measure: { requests: 120, ms: 8000 } };
+const MEASURE = { concurrency: 4, warmup: { requests: 20, ms: 2000 }, measure: { requests: 100, ms: 6000 } };
 const AGENT = { model: { provider: "local", model: "local-echo" } };
 
 const name = (i: number) => `scale-${String(i).padStart(5, "0")}`;
@@ -88,10 +88,11 @@ async function measureAt(sb: Client, agents: number): Promise<Measures> {
 export const scale: Scenario = {
   id: "scale",
   title: "cost per request against the number of agents",
+  optIn: true,
   async run(ctx) {
     const sizes = ctx.quick ? [10, 1000] : [100, 1000, 10_000];
-    const budget = performance.now() + (ctx.quick ? 120_000 : 420_000);
     await deadLetters(ctx.sb, ctx.loopback.url);
+    const budget = performance.now() + (ctx.quick ? 120_000 : 300_000);
     const bySize: Array<{ agents: number; measures: Measures }> = [];
     let registered = 0;
     for (const size of sizes) {

@@ -61,6 +61,8 @@ export interface BenchContext {
 export interface Scenario {
   id: string;
   title: string;
+  /** Runs only when named with `--only`: it needs most of a run's time limit by itself. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<Omit<ScenarioResult, "id" | "title">>;
 }
 
