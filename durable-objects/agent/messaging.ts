@@ -122,6 +122,7 @@ export class Messaging {
       request_id: requestId,
       message,
       reply_to: submission.reply_to,
+      ...(submission.reply_shard ? { reply_shard: submission.reply_shard } : {}),
       timeout_ms: submission.timeout_ms,
       idempotency_key: key,
       now,
@@ -214,7 +215,7 @@ export class Messaging {
     if (!row) return { action: "ack" };
     // Redelivered after it was answered (queues deliver at least once): the handler does not run
     // again, but its reply is sent again, in case sending it is what failed (receivers dedupe).
-    if (row.status === "replied" && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
+    if (row.status === "replied" && row.reply_to) await this.sendReply(name, row.reply_to, requestId, row.reply_shard);
     if (row.status === "replied") return delivered(row.replay_of);
     if (row.status !== "pending") return { action: "ack" };
     if (this.delivering.has(requestId)) return { action: "retry", delay_seconds: 1 };
@@ -265,7 +266,7 @@ export class Messaging {
     if (outcome.patch.lease_until) await this.leases.watch(outcome.patch.lease_until);
     if (outcome.patch.status === "input_required") await this.deps.asked(requestId);
     if (outcome.action.action === "retry") this.deps.retried();
-    if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId);
+    if (result.ok && row.reply_to) await this.sendReply(name, row.reply_to, requestId, row.reply_shard);
     return result.ok ? delivered(row.replay_of) : outcome.action;
   }
 
@@ -317,8 +318,8 @@ export class Messaging {
     return { ok: true, request_id: replay.request_id };
   }
 
-  private async sendReply(name: string, replyTo: string, requestId: string): Promise<void> {
-    await this.deps.env.DELIVERIES.send(replyDelivery(name, replyTo, requestId), { contentType: "json" });
+  private async sendReply(name: string, replyTo: string, requestId: string, replyShard: number): Promise<void> {
+    await this.deps.env.DELIVERIES.send(replyDelivery(name, replyTo, requestId, replyShard), { contentType: "json" });
   }
 
   /** The stored reply of a request, for the consumer delivering it to `reply_to`; while it waits, the question. */

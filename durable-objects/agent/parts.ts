@@ -146,7 +146,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
       if (step.message_id === null) observability.metrics.toolRejected();
     },
   };
-  const requestReply = new RequestReply({ env, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
+  const requestReply = new RequestReply({ env, shard: address.shard, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
   const invocation = new Invocation({ env, codeAgents, pool, peers, breakers, batching, observability, outbound });
   const streaming = new Streaming({
     ctx,

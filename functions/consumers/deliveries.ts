@@ -71,7 +71,9 @@ async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<D
     case "reply": {
       const envelope = await replyEnvelope(body, env);
       if (!envelope) return missingReply(body, attempts);
-      await agentRef(env, body.agent).queue.receiveReply({ ...envelope, to: body.agent });
+      await agentRef(env, body.agent)
+        .queueOn(body.shard ?? 0)
+        .receiveReply({ ...envelope, to: body.agent });
       return delivered(body.replay_of);
     }
     case "post": {

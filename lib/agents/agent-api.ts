@@ -42,6 +42,8 @@ export interface Submission {
   idempotency_key?: string;
   /** Epoch ms to deliver at (set once at the edge); absent: now. */
   deliver_at?: number;
+  /** The shard of the `reply_to` agent waiting for the reply (a sharded agent's ctx.request); absent: its home object. */
+  reply_shard?: number;
 }
 
 /** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */

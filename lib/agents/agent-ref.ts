@@ -36,7 +36,12 @@ export class AgentRef {
 
   /** The home object, as the queue consumers see it. */
   get queue(): Remote<AgentQueueApi> {
-    return this.object(0);
+    return this.queueOn(0);
+  }
+
+  /** Object `shard` of the agent (0: home), as the queue consumers see it: a reply goes to the shard waiting for it. */
+  queueOn(shard: number): Remote<AgentQueueApi> {
+    return this.object(shard);
   }
 
   /** Object `shard` of the agent (0: home), as the agent's other shards see it. */

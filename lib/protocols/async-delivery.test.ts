@@ -20,6 +20,7 @@ function pending(): RequestRow {
     reply: null,
     error: null,
     reply_to: null,
+    reply_shard: 0,
     timeout_ms: null,
     created_at: NOW,
     updated_at: NOW,

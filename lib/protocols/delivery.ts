@@ -16,7 +16,7 @@ import type { DeadLetter } from "../resilience/dead-letter";
 
 export type DeliveryMessage =
   | { kind: "deliver"; agent: string; request_id: string; replay_of?: string }
-  | { kind: "reply"; agent: string; source?: ReplySource; envelope?: Envelope; replay_of?: string }
+  | { kind: "reply"; agent: string; shard?: number; source?: ReplySource; envelope?: Envelope; replay_of?: string }
   | { kind: "post"; agent: string; url: string; source?: ReplySource; envelope?: Envelope; replay_of?: string };
 
 /** Where a reply is stored: the request (and its agent) that produced it. */
@@ -42,13 +42,14 @@ export function delivered(replayOf: string | null | undefined): DeliveryAction {
 }
 
 /**
- * Where the reply of `agent` to a request goes: to the agent named in `replyTo` (addressed to it), or
- * POSTed to a `replyTo` URL (addressed as the handler answered).
+ * Where the reply of `agent` to a request goes: to the agent named in `replyTo` (addressed to it; to
+ * its shard `replyShard`, the one waiting, when that is not its home object), or POSTed to a
+ * `replyTo` URL (addressed as the handler answered).
  */
-export function replyDelivery(agent: string, replyTo: string, requestId: string): DeliveryMessage {
+export function replyDelivery(agent: string, replyTo: string, requestId: string, replyShard = 0): DeliveryMessage {
   const source = { agent, request_id: requestId };
   if (replyTo.startsWith("http")) return { kind: "post", agent, url: replyTo, source };
-  return { kind: "reply", agent: replyTo, source };
+  return { kind: "reply", agent: replyTo, ...(replyShard > 0 ? { shard: replyShard } : {}), source };
 }
 
 export function isDeliveryMessage(body: unknown): body is DeliveryMessage {

@@ -35,6 +35,8 @@ export interface RequestRow {
   reply: Envelope | null;
   error: { code: string; detail: string } | null;
   reply_to: string | null;
+  /** The shard of the `reply_to` agent that waits for the reply (0: its home object). */
+  reply_shard: number;
   timeout_ms: number | null;
   created_at: number;
   updated_at: number;
@@ -112,6 +114,7 @@ export class RequestStore {
     request_id: string;
     message: Envelope;
     reply_to: string | null;
+    reply_shard?: number;
     timeout_ms: number | null;
     idempotency_key?: string;
     now: number;
@@ -123,13 +126,14 @@ export class RequestStore {
   }): void {
     const attempts = init.attempts ?? (init.question ? 1 : 0);
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, timeout_ms, created_at, updated_at, replay_of, lease_until, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, reply_shard, timeout_ms, created_at, updated_at, replay_of, lease_until, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
       init.question ? "input_required" : (init.status ?? "pending"),
       attempts,
       attempts,
       JSON.stringify(init.message),
       init.reply_to,
+      init.reply_shard ?? 0,
       init.timeout_ms,
       init.now,
       init.now,
@@ -213,6 +217,7 @@ const LATER_COLUMNS = {
   lease_until: "INTEGER",
   question: "TEXT",
   input: "TEXT",
+  reply_shard: "INTEGER NOT NULL DEFAULT 0",
 };
 
 function fromRow(row: Row): RequestRow {
@@ -226,6 +231,7 @@ function fromRow(row: Row): RequestRow {
     reply: json<Envelope>(row.reply ?? null),
     error: json<{ code: string; detail: string }>(row.error ?? null),
     reply_to: row.reply_to === null ? null : String(row.reply_to),
+    reply_shard: Number(row.reply_shard ?? 0),
     timeout_ms: row.timeout_ms === null ? null : Number(row.timeout_ms),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
