@@ -2,6 +2,7 @@
  * An unmodified @a2a-js/sdk client against a real `wrangler dev`: discover the card, send a
  * message, read and cancel tasks, error codes, and 401 without a key.
  */
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import {
@@ -107,6 +108,20 @@ describe("A2A against wrangler dev", () => {
     );
     expect(row.outcome).toBe("cancelled");
     expect((await client.getTask({ id: started.id } as never)).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+  });
+
+  it("README tour 19: the card and the README's own JSON-RPC SendMessage, sent as written", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const step = readme.slice(readme.indexOf("### 19. Connect an A2A client"));
+    const card = await fetch(`${dev.url}/a2a/planner/.well-known/agent-card.json`);
+    expect(((await card.json()) as { supportedInterfaces: Array<{ url: string }> }).supportedInterfaces[0]?.url).toBe(`${dev.url}/a2a/planner`);
+    const body = /curl -s \$SB\/a2a\/planner -H "\$KEY" -H "\$JSON" -d '([^']*)'/.exec(step)?.[1];
+    expect(body, "the step's SendMessage curl").toBeDefined();
+    const res = await fetch(`${dev.url}/a2a/planner`, { method: "POST", headers: admin, body });
+    expect(res.status).toBe(200);
+    const task = ((await res.json()) as { result: { task: { status: { state: string }; artifacts: unknown[] } } }).result.task;
+    expect(task.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(JSON.stringify(task.artifacts)).toContain("2. Test it.");
   });
 
   it("answers TaskNotFound (-32001) for an unknown task", async () => {

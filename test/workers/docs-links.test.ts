@@ -57,6 +57,10 @@ describe("docs links", () => {
     expect(pages.map((p) => p.page)).toEqual(expect.arrayContaining(["README.md", "docs/api.md", "bench/README.md"]));
   });
 
+  it("keeps the README a ten-minute read: at most 400 lines, the reference lives in docs/", () => {
+    expect((DOCS["/README.md"] ?? "").trimEnd().split("\n").length).toBeLessThanOrEqual(400);
+  });
+
   it.each(pages)("$page links only to files and headings that exist", ({ page, text }) => {
     const dir = page.split("/").slice(0, -1).join("/");
     const broken: string[] = [];
