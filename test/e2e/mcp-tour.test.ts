@@ -70,7 +70,11 @@ describe("README: connect an MCP client", () => {
     });
     expect(res.status).toBe(200);
     const data = (await res.text()).split("\n").find((line) => line.startsWith("data: "));
-    expect(JSON.parse(data?.slice("data: ".length) ?? "null").result.tools[0].name).toBe("auditor");
+    const tools = (JSON.parse(data?.slice("data: ".length) ?? "null") as { result: { tools: Array<{ name: string }> } }).result.tools;
+    // The tools are the directory's agents in its order: the first is the one the README's comment shows.
+    const directory = (await call("GET", "/agents")).body as { agents: Array<{ name: string }> };
+    expect(tools[0]?.name).toBe(directory.agents[0]?.name);
+    expect(tools.map((t) => t.name)).toContain("echo");
   });
 
   it("is refused without a key", async () => {

@@ -56,7 +56,7 @@ describe("README tour against wrangler dev", () => {
         "fact-checker",
       ]),
     );
-    expect((await call("GET", "/agents/echo")).body.status).toEqual({ breaker: "closed", in_flight: 0 });
+    expect((await call("GET", "/agents/echo")).body.status).toMatchObject({ breaker: "closed", in_flight: 0, paused: false });
     const echo = await call("POST", "/agents/echo/invoke", { content: "hello" });
     expect(echo.body).toMatchObject({ from: "echo", role: "reply", content: "hello", metadata: { handled_by: "echo", path: ["echo"] } });
   });
