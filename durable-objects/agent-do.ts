@@ -138,6 +138,8 @@ export function agentObject(codeAgents: CodeAgents) {
       const existed = this.parts.registration.unconfigure();
       // A configured agent's series leave /metrics with it; a code agent's report loses its overrides.
       if (existed) this.parts.metricsPush.changed();
+      // A deleted agent's schedules go with it; a code agent still exists and keeps them.
+      if (existed && !this.load()) this.parts.schedules.removeAll();
       return existed;
     }
 

@@ -90,6 +90,11 @@ export class Schedules {
     return { ok: true, schedule: scheduleView(this.deps.agent, found.row) };
   }
 
+  /** The agent was deleted: its schedules go with it, so nothing wakes its object to fire them. */
+  removeAll(): void {
+    for (const id of this.store.removeAll()) this.deps.deadlines.cancel(KIND, id);
+  }
+
   /** Pauses or resumes one schedule; a resumed schedule handles what it missed by its `catch_up`. */
   async setPaused(id: string, viewer: string | null, paused: boolean): Promise<Result<{ schedule: ScheduleView }>> {
     const found = this.find(id, viewer);

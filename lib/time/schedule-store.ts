@@ -62,6 +62,14 @@ export class ScheduleStore {
   remove(id: string): boolean {
     return this.sql.exec("DELETE FROM schedules WHERE id = ?", id).rowsWritten > 0;
   }
+
+  /** Removes every schedule; the ids that were removed. */
+  removeAll(): string[] {
+    return this.sql
+      .exec("DELETE FROM schedules RETURNING id")
+      .toArray()
+      .map((row) => String(row.id));
+  }
 }
 
 function fromRow(row: Row): ScheduleRow {

@@ -142,6 +142,16 @@ describe("schedules", () => {
     expect((await api("GET", `/agents/${name}/schedules/${id}`)).body).toMatchObject({ fired: 1, skipped: 2 });
   });
 
+  it("goes with its agent: once the agent is deleted nothing fires, and a new agent of that name starts with none", async () => {
+    const name = await remoteAgent();
+    await dailySchedule(name, { content: "orphan" });
+    expect((await api("DELETE", `/agents/${name}`)).status).toBe(204);
+    await runDurableObjectAlarm(agentObjectStub(name));
+    expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } })).status).toBe(200);
+    expect((await api("GET", `/agents/${name}/schedules`)).body.schedules).toEqual([]);
+    expect(await received(name)).toEqual([]);
+  });
+
   it("lets only keys the agent's ACL allows create one, and shows a sender only its own", async () => {
     const name = await remoteAgent({ acl: { allow: ["planner"] } });
     expect((await api("POST", `/agents/${name}/schedules`, { as: "outsider", body: { every_ms: 60_000, content: 1 } })).status).toBe(403);
