@@ -17,7 +17,6 @@ import type { RunPorts } from "../../lib/a2a/request-handler";
 import { DurableTaskStore } from "../../lib/a2a/task-store";
 import { agentRef, streamObject } from "../../lib/agents/agent-ref";
 import { readEvents } from "../../lib/streams/sse-read";
-import { codeEntry } from "../../lib/agents/define-agent";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { LIMITS } from "../../lib/message/limits";

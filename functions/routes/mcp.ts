@@ -9,7 +9,6 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentRef } from "../../lib/agents/agent-ref";
-import { codeEntry } from "../../lib/agents/define-agent";
 import { type McpServePorts, serveMcp } from "../../lib/mcp/agent-server";
 import { mcpSession } from "../../lib/mcp/cancel-board";
 import { issueMcpSession, verifyMcpSession } from "../../lib/mcp/session-token";
@@ -19,7 +18,7 @@ import { directory } from "../../lib/registry/directory";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { mayCall } from "../../lib/security/acl";
 import { bearerKey, senderOf } from "../../lib/security/keys";
-import { codeAgentsOf, codeEntriesOf } from "../agents";
+import { codeEntriesOf } from "../agents";
 import type { AppEnv } from "../http/app-env";
 import { cancelOnDisconnect } from "../http/inbound";
 import { problems, route } from "../http/route";
