@@ -28,6 +28,11 @@ describe("local-router", () => {
     expect(argumentsFor({ type: "object", properties: { text: { type: "string" }, other: { type: "string" } } }, "y")).toEqual({ text: "y" });
   });
 
+  it("fills a field named like an Object.prototype member as an ordinary argument", () => {
+    const schema = { type: "object", properties: JSON.parse('{"__proto__":{"type":"string"}}'), required: ["__proto__", "constructor"] };
+    expect(JSON.parse(JSON.stringify(argumentsFor(schema, "z")))).toEqual(JSON.parse('{"__proto__":"z","constructor":"z"}'));
+  });
+
   it("calls one tool through generateText's loop, then answers with its result", async () => {
     const seen: unknown[] = [];
     const result = await generateText({

@@ -56,12 +56,13 @@ export function argumentsFor(schema: unknown, request: string): Record<string, u
       : Object.keys(properties)
           .filter((k) => properties[k]?.type === "string")
           .slice(0, 1);
-  const args: Record<string, unknown> = {};
-  for (const name of names) {
-    const type = properties[name]?.type;
-    args[name] = type === "number" || type === "integer" ? 0 : type === "boolean" ? false : type === "array" ? [] : type === "object" ? {} : request;
-  }
-  return args;
+  // fromEntries defines own properties, so a field named `__proto__` is an argument, not a prototype.
+  return Object.fromEntries(
+    names.map((name) => {
+      const type = Object.hasOwn(properties, name) ? properties[name]?.type : undefined;
+      return [name, type === "number" || type === "integer" ? 0 : type === "boolean" ? false : type === "array" ? [] : type === "object" ? {} : request];
+    }),
+  );
 }
 
 /** What the router does with one model call: a tool call, or the final answer. */
