@@ -5,10 +5,11 @@
  * memory or on a connection while it waits, and it holds no delivery lease (nothing is owed to the
  * queue until someone answers). An answer makes it pending again, leased like any async request,
  * and resumes it (through the queue, or at once for a caller that waits, like an A2A follow-up); the
- * "input" deadline ends it `timed_out` and dead-letters it through its row; a cancel ends it `cancelled`.
+ * "input" deadline ends it `timed_out` (its stream, if read, with the `timeout` error event) and
+ * dead-letters it through its row; a cancel ends it `cancelled`.
  */
 import type { Envelope } from "../../lib/message/envelope";
-import { type Result, failure } from "../../lib/message/errors";
+import { type Failure, type Result, failure } from "../../lib/message/errors";
 import { answeredTurn } from "../../lib/message/input-required";
 import { newRequestId } from "../../lib/message/ids";
 import type { DeliveryAction, DeliveryMessage } from "../../lib/protocols/delivery";
@@ -43,6 +44,8 @@ export interface InputWaitingDeps {
   storeLetter(requestId: string): Promise<void>;
   /** A waiting request ended without an answer (timed out or cancelled): the A2A task that mirrors it follows. */
   ended(row: RequestRow): void;
+  /** Ends the request's stream, if a reader opened it, with the failure it ended with (Streaming.endRequest). */
+  endStream(requestId: string, message: Envelope, result: Failure): void;
   now(): number;
 }
 
@@ -135,6 +138,8 @@ export class InputWaiting {
     };
     requests.update(requestId, ended, now);
     this.deps.ended({ ...row, ...ended });
+    // A reader of its stream saw the question as a step; the stream ends as the request did.
+    this.deps.endStream(requestId, row.message, failure("timeout", error.detail));
     await this.deps.storeLetter(requestId);
   }
 

@@ -126,6 +126,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     deliver: (requestId) => messaging.deliver(self, load(), requestId),
     storeLetter: (requestId) => messaging.sendLetterOrRetry(requestId),
     ended: (row) => tasks.requestEnded(row),
+    endStream: (requestId, message, result) => streaming.endRequest(requestId, message, result),
     now: Date.now,
   });
   // The paths a handler's ctx reaches other agents by; the two parts built after it are read at call time.

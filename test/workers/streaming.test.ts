@@ -1,7 +1,8 @@
-import { abortAllDurableObjects } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { aborted, api, arrived, eventually, invokeStream, release, testServer, uniqueName } from "../support/api";
+import { agentObjectStub } from "../support/agent-storage";
 import { auth, type KEYS } from "../support/keys";
 import { EventReader } from "../support/sse";
 
@@ -189,5 +190,27 @@ describe("streaming invoke", () => {
     expect((await api("DELETE", `/requests/${sent.body.request_id}`)).body.status).toBe("cancelled");
     const last = await reader.until((e) => e.event === "error" || e.event === "reply");
     expect(last).toMatchObject({ event: "error", data: { code: "cancelled" } });
+  });
+
+  it("a request waiting for input whose deadline passes ends its stream with the timeout error event", async () => {
+    const name = uniqueName("ask-late");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ask/${name}`, limits: { input_timeout_ms: 1000 } } });
+    const sent = await api("POST", `/agents/${name}/messages`, { body: { content: "paint it" } });
+    const reader = new EventReader(
+      await exports.default.fetch(new Request(`http://switchboard.test/requests/${sent.body.request_id}/stream`, { headers: auth("admin") })),
+    );
+    expect((await reader.until((e) => e.event === "step")).data).toMatchObject({ type: "input_required" });
+    // The alarm fires when the deadline is due; run it until it has (it may also fire on its own).
+    await eventually(
+      async () => {
+        await runDurableObjectAlarm(agentObjectStub(name));
+        return (await api("GET", `/requests/${sent.body.request_id}`)).body.status === "timed_out" || undefined;
+      },
+      10_000,
+      "the input deadline to pass",
+    );
+    const last = await reader.until((e) => e.event === "error" || e.event === "reply");
+    expect(last).toMatchObject({ event: "error", data: { code: "timeout", detail: "no input within 1000 ms" } });
+    expect(await reader.next()).toBeNull();
   });
 });
