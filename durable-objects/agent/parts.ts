@@ -156,6 +156,8 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     address,
     invoke: (entry, call, stream) => invocation.invoke(entry, call, stream),
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
+    // Waiting requests live at the home object, where /requests/:id finds them.
+    park: (parked) => (address.shard === 0 ? waiting.park(self, load(), parked) : agentRef(env, self).client.park(parked)),
   });
   return {
     pool,

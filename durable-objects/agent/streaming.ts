@@ -7,9 +7,11 @@
  * away ends, as the object starts again, with an error event; the `stream-sweep` deadline removes
  * streams whose retention passed.
  */
-import type { StreamStarted } from "../../lib/agents/agent-api";
+import type { ParkedCall, StreamStarted } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
+import { inputRequestOf } from "../../lib/message/input-required";
+import type { RequestView } from "../../lib/protocols/request-store";
 import { streamProblem } from "../../lib/streams/stream-event";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { ShardAddress } from "../../lib/registry/shards";
@@ -37,6 +39,8 @@ export interface StreamingDeps {
   invoke(entry: AgentEntry | null, call: Call, stream: CallStream): Promise<InvokeResult>;
   /** Cancels the call running here under `messageId` (Invocation.cancel). */
   cancel(messageId: string, detail: string): boolean;
+  /** Stores a call that asked for input as a request waiting at the agent's home object (InputWaiting.park). */
+  park(parked: ParkedCall): Promise<Result<{ request: RequestView }>>;
 }
 
 export class Streaming {
@@ -85,9 +89,11 @@ export class Streaming {
         },
       })
       .catch((error: unknown) => failure("agent_error", `the stream failed: ${String(error)}`, { transient: true }))
-      .then((result) => {
-        if (writer.hasStarted) writer.end(result);
-        return result;
+      .then(async (result) => {
+        if (!writer.hasStarted) return result;
+        const ended = await this.waitIfAsked(call, result, writer);
+        writer.end(ended);
+        return ended;
       });
     this.deps.ctx.waitUntil(run);
     const refused = await Promise.race([began$, run]);
@@ -103,6 +109,24 @@ export class Streaming {
     const opened = this.log.read(id, 0);
     if (!opened) return failure("stream_not_found", `stream ${id} ended before it could be read`);
     return { ok: true, stream_id: id, message_id: messageId, ...opened };
+  }
+
+  /**
+   * A caller at the edge (an HTTP streaming invoke, an MCP tool call with progress) whose agent asked
+   * for input: the call becomes a waiting request, as a sync invoke's does, and the stream says so
+   * with an `input_required` step (`request_id`, `status`, `status_url`, `input_required`) before its
+   * `reply`, the question envelope carrying the `request_id` to answer. Agents calling agents get the
+   * question as their reply, as `ctx.invoke` does; A2A parks its own task (lib/a2a/executor.ts).
+   */
+  private async waitIfAsked(call: Call, result: InvokeResult, writer: StreamWriter): Promise<InvokeResult> {
+    const atEdge = call.path.length === 0 && (call.pattern === "invoke" || call.pattern === "mcp");
+    const asked = result.ok && atEdge ? inputRequestOf(result.reply) : null;
+    if (!result.ok || !asked) return result;
+    const parked = await this.deps.park({ message: call.message, question: result.reply, timeout_ms: null });
+    if (!parked.ok) return parked;
+    const { request_id, status } = parked.request;
+    writer.step({ type: "input_required", request_id, status, status_url: `/requests/${request_id}`, input_required: asked });
+    return { ...result, reply: { ...result.reply, metadata: { ...result.reply.metadata, request_id } } };
   }
 
   /**

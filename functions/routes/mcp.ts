@@ -12,7 +12,9 @@ import { agentRef } from "../../lib/agents/agent-ref";
 import { type McpServePorts, serveMcp } from "../../lib/mcp/agent-server";
 import { mcpSession } from "../../lib/mcp/cancel-board";
 import { issueMcpSession, verifyMcpSession } from "../../lib/mcp/session-token";
-import { AgentName } from "../../lib/message/envelope";
+import type { InvokeResult } from "../../lib/message/call";
+import { AgentName, type Envelope } from "../../lib/message/envelope";
+import { inputRequestOf } from "../../lib/message/input-required";
 import { SwitchboardError } from "../../lib/message/errors";
 import { directory } from "../../lib/registry/directory";
 import type { AgentEntry } from "../../lib/registry/entry";
@@ -48,6 +50,13 @@ async function invocable(c: Context<AppEnv>, name: string, from: string | null):
   return described && mayCall(from, described.entry) ? described.entry : null;
 }
 
+/** A tool call whose agent asked: it waits as a request, as a sync invoke's does, and its question carries the id to answer. */
+async function parkedReply(c: Context<AppEnv>, message: Envelope, question: Envelope): Promise<InvokeResult> {
+  const parked = await agentRef(c.env, message.to).client.park({ message, question, timeout_ms: null });
+  if (!parked.ok) return parked;
+  return { ok: true, reply: { ...question, metadata: { ...question.metadata, request_id: parked.request.request_id } } };
+}
+
 async function serve(c: Context<AppEnv>, only: AgentEntry | null): Promise<Response> {
   const from = senderOf(c.var.principal);
   const key = bearerKey(c.req.header("authorization"));
@@ -58,7 +67,10 @@ async function serve(c: Context<AppEnv>, only: AgentEntry | null): Promise<Respo
   const ports: McpServePorts = {
     agents: async () => (only ? [only] : visibleAgents(c, from)),
     agent: async (name) => (only ? (name === only.name ? only : null) : invocable(c, name, from)),
-    invoke: (call, signal) => agentRef(c.env, call.message.to).invoke(call, { signal, waitUntil: disconnect.waitUntil }),
+    invoke: async (call, signal) => {
+      const result = await agentRef(c.env, call.message.to).invoke(call, { signal, waitUntil: disconnect.waitUntil });
+      return result.ok && inputRequestOf(result.reply) ? parkedReply(c, call.message, result.reply) : result;
+    },
     invokeStream: (call, signal) => agentRef(c.env, call.message.to).invokeStream(call, { signal, waitUntil: disconnect.waitUntil }),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise.catch(() => {})),
     ...(sessionId ? { cancels: mcpSession(c.env, sessionId) } : {}),

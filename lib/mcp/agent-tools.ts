@@ -7,6 +7,7 @@
 import { type CallToolResult, ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Envelope } from "../message/envelope";
 import { ERROR_STATUS, type Failure } from "../message/errors";
+import { inputRequestOf } from "../message/input-required";
 import type { AgentEntry } from "../registry/entry";
 import { type JsonSchema, toolArguments } from "../registry/input-schema";
 
@@ -68,6 +69,17 @@ function decodeCursor(cursor: string): string {
 /** A reply as a tool result: the content as text, and as structured content `{ content }`. */
 export function replyResult(reply: Envelope): CallToolResult {
   const text = typeof reply.content === "string" ? reply.content : JSON.stringify(reply.content);
+  const asked = inputRequestOf(reply);
+  const requestId = reply.metadata.request_id;
+  if (asked && typeof requestId === "string") {
+    // The agent asked: the call waits as a request, and the tool's result says where to answer it.
+    const statusUrl = `/requests/${requestId}`;
+    return {
+      content: [{ type: "text", text: `${asked.question}\n(waiting for input: answer with POST ${statusUrl}/input)` }],
+      structuredContent: { request_id: requestId, status: "input_required", status_url: statusUrl, input_required: asked },
+      _meta: { [REPLY_META]: { id: reply.id, metadata: reply.metadata, traceparent: reply.trace.traceparent } },
+    };
+  }
   return {
     content: [{ type: "text", text }],
     structuredContent: { content: reply.content },

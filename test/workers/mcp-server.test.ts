@@ -236,4 +236,21 @@ describe("MCP bad input", () => {
       expect(res.headers.get("allow")).toBe("POST");
     }
   });
+
+  it("a tool call whose agent asks for input waits as a request, and says where to answer it (with and without progress)", async () => {
+    const { client } = await mcpClient("/mcp");
+    for (const options of [undefined, { onprogress: () => {} }]) {
+      const result = await client.callTool({ name: "approver", arguments: { item: "laptop", amount: 1200 } }, undefined, options);
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      const waiting = result.structuredContent as { request_id: string; status: string; status_url: string; input_required: { question: string } };
+      expect(waiting).toMatchObject({
+        status: "input_required",
+        status_url: `/requests/${waiting.request_id}`,
+        input_required: { question: "Approve 1200 for laptop?" },
+      });
+      expect((result.content as Array<{ text: string }>)[0]?.text).toContain(`POST /requests/${waiting.request_id}/input`);
+      expect((await api("GET", `/requests/${waiting.request_id}`)).body.status).toBe("input_required");
+    }
+    await client.close();
+  });
 });

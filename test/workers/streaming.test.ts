@@ -213,4 +213,32 @@ describe("streaming invoke", () => {
     expect(last).toMatchObject({ event: "error", data: { code: "timeout", detail: "no input within 1000 ms" } });
     expect(await reader.next()).toBeNull();
   });
+
+  it("a streaming invoke whose agent asks for input ends waiting: an input_required step, then the question with the request id to answer", async () => {
+    const expense = { item: "laptop", amount: 1200 };
+    const events = await new EventReader(await invokeStream("approver", { content: expense })).all();
+    expect(events.map((e) => e.event)).toEqual(["start", "step", "reply"]);
+    const [, step, reply] = events;
+    const requestId = step?.data.request_id as string;
+    expect(step?.data).toEqual({
+      type: "input_required",
+      request_id: requestId,
+      status: "input_required",
+      status_url: `/requests/${requestId}`,
+      input_required: { question: "Approve 1200 for laptop?", schema: expect.any(Object) },
+    });
+    expect(reply?.data.metadata).toMatchObject({ request_id: requestId, input_required: { question: "Approve 1200 for laptop?" } });
+    // The same waiting request a sync invoke leaves: answered, it finishes.
+    expect((await api("GET", `/requests/${requestId}`)).body).toMatchObject({ status: "input_required" });
+    expect((await api("POST", `/requests/${requestId}/input`, { body: { content: { approved: true } } })).status).toBe(202);
+    const done = await eventually(
+      async () => {
+        const res = await api("GET", `/requests/${requestId}`);
+        return res.body.status === "replied" ? res.body : undefined;
+      },
+      10_000,
+      "the answered request to reply",
+    );
+    expect(done.reply.content).toMatchObject({ status: "approved", item: "laptop", by: "admin" });
+  });
 });
