@@ -1,5 +1,5 @@
 // Settings that `wrangler types` cannot know about: SWITCHBOARD_DEV is never in the deployed
-// config, TEST_SERVER_PORT exists only under vitest.
+// config, the TEST_ ports, RATE_LIMITER_STRICT and FUZZ_SEED exist only under vitest.
 interface SwitchboardOptionalEnv {
   /** "1" in local development only: allows http:// and loopback URLs. */
   SWITCHBOARD_DEV?: string;
@@ -31,6 +31,10 @@ interface SwitchboardOptionalEnv {
   A2A_SERVER_PORT?: string;
   /** Port of the loopback MCP server (tests only, test/support/mcp-server.ts). */
   MCP_SERVER_PORT?: string;
+  /** A limiter of 3 per 60 s (tests only, vitest.config.ts; test/workers/rate-limit.test.ts). */
+  RATE_LIMITER_STRICT?: RateLimit;
+  /** The seed test/workers/fuzz.test.ts reproduces a failure with (tests only). */
+  FUZZ_SEED?: string;
 }
 interface Env extends SwitchboardOptionalEnv {}
 declare namespace Cloudflare {

@@ -47,6 +47,11 @@ export class BatchBuffer {
     return row ? fromRow(row) : null;
   }
 
+  /** Every item held, whatever its state. */
+  count(): number {
+    return Number(this.sql.exec("SELECT COUNT(*) AS n FROM batch_items").one().n);
+  }
+
   pendingCount(): number {
     return Number(this.sql.exec("SELECT COUNT(*) AS n FROM batch_items WHERE status = 'pending'").one().n);
   }

@@ -1,14 +1,19 @@
 /**
  * Documented test hooks into an agent object's own tables, through the lib classes the object
- * itself uses over them (never raw SQL, never the instance's private fields): seed a request the
- * agent waits a reply for, as `ctx.request` would leave it, and read what became of it; read what
- * an async request still owes (its lease, its dead letter, its deadlines); move a schedule's next
- * due time into the past; run the lease sweep.
+ * itself uses over them (never the instance's private fields), for states no public interface
+ * reaches: seed a request the agent waits a reply for, as `ctx.request` would leave it, and read
+ * what became of it; read what an async request still owes (its lease, its dead letter, its
+ * deadlines); seed a request whose queue message was lost, or prune one as retention would; move a
+ * schedule's next due time into the past; run the lease sweep or a deadline now; read and seed a
+ * batching agent's buffer. Each hook has one meaning; the one statement no lib class offers is
+ * named where it is used.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { makeEnvelope } from "../../lib/message/call";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
 import { RequestStore } from "../../lib/protocols/request-store";
+import { BatchBuffer } from "../../lib/resilience/batch-buffer";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { ScheduleStore } from "../../lib/time/schedule-store";
 
@@ -67,5 +72,58 @@ export function requestOutbox(agent: string, requestId: string) {
       sweep_at: deadlines.dueAt("lease", "sweep"),
       input_due_at: deadlines.dueAt("input", requestId),
     };
+  });
+}
+
+/**
+ * What a crash between storing an async request and enqueuing it leaves (or a restart that lost
+ * the local queue): a pending request to `agent` whose lease expired now, no queue message, and the
+ * lease sweep due.
+ */
+export function seedStrandedRequest(agent: string, requestId: string, content: unknown): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), async (_, state) => {
+    const message = makeEnvelope({ from: null, to: agent, role: "agent_call", content, metadata: { request_id: requestId } });
+    const now = Date.now();
+    new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now });
+    await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", now);
+  });
+}
+
+/** Removes one of `agent`'s request rows, as retention does once it is older than rows are kept. */
+export function pruneRequest(agent: string, requestId: string): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    new RequestStore(state.storage.sql).remove(requestId);
+  });
+}
+
+/**
+ * Runs `agent`'s deadlines of `kind` now, as time passing would, and answers whether its alarm
+ * ran. The rows are made due where they are, in one statement (the table moves a deadline only
+ * together with the alarm, which could then fire on its own first): the alarm stays where it was,
+ * so only this call runs it.
+ */
+export async function runDeadlineNow(agent: string, kind: string): Promise<boolean> {
+  const stub = agentObjectStub(agent);
+  await runInDurableObject(stub, (_, state) => {
+    state.storage.sql.exec("UPDATE deadlines SET due_at = 0 WHERE kind = ?", kind);
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+/** A batching agent's buffer: the items it holds (any state, answered ones kept for redeliveries) and those waiting for a flush. */
+export function batchItems(agent: string): Promise<{ pending: number; total: number }> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const buffer = new BatchBuffer(state.storage.sql);
+    return { pending: buffer.pendingCount(), total: buffer.count() };
+  });
+}
+
+/** The state a model call in progress leaves in `agent`'s buffer: one item, taken into the call (inflight) and counted once. */
+export function seedInflightBatchItem(agent: string, id: string, input: unknown): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const buffer = new BatchBuffer(state.storage.sql);
+    buffer.add({ id, agent, input, enqueued_at: Date.now(), meta: { from: null, request_id: null, traceparent: null } });
+    buffer.take(1, [id]);
+    buffer.countAttempt([id]);
   });
 }

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Call, makeEnvelope } from "../../lib/message/call";
 import { agentRef } from "../../lib/agents/agent-ref";
+import { agentObjectStub, batchItems, runDeadlineNow, seedInflightBatchItem } from "../support/agent-storage";
 import { api, eventually, modelServer, modelServerCalls, settled, uniqueName } from "../support/api";
 
 interface LogEntry {
@@ -11,10 +12,6 @@ interface LogEntry {
   outcome: string;
   detail: string | null;
   preview: string | null;
-}
-
-function stubOf(name: string) {
-  return env.AGENT.get(env.AGENT.idFromName(name));
 }
 
 async function batchAgent(name: string, batch: { size: number; timeout_ms?: number }, model: Record<string, unknown> = {}): Promise<void> {
@@ -36,37 +33,26 @@ async function flushes(name: string): Promise<LogEntry[]> {
   return (log.body.entries as LogEntry[]).filter((e) => e.pattern === "batch" && e.id.startsWith("bat_")).reverse();
 }
 
-async function counts(name: string): Promise<{ pending: number; total: number }> {
-  return runInDurableObject(stubOf(name), (_, state) => {
-    const row = state.storage.sql.exec("SELECT COUNT(*) AS total, COALESCE(SUM(status = 'pending'), 0) AS pending FROM batch_items").one();
-    return { pending: Number(row.pending), total: Number(row.total) };
-  });
-}
-
 async function pending(name: string): Promise<number> {
-  return (await counts(name)).pending;
+  return (await batchItems(name)).pending;
 }
 
 /** Waits (bounded) until `total` items reached the agent and `waiting` of them sit in its buffer. */
 async function buffered(name: string, total: number, waiting: number): Promise<void> {
   const reached = await eventually(
     async () => {
-      const now = await counts(name);
+      const now = await batchItems(name);
       return now.total === total && now.pending === waiting ? now : undefined;
     },
     3000,
     `${total} items with ${waiting} buffered`,
     10,
-  ).catch(() => counts(name));
+  ).catch(() => batchItems(name));
   expect(reached).toEqual({ total, pending: waiting });
 }
 
 /** Makes the buffer's deadline due now and runs the alarm, as time passing would. */
-async function fireBatchDeadline(name: string): Promise<boolean> {
-  const stub = stubOf(name);
-  await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE deadlines SET due_at = 0 WHERE kind = 'batch'"));
-  return runDurableObjectAlarm(stub);
-}
+const fireBatchDeadline = (name: string) => runDeadlineNow(name, "batch");
 
 describe("batching model agents", () => {
   it("flush when the buffer reaches batch.size: one model call, each caller its own answer", async () => {
@@ -196,7 +182,7 @@ describe("batching across eviction", () => {
     const first = await agentRef(env, name).invoke(call);
     expect(first).toMatchObject({ ok: false, code: "timeout" });
     expect(await pending(name)).toBe(1);
-    await evictDurableObject(stubOf(name));
+    await evictDurableObject(agentObjectStub(name));
     expect(await fireBatchDeadline(name)).toBe(true);
     expect(await pending(name)).toBe(0);
     const log = (await api("GET", `/agents/${name}/log?limit=20`)).body.entries as LogEntry[];
@@ -212,24 +198,16 @@ describe("batching across eviction", () => {
     const name = uniqueName("batch-midcall");
     await batchAgent(name, { size: 5 });
     // The state a model call in progress leaves behind: its items marked inflight.
-    await runInDurableObject(stubOf(name), (_, state) => {
-      const meta = JSON.stringify({ from: null, request_id: null, traceparent: null });
-      state.storage.sql.exec(
-        "INSERT INTO batch_items (id, seq, agent, input, enqueued_at, attempts, status, meta) VALUES ('msg_midcall', 1, ?, '\"interrupted\"', ?, 1, 'inflight', ?)",
-        name,
-        Date.now(),
-        meta,
-      );
-    });
-    await evictDurableObject(stubOf(name));
+    await seedInflightBatchItem(name, "msg_midcall", "interrupted");
+    await evictDurableObject(agentObjectStub(name));
     // The new instance re-buffers the item and sets its deadline to now; the alarm may already have run.
-    await runDurableObjectAlarm(stubOf(name));
+    await runDurableObjectAlarm(agentObjectStub(name));
     const row = await eventually(async () => {
       const log = (await api("GET", `/agents/${name}/log?limit=10`)).body.entries as LogEntry[];
       return log.find((e) => e.id === "msg_midcall");
     });
     expect(row).toMatchObject({ outcome: "ok", preview: "interrupted" });
-    expect(await counts(name)).toEqual({ total: 1, pending: 0 });
+    expect(await batchItems(name)).toEqual({ total: 1, pending: 0 });
     expect((await flushes(name))[0]?.detail).toContain("size=1 trigger=timeout");
   });
 });

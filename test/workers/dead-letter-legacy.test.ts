@@ -2,7 +2,8 @@
  * A deployment from before the dead-letter store was sharded kept every letter in one object,
  * "dlq". That object is shard 0 now: every other shard takes over its agents' letters on its first
  * start, before it answers, so every letter is still listed, per agent too, and found by its old
- * id. Its own file, so no shard has started when the old layout is seeded.
+ * id. Its own file, so no shard has started when the old layout is seeded. Storage is the subject
+ * here, so the test writes the old layout and reads shard 0's table directly.
  */
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";

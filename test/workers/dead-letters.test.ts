@@ -3,12 +3,11 @@
  * accepts arrive intact, a replay works from the letter itself for as long as the letter exists,
  * and a letter the store cannot take yet is kept and retried.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index";
-import { RequestStore } from "../../lib/protocols/request-store";
-import { agentObjectStub } from "../support/agent-storage";
+import { pruneRequest } from "../support/agent-storage";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 /** A string of `kib` KiB, over the queue's 128 KB message limit from 126 on. */
@@ -56,7 +55,7 @@ describe("replay from the letter itself", () => {
     const letter = await deadLetterOf(name);
 
     // Rows are kept 7 days, letters 14: past the first, the row is gone and only the letter is left.
-    await runInDurableObject(agentObjectStub(name), (_instance, state) => new RequestStore(state.storage.sql).remove(sent.body.request_id));
+    await pruneRequest(name, sent.body.request_id);
     expect((await api("GET", `/requests/${sent.body.request_id}`)).status).toBe(404);
 
     expect((await api("POST", `/dlq/${letter.id}/replay`)).status).toBe(202);

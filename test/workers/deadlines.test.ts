@@ -1,7 +1,8 @@
 /**
  * The agent object's one alarm over its table of deadlines (lib/resilience/deadline-table.ts, on
  * a real object's storage): a deadline leaves the table only after its handler succeeded, and a
- * deadline whose alarm went missing is found again when the object starts.
+ * deadline whose alarm went missing is found again when the object starts. The table and the
+ * object's storage are the subject, so the tests drive the table itself.
  */
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";

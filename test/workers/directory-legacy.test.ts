@@ -2,7 +2,8 @@
  * A deployment from before the directory was sharded kept every entry in one object named
  * "directory" (table `agents`). That object is shard 0 now: it keeps its own rows and sets the
  * others aside, and every other shard takes its rows over on its first start, before it answers.
- * Its own file, so no directory shard has started when the old layout is seeded.
+ * Its own file, so no directory shard has started when the old layout is seeded. Storage is the
+ * subject here, so the test writes the old table with SQL, as the old code did.
  */
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";

@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KEYS } from "../support/keys";
 
-const SEED = Number((env as unknown as { FUZZ_SEED?: string }).FUZZ_SEED ?? 0x5eed);
+const SEED = Number(env.FUZZ_SEED ?? 0x5eed);
 const COUNT = 2400;
 
 function mulberry32(seed: number): () => number {

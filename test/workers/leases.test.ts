@@ -2,13 +2,10 @@
  * The stored request is the outbox: a pending request whose queue message never arrives is
  * enqueued again by its agent's alarm once its lease has expired, and delivered once.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { makeEnvelope } from "../../lib/message/call";
 import { newRequestId } from "../../lib/message/ids";
-import { RequestStore } from "../../lib/protocols/request-store";
-import { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { agentObjectStub } from "../support/agent-storage";
+import { agentObjectStub, requestOutbox, seedStrandedRequest } from "../support/agent-storage";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 describe("leases of pending requests", () => {
@@ -18,12 +15,7 @@ describe("leases of pending requests", () => {
     const requestId = newRequestId(name);
     // What a crash between storing and enqueuing leaves (or a restart that lost the local queue):
     // the row and its lease, and no queue message.
-    await runInDurableObject(agentObjectStub(name), async (_instance, state) => {
-      const message = makeEnvelope({ from: null, to: name, role: "agent_call", content: "not lost", metadata: { request_id: requestId } });
-      const now = Date.now();
-      new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now });
-      await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", now);
-    });
+    await seedStrandedRequest(name, requestId, "not lost");
     expect((await api("GET", `/requests/${requestId}`)).body.status).toBe("pending");
     await eventually(async () => {
       await runDurableObjectAlarm(agentObjectStub(name));
@@ -39,9 +31,7 @@ describe("leases of pending requests", () => {
     const sent = await api("POST", `/agents/${name}/messages`, { body: { content: "once" } });
     await settled(sent.body.request_id);
     // A sweep after the request was answered finds nothing to enqueue: the finished row holds no lease.
-    await runInDurableObject(agentObjectStub(name), (_instance, state) => {
-      expect(new RequestStore(state.storage.sql).get(sent.body.request_id)?.lease_until).toBeNull();
-    });
+    expect(await requestOutbox(name, sent.body.request_id)).toMatchObject({ status: "replied", lease_until: null, swept_ever: false });
     expect(await received(name)).toHaveLength(1);
   });
 });

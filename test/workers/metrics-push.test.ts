@@ -6,8 +6,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AggregateTable } from "../../lib/observability/metrics-aggregate";
-import { keyShard, METRICS_SHARDS, shardObjectName } from "../../lib/registry/shards";
+import { metricsAggregateOf } from "../../lib/observability/metrics-aggregate";
 import { agentObjectStub } from "../support/agent-storage";
 import { api, eventually, testServer, uniqueName } from "../support/api";
 
@@ -21,10 +20,6 @@ async function scraped(series: string): Promise<number | undefined> {
 /** Waits until the scrape shows `series` at `value` (pushes land within the flush interval). */
 function scrapedAt(series: string, value: number): Promise<number> {
   return eventually(async () => ((await scraped(series)) === value ? value : undefined), 10_000, `${series} ${value}`);
-}
-
-function aggregateOf(agent: string) {
-  return env.METRICS.get(env.METRICS.idFromName(shardObjectName("metrics", keyShard(agent, METRICS_SHARDS))));
 }
 
 const invoke = (name: string, n: number) =>
@@ -44,15 +39,12 @@ describe("GET /metrics, pushed by agents to the aggregates", () => {
     await scrapedAt(series, 5);
 
     // What the aggregate holds for the object; pushing an older report again, or the same one twice, changes nothing.
-    const held = await runInDurableObject(aggregateOf(name), (_, state) => new AggregateTable(state.storage.sql).reports().find((r) => r.object === name));
-    expect(held?.report.seq).toBeGreaterThan(1);
-    await runInDurableObject(aggregateOf(name), (_, state) => {
-      const table = new AggregateTable(state.storage.sql);
-      const report = held?.report;
-      if (!report) throw new Error("no report held");
-      expect(table.push(name, report)).toBe(false);
-      expect(table.push(name, { ...report, seq: report.seq - 1, messages: [] })).toBe(false);
-    });
+    const aggregate = metricsAggregateOf(env, name);
+    const report = (await aggregate.reports()).find((r) => r.object === name)?.report;
+    if (!report) throw new Error("no report held");
+    expect(report.seq).toBeGreaterThan(1);
+    expect(await aggregate.push(name, report)).toBe(false);
+    expect(await aggregate.push(name, { ...report, seq: report.seq - 1, messages: [] })).toBe(false);
     expect(await scraped(series)).toBe(5);
     expect(await scraped(`switchboard_message_duration_seconds_count{agent="${name}"}`)).toBe(5);
   });
@@ -99,12 +91,7 @@ describe("GET /metrics, pushed by agents to the aggregates", () => {
     await invoke(name, 1);
     await invoke(name, 39);
     await scrapedAt(`switchboard_messages_total{agent="${name}",outcome="ok"}`, 40);
-    const objects = await runInDurableObject(aggregateOf(name), (_, state) =>
-      new AggregateTable(state.storage.sql)
-        .reports()
-        .map((r) => r.object)
-        .filter((o) => o === name || o.startsWith(`${name}#`)),
-    );
+    const objects = (await metricsAggregateOf(env, name).reports()).map((r) => r.object).filter((o) => o === name || o.startsWith(`${name}#`));
     expect(objects.length).toBeGreaterThan(1);
   });
 });

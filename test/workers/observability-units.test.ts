@@ -9,6 +9,7 @@ import { observabilitySwitches } from "../../lib/observability/switches";
 import { AnnouncedTraces, orderTrace, TraceIndexTable, type TraceRow } from "../../lib/observability/trace-index";
 import { uniqueName } from "../support/api";
 import { eventually } from "../support/poll";
+import { agentObjectStub } from "../support/agent-storage";
 
 const row = (over: Partial<TraceRow>): TraceRow => ({
   seq: 1,
@@ -121,10 +122,12 @@ describe("trace helpers for other hops", async () => {
   });
 });
 
+// The log's and the trace index's tables are the subject of the next two groups: they read and
+// seed them with SQL on a real object's storage.
 describe("message log storage", () => {
   /** A fresh agent object's SQLite, with the log table of the first layout put back in place. */
   async function inFirstLayout<T>(fn: (sql: SqlStorage) => T): Promise<T> {
-    const stub = env.AGENT.get(env.AGENT.idFromName(uniqueName("layout")));
+    const stub = agentObjectStub(uniqueName("layout"));
     return runInDurableObject(stub, (_, state) => {
       const { sql } = state.storage;
       sql.exec("DROP TABLE message_log");
@@ -171,7 +174,7 @@ describe("message log storage", () => {
   });
 
   it("writes rows behind: buffered on append, all written by the next read, in order", async () => {
-    const seen = await runInDurableObject(env.AGENT.get(env.AGENT.idFromName(uniqueName("behind"))), (_, state) => {
+    const seen = await runInDurableObject(agentObjectStub(uniqueName("behind")), (_, state) => {
       const { sql } = state.storage;
       const stored = () => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
       const log = new MessageLog(sql, 1000, 60_000);
@@ -186,7 +189,7 @@ describe("message log storage", () => {
   });
 
   it("writes buffered rows within flushMs with no reader, and at once when LOG_FLUSH_ROWS wait", async () => {
-    const stub = env.AGENT.get(env.AGENT.idFromName(uniqueName("flush")));
+    const stub = agentObjectStub(uniqueName("flush"));
     const stored = (sql: SqlStorage) => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
     const full = await runInDurableObject(stub, (_, state) => {
       const log = new MessageLog(state.storage.sql, 1000, 60_000);

@@ -6,6 +6,7 @@ import { deadlineAfter } from "../../lib/message/call";
 import { type FanoutMessage, planFanout } from "../../lib/patterns/fanout";
 import { verifySignature } from "../../lib/security/signing";
 import { api, eventually, testServer, uniqueName } from "../support/api";
+import { agentObjectStub } from "../support/agent-storage";
 
 async function received(key: string): Promise<Array<{ body: any; headers: Record<string, string> }>> {
   const calls = (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Array<{ body: string; headers: Record<string, string> }>;
@@ -224,7 +225,7 @@ describe("events and fan-out", () => {
   });
 
   it("sends a code agent's events to its onEvent hook", async () => {
-    const stub = env.AGENT.get(env.AGENT.idFromName("auditor"));
+    const stub = agentObjectStub("auditor");
     const [message] = planFanout({
       observed: "billing",
       event: "billing.request",

@@ -9,7 +9,11 @@ import { recordingLimiter } from "../support/recording-limiter";
 import { auth, KEYS } from "../support/keys";
 
 /** The strict limiter binding: 3 per 60 s (vitest.config.ts). */
-const strict = (env as unknown as { RATE_LIMITER_STRICT: RateLimit }).RATE_LIMITER_STRICT;
+const strict: RateLimit = env.RATE_LIMITER_STRICT ?? unbound("RATE_LIMITER_STRICT");
+
+function unbound(name: string): never {
+  throw new Error(`${name} is bound in vitest.config.ts`);
+}
 
 /**
  * The real app with the strict limiter in place of the generous one, checking every request

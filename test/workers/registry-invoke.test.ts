@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, testServer, uniqueName } from "../support/api";
+import { agentObjectStub } from "../support/agent-storage";
 
 describe("health and registry", () => {
   it("serves /health without a key", async () => {
@@ -81,7 +81,7 @@ describe("health and registry", () => {
     expect((await api("POST", `/agents/${name}/invoke`, { body: { content: "hi" } })).status).toBe(200);
     // Log rows are written behind the reply (within LOG_FLUSH_MS); a read writes them at once.
     expect((await api("GET", `/agents/${name}/log`)).body.entries).toHaveLength(1);
-    const stub = env.AGENT.get(env.AGENT.idFromName(name));
+    const stub = agentObjectStub(name);
     await evictDurableObject(stub);
     const after = await api("GET", `/agents/${name}`);
     expect(after.status).toBe(200);

@@ -2,6 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
+import { agentObjectStub } from "../support/agent-storage";
 
 async function agent(path: string, config: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName("res");
@@ -69,7 +70,7 @@ describe("circuit breaker", () => {
 
   it("admits a single probe when half-open, under concurrent calls, and closes on its success", async () => {
     const name = await agent("concurrent/300", { breaker: { failure_threshold: 1, recovery_timeout_ms: 60_000 } });
-    const stub = env.AGENT.get(env.AGENT.idFromName(name));
+    const stub = agentObjectStub(name);
     await api("GET", `/agents/${name}`);
     // Put the breaker where recovery has elapsed: open since long ago.
     await runInDurableObject(stub, (_instance, state) => {
@@ -97,7 +98,7 @@ describe("circuit breaker", () => {
 
   it("applies to async delivery: an open breaker delays delivery instead of calling the agent", async () => {
     const name = await agent("ok", { breaker: { failure_threshold: 1, recovery_timeout_ms: 60_000 } });
-    const stub = env.AGENT.get(env.AGENT.idFromName(name));
+    const stub = agentObjectStub(name);
     await api("GET", `/agents/${name}`);
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.kv.put("breaker", { state: "open", failures: 1, opened_at: Date.now(), probe_started_at: null, samples: [] });
@@ -152,7 +153,7 @@ describe("dead-letter queue", () => {
     expect((await api("GET", `/dlq/${entry.id}`)).body.id).toBe(entry.id);
 
     // Eviction between failure and replay loses nothing.
-    await evictDurableObject(env.AGENT.get(env.AGENT.idFromName(name)));
+    await evictDurableObject(agentObjectStub(name));
     await evictDurableObject(env.DEAD_LETTER_STORE.get(env.DEAD_LETTER_STORE.idFromName("dlq")));
 
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, limits: { max_retries: 2, retry_delay_ms: 0 } } });

@@ -6,6 +6,7 @@ import { WEBHOOK_HEADERS } from "../../lib/protocols/inbound-webhook";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
 import { githubHeaders, postWebhook, standardHeaders, stripeHeaders } from "../support/webhooks";
+import { agentObjectStub } from "../support/agent-storage";
 
 /** Outbound: signs what Switchboard sends. Never verifies anything inbound. */
 const DEPLOYMENT = env.SWITCHBOARD_SIGNING_SECRET;
@@ -132,7 +133,7 @@ describe("Standard Webhooks in", () => {
     const body = '"hello"';
     const headers = standardHeaders(INBOUND, "evict-1", body);
     expect((await postWebhook(`/webhooks/${name}`, body, headers)).status).toBe(202);
-    await evictDurableObject(env.AGENT.get(env.AGENT.idFromName(name)));
+    await evictDurableObject(agentObjectStub(name));
     expect((await postWebhook(`/webhooks/${name}`, body, headers)).status).toBe(409);
   });
 
@@ -221,6 +222,7 @@ describe("GitHub and Stripe webhooks in", () => {
   });
 });
 
+// The table itself, on a real object's storage: expiry is its subject.
 describe("replay table", () => {
   it("keeps ids until they expire, then lets them go", async () => {
     const stub = env.WEBHOOK_REPLAYS.get(env.WEBHOOK_REPLAYS.idFromName(uniqueName("replay")));
