@@ -1,10 +1,10 @@
 /**
- * TraceDO: one shard of the trace index (`traces-<k>`, k = trace id mod TRACE_INDEX_SHARDS),
- * listing which agents hold rows of which traces. Agents send it batches of announcements without
+ * TraceDO: one shard of the trace index (`traces-<k>`, the shard of the agent objects that
+ * announce to it, lib/observability/trace-index.ts), listing which agents hold rows of which traces. Agents send it batches of announcements without
  * awaiting them (off the reply path); `GET /traces/:id` reads it. Entries are kept 7 days.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type TraceIndexApi, TraceIndexTable } from "../lib/observability/trace-index";
+import { type TraceIndexApi, TraceIndexTable, type TraceSighting } from "../lib/observability/trace-index";
 
 export class TraceDO extends DurableObject<Env> implements TraceIndexApi {
   private readonly table: TraceIndexTable;
@@ -18,7 +18,7 @@ export class TraceDO extends DurableObject<Env> implements TraceIndexApi {
     this.table.note(agent, entries);
   }
 
-  agents(traceId: string): string[] {
-    return this.table.agents(traceId);
+  sightings(traceId: string): TraceSighting[] {
+    return this.table.sightings(traceId);
   }
 }

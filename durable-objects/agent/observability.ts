@@ -13,7 +13,7 @@ import { AgentMetrics, histogramLatency, logLatency } from "../../lib/observabil
 import { MessageObserver } from "../../lib/observability/observe";
 import type { AgentMetricsReport } from "../../lib/observability/prometheus";
 import { observabilitySwitches } from "../../lib/observability/switches";
-import { TraceAnnouncer, type TraceRow, traceIndex } from "../../lib/observability/trace-index";
+import { TraceAnnouncer, type TraceRow, traceIndex, traceIndexShardOf } from "../../lib/observability/trace-index";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { CircuitBreaker } from "../../lib/resilience/circuit-breaker";
 
@@ -38,9 +38,10 @@ export class Observability {
     /** The share of successes the log keeps (the entry's `log.sample`). */
     private readonly sampleRate: () => number,
   ) {
-    this.announcer = new TraceAnnouncer((shard, entries) => {
+    const index = traceIndexShardOf(objectName);
+    this.announcer = new TraceAnnouncer((entries) => {
       ctx.waitUntil(
-        traceIndex(env, shard)
+        traceIndex(env, index)
           .note(objectName, entries)
           .catch(() => {}),
       );

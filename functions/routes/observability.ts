@@ -8,7 +8,7 @@ import { agentRef } from "../../lib/agents/agent-ref";
 import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
 import { collectReports, collectTotals, type MetricsTotals, metricsFlushMs, reportsOf } from "../../lib/observability/metrics-aggregate";
 import { renderPrometheus } from "../../lib/observability/prometheus";
-import { orderTrace, TRACE_ID, traceIndex, traceIndexShard } from "../../lib/observability/trace-index";
+import { orderTrace, TRACE_ID, TRACE_INDEX_SHARDS, traceIndex, traceObjects } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
 import { parseObjectName } from "../../lib/registry/shards";
@@ -114,7 +114,9 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       const traceId = (c.req.param("trace_id") ?? "").toLowerCase();
       if (!TRACE_ID.test(traceId)) throw new SwitchboardError("invalid_request", "trace_id must be 32 hex characters (the middle of a traceparent)");
       // The index lists objects (a sharded agent's shards are `name#k`); rows are labelled by agent.
-      const objects = await traceIndex(c.env, traceIndexShard(traceId)).agents(traceId);
+      // Each agent object announces to one index object of its own, so every index object is asked.
+      const shards = Array.from({ length: TRACE_INDEX_SHARDS }, (_, k) => k);
+      const objects = traceObjects(await mapLimit(shards, FAN_OUT, (shard) => traceIndex(c.env, shard).sightings(traceId)));
       const rows = await mapLimit(objects, FAN_OUT, (objectName) => {
         const { agent, shard } = parseObjectName(objectName);
         return agentRef(c.env, agent).onShard(shard).traceRows(traceId);

@@ -1,44 +1,54 @@
 import { describe, expect, it } from "vitest";
-import { TRACE_INDEX_SHARDS, TraceAnnouncer, traceIndexShard } from "./trace-index";
+import { TRACE_INDEX_SHARDS, TraceAnnouncer, traceIndexShardOf, traceObjects } from "./trace-index";
 
 describe("TraceAnnouncer", () => {
-  it("batches announcements per index shard and sends nothing on the hot path", () => {
-    const sent: Array<[number, Array<[string, string]>]> = [];
-    const announcer = new TraceAnnouncer((shard, entries) => sent.push([shard, entries]), 60_000, 1000);
-    const a = "00000001".padEnd(32, "a");
-    const b = "00000002".padEnd(32, "b");
-    const a2 = "00000021".padEnd(32, "c"); // 0x21 % 32 = 1: same shard as `a`
+  it("batches announcements and sends nothing on the hot path", () => {
+    const sent: Array<Array<[string, string]>> = [];
+    const announcer = new TraceAnnouncer((entries) => sent.push(entries), 60_000, 1000);
+    const a = "a".repeat(32);
+    const b = "b".repeat(32);
     announcer.add(a, "t1");
     announcer.add(b, "t2");
-    announcer.add(a2, "t3");
     expect(sent).toEqual([]);
     announcer.flush();
     expect(sent).toEqual([
       [
-        1,
-        [
-          [a, "t1"],
-          [a2, "t3"],
-        ],
+        [a, "t1"],
+        [b, "t2"],
       ],
-      [2, [[b, "t2"]]],
     ]);
     announcer.flush();
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(1);
   });
 
-  it("flushes a shard at once when its batch is full", () => {
+  it("flushes at once when its batch is full", () => {
     const sent: number[] = [];
-    const announcer = new TraceAnnouncer((_shard, entries) => sent.push(entries.length), 60_000, 3);
-    for (let i = 0; i < 7; i++) announcer.add("00000005".padEnd(32, String(i)), "t");
+    const announcer = new TraceAnnouncer((entries) => sent.push(entries.length), 60_000, 3);
+    for (let i = 0; i < 7; i++) announcer.add(String(i).repeat(32), "t");
     expect(sent).toEqual([3, 3]);
     announcer.flush();
     expect(sent).toEqual([3, 3, 1]);
   });
+});
 
-  it("spreads trace ids over every shard", () => {
+describe("trace index shards", () => {
+  it("spread agent objects over every index object, each always to the same one", () => {
     const seen = new Set<number>();
-    for (let i = 0; i < 2000; i++) seen.add(traceIndexShard(crypto.randomUUID().replaceAll("-", "")));
+    for (let i = 0; i < 2000; i++) seen.add(traceIndexShardOf(`agent-${i}`));
     expect(seen.size).toBe(TRACE_INDEX_SHARDS);
+    expect(traceIndexShardOf("planner#2")).toBe(traceIndexShardOf("planner#2"));
+  });
+
+  it("list each object of a trace once, in the order first seen, from every index object's answer", () => {
+    const objects = traceObjects([
+      [{ agent: "summarizer", first_at: "2026-01-01T00:00:00.002Z" }],
+      [],
+      [
+        { agent: "planner", first_at: "2026-01-01T00:00:00.001Z" },
+        { agent: "summarizer", first_at: "2026-01-01T00:00:00.003Z" },
+        { agent: "echo", first_at: "2026-01-01T00:00:00.002Z" },
+      ],
+    ]);
+    expect(objects).toEqual(["planner", "echo", "summarizer"]);
   });
 });

@@ -1,12 +1,20 @@
 /**
  * Finding one trace's messages. Each agent keeps its own rows (message log, indexed by trace id);
- * index objects (TraceDO, one per shard of trace ids) list which agents hold rows. An agent tells
- * the index once per trace it sees, batched and off the reply path, so no shared object is ever on
- * the hot path and a hop costs nothing extra. `GET /traces/:id` reads the index, asks each
- * listed agent for its rows and orders them with `orderTrace`.
+ * index objects (TraceDO) list which agents hold rows of which traces. An agent object tells the
+ * index once per trace it sees, batched and off the reply path, so no shared object is ever on the
+ * hot path. `GET /traces/:id` asks every index object which agents hold rows of the trace, asks
+ * each of those for its rows and orders them with `orderTrace`.
+ *
+ * The index is sharded by the object that announces, not by trace id: each agent object writes to
+ * one index object, one batch a second at most. Sharded by trace id, a busy object's sightings of
+ * a second spread over every index shard, so it sent up to one RPC (and each index object one
+ * SQLite commit) per shard per second, the largest observability cost of an invoke in
+ * `npm run bench` (bench/README.md). The price is on the read side, which is rare and admin-only:
+ * a trace read asks all `TRACE_INDEX_SHARDS` index objects.
  */
 import type { LoggedRow } from "./message-log";
 import { objectStub, type Remote } from "../registry/object-ids";
+import { keyShard } from "../registry/shards";
 
 export const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -18,11 +26,18 @@ export interface TraceRow extends LoggedRow {
   agent: string;
 }
 
-/** Index objects the traces are spread over (by trace id), so none of them is a hot spot. */
+/** Index objects the announcing agent objects are spread over, so none of them is a hot spot. */
 export const TRACE_INDEX_SHARDS = 32;
 
-export function traceIndexShard(traceId: string): number {
-  return Number.parseInt(traceId.slice(0, 8), 16) % TRACE_INDEX_SHARDS;
+/** The index object agent object `objectName` (`agent` or `agent#k`) announces its traces to. */
+export function traceIndexShardOf(objectName: string): number {
+  return keyShard(objectName, TRACE_INDEX_SHARDS);
+}
+
+/** An index object's answer for one trace: an agent object holding rows of it, first seen `first_at`. */
+export interface TraceSighting {
+  agent: string;
+  first_at: string;
 }
 
 /** Entries per INSERT: three bound values each, within Durable Object SQL's 100. */
@@ -54,45 +69,56 @@ export class TraceIndexTable {
     }
   }
 
-  agents(traceId: string): string[] {
+  sightings(traceId: string): TraceSighting[] {
     return this.sql
-      .exec("SELECT agent FROM trace_agents WHERE trace_id = ? ORDER BY first_at, agent", traceId)
+      .exec("SELECT agent, first_at FROM trace_agents WHERE trace_id = ? ORDER BY first_at, agent", traceId)
       .toArray()
-      .map((r) => String(r.agent));
+      .map((r) => ({ agent: String(r.agent), first_at: String(r.first_at) }));
   }
 }
 
 /**
- * An agent's announcements to the trace index, batched: collected in memory and sent at most once
- * a second per index shard, so the index costs the hot path nothing but a map insert. A batch lost
- * to eviction only hides that agent's rows from `GET /traces/:id` (its own log still has them).
+ * An agent object's announcements to its index object, batched: collected in memory and sent at
+ * most once a second (or as soon as `maxPending` wait), so the index costs the hot path nothing
+ * but an array push. A batch lost to eviction only hides that agent's rows from `GET /traces/:id`
+ * (its own log still has them).
  */
 export class TraceAnnouncer {
-  private pending = new Map<number, Array<[string, string]>>();
+  private pending: Array<[string, string]> = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    private readonly send: (shard: number, entries: Array<[string, string]>) => void,
+    private readonly send: (entries: Array<[string, string]>) => void,
     private readonly delayMs = 1000,
     private readonly maxPending = 200,
   ) {}
 
   add(traceId: string, at: string): void {
-    const shard = traceIndexShard(traceId);
-    const list = this.pending.get(shard) ?? [];
-    list.push([traceId, at]);
-    this.pending.set(shard, list);
-    if (list.length >= this.maxPending) this.flush();
+    this.pending.push([traceId, at]);
+    if (this.pending.length >= this.maxPending) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
   }
 
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batches = this.pending;
-    this.pending = new Map();
-    for (const [shard, entries] of batches) this.send(shard, entries);
+    const entries = this.pending;
+    this.pending = [];
+    if (entries.length > 0) this.send(entries);
   }
+}
+
+/**
+ * The agent objects holding rows of one trace, from every index object's sightings: each object
+ * once (an object moved between index layouts may be listed twice), in the order first seen.
+ */
+export function traceObjects(sightings: TraceSighting[][]): string[] {
+  const first = new Map<string, string>();
+  for (const { agent, first_at } of sightings.flat()) {
+    const seen = first.get(agent);
+    if (seen === undefined || first_at < seen) first.set(agent, first_at);
+  }
+  return [...first].sort(([a, at], [b, bt]) => (at < bt ? -1 : at > bt ? 1 : a < b ? -1 : a > b ? 1 : 0)).map(([agent]) => agent);
 }
 
 /**
@@ -137,10 +163,11 @@ export function orderTrace(rows: TraceRow[]): TraceRow[] {
 export interface TraceIndexApi {
   /** Object `agent` (an agent or one of its shards) holds rows of each `[trace id, first seen]`. */
   note(agent: string, entries: Array<[string, string]>): void;
-  agents(traceId: string): string[];
+  /** The agent objects this index object knows to hold rows of `traceId`. */
+  sightings(traceId: string): TraceSighting[];
 }
 
-/** The trace-index shard that lists the agents of the traces in it. */
+/** Index object `shard` (0 … TRACE_INDEX_SHARDS − 1). */
 export function traceIndex(env: Pick<Env, "TRACE">, shard: number): Remote<TraceIndexApi> {
   return objectStub(env.TRACE, `traces-${shard}`);
 }

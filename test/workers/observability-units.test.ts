@@ -235,8 +235,8 @@ describe("trace index storage", () => {
       table.note("beta", entries.slice(95));
       return {
         rows: Number(state.storage.sql.exec("SELECT COUNT(*) AS n FROM trace_agents").one().n),
-        last: table.agents(String(99).padStart(32, "0")),
-        first: table.agents(String(0).padStart(32, "0")),
+        last: table.sightings(String(99).padStart(32, "0")).map((s) => s.agent),
+        first: table.sightings(String(0).padStart(32, "0")).map((s) => s.agent),
       };
     });
     expect(counts).toEqual({ rows: 105, last: ["alpha", "beta"], first: ["alpha"] });
