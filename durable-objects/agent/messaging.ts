@@ -162,7 +162,6 @@ export class Messaging {
     );
   }
 
-  /** One `deliver` queue message per pending request; throws when the queue refused them. */
   /**
    * Enqueues pending requests that may go now (released by flow control, or due), each with a
    * lease first: when the queue refuses them, the lease has the alarm enqueue them again.

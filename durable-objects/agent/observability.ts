@@ -5,7 +5,7 @@
  */
 import type { Outcome } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
-import { callRow, replyRow } from "../../lib/observability/call-log";
+import { callRow, type LoggedCall, replyRow } from "../../lib/observability/call-log";
 import { LIMITS } from "../../lib/message/limits";
 import { LOG_FLUSH_MS, type LoggedRow, type LogRow, MessageLog } from "../../lib/observability/message-log";
 import { keepsRow } from "../../lib/observability/log-sampling";
@@ -71,7 +71,7 @@ export class Observability {
   }
 
   /** A handler answered after its call ended (cancelled or timed out): logged and traced, not counted again. */
-  dropped(call: Outcome["call"], detail: string): void {
+  dropped(call: LoggedCall, detail: string): void {
     this.append({ ...callRow("in", { call, outcome: "ok", duration_ms: 0 }), outcome: "late", duration_ms: null, detail });
   }
 

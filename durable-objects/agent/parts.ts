@@ -103,7 +103,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     },
     cancelRunning: (messageId, detail) => invocation.cancel(messageId, detail),
     retried: () => observability.metrics.retry(),
-    dropped: (message, detail) => observability.dropped({ message, deadline: 0, path: [], pattern: "async" }, detail),
+    dropped: (message, detail) => observability.dropped({ message, path: [], pattern: "async" }, detail),
     deadLetters: deadLetters(env),
     deadlines,
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),

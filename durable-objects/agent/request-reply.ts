@@ -5,7 +5,7 @@
  */
 import type { Submission } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
-import type { Call } from "../../lib/message/call";
+import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { AgentDefinition } from "../../lib/agents/define-agent";
 import type { Envelope } from "../../lib/message/envelope";
 import { type Result, failure } from "../../lib/message/errors";
@@ -69,7 +69,7 @@ export class RequestReply {
     observability.logReply(requestId, disposition === "applied" ? "ok" : disposition, reply);
     const { definition } = this.deps;
     if (disposition === "unknown" && entry && definition?.onReply) {
-      const call: Call = { message: reply, deadline: Date.now() + entry.limits.timeout_ms, path: [], pattern: "reply" };
+      const call: Call = { message: reply, deadline: deadlineAfter(entry.limits.timeout_ms), path: [], pattern: "reply" };
       await definition.onReply(reply, replyContext(this.deps.env, entry, call, this.deps.outbound));
     }
     return disposition;

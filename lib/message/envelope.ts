@@ -26,7 +26,7 @@ export type Role = z.infer<typeof Role>;
 /**
  * Checked in place, not rebuilt: a record schema copies the object by assignment, and assigning a
  * key `__proto__` sets a prototype instead, silently dropping it. JSON.parse made every key an own
- * property, so `__proto__` stays what API.md says it is: data.
+ * property, so `__proto__` stays what docs/api.md says it is: data.
  */
 export const Metadata = z
   .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: "metadata must be an object" })

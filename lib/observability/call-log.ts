@@ -3,13 +3,16 @@
  * (inbound) or the agent's handler made (outbound), and one row per reply that arrived for, or
  * never arrived for, a request this agent made with `ctx.request`.
  */
-import type { Outcome } from "../message/call";
+import type { Call, Outcome } from "../message/call";
 import type { Envelope } from "../message/envelope";
 import { type LogRow, preview } from "./message-log";
 import { traceIdOf } from "../message/trace";
 
+/** What a row shows of a call: its message, how it came and how deep; never its deadline. */
+export type LoggedCall = Pick<Call, "message" | "path" | "pattern">;
+
 /** The row of one finished call, seen from this agent: `in` when it was called, `out` when it called. */
-export function callRow(direction: "in" | "out", outcome: Outcome, now = Date.now()): LogRow {
+export function callRow(direction: "in" | "out", outcome: Omit<Outcome, "call"> & { call: LoggedCall }, now = Date.now()): LogRow {
   const { call } = outcome;
   return {
     id: call.message.id,
