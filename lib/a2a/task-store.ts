@@ -3,8 +3,16 @@
  * instead of memory, so tasks survive isolates and eviction. Tasks cross RPC in the protocol's
  * JSON form. Within one request, tasks this store saved are served from a small cache: the SDK
  * re-loads before every merge, and each load would otherwise be another round trip.
+ *
+ * The SDK saves the task after every event it publishes and waits for the save before it sends the
+ * event on, so a streamed answer would cost one round trip per token. A save that only adds to a
+ * task still working (an artifact chunk) is written behind instead: at most one write per task is
+ * on its way, and the newest snapshot waiting goes next, so chunks are saved in coalesced batches.
+ * A status change (the first save, input-required, the end) is written at once and waited for,
+ * after whatever was on its way. What a batch lags behind is never lost to a client: SubscribeToTask
+ * replays the run's stream from the agent's object (./request-handler.ts), not the stored artifacts.
  */
-import { type ListTasksRequest, type ListTasksResponse, Task, taskStateToJSON } from "@a2a-js/sdk";
+import { type ListTasksRequest, type ListTasksResponse, Task, TaskState, taskStateToJSON } from "@a2a-js/sdk";
 import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "./task-table";
 
@@ -17,6 +25,12 @@ export interface TaskPort {
 
 export class DurableTaskStore implements TaskStore {
   private readonly cache = new Map<string, Task>();
+  /** The newest snapshot of a task not yet written, by id. */
+  private readonly unsaved = new Map<string, Task>();
+  /** The write of a task on its way, by id. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** The state each task was last written with. */
+  private readonly writtenState = new Map<string, TaskState | undefined>();
 
   /** `owner`: the caller's agent name, or null for admin (who sees every task). */
   constructor(
@@ -25,9 +39,35 @@ export class DurableTaskStore implements TaskStore {
   ) {}
 
   async save(task: Task, _context: ServerCallContext): Promise<void> {
-    // The Durable Object answers with what it kept: a task that already ended stays as it ended.
-    const kept = await this.port.saveTask(Task.toJSON(task) as TaskJson, this.owner);
-    this.cache.set(task.id, Task.fromJSON(kept));
+    const state = task.status?.state;
+    const behind = state === TaskState.TASK_STATE_WORKING && this.writtenState.has(task.id) && this.writtenState.get(task.id) === state;
+    this.unsaved.set(task.id, structuredClone(task));
+    this.cache.set(task.id, structuredClone(task));
+    const written = this.flush(task.id);
+    if (!behind) return written;
+    written.catch((error: unknown) => {
+      // The next save writes the whole task again, so a batch that failed is written with it.
+      console.warn(JSON.stringify({ level: "warn", msg: "an A2A task's chunk batch was not saved", task_id: task.id, error: String(error) }));
+    });
+  }
+
+  /** Writes the newest unsaved snapshot of task `id` once the write on its way (if any) is done; settles when it is. */
+  private flush(id: string): Promise<void> {
+    const running = this.writing.get(id);
+    if (running) return running.catch(() => {}).then(() => this.flush(id));
+    const next = this.unsaved.get(id);
+    if (!next) return Promise.resolve();
+    this.unsaved.delete(id);
+    this.writtenState.set(id, next.status?.state);
+    const write = this.port
+      .saveTask(Task.toJSON(next) as TaskJson, this.owner)
+      .then((kept) => {
+        // The Durable Object answers with what it kept: a task that already ended stays as it ended.
+        if (!this.unsaved.has(id)) this.cache.set(id, Task.fromJSON(kept));
+      })
+      .finally(() => this.writing.delete(id));
+    this.writing.set(id, write);
+    return write;
   }
 
   async load(taskId: string, _context: ServerCallContext): Promise<Task | undefined> {
