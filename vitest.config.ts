@@ -18,36 +18,55 @@ const TEST_BINDINGS = {
   TEST_MCP_AUTH: "Bearer mcp-test-secret",
 };
 
+/**
+ * The workerd runtime every workers-pool test runs in: wrangler.toml's real DO, Queue and alarm
+ * bindings, plus the test keys and the loopback servers' ports.
+ */
+const workerd = () =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ...TEST_BINDINGS,
+        TEST_SERVER_PORT: String(inject<number>("testServerPort")),
+        MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
+        A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
+        MCP_SERVER_PORT: String(inject<number>("mcpServerPort")),
+        // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
+        ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
+      },
+      // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
+      ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
+    },
+  }));
+
 export default defineConfig({
   test: {
     // One JSON line per message is for Workers Logs, not for test output.
     onConsoleLog: (log) => !log.startsWith('{"level":"info","msg":"message"'),
     projects: [
       {
-        // Unit and integration tests inside workerd, with the real DO, Queue and alarm bindings.
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ...TEST_BINDINGS,
-                TEST_SERVER_PORT: String(inject<number>("testServerPort")),
-                MODEL_SERVER_PORT: String(inject<number>("modelServerPort")),
-                A2A_SERVER_PORT: String(inject<number>("a2aServerPort")),
-                MCP_SERVER_PORT: String(inject<number>("mcpServerPort")),
-                // Reproduce a fuzz failure: FUZZ_SEED=<seed> npx vitest run … test/workers/fuzz.test.ts
-                ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
-              },
-              // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
-              ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
-            },
-          })),
-        ],
+        // Integration tests inside workerd: each file in a fresh runtime, so no file sees another's
+        // objects, queues or per-isolate caches (several assert on what a fresh store holds).
+        plugins: [workerd()],
         test: {
           name: "workers",
-          include: ["lib/**/*.test.ts", "functions/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
+          include: ["test/workers/**/*.test.ts"],
           globalSetup: ["./test/support/global-setup.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // Unit tests beside their file, also in workerd. They share one runtime (isolate: false):
+        // each is pure or works in an object named for it alone, so nothing one leaves behind is
+        // seen by another, and the runtime is started once instead of once per file.
+        plugins: [workerd()],
+        test: {
+          name: "units",
+          include: ["lib/**/*.test.ts", "functions/**/*.test.ts", "durable-objects/**/*.test.ts"],
+          globalSetup: ["./test/support/global-setup.ts"],
+          testTimeout: 30_000,
+          isolate: false,
         },
       },
       {
