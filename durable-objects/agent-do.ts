@@ -19,6 +19,7 @@ import type {
   RequestReplay,
   StreamStarted,
   Submission,
+  Submitted,
 } from "../lib/agents/agent-api";
 import type { Call } from "../lib/message/call";
 import { type CodeAgents, servedAgents } from "../lib/agents/define-agent";
@@ -143,7 +144,7 @@ export function agentObject(codeAgents: CodeAgents) {
       return existed;
     }
 
-    async submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>> {
+    async submit(submission: Submission): Promise<Submitted> {
       return this.parts.messaging.submit(this.agent, this.load(), submission);
     }
 

@@ -4,7 +4,8 @@
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`. A request due later
  * is stored `scheduled` and held by the delayed-delivery part until it is released here.
  */
-import type { RequestReplay, Submission } from "../../lib/agents/agent-api";
+import { agentRef } from "../../lib/agents/agent-ref";
+import type { RequestReplay, Submission, Submitted } from "../../lib/agents/agent-api";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
@@ -17,10 +18,11 @@ import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } f
 import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
-import { LIVE_STATUSES, type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
+import { idempotencyScope, LIVE_STATUSES, type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { objectStub, type Remote } from "../../lib/registry/object-ids";
+import { keyShard } from "../../lib/registry/shards";
 import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -34,6 +36,8 @@ import type { Streaming } from "./streaming";
 export interface MessagingDeps {
   sql: SqlStorage;
   env: Env;
+  /** Which of the agent's shards this object is (0: home); its request ids name it. */
+  shard: number;
   peers: PeerStore;
   load(): AgentEntry | null;
   /** Runs one attempt through the agent's pipeline (Invocation.invoke), writing to the request's stream. */
@@ -91,8 +95,12 @@ export class Messaging {
     deps.deadlines.handle("letter", (requestId) => this.sendLetter(requestId));
   }
 
-  /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
-  async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>> {
+  /**
+   * Records an async request and enqueues its delivery; the same idempotency key returns the same
+   * id. A sharded agent's keyed requests live on the shard their key hashes to, so a retry finds
+   * the first wherever it arrives: a shard that is not the key's passes the request on.
+   */
+  async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Submitted> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
     const from = submission.message.from;
     if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${name}`);
@@ -100,12 +108,18 @@ export class Messaging {
       return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
     }
     const now = Date.now();
-    // Keys are scoped to the sender, so one caller can never learn another's request through a key.
-    // Principal labels, so no agent's scope can ever be the admin's.
-    const key = submission.idempotency_key ? `${from === null ? "admin" : `agent:${from}`}:${submission.idempotency_key}` : undefined;
+    const key = submission.idempotency_key ? idempotencyScope(from, submission.idempotency_key) : undefined;
+    const sharded = entry.shards > 1 ? { shards: entry.shards } : {};
+    if (key && entry.shards > 1 && !submission.forwarded) {
+      const owner = keyShard(key, entry.shards);
+      if (owner !== this.deps.shard)
+        return agentRef(this.deps.env, name)
+          .onShard(owner)
+          .submit({ ...submission, forwarded: true });
+    }
     const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
-    if (existing) return { ok: true, request_id: existing, duplicate: true };
-    const requestId = newRequestId(name, now);
+    if (existing) return { ok: true, request_id: existing, duplicate: true, ...sharded };
+    const requestId = newRequestId(name, now, this.deps.shard);
     const metadata = { ...submission.message.metadata, request_id: requestId, ...(submission.reply_to ? { reply_to: submission.reply_to } : {}) };
     const message = { ...submission.message, metadata };
     let dueAt = submission.deliver_at ?? null;
@@ -131,12 +145,12 @@ export class Messaging {
     });
     if (dueAt !== null) {
       await this.deps.delayed.hold(requestId, dueAt);
-      return { ok: true, request_id: requestId, duplicate: false };
+      return { ok: true, request_id: requestId, duplicate: false, ...sharded };
     }
     // Held by flow control or a pause: pending without a lease, enqueued when its key has room.
     if ((await this.deps.flow.offer(entry, [{ request_id: requestId, message }])).length === 0) {
       this.requests.update(requestId, { lease_until: null }, now);
-      return { ok: true, request_id: requestId, duplicate: false };
+      return { ok: true, request_id: requestId, duplicate: false, ...sharded };
     }
     await this.leases.watch(lease as number);
     try {
@@ -148,7 +162,7 @@ export class Messaging {
       console.error(JSON.stringify({ level: "error", msg: "could not enqueue an async request", agent: name, error: String(error) }));
       return failure("unavailable", `could not enqueue the message for ${name}; retry shortly`, { retry_after: 1 });
     }
-    return { ok: true, request_id: requestId, duplicate: false };
+    return { ok: true, request_id: requestId, duplicate: false, ...sharded };
   }
 
   /** A debounced request replaced by a later one of its key: it ends `superseded` and is never enqueued. */

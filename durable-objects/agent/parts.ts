@@ -86,6 +86,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const messaging = new Messaging({
     sql,
     env,
+    shard: address.shard,
     peers,
     load,
     requests,

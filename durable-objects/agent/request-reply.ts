@@ -35,7 +35,7 @@ export class RequestReply {
   /** ctx.request: submit to `to` with reply_to = us, record the pending reply, wait until the deadline. */
   async request(to: string, submission: Submission, deadline: number): Promise<Result<{ reply: Envelope }>> {
     const { pending, deadlines, observability } = this.deps;
-    const submitted = await agentRef(this.deps.env, to).client.submit(this.deps.shard > 0 ? { ...submission, reply_shard: this.deps.shard } : submission);
+    const submitted = await agentRef(this.deps.env, to).submit(this.deps.shard > 0 ? { ...submission, reply_shard: this.deps.shard } : submission);
     if (!submitted.ok) return submitted;
     const requestId = submitted.request_id;
     pending.add(requestId, to, deadline, Date.now());

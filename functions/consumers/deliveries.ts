@@ -67,7 +67,7 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
 async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<DeliveryAction> {
   switch (body.kind) {
     case "deliver":
-      return agentRef(env, body.agent).queue.deliver(body.request_id);
+      return agentRef(env, body.agent).forRequest(body.request_id).deliver(body.request_id);
     case "reply": {
       const envelope = await replyEnvelope(body, env);
       if (!envelope) return missingReply(body, attempts);
@@ -88,7 +88,7 @@ async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<D
 async function replyEnvelope(body: Extract<DeliveryMessage, { kind: "reply" | "post" }>, env: Env): Promise<Envelope | null> {
   if (body.envelope) return body.envelope;
   if (!body.source) return null;
-  return agentRef(env, body.source.agent).queue.replyOf(body.source.request_id);
+  return agentRef(env, body.source.agent).forRequest(body.source.request_id).replyOf(body.source.request_id);
 }
 
 /** The stored reply is gone (its request outlived retention): keep the delivery where a person can see it. */

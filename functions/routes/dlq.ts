@@ -93,7 +93,9 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = entry.body;
       if (entry.queue === "deliveries" && isDeliveryMessage(body) && body.kind === "deliver") {
         // An async request is replayed by its agent's object, which recreates it from the letter if it was pruned.
-        const replayed = await agentRef(c.env, body.agent).client.replayRequest(requestReplay(id, body.request_id, entry));
+        const replayed = await agentRef(c.env, body.agent)
+          .forRequest(body.request_id)
+          .replayRequest(requestReplay(id, body.request_id, entry));
         if (!replayed.ok) return failureResponse(replayed);
       } else {
         const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;

@@ -10,7 +10,7 @@ import { agentRef } from "../../lib/agents/agent-ref";
 import type { Envelope } from "../../lib/message/envelope";
 import { JsonValue } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { agentOfRequestId } from "../../lib/message/ids";
+import { requestAddress } from "../../lib/message/ids";
 import { InputRequest } from "../../lib/message/input-required";
 import type { RequestView } from "../../lib/protocols/request-store";
 import { senderOf } from "../../lib/security/keys";
@@ -83,10 +83,10 @@ export function inputRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const id = c.req.param("id") ?? "";
-      const agent = agentOfRequestId(id);
+      const agent = requestAddress(id)?.agent;
       if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
       const body = await jsonBody(c, InputAnswer);
-      const result = await agentRef(c.env, agent).client.answerInput(id, senderOf(c.var.principal), body.content, "queue");
+      const result = await agentRef(c.env, agent).forRequest(id).answerInput(id, senderOf(c.var.principal), body.content, "queue");
       return result.ok ? waitingResponse(c, result.request) : failureResponse(result);
     },
   );

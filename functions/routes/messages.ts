@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, MessageBody } from "../../lib/message/envelope";
 import { SwitchboardError } from "../../lib/message/errors";
-import { agentOfRequestId } from "../../lib/message/ids";
+import { requestAddress } from "../../lib/message/ids";
 import { InputRequest } from "../../lib/message/input-required";
 import { HandshakeOffer, peerRecord } from "../../lib/protocols/handshake";
 import { senderOf } from "../../lib/security/keys";
@@ -60,7 +60,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
       const replyTo = body.reply_to ?? null;
       if (replyTo !== null) await checkReplyTo(c.env, replyTo, senderOf(c.var.principal));
       const message = inboundEnvelope(c, name, body, now);
-      const result = await agentRef(c.env, name).client.submit({
+      const result = await agentRef(c.env, name).submit({
         message,
         reply_to: replyTo,
         timeout_ms: body.timeout_ms ?? null,
@@ -85,7 +85,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const { id, agent } = requestParam(c);
-      const result = await agentRef(c.env, agent).client.requestStatus(id, senderOf(c.var.principal));
+      const result = await agentRef(c.env, agent).forRequest(id).requestStatus(id, senderOf(c.var.principal));
       return result.ok ? c.json(result.request) : failureResponse(result);
     },
   );
@@ -123,7 +123,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c) => {
       const { id, agent } = requestParam(c);
-      const result = await agentRef(c.env, agent).client.cancelRequest(id, senderOf(c.var.principal));
+      const result = await agentRef(c.env, agent).forRequest(id).cancelRequest(id, senderOf(c.var.principal));
       return result.ok ? c.json(result.request) : failureResponse(result);
     },
   );
@@ -157,10 +157,10 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
   );
 }
 
-/** The request id in the path and the agent it names (request ids embed their agent, lib/message/ids.ts). */
+/** The request id in the path and the agent it names (request ids embed their agent and shard, lib/message/ids.ts). */
 function requestParam(c: Context<AppEnv>): { id: string; agent: string } {
   const id = c.req.param("id") ?? "";
-  const agent = agentOfRequestId(id);
+  const agent = requestAddress(id)?.agent;
   if (!agent) throw new SwitchboardError("request_not_found", `no request ${id.slice(0, 100)}`);
   return { id, agent };
 }

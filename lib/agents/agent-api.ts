@@ -44,7 +44,12 @@ export interface Submission {
   deliver_at?: number;
   /** The shard of the `reply_to` agent waiting for the reply (a sharded agent's ctx.request); absent: its home object. */
   reply_shard?: number;
+  /** Set by a shard that passed a keyed request on to the shard its key belongs to, which keeps it whatever its own count says. */
+  forwarded?: true;
 }
+
+/** A stored async request; `shards` is the agent's shard count, when it has more than one (callers learn it, as from a sync call). */
+export type Submitted = Result<{ request_id: string; duplicate: boolean; shards?: number }>;
 
 /** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */
 export interface RequestReplay {
@@ -98,8 +103,8 @@ export interface AgentClientApi {
   configure(config: StoredConfig): AgentEntry;
   /** Removes the configuration; true when there was one. */
   unconfigure(): boolean;
-  /** Records an async request and enqueues its delivery; the same idempotency key returns the same id. */
-  submit(submission: Submission): Promise<Result<{ request_id: string; duplicate: boolean }>>;
+  /** Records an async request here and enqueues its delivery; the same idempotency key returns the same id. */
+  submit(submission: Submission): Promise<Submitted>;
   /** Replays an async request's dead letter: pending again (recreated from the letter when its row was pruned), and enqueued. */
   replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>>;
   /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */

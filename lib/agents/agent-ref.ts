@@ -10,9 +10,11 @@ import { mergeShardReports } from "../observability/merge-reports";
 import type { AgentMetricsReport } from "../observability/prometheus";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
-import { allShards, pickShard, ShardHints, shardObjectName } from "../registry/shards";
+import { allShards, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
+import { requestAddress } from "../message/ids";
+import { idempotencyScope } from "../protocols/request-store";
 import { streamHome } from "../streams/stream-id";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted } from "./agent-api";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted, Submission, Submitted } from "./agent-api";
 import type { Call } from "../message/call";
 import { type CallOptions, cancelDetail, cancelledFailure, untilCancelled } from "./cancellation";
 import { openBreakers } from "./open-breakers";
@@ -29,7 +31,7 @@ export class AgentRef {
     readonly name: string,
   ) {}
 
-  /** The home object (shard 0), as clients see it: configuration, async requests, observers, handshakes. */
+  /** The home object (shard 0), as clients see it: configuration, observers, handshakes, the breaker. */
   get client(): Remote<AgentClientApi> {
     return this.object(0);
   }
@@ -42,6 +44,11 @@ export class AgentRef {
   /** Object `shard` of the agent (0: home), as the queue consumers see it: a reply goes to the shard waiting for it. */
   queueOn(shard: number): Remote<AgentQueueApi> {
     return this.object(shard);
+  }
+
+  /** The object holding async request `requestId` (its id names the shard), as clients and the queue consumers see it. */
+  forRequest(requestId: string): Remote<AgentClientApi & AgentQueueApi> {
+    return this.object(requestAddress(requestId)?.shard ?? 0);
   }
 
   /** Object `shard` of the agent (0: home), as the agent's other shards see it. */
@@ -100,6 +107,21 @@ export class AgentRef {
   /** Remembers the shard count an answer told (or forgets it, when the home object says there is one). */
   private learnShards<T extends { ok: boolean; shards?: number }>(result: T, shard: number): T {
     shardHints.learn(this.name, shard, result.shards);
+    return result;
+  }
+
+  /**
+   * An async request, stored by one of the agent's shards, which then delivers it through its own
+   * pipeline: a keyed request on the shard its key hashes to (so a retry with the key finds the
+   * first), any other on a uniformly random shard. Until an answer has told this isolate the shard
+   * count, requests go home, and a keyed one the home object does not own is passed on from there.
+   */
+  async submit(submission: Submission): Promise<Submitted> {
+    const shards = shardHints.shards(this.name);
+    const key = submission.idempotency_key;
+    const shard = key ? keyShard(idempotencyScope(submission.message.from, key), shards) : pickShard(shards);
+    const result = await this.object(shard).submit(submission);
+    if (result.ok) this.learnShards(result, shard);
     return result;
   }
 

@@ -79,6 +79,14 @@ export const REQUEST_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 type Row = Record<string, SqlStorageValue>;
 
+/**
+ * An idempotency key as stored: scoped to the sender, so one caller can never learn another's
+ * request through a key, by principal label, so no agent's scope can ever be the admin's.
+ */
+export function idempotencyScope(from: string | null, key: string): string {
+  return `${from === null ? "admin" : `agent:${from}`}:${key}`;
+}
+
 export class RequestStore {
   private inserts = 0;
 

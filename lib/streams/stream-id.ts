@@ -2,9 +2,10 @@
  * Stream ids name the object that keeps the stream, as request ids name their agent:
  * `str_<agent>_<shard>_<21 chars>`. Agent names never contain `_`, so `GET /streams/:id` reaches
  * the right Durable Object (or shard) with no lookup table. An async request's stream is kept by
- * its agent's home object and named after the request, so its id needs no storage either.
+ * the object that holds the request (the shard its id names) and named after the request, so its
+ * id needs no storage either.
  */
-import { agentOfRequestId, newId } from "../message/ids";
+import { newId, requestAddress } from "../message/ids";
 import { isAgentName } from "../message/limits";
 import type { ShardAddress } from "../registry/shards";
 
@@ -19,8 +20,10 @@ export function streamHome(id: string): ShardAddress | null {
   return { agent: match[1], shard: Number(match[2]) };
 }
 
-/** The stream of async request `requestId` (`req_<agent>_<r>` → `str_<agent>_0_<r>`); null when it is not a request id. */
+/** The stream of async request `requestId` (`req_<agent>_<r>[_<k>]` → `str_<agent>_<k>_<r>`); null when it is not a request id. */
 export function requestStreamId(requestId: string): string | null {
-  const agent = agentOfRequestId(requestId);
-  return agent ? `str_${agent}_0_${requestId.slice(`req_${agent}_`.length)}` : null;
+  const address = requestAddress(requestId);
+  if (!address) return null;
+  const random = requestId.slice(`req_${address.agent}_`.length, `req_${address.agent}_`.length + 21);
+  return `str_${address.agent}_${address.shard}_${random}`;
 }
