@@ -288,6 +288,10 @@ export function agentObject(codeAgents: CodeAgents) {
       this.parts.handshakes.sync(this.load(), peers);
     }
 
+    observersSync(observers: Observer[]): void {
+      this.parts.observers.adopt(observers);
+    }
+
     shardStatus(): { in_flight: number } | null {
       return this.load() ? { in_flight: this.parts.pool.inFlight } : null;
     }

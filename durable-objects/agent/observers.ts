@@ -1,6 +1,8 @@
 /**
  * An agent's observers and its events: the observer table in this object's SQLite, and fan-out of
- * each event as one FANOUT queue message per observer (lib/patterns/fanout.ts), logged here.
+ * each event as one FANOUT queue message per observer (lib/patterns/fanout.ts), logged here. The
+ * home object owns the table; a sharded agent's other shards hold a copy, so any shard fans out
+ * the events it is given or its handlers emit.
  */
 import { utf8Exceeds } from "../../lib/message/byte-size";
 import { type Result, failure } from "../../lib/message/errors";
@@ -38,6 +40,11 @@ export class Observers {
     return entry !== null && this.table.detach(id);
   }
 
+  /** A shard: the home object's observers changed. */
+  adopt(observers: Observer[]): void {
+    this.table.replace(observers);
+  }
+
   /** Fans an event of the agent out: one FANOUT queue message per observer. Returns once enqueued. */
   async emit(name: string, entry: AgentEntry | null, event: string, data: unknown, traceparent: string | null, path: string[]): Promise<Result<EmitResult>> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
@@ -56,7 +63,7 @@ export class Observers {
     });
     await sendFanout(this.fanout, plan.messages);
     this.log.append(eventRow(name, { event_id: plan.event_id, observers: observers.length, event, data, traceparent }));
-    return { ok: true, event_id: plan.event_id, observers: observers.length };
+    return { ok: true, event_id: plan.event_id, observers: observers.length, ...(entry.shards > 1 ? { shards: entry.shards } : {}) };
   }
 
   /** The fan-out consumer gave up on one delivery of the agent's event; kept in the log. */

@@ -55,7 +55,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
         if (!described) throw new SwitchboardError("agent_not_found", `no agent named ${target.observer} to observe ${name}`);
         if (!mayCall(name, described.entry)) throw new SwitchboardError("forbidden", `${target.observer}'s acl does not accept messages from ${name}`);
       }
-      const result = await agentRef(c.env, name).client.attachObserver(target);
+      const result = await agentRef(c.env, name).attachObserver(target);
       if (!result.ok) return failureResponse(result);
       return c.json({ ...result.observer, agent: name }, result.created ? 201 : 200);
     },
@@ -97,7 +97,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       requireSelfOrAdmin(c.var.principal, name, "detach observers");
       const id = c.req.param("id") ?? "";
-      if (!(await agentRef(c.env, name).client.detachObserver(id.slice(0, 128)))) {
+      if (!(await agentRef(c.env, name).detachObserver(id.slice(0, 128)))) {
         throw new SwitchboardError("not_found", `${name} has no observer ${id.slice(0, 80)}`);
       }
       return c.body(null, 204);
@@ -121,7 +121,7 @@ export function observerRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       requireSelfOrAdmin(c.var.principal, name, "emit its events");
       const body = await jsonBody(c, EventBody);
-      const result = await agentRef(c.env, name).client.emit(body.event, body.data ?? null, c.var.traceparent);
+      const result = await agentRef(c.env, name).emit(body.event, body.data ?? null, c.var.traceparent);
       if (!result.ok) return failureResponse(result);
       return c.json({ event_id: result.event_id, observers: result.observers }, 202);
     },

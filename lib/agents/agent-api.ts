@@ -173,6 +173,8 @@ export interface AgentShardApi {
   breakerSync(view: ReplicaView): void;
   /** A shard: the home object's inbound peers, so `require_handshake` admits them on every shard. */
   syncPeers(peers: Peer[]): void;
+  /** A shard: the home object's observers changed; these are all of them now. */
+  observersSync(observers: Observer[]): void;
   /** Live status of this object (one shard of the agent); null when there is no such agent. */
   shardStatus(): { in_flight: number } | null;
 }

@@ -13,6 +13,8 @@ import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
 import { requestAddress } from "../message/ids";
 import { idempotencyScope } from "../protocols/request-store";
+import type { Result } from "../message/errors";
+import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
 import { streamHome } from "../streams/stream-id";
 import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted, Submission, Submitted } from "./agent-api";
 import type { Call } from "../message/call";
@@ -125,6 +127,28 @@ export class AgentRef {
     return result;
   }
 
+  /** Attaches an observer at home (which owns the list) and copies the list to the other shards. */
+  async attachObserver(target: ObserverTarget): Promise<Result<{ observer: Observer; created: boolean }>> {
+    const result = await this.client.attachObserver(target);
+    if (result.ok && result.created) await this.spreadObservers();
+    return result;
+  }
+
+  /** Detaches an observer at home and from the other shards' copies; false when there was none. */
+  async detachObserver(id: string): Promise<boolean> {
+    const detached = await this.client.detachObserver(id);
+    if (detached) await this.spreadObservers();
+    return detached;
+  }
+
+  /** Fans an event out from one of the agent's shards (each holds the observers), so events spread like calls. */
+  async emit(event: string, data: unknown, traceparent: string | null): Promise<Result<EmitResult>> {
+    const shard = this.pickShard();
+    const result = await this.object(shard).emit(event, data, traceparent);
+    if (result.ok) this.learnShards(result, shard);
+    return result;
+  }
+
   /** The entry and live status, `in_flight` summed over every shard; null when there is no such agent. */
   async describe(): Promise<AgentDescription | null> {
     const described = await this.client.describe();
@@ -146,6 +170,8 @@ export class AgentRef {
     // A shard added now has not seen the handshakes the home object answered before.
     const peers = (before?.peers ?? []).filter((p) => p.direction === "inbound");
     if (peers.length > 0) await Promise.all(this.others(entry.shards).map((shard) => this.peer(shard).syncPeers(peers)));
+    // A shard added by a larger count gets the observers too.
+    if (entry.shards > (before?.entry.shards ?? 1)) await this.spreadObservers(entry.shards);
     return entry;
   }
 
@@ -177,6 +203,14 @@ export class AgentRef {
     if (shards <= 1) return home;
     const others = await Promise.all(this.others(shards).map((shard) => this.onShard(shard).metricsReport()));
     return mergeShardReports([home, ...others.filter((r): r is AgentMetricsReport => r !== null)]);
+  }
+
+  /** Copies the home object's observers to shards 1…n−1. */
+  private async spreadObservers(shards?: number): Promise<void> {
+    const count = shards ?? (await this.client.describe())?.entry.shards ?? 1;
+    if (count <= 1) return;
+    const observers = (await this.client.listObservers()) ?? [];
+    await Promise.all(this.others(count).map((shard) => this.peer(shard).observersSync(observers)));
   }
 
   private object(shard: number): AgentObject {

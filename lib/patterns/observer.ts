@@ -25,6 +25,8 @@ export interface Observer {
 export interface EmitResult {
   event_id: string;
   observers: number;
+  /** The agent's shard count, when it has more than one (callers learn it, as from a sync call). */
+  shards?: number;
 }
 
 export const EventBody = z
@@ -64,6 +66,15 @@ export class ObserverTable {
   /** True when there was such an observer. */
   detach(id: string): boolean {
     return this.sql.exec("DELETE FROM observers WHERE id = ?", id).rowsWritten > 0;
+  }
+
+  /** A shard of a sharded agent: the home object's observers, ids and all, in place of what it had. */
+  replace(observers: Observer[]): void {
+    this.sql.exec("DELETE FROM observers");
+    for (const o of observers) {
+      const [kind, target] = o.observer !== undefined ? ["agent", o.observer] : ["url", o.url ?? ""];
+      this.sql.exec("INSERT INTO observers (id, kind, target, created_at) VALUES (?, ?, ?, ?)", o.id, kind, target, o.created_at);
+    }
   }
 
   list(): Observer[] {

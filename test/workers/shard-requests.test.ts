@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { requestAddress } from "../../lib/message/ids";
 import { idempotencyScope, RequestStore } from "../../lib/protocols/request-store";
 import { keyShard, shardObjectName } from "../../lib/registry/shards";
-import { api, received, settled, testServer, uniqueName } from "../support/api";
+import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
 const objectOf = (agent: string, shard: number) => env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
@@ -95,5 +95,23 @@ describe("a sharded agent's own requests (ctx.request)", () => {
     } finally {
       await api("DELETE", "/agents/researcher");
     }
+  });
+});
+
+describe("a sharded agent's observers", () => {
+  it("are copied to every shard, so events fan out from any of them, and leave them all when detached", async () => {
+    const name = uniqueName("observed-hot");
+    const sink = uniqueName("sink");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: SHARDS } });
+    const attached = await api("POST", `/agents/${name}/observers`, { body: { url: `${testServer()}/ok/${sink}` } });
+    expect(attached.status).toBe(201);
+    for (let i = 0; i < 16; i++) expect((await api("POST", `/agents/${name}/events`, { body: { event: "tick", data: i } })).body.observers).toBe(1);
+    await eventually(async () => ((await received(sink)).length === 16 ? true : undefined), 20_000, "16 deliveries");
+    const log = await api("GET", `/agents/${name}/log?limit=100`);
+    const fannedOutBy = new Set(log.body.entries.filter((e: { pattern: string }) => e.pattern === "fanout").map((e: { shard: number }) => e.shard));
+    expect(fannedOutBy.size).toBeGreaterThan(1);
+
+    expect((await api("DELETE", `/agents/${name}/observers/${attached.body.id}`)).status).toBe(204);
+    for (let i = 0; i < 8; i++) expect((await api("POST", `/agents/${name}/events`, { body: { event: "tick" } })).body.observers).toBe(0);
   });
 });
