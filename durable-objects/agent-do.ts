@@ -17,6 +17,7 @@ import type {
   AgentShardApi,
   ParkedCall,
   RequestReplay,
+  ShardStatus,
   StreamStarted,
   Submission,
   Submitted,
@@ -292,8 +293,8 @@ export function agentObject(codeAgents: CodeAgents) {
       this.parts.observers.adopt(observers);
     }
 
-    shardStatus(): { in_flight: number } | null {
-      return this.load() ? { in_flight: this.parts.pool.inFlight } : null;
+    shardStatus(): ShardStatus | null {
+      return this.load() ? { in_flight: this.parts.pool.inFlight, held: this.parts.flow.heldCount(), scheduled: this.parts.delayed.count() } : null;
     }
 
     // ── Queue consumers ─────────────────────────────────────────────────────────────────────────

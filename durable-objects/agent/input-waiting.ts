@@ -31,6 +31,8 @@ export interface Parked {
 export type ResumeMode = "queue" | "now";
 
 export interface InputWaitingDeps {
+  /** Which of the agent's shards this object is (0: home); the ids of requests parked here name it. */
+  shard: number;
   requests: RequestStore;
   deadlines: DeadlineTable;
   /** DELIVERIES: where a resumed request's attempt is enqueued. */
@@ -61,7 +63,7 @@ export class InputWaiting {
     if (!asked) return failure("invalid_request", "question: not an input_required reply");
     if (!asked.ok) return asked;
     const now = this.deps.now();
-    const requestId = newRequestId(name, now);
+    const requestId = newRequestId(name, now, this.deps.shard);
     const message = { ...parked.message, metadata: { ...parked.message.metadata, request_id: requestId } };
     this.deps.requests.create({
       request_id: requestId,

@@ -4,7 +4,7 @@
  * `deliver` for every attempt, and the stored row answers `GET /requests/:id`. A request due later
  * is stored `scheduled` and held by the delayed-delivery part until it is released here.
  */
-import { agentRef } from "../../lib/agents/agent-ref";
+import { agentRef, requestOwner } from "../../lib/agents/agent-ref";
 import type { RequestReplay, Submission, Submitted } from "../../lib/agents/agent-api";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { InvokeResult } from "../../lib/message/call";
@@ -22,7 +22,6 @@ import { idempotencyScope, LIVE_STATUSES, type RequestRow, type RequestStore, ty
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { objectStub, type Remote } from "../../lib/registry/object-ids";
-import { keyShard } from "../../lib/registry/shards";
 import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -97,8 +96,8 @@ export class Messaging {
 
   /**
    * Records an async request and enqueues its delivery; the same idempotency key returns the same
-   * id. A sharded agent's keyed requests live on the shard their key hashes to, so a retry finds
-   * the first wherever it arrives: a shard that is not the key's passes the request on.
+   * id. A sharded agent's request that must live on another shard (its flow key's, or its
+   * idempotency key's: `requestOwner`) is passed on there, once.
    */
   async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Submitted> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
@@ -110,12 +109,11 @@ export class Messaging {
     const now = Date.now();
     const key = submission.idempotency_key ? idempotencyScope(from, submission.idempotency_key) : undefined;
     const sharded = entry.shards > 1 ? { shards: entry.shards } : {};
-    if (key && entry.shards > 1 && !submission.forwarded) {
-      const owner = keyShard(key, entry.shards);
-      if (owner !== this.deps.shard)
-        return agentRef(this.deps.env, name)
-          .onShard(owner)
-          .submit({ ...submission, forwarded: true });
+    const owner = submission.forwarded ? null : requestOwner(entry, submission);
+    if (owner !== null && owner !== this.deps.shard) {
+      return agentRef(this.deps.env, name)
+        .onShard(owner)
+        .submit({ ...submission, forwarded: true });
     }
     const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
     if (existing) return { ok: true, request_id: existing, duplicate: true, ...sharded };

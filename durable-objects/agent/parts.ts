@@ -119,6 +119,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     paused: () => flow.paused,
   });
   const waiting = new InputWaiting({
+    shard: address.shard,
     requests,
     deadlines,
     queue: env.DELIVERIES,

@@ -118,11 +118,18 @@ async function serveJsonRpc(c: Context<AppEnv>): Promise<Response> {
   const name = agentParam(c);
   const entry = await entryOf(c, name);
   const agent = agentRef(c.env, name);
-  const stub = agent.client;
   const principal = c.var.principal;
   const viewer = senderOf(principal);
+  // A sharded agent's tasks spread over its shards, each on the one its id hashes to.
+  const { shards } = entry;
+  const task = (id: string) => agent.forTask(id, shards);
   const store = new DurableTaskStore(
-    { saveTask: (t, o) => stub.saveTask(t, o), loadTask: (id, o) => stub.loadTask(id, o), listTasks: (q, o) => stub.listTasks(q, o) },
+    {
+      saveTask: (t, o) => task(t.id).saveTask(t, o),
+      // A task from before the agent was sharded stays at home.
+      loadTask: async (id, o) => (await task(id).loadTask(id, o)) ?? (shards > 1 ? agent.client.loadTask(id, o) : null),
+      listTasks: (q, o) => agent.listTasks(q, o, shards),
+    },
     viewer,
   );
   const executor = (streaming: boolean) =>
@@ -137,8 +144,9 @@ async function serveJsonRpc(c: Context<AppEnv>): Promise<Response> {
           const opened = await agent.invokeStream(call);
           return opened.ok ? { ok: true, stream_id: opened.stream_id, message_id: opened.message_id, events: readEvents(opened.body) } : opened;
         },
-        park: (parked) => stub.park(parked),
-        answer: (requestId, answer) => stub.answerInput(requestId, viewer, answer, "now"),
+        // Parked beside its task, so a wait that ends updates the task in the same object.
+        park: (parked) => task(String(parked.message.metadata.a2a_task_id ?? "")).park(parked),
+        answer: (requestId, answer) => agent.forRequest(requestId).answerInput(requestId, viewer, answer, "now"),
         waitUntil: (p) => c.executionCtx.waitUntil(p),
       },
     });
@@ -149,10 +157,10 @@ async function serveJsonRpc(c: Context<AppEnv>): Promise<Response> {
       return opened?.ok ? readEvents(opened.body) : null;
     },
     cancelRequest: async (requestId) => {
-      await stub.cancelRequest(requestId, viewer);
+      await agent.forRequest(requestId).cancelRequest(requestId, viewer);
     },
     watch: async (id, statusAt, waitMs) => {
-      const next = await stub.watchTask(id, viewer, statusAt, waitMs);
+      const next = await task(id).watchTask(id, viewer, statusAt, waitMs);
       return next ? Task.fromJSON(next) : undefined;
     },
   };

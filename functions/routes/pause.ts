@@ -34,7 +34,7 @@ export function pauseRoutes(app: OpenAPIHono<AppEnv>): void {
       async (c) => {
         requireAdmin(c.var.principal);
         const name = agentParam(c);
-        const state = await agentRef(c.env, name).client.setPaused(action === "pause");
+        const state = await agentRef(c.env, name).setPaused(action === "pause");
         if (!state) throw new SwitchboardError("agent_not_found", `no agent named ${name}`);
         return c.json({ agent: name, ...state });
       },

@@ -44,12 +44,19 @@ export interface Submission {
   deliver_at?: number;
   /** The shard of the `reply_to` agent waiting for the reply (a sharded agent's ctx.request); absent: its home object. */
   reply_shard?: number;
-  /** Set by a shard that passed a keyed request on to the shard its key belongs to, which keeps it whatever its own count says. */
+  /** Set by a shard that passed the request on to the shard that must hold it (agent-ref.ts `requestOwner`), which keeps it whatever its own count says. */
   forwarded?: true;
 }
 
 /** A stored async request; `shards` is the agent's shard count, when it has more than one (callers learn it, as from a sync call). */
 export type Submitted = Result<{ request_id: string; duplicate: boolean; shards?: number }>;
+
+/** What a shard other than home adds to its agent's status: its calls running and the requests it holds. */
+export interface ShardStatus {
+  in_flight: number;
+  held: number;
+  scheduled: number;
+}
 
 /** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */
 export interface RequestReplay {
@@ -176,7 +183,7 @@ export interface AgentShardApi {
   /** A shard: the home object's observers changed; these are all of them now. */
   observersSync(observers: Observer[]): void;
   /** Live status of this object (one shard of the agent); null when there is no such agent. */
-  shardStatus(): { in_flight: number } | null;
+  shardStatus(): ShardStatus | null;
 }
 
 /** What the queue consumers call (functions/consumers). */

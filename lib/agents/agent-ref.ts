@@ -8,6 +8,7 @@
 import type { LoggedRow } from "../observability/message-log";
 import { mergeShardReports } from "../observability/merge-reports";
 import type { AgentMetricsReport } from "../observability/prometheus";
+import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
@@ -16,7 +17,8 @@ import { idempotencyScope } from "../protocols/request-store";
 import type { Result } from "../message/errors";
 import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
 import { streamHome } from "../streams/stream-id";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, StreamStarted, Submission, Submitted } from "./agent-api";
+import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, ShardStatus, StreamStarted, Submission, Submitted } from "./agent-api";
+import { flowKeyOf } from "../flow/flow-config";
 import type { Call } from "../message/call";
 import { type CallOptions, cancelDetail, cancelledFailure, untilCancelled } from "./cancellation";
 import { openBreakers } from "./open-breakers";
@@ -51,6 +53,42 @@ export class AgentRef {
   /** The object holding async request `requestId` (its id names the shard), as clients and the queue consumers see it. */
   forRequest(requestId: string): Remote<AgentClientApi & AgentQueueApi> {
     return this.object(requestAddress(requestId)?.shard ?? 0);
+  }
+
+  /**
+   * The object keeping A2A task `taskId` of an agent with `shards` shards. The SDK names tasks, so
+   * the id cannot carry its shard as a request id does: it hashes to it, and no lookup is needed.
+   */
+  forTask(taskId: string, shards: number): Remote<AgentClientApi> {
+    return this.object(keyShard(`task:${taskId}`, shards));
+  }
+
+  /**
+   * A2A ListTasks over every shard of an agent with `shards` shards: shard by shard, each newest
+   * first, the page token saying which shard and where in it (`<shard>.<its token>`).
+   */
+  async listTasks(query: TaskQuery, owner: TaskOwner, shards: number): Promise<TaskPage> {
+    if (shards <= 1) return this.client.listTasks(query, owner);
+    const at = /^(\d{1,3})\.(.*)$/.exec(query.page_token ?? "");
+    let shard = at ? Math.min(Number(at[1]), shards) : 0;
+    let token = at?.[2] ?? "";
+    const tasks: TaskJson[] = [];
+    let next = "";
+    const totals = Promise.all(allShards(this.name, shards).map((_, k) => this.onShard(k).listTasks({ ...query, page_size: 1, page_token: undefined }, owner)));
+    for (; shard < shards && tasks.length < query.page_size; shard++, token = "") {
+      const page = await this.onShard(shard).listTasks(
+        { ...query, page_size: query.page_size - tasks.length, ...(token ? { page_token: token } : { page_token: undefined }) },
+        owner,
+      );
+      tasks.push(...page.tasks);
+      if (page.next_page_token) {
+        next = `${shard}.${page.next_page_token}`;
+        break;
+      }
+    }
+    if (!next && shard < shards && tasks.length >= query.page_size) next = `${shard}.`;
+    const total_size = (await totals).reduce((n, page) => n + page.total_size, 0);
+    return { tasks, next_page_token: next, total_size };
   }
 
   /** Object `shard` of the agent (0: home), as the agent's other shards see it. */
@@ -114,17 +152,28 @@ export class AgentRef {
 
   /**
    * An async request, stored by one of the agent's shards, which then delivers it through its own
-   * pipeline: a keyed request on the shard its key hashes to (so a retry with the key finds the
-   * first), any other on a uniformly random shard. Until an answer has told this isolate the shard
-   * count, requests go home, and a keyed one the home object does not own is passed on from there.
+   * pipeline. The shard that must hold it (`requestOwner`) is chosen here when this isolate can
+   * tell, else by a uniformly random shard; until an answer has told this isolate the shard count,
+   * requests go home. A shard that is not the request's owner passes it on (Messaging.submit).
    */
   async submit(submission: Submission): Promise<Submitted> {
     const shards = shardHints.shards(this.name);
-    const key = submission.idempotency_key;
-    const shard = key ? keyShard(idempotencyScope(submission.message.from, key), shards) : pickShard(shards);
+    const shard = requestOwner({ shards }, submission) ?? pickShard(shards);
     const result = await this.object(shard).submit(submission);
     if (result.ok) this.learnShards(result, shard);
     return result;
+  }
+
+  /**
+   * POST /agents/:name/pause and /resume, on every shard: each holds and releases the requests it
+   * stores. Home first, so the agent's status (read at home) never says resumed while a shard holds.
+   */
+  async setPaused(paused: boolean): Promise<{ paused: boolean; held: number } | null> {
+    const home = await this.client.setPaused(paused);
+    if (!home) return null;
+    const described = await this.client.describe();
+    const others = await Promise.all(this.others(described?.entry.shards ?? 1).map((shard) => this.onShard(shard).setPaused(paused)));
+    return { paused, held: others.reduce((sum, s) => sum + (s?.held ?? 0), home.held) };
   }
 
   /** Attaches an observer at home (which owns the list) and copies the list to the other shards. */
@@ -149,13 +198,16 @@ export class AgentRef {
     return result;
   }
 
-  /** The entry and live status, `in_flight` summed over every shard; null when there is no such agent. */
+  /**
+   * The entry and live status, `in_flight`, `held` and `scheduled` summed over every shard (the
+   * pause, the schedules and the breaker are the home object's); null when there is no such agent.
+   */
   async describe(): Promise<AgentDescription | null> {
     const described = await this.client.describe();
     if (!described || described.entry.shards <= 1) return described;
     const others = await Promise.all(this.others(described.entry.shards).map((shard) => this.peer(shard).shardStatus()));
-    const in_flight = described.status.in_flight + others.reduce((sum, s) => sum + (s?.in_flight ?? 0), 0);
-    return { ...described, status: { ...described.status, in_flight } };
+    const sum = (field: keyof ShardStatus) => others.reduce((n, s) => n + (s?.[field] ?? 0), described.status[field]);
+    return { ...described, status: { ...described.status, in_flight: sum("in_flight"), held: sum("held"), scheduled: sum("scheduled") } };
   }
 
   /**
@@ -170,8 +222,11 @@ export class AgentRef {
     // A shard added now has not seen the handshakes the home object answered before.
     const peers = (before?.peers ?? []).filter((p) => p.direction === "inbound");
     if (peers.length > 0) await Promise.all(this.others(entry.shards).map((shard) => this.peer(shard).syncPeers(peers)));
-    // A shard added by a larger count gets the observers too.
-    if (entry.shards > (before?.entry.shards ?? 1)) await this.spreadObservers(entry.shards);
+    // A shard added by a larger count gets the observers and the pause too.
+    if (entry.shards > (before?.entry.shards ?? 1)) {
+      await this.spreadObservers(entry.shards);
+      if (before?.status.paused) await Promise.all(this.others(entry.shards).map((shard) => this.onShard(shard).setPaused(true)));
+    }
     return entry;
   }
 
@@ -231,4 +286,22 @@ export function agentRef(env: Pick<Env, "AGENT">, name: string): AgentRef {
 export function streamObject(env: Pick<Env, "AGENT">, streamId: string): Remote<AgentClientApi> | null {
   const home = streamHome(streamId);
   return home ? agentRef(env, home.agent).onShard(home.shard) : null;
+}
+
+/**
+ * Which of a sharded agent's shards must hold async request `submission`, or null when any may.
+ * A flow-controlled agent's requests live on the shard their flow key value hashes to, so each
+ * key's concurrency, rate and debounce are counted exactly, by one object; requests with no key
+ * value (or an agent without `flow.key`) share the empty key, whose shard is home. Otherwise a
+ * request with an idempotency key lives on the shard its sender-scoped key hashes to, so a retry
+ * finds the first wherever it arrives. `entry.flow` unknown (a Worker's shard hint): only the key.
+ */
+export function requestOwner(entry: { shards: number; flow?: AgentEntry["flow"] }, submission: Submission): number | null {
+  if (entry.shards <= 1) return 0;
+  if (entry.flow) {
+    const value = flowKeyOf(submission.message, entry.flow.key);
+    return value === "" ? 0 : keyShard(`flow:${value}`, entry.shards);
+  }
+  const key = submission.idempotency_key;
+  return key ? keyShard(idempotencyScope(submission.message.from, key), entry.shards) : null;
 }

@@ -1,9 +1,11 @@
 /**
  * A sharded agent's metrics are the sum of its shards': counters and histogram buckets add up;
- * breaker state and limits come from the home object, which owns them. Latency percentiles cannot
+ * breaker state, limits, the pause and schedules come from the home object, which owns them; held
+ * and scheduled requests add up, since each shard keeps its own. Latency percentiles cannot
  * be added, so p50 is averaged by sample count and p95 is the worst shard's — documented as an
  * approximation for sharded agents.
  */
+import type { DeliveryStatus } from "../flow/delivery-status";
 import type { MessageSeries } from "./metrics";
 import type { AgentMetricsReport } from "./prometheus";
 
@@ -46,5 +48,12 @@ export function mergeShardReports(reports: AgentMetricsReport[]): AgentMetricsRe
       { count: 0, sum: 0, buckets: [] as number[] },
     ),
     gauges,
+    ...(home.deliveries ? { deliveries: mergeDeliveries(home.deliveries, rest) } : {}),
   };
+}
+
+/** The pause and schedules are the home object's; every shard holds and schedules its own requests. */
+function mergeDeliveries(home: DeliveryStatus, rest: AgentMetricsReport[]): DeliveryStatus {
+  const sum = (field: "held" | "scheduled") => rest.reduce((n, r) => n + (r.deliveries?.[field] ?? 0), home[field]);
+  return { ...home, held: sum("held"), scheduled: sum("scheduled") };
 }

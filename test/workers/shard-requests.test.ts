@@ -1,16 +1,22 @@
 /**
  * A sharded agent's async requests are spread over its shards: each is stored, delivered, read
  * and cancelled on the shard its id names, so the home object is not the bottleneck for async
- * traffic, while the breaker stays one logical breaker (test/workers/shards.test.ts). Its own
+ * traffic, while the breaker stays one logical breaker (test/workers/shards.test.ts). A
+ * flow-controlled agent keeps each key on one shard, so its limits stay exact; a pause holds every
+ * shard, and A2A tasks live on the shard their id hashes to. Its own
  * requests (ctx.request) wait on the shard that made them, so their replies are delivered there.
  */
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { type Message, type Task, TaskState } from "@a2a-js/sdk";
+import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
 import { requestAddress } from "../../lib/message/ids";
 import { idempotencyScope, RequestStore } from "../../lib/protocols/request-store";
 import { keyShard, shardObjectName } from "../../lib/registry/shards";
-import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
+import { requestOwner } from "../../lib/agents/agent-ref";
+import { KEYS } from "../support/keys";
+import { api, eventually, received, release, settled, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
 const objectOf = (agent: string, shard: number) => env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
@@ -72,6 +78,8 @@ describe("a sharded agent's async requests", () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ request_id: id, status: "cancelled" });
     expect((await api("GET", `/requests/${id}`)).body.status).toBe("cancelled");
+    // The others are answered, so their deliveries do not hold the queue for the tests after this.
+    await release(name);
   });
 });
 
@@ -113,5 +121,176 @@ describe("a sharded agent's observers", () => {
 
     expect((await api("DELETE", `/agents/${name}/observers/${attached.body.id}`)).status).toBe(204);
     for (let i = 0; i < 8; i++) expect((await api("POST", `/agents/${name}/events`, { body: { event: "tick" } })).body.observers).toBe(0);
+  });
+});
+
+interface TenantStats {
+  max_in_flight: number;
+  starts: number[];
+}
+
+async function tenantStats(name: string): Promise<Record<string, TenantStats>> {
+  return ((await (await fetch(`${testServer()}/_stats/${name}`)).json()) as { tenants: Record<string, TenantStats> }).tenants;
+}
+
+async function sendAs(name: string, tenant: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: { tenant, i }, metadata: { tenant } } });
+    expect(res.status).toBe(202);
+    ids.push(res.body.request_id);
+  }
+  return ids;
+}
+
+const flowShard = (tenant: string) =>
+  requestOwner(
+    { shards: SHARDS, flow: { key: "metadata.tenant", rate: { limit: 1, period_ms: 1000 } } },
+    {
+      message: { metadata: { tenant } } as never,
+      reply_to: null,
+      timeout_ms: null,
+    },
+  );
+
+describe("a sharded agent with flow control", () => {
+  it("keeps each key's requests on one shard, so its concurrency and rate stay exact", { timeout: 60_000 }, async () => {
+    const name = uniqueName("flow-hot");
+    const flow = { key: "metadata.tenant", concurrency: 2, rate: { limit: 4, period_ms: 1000 } };
+    const put = await api("PUT", `/agents/${name}`, {
+      body: { kind: "http", url: `${testServer()}/tenants/30/${name}`, shards: SHARDS, limits: { max_concurrency: 50, retry_delay_ms: 0 }, flow },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    // Two tenants whose keys belong to different shards, one of them not home.
+    const tenants = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"];
+    const a = tenants.find((t) => flowShard(t) !== 0) as string;
+    const b = tenants.find((t) => flowShard(t) !== flowShard(a)) as string;
+    const before = Date.now();
+    const ids = { [a]: await sendAs(name, a, 8), [b]: await sendAs(name, b, 8) };
+    for (const tenant of [a, b]) expect(new Set(ids[tenant]?.map((id) => requestAddress(id)?.shard)), tenant).toEqual(new Set([flowShard(tenant)]));
+    const states = await Promise.all(
+      Object.values(ids)
+        .flat()
+        .map((id) => settled(id, ["replied"], 30_000)),
+    );
+    expect(states.every((s) => s.attempts === 1)).toBe(true);
+    const stats = await tenantStats(name);
+    for (const tenant of [a, b]) {
+      const starts = stats[tenant]?.starts ?? [];
+      expect(starts, tenant).toHaveLength(8);
+      // The key's window is counted in one object: four in the first second, the rest a period later.
+      expect(starts.filter((t) => t < before + 1000).length, tenant).toBeLessThanOrEqual(4);
+      expect(Math.max(...starts), tenant).toBeGreaterThanOrEqual(before + 1000);
+      expect(stats[tenant]?.max_in_flight, tenant).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("is paused on every shard: nothing is delivered until resume, and the status adds up what each shard holds", { timeout: 60_000 }, async () => {
+    const name = uniqueName("paused-hot");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/tenants/1/${name}`, shards: SHARDS } });
+    // The first answer tells this isolate the shard count, so the held ones spread.
+    await settled((await sendAs(name, "first", 1))[0] as string, ["replied"]);
+    expect((await api("POST", `/agents/${name}/pause`)).body).toMatchObject({ agent: name, paused: true });
+    const ids = await sendAs(name, "held", 16);
+    const shards = new Set(ids.map((id) => requestAddress(id)?.shard));
+    expect(shards.size).toBeGreaterThan(1);
+    const status = await eventually(async () => {
+      const res = await api("GET", `/agents/${name}`);
+      return res.body.status.held === 16 ? res.body.status : undefined;
+    });
+    expect(status).toMatchObject({ paused: true, held: 16 });
+    expect((await api("GET", `/agents/${name}/metrics`)).body.deliveries).toMatchObject({ paused: true, held: 16 });
+    for (let shard = 0; shard < SHARDS; shard++) await runDurableObjectAlarm(objectOf(name, shard));
+    expect((await tenantStats(name)).held).toBeUndefined();
+
+    expect((await api("POST", `/agents/${name}/resume`)).body).toMatchObject({ agent: name, paused: false });
+    for (const id of ids) expect((await settled(id, ["replied"])).attempts).toBe(1);
+    expect((await tenantStats(name)).held?.starts).toHaveLength(16);
+    expect((await api("GET", `/agents/${name}`)).body.status).toMatchObject({ paused: false, held: 0 });
+  });
+});
+
+function a2aClient(name: string): Promise<Client> {
+  const fetchImpl: typeof fetch = (input, init) => {
+    const request = new Request(input as RequestInfo, init);
+    request.headers.set("authorization", `Bearer ${KEYS.admin}`);
+    return exports.default.fetch(request);
+  };
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+    }),
+  );
+  return factory.createFromUrl(`http://switchboard.test/a2a/${name}/`);
+}
+
+function dataMessage(value: Record<string, unknown>, extra: Partial<Message> = {}): Message {
+  const part = { content: { $case: "data" as const, value }, mediaType: "application/json", filename: "", metadata: {} };
+  return { messageId: crypto.randomUUID(), contextId: "", taskId: "", role: 1, parts: [part], metadata: {}, extensions: [], referenceTaskIds: [], ...extra };
+}
+
+/** The shards whose object keeps A2A task `id`. */
+async function taskHolders(agent: string, id: string): Promise<number[]> {
+  const holds = await Promise.all(
+    Array.from({ length: SHARDS }, (_, k) => (objectOf(agent, k) as unknown as { loadTask(id: string, owner: null): Promise<unknown> }).loadTask(id, null)),
+  );
+  return holds.flatMap((task, k) => (task ? [k] : []));
+}
+
+describe("a sharded agent's A2A tasks", () => {
+  it("spread over its shards: GetTask, SubscribeToTask, CancelTask and ListTasks reach a task on a shard other than home", { timeout: 90_000 }, async () => {
+    expect((await api("PUT", "/agents/approver", { body: { shards: SHARDS } })).body.shards).toBe(SHARDS);
+    try {
+      const client = await a2aClient("approver");
+      const tasks: Task[] = [];
+      for (let i = 0; i < 8; i++) tasks.push((await client.sendMessage({ message: dataMessage({ item: `laptop ${i}`, amount: 1200 + i }) } as never)) as Task);
+      const holders = await Promise.all(tasks.map((t) => taskHolders("approver", t.id)));
+      // Each task is kept by exactly one shard, and they are not all at home.
+      for (const held of holders) expect(held).toHaveLength(1);
+      expect(new Set(holders.map(([k]) => k)).size).toBeGreaterThan(1);
+      const away = tasks.filter((_, i) => holders[i]?.[0] !== 0);
+      const [answered, cancelled] = away as [Task, Task];
+      const shardOf = (t: Task) => holders[tasks.indexOf(t)]?.[0];
+      // The request a waiting task waits as lives beside it, and its id says so.
+      expect(requestAddress(answered.metadata?.requestId as string)?.shard).toBe(shardOf(answered));
+      expect((await client.getTask({ id: answered.id } as never)).status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+
+      const events: string[] = [];
+      const subscription = (async () => {
+        for await (const event of client.resubscribeTask({ id: answered.id } as never)) {
+          const { payload } = event as { payload: { $case: string; value: { status?: { state: TaskState } } } };
+          events.push(payload.value.status ? `${payload.$case}:${TaskState[payload.value.status.state]}` : payload.$case);
+        }
+      })();
+      const done = (await client.sendMessage({
+        message: dataMessage({ approved: true }, { taskId: answered.id, contextId: answered.contextId }),
+      } as never)) as Task;
+      await subscription;
+      expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(events.at(-1)).toBe("statusUpdate:TASK_STATE_COMPLETED");
+      expect((await api("GET", `/requests/${answered.metadata?.requestId}`)).body.status).toBe("replied");
+
+      expect((await client.cancelTask({ id: cancelled.id } as never)).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+      expect((await api("GET", `/requests/${cancelled.metadata?.requestId}`)).body.status).toBe("cancelled");
+      expect(await taskHolders("approver", cancelled.id)).toEqual([shardOf(cancelled)]);
+
+      // ListTasks pages through every shard: each task once, however small the pages.
+      const listed: string[] = [];
+      let pageToken = "";
+      for (let page = 0; page < 20; page++) {
+        const res = await api("POST", "/a2a/approver", {
+          body: { jsonrpc: "2.0", id: page, method: "ListTasks", params: { pageSize: 3, ...(pageToken ? { pageToken } : {}) } },
+          headers: { "a2a-version": "1.0" },
+        });
+        expect(res.body.result.totalSize).toBe(tasks.length);
+        listed.push(...res.body.result.tasks.map((t: { id: string }) => t.id));
+        pageToken = res.body.result.nextPageToken;
+        if (!pageToken) break;
+      }
+      expect(listed.sort()).toEqual(tasks.map((t) => t.id).sort());
+    } finally {
+      await api("DELETE", "/agents/approver");
+    }
   });
 });
