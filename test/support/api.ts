@@ -73,9 +73,46 @@ export function settled(requestId: string, statuses = ["replied", "failed", "dea
   );
 }
 
-/** What the loopback test server received for `key`. */
-export async function received(key: string): Promise<Array<{ path: string; headers: Record<string, string>; body: string }>> {
-  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as any;
+/** One request the loopback test server received. */
+export interface ReceivedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the loopback test server received for `key`, oldest first. */
+export async function received(key: string): Promise<ReceivedRequest[]> {
+  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as ReceivedRequest[];
+}
+
+/** What the loopback test server received for `key`, each body parsed as JSON. */
+export async function receivedJson(key: string): Promise<Array<Omit<ReceivedRequest, "body"> & { body: any }>> {
+  return (await received(key)).map((r) => ({ ...r, body: JSON.parse(r.body) }));
+}
+
+/**
+ * A remote HTTP agent whose loopback endpoint holds every request until its client aborts it
+ * (`aborted` tells when); the agent's name is also its loopback key.
+ */
+export async function holdingAgent(extra: Record<string, unknown> = {}): Promise<{ name: string; key: string }> {
+  const name = uniqueName("held");
+  const put = await api("PUT", `/agents/${name}`, {
+    body: { kind: "http", url: `${testServer()}/hold/${name}`, description: "Holds the request until it is cancelled.", ...extra },
+  });
+  if (put.status !== 200) throw new Error(`PUT /agents/${name}: ${put.status} ${JSON.stringify(put.body)}`);
+  return { name, key: name };
+}
+
+/** The newest inbound row of `agent`'s log whose outcome is `outcome`, once it is there. */
+export function inboundRow(agent: string, outcome: string): Promise<any> {
+  return eventually(
+    async () =>
+      (await api("GET", `/agents/${agent}/log`)).body.entries.find(
+        (r: { direction: string; outcome: string }) => r.direction === "in" && r.outcome === outcome,
+      ),
+    20_000,
+    `an inbound ${outcome} row in ${agent}'s log`,
+  );
 }
 
 /** Waits until the loopback test server has received a request for `key` (its `/_arrived` hook). */

@@ -1,30 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, settled, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, holdingAgent, inboundRow, settled, testServer, uniqueName } from "../support/api";
 import { auth } from "../support/keys";
-
-/** A remote HTTP agent whose loopback endpoint holds every request until its client aborts it. */
-async function holdingAgent(extra: Record<string, unknown> = {}): Promise<{ name: string; key: string }> {
-  const name = uniqueName("holder");
-  const key = name;
-  const put = await api("PUT", `/agents/${name}`, {
-    body: { kind: "http", url: `${testServer()}/hold/${key}`, description: "Holds the request until it is cancelled.", ...extra },
-  });
-  expect(put.status).toBe(200);
-  return { name, key };
-}
-
-/** The newest inbound log row of `agent` whose outcome is `outcome`, once it is there. */
-function logRow(agent: string, outcome: string): Promise<any> {
-  return eventually(
-    async () => {
-      const log = await api("GET", `/agents/${agent}/log`);
-      return log.body.entries.find((row: { direction: string; outcome: string }) => row.direction === "in" && row.outcome === outcome);
-    },
-    20_000,
-    `an inbound ${outcome} row in ${agent}'s log`,
-  );
-}
 
 describe("cancellation", () => {
   it("DELETE /requests/:id aborts the handler and its tool call, through two hops to the remote agent", async () => {
@@ -45,8 +22,8 @@ describe("cancellation", () => {
     expect((await aborted(remote.key)).aborted).toBe(true);
 
     // Cancelled everywhere: the request, the model agent's call, the tool call to the remote agent.
-    expect((await logRow(model, "cancelled")).pattern).toBe("async");
-    expect((await logRow(remote.name, "cancelled")).pattern).toBe("tool");
+    expect((await inboundRow(model, "cancelled")).pattern).toBe("async");
+    expect((await inboundRow(remote.name, "cancelled")).pattern).toBe("tool");
     const after = await settled(id, ["cancelled"]);
     expect(after.attempts).toBeLessThanOrEqual(1);
     // Not retried, not dead-lettered, not a breaker failure.
@@ -80,8 +57,8 @@ describe("cancellation", () => {
     await pending;
 
     expect((await aborted(remote.key)).aborted).toBe(true);
-    expect((await logRow(head, "cancelled")).detail).toContain(remote.name);
-    expect((await logRow(remote.name, "cancelled")).pattern).toBe("chain");
+    expect((await inboundRow(head, "cancelled")).detail).toContain(remote.name);
+    expect((await inboundRow(remote.name, "cancelled")).pattern).toBe("chain");
     expect((await api("GET", `/agents/${remote.name}/breaker`)).body.failures).toBe(0);
   });
 

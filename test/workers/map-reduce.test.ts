@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, testServer, uniqueName } from "../support/api";
-
-/** What the loopback test server received under `key`, bodies parsed. */
-async function received(key: string): Promise<Array<{ body: any; headers: Record<string, string> }>> {
-  const calls = (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Array<{ body: string; headers: Record<string, string> }>;
-  return calls.map((c) => ({ ...c, body: JSON.parse(c.body) }));
-}
+import { api, receivedJson, testServer, uniqueName } from "../support/api";
 
 /** A remote agent on the test server: `/ok/<name>` answers, `/status/500/<name>` always fails. */
 async function remote(scenario: "ok" | "status/500", acl?: string[]): Promise<string> {
@@ -41,10 +35,10 @@ describe("POST /patterns/map-reduce", () => {
     const res = await api("POST", "/patterns/map-reduce", { body: { data: [1, 2], mappers, reducer } });
     expect(res.status).toBe(200);
     expect(res.body.chunks).toBe(2);
-    const counts = await Promise.all(mappers.map(async (m) => (await received(m)).length));
+    const counts = await Promise.all(mappers.map(async (m) => (await receivedJson(m)).length));
     expect(counts).toEqual([1, 1, 0, 0]);
     // The reducer got the map results as JSON, not as a string.
-    const [call] = await received(reducer);
+    const [call] = await receivedJson(reducer);
     expect(call?.body.content).toEqual([
       { index: 0, mapper: mappers[0], reply: { echoed: [1], calls: 1 } },
       { index: 1, mapper: mappers[1], reply: { echoed: [2], calls: 1 } },
@@ -62,7 +56,7 @@ describe("POST /patterns/map-reduce", () => {
       [mappers[1], [3, 4]],
       [mappers[0], [5]],
     ]);
-    expect((await received(mappers[0] as string)).length).toBe(2);
+    expect((await receivedJson(mappers[0] as string)).length).toBe(2);
   });
 
   it("with a failing mapper and min_success = all, does not reduce and answers 502 with every map result", async () => {
@@ -76,7 +70,7 @@ describe("POST /patterns/map-reduce", () => {
     expect(res.body.detail).toContain("2 of 3 mappers succeeded, 3 needed");
     expect(res.body.map_results[1]).toMatchObject({ index: 1, mapper: bad, chunk: ["b"], error: { code: "agent_error" } });
     expect(res.body.map_results[0].reply.content).toEqual({ echoed: ["a"], calls: 1 });
-    expect(await received(reducer)).toHaveLength(0);
+    expect(await receivedJson(reducer)).toHaveLength(0);
   });
 
   it("with a failing mapper and min_success = 2, reduces what succeeded and lists the error", async () => {
@@ -86,7 +80,7 @@ describe("POST /patterns/map-reduce", () => {
     const res = await api("POST", "/patterns/map-reduce", { body: { data: ["a", "b", "c"], mappers: [good, bad, good], reducer, min_success: 2 } });
     expect(res.status).toBe(200);
     expect(res.body.map_results.map((r: any) => ("reply" in r ? "reply" : r.error.code))).toEqual(["reply", "agent_error", "reply"]);
-    const [call] = await received(reducer);
+    const [call] = await receivedJson(reducer);
     expect(call?.body.content[1]).toMatchObject({ index: 1, mapper: bad, error: { code: "agent_error" } });
     expect(call?.body.content[2]).toEqual({ index: 2, mapper: good, reply: { echoed: ["c"], calls: 2 } });
     expect(res.body.result.content).toEqual({ echoed: call?.body.content, calls: 1 });
@@ -98,10 +92,10 @@ describe("POST /patterns/map-reduce", () => {
     const denied = await api("POST", "/patterns/map-reduce", { as: "outsider", body: { data: [1, 2], mappers: [guarded], reducer } });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ code: "forbidden", stage: "map" });
-    expect(await received(guarded)).toHaveLength(0);
+    expect(await receivedJson(guarded)).toHaveLength(0);
     const allowed = await api("POST", "/patterns/map-reduce", { as: "planner", body: { data: [1, 2], mappers: [guarded], reducer } });
     expect(allowed.status).toBe(200);
-    expect((await received(guarded))[0]?.body.from).toBe("planner");
+    expect((await receivedJson(guarded))[0]?.body.from).toBe("planner");
   });
 
   it("passes the reducer's failure through", async () => {

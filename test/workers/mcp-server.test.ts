@@ -6,7 +6,7 @@
 import { exports } from "cloudflare:workers";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, eventually, holdingAgent, inboundRow, testServer, uniqueName } from "../support/api";
 import { auth } from "../support/keys";
 import { mcpClient } from "../support/mcp-client";
 
@@ -17,22 +17,6 @@ function rawMcp(body: string, headers: Record<string, string> = {}, path = "/mcp
   return exports.default.fetch(
     new Request(`http://switchboard.test${path}`, { method: "POST", headers: { ...auth("admin"), ...MCP_HEADERS, ...headers }, body, ...init }),
   );
-}
-
-/** The newest inbound log row of `agent` whose outcome is `outcome`, once it is there. */
-function logRow(agent: string, outcome: string): Promise<any> {
-  return eventually(async () => {
-    const log = await api("GET", `/agents/${agent}/log`);
-    return log.body.entries.find((row: { direction: string; outcome: string }) => row.direction === "in" && row.outcome === outcome);
-  });
-}
-
-async function holdingAgent(): Promise<string> {
-  const name = uniqueName("mcp-hold");
-  expect(
-    (await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/hold/${name}`, description: "Holds every request." } })).status,
-  ).toBe(200);
-  return name;
 }
 
 describe("POST /mcp: agents as tools", () => {
@@ -152,7 +136,7 @@ describe("MCP progress: a streaming agent's deltas", () => {
   });
 
   it("a cancellation cancels a call made as a stream", async () => {
-    const name = await holdingAgent();
+    const { name } = await holdingAgent();
     const { client } = await mcpClient("/mcp");
     const cancel = new AbortController();
     const pending = client
@@ -162,14 +146,14 @@ describe("MCP progress: a streaming agent's deltas", () => {
     cancel.abort("the user changed their mind");
     await pending;
     expect((await aborted(name)).aborted).toBe(true);
-    expect((await logRow(name, "cancelled")).pattern).toBe("mcp");
+    expect((await inboundRow(name, "cancelled")).pattern).toBe("mcp");
     await client.close();
   });
 });
 
 describe("MCP sessions and cancellation", () => {
   it("a cancellation notification cancels the call where it runs, down to the remote agent", async () => {
-    const name = await holdingAgent();
+    const { name } = await holdingAgent();
     const { client, transport } = await mcpClient("/mcp");
     expect(transport.sessionId).toMatch(/^mcp1\./);
     const cancel = new AbortController();
@@ -178,13 +162,13 @@ describe("MCP sessions and cancellation", () => {
     cancel.abort("the user changed their mind");
     await pending;
     expect((await aborted(name)).aborted).toBe(true);
-    expect((await logRow(name, "cancelled")).pattern).toBe("mcp");
+    expect((await inboundRow(name, "cancelled")).pattern).toBe("mcp");
     expect((await api("GET", `/agents/${name}/breaker`)).body.failures).toBe(0);
     await client.close();
   });
 
   it("a client that disconnects cancels its call", async () => {
-    const name = await holdingAgent();
+    const { name } = await holdingAgent();
     const gone = new AbortController();
     const call = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: { content: "wait" } } });
     const pending = rawMcp(call, {}, "/mcp", { signal: gone.signal })
@@ -194,7 +178,7 @@ describe("MCP sessions and cancellation", () => {
     gone.abort();
     await pending;
     expect((await aborted(name)).aborted).toBe(true);
-    expect((await logRow(name, "cancelled")).pattern).toBe("mcp");
+    expect((await inboundRow(name, "cancelled")).pattern).toBe("mcp");
   });
 
   it("refuses a session id it never gave, or gave another key, with the protocol's 404", async () => {

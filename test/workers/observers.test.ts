@@ -5,13 +5,8 @@ import worker from "../../functions/index";
 import { deadlineAfter } from "../../lib/message/call";
 import { type FanoutMessage, planFanout } from "../../lib/patterns/fanout";
 import { verifySignature } from "../../lib/security/signing";
-import { api, eventually, testServer, uniqueName } from "../support/api";
+import { api, eventually, receivedJson, testServer, uniqueName } from "../support/api";
 import { agentObjectStub } from "../support/agent-storage";
-
-async function received(key: string): Promise<Array<{ body: any; headers: Record<string, string> }>> {
-  const calls = (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Array<{ body: string; headers: Record<string, string> }>;
-  return calls.map((c) => ({ ...c, body: JSON.parse(c.body) }));
-}
 
 async function remoteAgent(prefix: string, config: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName(prefix);
@@ -129,7 +124,7 @@ describe("events and fan-out", () => {
     expect((await api("POST", `/agents/${observed}/events`, { body: { event: "small", data: 1 } })).status).toBe(202);
     for (const key of keys) {
       const calls = await eventually(async () => {
-        const got = await received(key);
+        const got = await receivedJson(key);
         return got.length > 0 ? got : undefined;
       });
       expect(calls.map((c) => c.body.content.event)).toEqual(["small"]);
@@ -159,10 +154,10 @@ describe("events and fan-out", () => {
       { acked: 0, retried: 1 },
       { acked: 1, retried: 0 },
     ]);
-    for (const key of [...okKeys, ...agentObservers]) expect((await received(key)).length, key).toBe(1);
-    expect(await received(failKey)).toHaveLength(3);
+    for (const key of [...okKeys, ...agentObservers]) expect((await receivedJson(key)).length, key).toBe(1);
+    expect(await receivedJson(failKey)).toHaveLength(3);
 
-    const [delivery] = await received(okKeys[0] as string);
+    const [delivery] = await receivedJson(okKeys[0] as string);
     expect(delivery?.body).toMatchObject({ role: "event", from: observed, content: { event: "price.changed", data: { sku: "a1", price: 9 } } });
     expect(() => verifySignature(env.SWITCHBOARD_SIGNING_SECRET, JSON.stringify(delivery?.body), delivery?.headers as Record<string, string>)).not.toThrow();
     // Agent observers got it through their pipeline, from the observed agent, logged as fan-out.
@@ -195,7 +190,7 @@ describe("events and fan-out", () => {
       "the replayed entry to leave the store",
       100,
     );
-    const calls = await received(key);
+    const calls = await receivedJson(key);
     expect(calls).toHaveLength(2);
     expect(calls[1]?.headers["webhook-id"]).toBe(calls[0]?.headers["webhook-id"]);
   });
@@ -219,7 +214,7 @@ describe("events and fan-out", () => {
     const { acked, retried } = await consume(await fanoutOf(observed, "tick", 1), 1);
     expect(acked).toHaveLength(1);
     expect(retried).toHaveLength(0);
-    expect(await received(observer)).toHaveLength(0);
+    expect(await receivedJson(observer)).toHaveLength(0);
     const log = (await api("GET", `/agents/${observed}/log`)).body.entries;
     expect(log[0]).toMatchObject({ outcome: "dead_lettered", detail: expect.stringContaining("forbidden after 1 attempts") });
   });
@@ -246,7 +241,7 @@ describe("events and fan-out", () => {
       // The queue consumer runs on its own schedule: wait for the delivery, bounded.
       const calls = await eventually(
         async () => {
-          const got = await received(key);
+          const got = await receivedJson(key);
           return got.length > 0 ? got : undefined;
         },
         10_000,

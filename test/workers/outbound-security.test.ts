@@ -2,17 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { postSigned } from "../../lib/protocols/remote-http";
-import { api, modelServer, modelServerCalls, settled, testServer, uniqueName } from "../support/api";
-
-interface Received {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-async function received(key: string): Promise<Received[]> {
-  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Received[];
-}
+import { api, modelServer, modelServerCalls, received, settled, testServer, uniqueName } from "../support/api";
 
 const AGENT_SECRET = `whsec_${btoa("per-agent-secret-of-32-bytes-ok!")}`;
 

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, invokeStream, release, testServer, uniqueName } from "../support/api";
+import { aborted, api, arrived, eventually, holdingAgent, inboundRow, invokeStream, release, testServer, uniqueName } from "../support/api";
 import { agentObjectStub } from "../support/agent-storage";
 import { auth, type KEYS } from "../support/keys";
 import { EventReader } from "../support/sse";
@@ -12,20 +12,6 @@ async function resume(streamId: string, lastEventId?: number, byQuery = false): 
   const headers: Record<string, string> = { ...auth("admin"), accept: "text/event-stream" };
   if (!byQuery && lastEventId !== undefined) headers["last-event-id"] = String(lastEventId);
   return exports.default.fetch(new Request(`http://switchboard.test/streams/${streamId}${query}`, { headers }));
-}
-
-async function holdingAgent(extra: Record<string, unknown> = {}): Promise<{ name: string; key: string }> {
-  const name = uniqueName("held");
-  expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/hold/${name}`, ...extra } })).status).toBe(200);
-  return { name, key: name };
-}
-
-function inboundRow(agent: string, outcome: string): Promise<any> {
-  return eventually(
-    async () => (await api("GET", `/agents/${agent}/log`)).body.entries.find((r: any) => r.direction === "in" && r.outcome === outcome),
-    20_000,
-    `an inbound ${outcome} row of ${agent}`,
-  );
 }
 
 describe("streaming invoke", () => {
