@@ -384,13 +384,17 @@ export class Messaging {
     if (LIVE_STATUSES.includes(row.status)) {
       const detail = `cancelled by ${viewer ?? "admin"} (DELETE /requests/${requestId})`;
       const error = { code: "cancelled", detail };
+      // The abort first: its cancels to the objects of the attempt's sub-calls leave before this
+      // turn writes anything, so the output gate does not hold them until the write is durable.
+      // The attempt only sees the abort in a later turn, once the status below says `cancelled`.
+      const delivering = this.delivering.has(requestId);
+      if (delivering) this.deps.cancelRunning(row.message.id, detail);
       this.requests.update(requestId, { status: "cancelled", error, lease_until: null }, Date.now());
       // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
       else this.deps.flow.forget(requestId);
       // A running attempt ends its stream as it stops; otherwise the stream ends here.
-      if (this.delivering.has(requestId)) this.deps.cancelRunning(row.message.id, detail);
-      else this.deps.streams.endRequest(requestId, row.message, failure("cancelled", detail));
+      if (!delivering) this.deps.streams.endRequest(requestId, row.message, failure("cancelled", detail));
       if (row.status === "input_required") this.deps.stopWaiting({ ...row, status: "cancelled", error });
     }
     return this.status(name, requestId, viewer);
