@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { STREAM_LIMITS, StreamLog } from "./stream-log";
+import { ID_BLOCK, STREAM_LIMITS, StreamLog } from "./stream-log";
 
 /** Runs `body` with a StreamLog over a fresh agent object's storage. */
 function withLog(body: (log: StreamLog, state: DurableObjectState) => Promise<void>, limits = STREAM_LIMITS) {
@@ -65,13 +65,46 @@ describe("StreamLog", () => {
     });
   });
 
-  it("takes up, after a restart, the streams an earlier instance left open, with their ids going on", async () => {
+  it("takes up, after a restart, the streams an earlier instance left open, its ids going on past every id it recorded", async () => {
     await withLog(async (log, state) => {
       log.open({ id: "open", kind: "invoke", owner: "planner", message_id: "m" });
       log.append("open", { event: "start", data: { stream_id: "open", message_id: "m" } });
       const again = new StreamLog(state.storage.sql, { sync: () => state.storage.sync() });
       expect(again.recover()).toMatchObject([{ id: "open", kind: "invoke", owner: "planner", state: "open" }]);
-      expect(again.append("open", { event: "error", data: {} as never })?.id).toBe(2);
+      expect(again.append("open", { event: "error", data: {} as never })?.id).toBe(ID_BLOCK + 1);
+    });
+  });
+
+  it("hands a reader each delta as it is appended, waits for durability only for the ending and for each new block of ids", async () => {
+    const stub = env.AGENT.get(env.AGENT.idFromName(`streams-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, async (_instance, state) => {
+      let syncs = 0;
+      const counted = () => {
+        syncs++;
+        return state.storage.sync();
+      };
+      const log = new StreamLog(state.storage.sql, { sync: counted });
+      log.open({ id: "s", kind: "invoke", owner: null, message_id: "m" });
+      log.append("s", { event: "start", data: { stream_id: "s", message_id: "m" } });
+      const reader = log.read("s", 0)?.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      const next = async () => new TextDecoder().decode((await reader.read()).value);
+      expect(await next()).toContain("id: 1\nevent: start");
+      log.append("s", { event: "delta", data: { text: "a" } });
+      expect(await next()).toContain("id: 2\nevent: delta");
+      expect(syncs).toBe(0);
+      // Past the ids recorded at open, the next block is recorded and waited for, once.
+      for (let i = 3; i <= ID_BLOCK + 2; i++) log.append("s", { event: "delta", data: { text: "x" } });
+      let last = "";
+      while (!last.includes(`id: ${ID_BLOCK + 2}\n`)) last = await next();
+      expect(syncs).toBe(1);
+      // A restart now goes on after every id a reader may have seen.
+      const again = new StreamLog(state.storage.sql, { sync: () => state.storage.sync() });
+      again.recover();
+      expect(again.append("s", { event: "step", data: { type: "probe" } })?.id).toBeGreaterThan(ID_BLOCK + 2);
+      // The ending is sent only once it is durable.
+      log.append("s", { event: "reply", data: { id: "r", content: "done" } as never });
+      expect(await next()).toContain("event: reply");
+      expect(syncs).toBe(2);
     });
   });
 });

@@ -1,10 +1,21 @@
 /**
  * The streams one Durable Object keeps, in its SQLite: every event of each stream, in order,
  * bounded (`STREAM_LIMITS`), kept `retentionMs` after the stream ended; and the readers attached to
- * each stream still running. An event reaches a reader only once it is stored and durable
- * (`storage.sync()`), so no client ever saw an event that a replay would not give again: a
- * reconnect with `Last-Event-ID` gets exactly the stored events after that id and then the live
- * tail, read and attached in one synchronous turn, so nothing falls between the two.
+ * each stream still running. A reconnect with `Last-Event-ID` gets exactly the stored events after
+ * that id and then the live tail, read and attached in one synchronous turn, so nothing falls
+ * between the two.
+ *
+ * A `delta` or `step` reaches the live readers as it is appended, while its write commits, not
+ * after a `storage.sync()`: a wait per token was most of what a streamed token cost in the object.
+ * What keeps a resume from skipping an event is the ids: a stream records ids it may use ahead of
+ * them (`ID_BLOCK` at a time, in `streams.next_seq`), and no event is handed out past what is
+ * recorded durably — the first block is written before the answer that attaches a reader leaves
+ * the object (the runtime's output gate holds it until then), a further block is waited for. An
+ * object that restarts therefore goes on after every id any reader saw, and its `error` (or the
+ * next attempt's events) can never hide behind an id a client already has. What such a restart
+ * can lose is a delta of the attempt that died with it, which ends with that error. The terminal
+ * `reply` or `error` is still sent only once it is durable: no client sees an ending a replay
+ * would not give again.
  */
 import { formatSse, isTerminal, type StoredEvent, type StreamEvent } from "./stream-event";
 
@@ -57,13 +68,18 @@ interface Live {
   nextSeq: number;
   keptEvents: number;
   keptBytes: number;
-  /** Every event up to this id has been handed to the readers (and is durable when one was attached). */
+  /** Every event up to this id has been handed to the readers. */
   delivered: number;
+  /** Ids up to this one are recorded as used (`streams.next_seq` above it), durably once a reader can see them. */
+  reserved: number;
   readers: Map<string, Reader>;
   ended: boolean;
 }
 
 type Row = Record<string, SqlStorageValue>;
+
+/** How many ids a stream records ahead of the events that use them (see the file comment). @default 1000 */
+export const ID_BLOCK = 1000;
 
 const encoder = new TextEncoder();
 
@@ -93,18 +109,22 @@ export class StreamLog {
       // A request replayed after it ended: its stream starts over, its ids going on from the last.
       this.sql.exec("DELETE FROM stream_events WHERE stream_id = ?", init.id);
       this.sql.exec("UPDATE streams SET state = 'open', ended_at = NULL, expires_at = NULL WHERE id = ?", init.id);
-    } else if (!existing) {
+    }
+    const next = existing ? this.nextSeqOf(init.id, Number(existing.next_seq)) : 1;
+    // The first block of ids, written before any answer that could attach a reader leaves the object.
+    const reserved = next - 1 + ID_BLOCK;
+    if (existing) this.sql.exec("UPDATE streams SET next_seq = ? WHERE id = ?", reserved + 1, init.id);
+    else
       this.sql.exec(
-        "INSERT INTO streams (id, kind, owner, message_id, state, created_at) VALUES (?, ?, ?, ?, 'open', ?)",
+        "INSERT INTO streams (id, kind, owner, message_id, state, next_seq, created_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
         init.id,
         init.kind,
         init.owner,
         init.message_id,
+        reserved + 1,
         now,
       );
-    }
-    const next = existing ? this.nextSeqOf(init.id, Number(existing.next_seq)) : 1;
-    this.live.set(init.id, { id: init.id, nextSeq: next, keptEvents: 0, keptBytes: 0, delivered: next - 1, readers: new Map(), ended: false });
+    this.live.set(init.id, { id: init.id, nextSeq: next, keptEvents: 0, keptBytes: 0, delivered: next - 1, reserved, readers: new Map(), ended: false });
   }
 
   /** Forgets a stream that never started (its call was refused): nobody can have read it. */
@@ -139,7 +159,7 @@ export class StreamLog {
       this.sql.exec("INSERT INTO stream_events (stream_id, seq, event, data) VALUES (?, ?, ?, ?)", id, stored.id, event.event, data);
     } else {
       // Past the bound the event is sent, not kept: only the id it used is, so ids never repeat.
-      this.sql.exec("UPDATE streams SET next_seq = ? WHERE id = ?", live.nextSeq, id);
+      this.sql.exec("UPDATE streams SET next_seq = MAX(next_seq, ?) WHERE id = ?", live.nextSeq, id);
     }
     if (terminal) {
       live.ended = true;
@@ -232,7 +252,15 @@ export class StreamLog {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        if (batch.some(({ live }) => live.readers.size > 0)) await this.hooks.sync();
+        // Read now: an ending must be durable before it is sent, and an id past the recorded ones
+        // needs the next block recorded (one wait per ID_BLOCK events).
+        const read = batch.filter(({ live }) => live.readers.size > 0);
+        const beyond = new Set(read.filter(({ live, event }) => event.id > live.reserved).map(({ live }) => live));
+        for (const live of beyond) {
+          live.reserved = live.nextSeq - 1 + ID_BLOCK;
+          this.sql.exec("UPDATE streams SET next_seq = MAX(next_seq, ?) WHERE id = ?", live.reserved + 1, live.id);
+        }
+        if (beyond.size > 0 || read.some(({ event }) => isTerminal(event))) await this.hooks.sync();
         for (const { live, event } of batch) this.deliver(live, event);
       }
     } catch (error) {
