@@ -23,6 +23,8 @@ interface SwitchboardOptionalEnv {
   SWITCHBOARD_A2A_AGENT?: string;
   /** Ms from a change of an agent's counters to their push to its metrics aggregate (default 10000). */
   SWITCHBOARD_METRICS_FLUSH_MS?: string;
+  /** How many agents GET /metrics lists one by one (default 256; the deployment-wide series cover every agent). */
+  SWITCHBOARD_METRICS_AGENT_SERIES?: string;
   /** Port of the loopback test server (tests only). */
   TEST_SERVER_PORT?: string;
   /** Port of the loopback model server (tests only, test/support/model-server.ts). */

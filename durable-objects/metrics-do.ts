@@ -23,8 +23,8 @@ export class MetricsDO extends DurableObject<Env> implements MetricsAggregateApi
     this.table.forget(object);
   }
 
-  reports(): PushedReport[] {
-    return this.table.reports();
+  reports(agentLimit?: number): PushedReport[] {
+    return this.table.reports(agentLimit);
   }
 
   reportsOf(agents: string[]): PushedReport[] {

@@ -6,7 +6,15 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { addMetricsSource, collectSources } from "../../lib/observability/metrics-sources";
-import { collectReports, collectTotals, type MetricsTotals, metricsFlushMs, reportsOf } from "../../lib/observability/metrics-aggregate";
+import {
+  collectReports,
+  collectTotals,
+  deploymentSamples,
+  type MetricsTotals,
+  metricsAgentSeries,
+  metricsFlushMs,
+  reportsOf,
+} from "../../lib/observability/metrics-aggregate";
 import { renderPrometheus } from "../../lib/observability/prometheus";
 import { orderTrace, TRACE_ID, TRACE_INDEX_SHARDS, traceIndex, traceObjects } from "../../lib/observability/trace-index";
 import { AgentName } from "../../lib/message/envelope";
@@ -132,16 +140,23 @@ export function observabilityRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "get",
       path: "/metrics",
       tags: ["observability"],
-      summary: "Prometheus metrics of every agent, read from the metrics aggregates (admin)",
+      summary: "Prometheus metrics: deployment-wide series, and per-agent series for a bounded set of agents (admin)",
       description:
-        "Each agent object pushes its counters to one of a fixed number of aggregates within SWITCHBOARD_METRICS_FLUSH_MS (default 10 s) of a change; a scrape reads only the aggregates. Counters are exact and monotonic; gauges (breaker, in-flight) are as of the agent's last push.",
-      responses: { 200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: z.string() } } }, ...problems(401, 403) },
+        "Each agent object pushes its counters to one of a fixed number of aggregates within SWITCHBOARD_METRICS_FLUSH_MS (default 10 s) of a change; a scrape reads only the aggregates. `switchboard_deployment_*` series cover every agent at a cost that does not grow with their number; the per-agent series (`switchboard_messages_total{agent,outcome}` …) list at most SWITCHBOARD_METRICS_AGENT_SERIES agents (default 256, a stable set by name), or exactly the agents in `agents` (comma-separated, up to 100). Counters are exact and monotonic; gauges (breaker, in-flight) are as of the agent's last push.",
+      request: { query: z.object({ agents: z.string().optional() }) },
+      responses: { 200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: z.string() } } }, ...problems(400, 401, 403) },
     },
     async (c) => {
       requireAdmin(c.var.principal);
-      // Only the aggregates agents push to: the scrape costs the same whatever the number of agents.
-      const [reports, extra] = await Promise.all([collectReports(c.env), collectSources(c.env)]);
-      const text = renderPrometheus(reports, extra);
+      const names = parseWith(MetricsNames, c.req.query("agents") ?? "", "agents");
+      // Only the aggregates agents push to, and a bounded number of agents' reports from each:
+      // the scrape costs the same whatever the number of agents.
+      const [reports, totals, extra] = await Promise.all([
+        names.length ? reportsOf(c.env, names) : collectReports(c.env, metricsAgentSeries(c.env)),
+        collectTotals(c.env),
+        collectSources(c.env),
+      ]);
+      const text = renderPrometheus(reports, [...deploymentSamples(totals, reports.length), ...extra]);
       return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
     },
   );

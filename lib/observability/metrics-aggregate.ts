@@ -13,7 +13,7 @@
 import { objectStub, type Remote } from "../registry/object-ids";
 import { keyShard, METRICS_SHARDS, parseObjectName, shardObjectName } from "../registry/shards";
 import { mergeShardReports } from "./merge-reports";
-import type { AgentMetricsReport } from "./prometheus";
+import type { AgentMetricsReport, ExtraSample } from "./prometheus";
 
 /** How long an agent object waits after its counters change before it pushes them. @default 10000 */
 export const DEFAULT_METRICS_FLUSH_MS = 10_000;
@@ -46,7 +46,8 @@ export interface MetricsAggregateApi {
   push(object: string, report: AgentMetricsReport): boolean;
   /** The object's agent is gone: its series leave /metrics. */
   forget(object: string): void;
-  reports(): PushedReport[];
+  /** The reports of this aggregate's first `agentLimit` agents by name (all shards of each); every agent's without a limit. */
+  reports(agentLimit?: number): PushedReport[];
   /** The reports of these agents' objects (all shards of each). */
   reportsOf(agents: string[]): PushedReport[];
   totals(): MetricsTotals;
@@ -97,8 +98,15 @@ export class AggregateTable {
     this.addToTotals({}, contribution(before));
   }
 
-  reports(): PushedReport[] {
-    return this.rows(this.sql.exec("SELECT object, report, pushed_at FROM pushed_reports ORDER BY object"));
+  reports(agentLimit?: number): PushedReport[] {
+    if (agentLimit === undefined) return this.rows(this.sql.exec("SELECT object, report, pushed_at FROM pushed_reports ORDER BY object"));
+    // Through the agent index: the cost is the limit's, however many agents this aggregate holds.
+    return this.rows(
+      this.sql.exec(
+        "SELECT object, report, pushed_at FROM pushed_reports WHERE agent IN (SELECT DISTINCT agent FROM pushed_reports ORDER BY agent LIMIT ?) ORDER BY object",
+        agentLimit,
+      ),
+    );
   }
 
   reportsOf(agents: string[]): PushedReport[] {
@@ -140,9 +148,26 @@ export function metricsAggregateOf(env: Pick<Env, "METRICS">, agent: string): Re
   return aggregate(env, keyShard(agent, METRICS_SHARDS));
 }
 
-/** Every agent's newest report, a sharded agent's shards merged (home first), sorted by agent. */
-export async function collectReports(env: Pick<Env, "METRICS">): Promise<AgentMetricsReport[]> {
-  const pushed = await Promise.all(Array.from({ length: METRICS_SHARDS }, (_, k) => aggregate(env, k).reports()));
+/** Agents with their own series in `GET /metrics` by default. @default 256 */
+export const DEFAULT_METRICS_AGENT_SERIES = 256;
+
+/** `SWITCHBOARD_METRICS_AGENT_SERIES`: how many agents `GET /metrics` lists one by one, 0 … 100,000; the default otherwise. */
+export function metricsAgentSeries(vars: { SWITCHBOARD_METRICS_AGENT_SERIES?: string }): number {
+  const value = Number(vars.SWITCHBOARD_METRICS_AGENT_SERIES);
+  return vars.SWITCHBOARD_METRICS_AGENT_SERIES !== undefined && Number.isInteger(value) && value >= 0 && value <= 100_000
+    ? value
+    : DEFAULT_METRICS_AGENT_SERIES;
+}
+
+/**
+ * The newest reports of at most about `agents` agents, a sharded agent's shards merged (home
+ * first), sorted by agent: each aggregate gives its first `agents / METRICS_SHARDS` by name, so
+ * the set is stable between scrapes and its cost is bounded by `agents`, not by the deployment.
+ */
+export async function collectReports(env: Pick<Env, "METRICS">, agents: number): Promise<AgentMetricsReport[]> {
+  const perAggregate = Math.ceil(agents / METRICS_SHARDS);
+  if (perAggregate === 0) return [];
+  const pushed = await Promise.all(Array.from({ length: METRICS_SHARDS }, (_, k) => aggregate(env, k).reports(perAggregate)));
   return mergeByAgent(pushed.flat());
 }
 
@@ -176,4 +201,61 @@ function mergeByAgent(pushed: PushedReport[]): Array<AgentMetricsReport & { push
     if (report) merged.push({ ...report, agent, pushed_at: Math.max(...reports.map((r) => r.pushed_at)) });
   }
   return merged;
+}
+
+/**
+ * The deployment-wide series of `GET /metrics`, from the totals (constant cost): messages by
+ * outcome, in-flight calls, retries and breakers over every agent, and how many agents the scrape
+ * listed one by one. A deleted agent's counts leave the sums, which Prometheus reads as a reset.
+ */
+export function deploymentSamples(totals: MetricsTotals, listed: number): ExtraSample[] {
+  const counted = (direction: "in" | "out") =>
+    Object.entries(totals)
+      .filter(([key]) => key.startsWith(`${direction}:`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, value]) => ({ outcome: key.slice(direction.length + 1), value }));
+  const inbound = "Messages handled by every agent of the deployment, by outcome.";
+  const outbound = "Calls every agent of the deployment made to other agents, by outcome.";
+  return [
+    ...counted("in").map(({ outcome, value }) => ({
+      name: "switchboard_deployment_messages_total",
+      help: inbound,
+      type: "counter" as const,
+      labels: { outcome },
+      value,
+    })),
+    ...counted("out").map(({ outcome, value }) => ({
+      name: "switchboard_deployment_outbound_messages_total",
+      help: outbound,
+      type: "counter" as const,
+      labels: { outcome },
+      value,
+    })),
+    {
+      name: "switchboard_deployment_in_flight",
+      help: "Calls running in every agent, as of each agent's last push.",
+      type: "gauge",
+      value: totals.in_flight ?? 0,
+    },
+    { name: "switchboard_deployment_retries_total", help: "Deliveries retried, over every agent.", type: "counter", value: totals.retries ?? 0 },
+    ...(["open", "half_open"] as const).map((state) => ({
+      name: "switchboard_deployment_breakers",
+      help: "Agents whose breaker is in this state.",
+      type: "gauge" as const,
+      labels: { state },
+      value: totals[`breaker_${state}`] ?? 0,
+    })),
+    {
+      name: "switchboard_deployment_objects",
+      help: "Agent objects (a sharded agent's shards each count) that pushed metrics.",
+      type: "gauge",
+      value: totals.objects ?? 0,
+    },
+    {
+      name: "switchboard_metrics_agent_series",
+      help: "Agents this scrape lists one by one (SWITCHBOARD_METRICS_AGENT_SERIES, or ?agents=); the deployment series cover every agent.",
+      type: "gauge",
+      value: listed,
+    },
+  ];
 }

@@ -123,4 +123,35 @@ describe("GET /metrics/agents", () => {
     expect((await api("GET", `/metrics/agents?names=${Array(101).fill("a").join(",")}`)).status).toBe(400);
     expect((await api("GET", "/metrics/agents", { as: "planner" })).status).toBe(403);
   });
+
+  it("lists a bounded, stable set of agents one by one, exactly the named ones with ?agents=, and every agent in the deployment series", async () => {
+    const [a, b] = [uniqueName("series-a"), uniqueName("series-b")];
+    for (const name of [a, b]) await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
+    await invoke(a, 2);
+    await invoke(b, 3);
+    await scrapedAt(`switchboard_messages_total{agent="${a}",outcome="ok"}`, 2);
+    await scrapedAt(`switchboard_messages_total{agent="${b}",outcome="ok"}`, 3);
+
+    const named = await api("GET", `/metrics?agents=${a}`);
+    expect(named.status).toBe(200);
+    const text = named.body as string;
+    expect(text).toContain(`switchboard_messages_total{agent="${a}",outcome="ok"} 2`);
+    expect(text).not.toContain(`agent="${b}"`);
+    expect(text).toMatch(/^switchboard_metrics_agent_series 1$/m);
+    // The deployment series add up every agent's counters, listed or not.
+    const deployed = Number(/^switchboard_deployment_messages_total\{outcome="ok"\} (\d+)$/m.exec(text)?.[1]);
+    expect(deployed).toBe((await api("GET", "/metrics/agents")).body.totals.messages.ok);
+    expect(deployed).toBeGreaterThanOrEqual(5);
+
+    // By default at most SWITCHBOARD_METRICS_AGENT_SERIES (256) agents, each aggregate giving its first by name.
+    const all = (await api("GET", "/metrics")).body as string;
+    const listed = new Set([...all.matchAll(/^switchboard_breaker_failures\{agent="([^"]+)"\}/gm)].map((m) => m[1]));
+    expect(Number(/^switchboard_metrics_agent_series (\d+)$/m.exec(all)?.[1])).toBe(listed.size);
+    expect(listed.size).toBeLessThanOrEqual(256);
+    const aggregate = metricsAggregateOf(env, a);
+    const agents = [...new Set((await aggregate.reports()).map((r) => r.object.split("#")[0]))].sort();
+    expect(new Set((await aggregate.reports(1)).map((r) => r.object.split("#")[0]))).toEqual(new Set(agents.slice(0, 1)));
+
+    expect((await api("GET", "/metrics?agents=Not_A_Name")).status).toBe(400);
+  });
 });
