@@ -63,6 +63,8 @@ export interface Scenario {
   title: string;
   /** Runs only when named with `--only`: it needs most of a run's time limit by itself. */
   optIn?: boolean;
+  /** The run's ceiling when this scenario is selected, if longer than the default 10 minutes (opt-in scenarios only). */
+  runLimitMs?: number;
   run(ctx: BenchContext): Promise<Omit<ScenarioResult, "id" | "title">>;
 }
 
