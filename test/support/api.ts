@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { auth, type KEYS } from "./keys";
 import type { ModelCall } from "./model-server";
+import type { Received } from "./test-server";
 import { eventually } from "./poll";
 
 export { eventually };
@@ -73,20 +74,32 @@ export function settled(requestId: string, statuses = ["replied", "failed", "dea
   );
 }
 
-/** One request the loopback test server received. */
-export interface ReceivedRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
+/** What the loopback test server received for `key`, oldest first. */
+export async function received(key: string): Promise<Received[]> {
+  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Received[];
 }
 
-/** What the loopback test server received for `key`, oldest first. */
-export async function received(key: string): Promise<ReceivedRequest[]> {
-  return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as ReceivedRequest[];
+/** What the loopback test server counted for `key` (test/support/test-server.ts `/_stats`). */
+export interface TestServerStats {
+  /** Most requests it held at once. */
+  max_in_flight: number;
+  /** Successful answers by request id. */
+  handled: Record<string, number>;
+  /** Per `metadata.tenant` of `/tenants/...` calls: most at once, and when each started and ended (epoch ms). */
+  tenants: Record<string, { max_in_flight: number; starts: number[]; ends: number[] }>;
+}
+
+export async function testServerStats(key: string): Promise<TestServerStats> {
+  return (await (await fetch(`${testServer()}/_stats/${key}`)).json()) as TestServerStats;
+}
+
+/** The per-tenant counts of `testServerStats`. */
+export async function tenantStats(key: string): Promise<TestServerStats["tenants"]> {
+  return (await testServerStats(key)).tenants;
 }
 
 /** What the loopback test server received for `key`, each body parsed as JSON. */
-export async function receivedJson(key: string): Promise<Array<Omit<ReceivedRequest, "body"> & { body: any }>> {
+export async function receivedJson(key: string): Promise<Array<Omit<Received, "body"> & { body: any }>> {
   return (await received(key)).map((r) => ({ ...r, body: JSON.parse(r.body) }));
 }
 

@@ -1,26 +1,9 @@
 import { exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
-import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
 import { api, testServer, uniqueName } from "../support/api";
+import { a2aClient, WORKER_ORIGIN } from "../support/a2a-client";
 import { KEYS } from "../support/keys";
-
-const ORIGIN = "http://switchboard.test";
-
-function clientFor(name: string): Promise<Client> {
-  const fetchImpl: typeof fetch = (input, init) => {
-    const request = new Request(input as RequestInfo, init);
-    request.headers.set("authorization", `Bearer ${KEYS.admin}`);
-    return exports.default.fetch(request);
-  };
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
-    }),
-  );
-  return factory.createFromUrl(`${ORIGIN}/a2a/${name}/`);
-}
 
 function dataMessage(value: Record<string, unknown>, extra: Partial<Message> = {}): Message {
   const part = { content: { $case: "data" as const, value }, mediaType: "application/json", filename: "", metadata: {} };
@@ -40,7 +23,7 @@ const send = (messageId: string, text = "hi") => ({
 
 describe("A2A: input required over the SDK client", () => {
   it("an approval asks (TASK_STATE_INPUT_REQUIRED), and a follow-up message on the task answers it", async () => {
-    const client = await clientFor("approver");
+    const client = await a2aClient("approver");
     const asked = (await client.sendMessage({ message: dataMessage({ item: "laptop", amount: 1200 }) } as never)) as Task;
     expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
     const question = asked.status?.message?.parts[0]?.content;
@@ -62,7 +45,7 @@ describe("A2A: input required over the SDK client", () => {
   });
 
   it("CancelTask of a waiting task cancels the request it waits as", async () => {
-    const client = await clientFor("approver");
+    const client = await a2aClient("approver");
     const asked = (await client.sendMessage({ message: dataMessage({ item: "car", amount: 30000 }) } as never)) as Task;
     const canceled = await client.cancelTask({ id: asked.id } as never);
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
@@ -70,7 +53,7 @@ describe("A2A: input required over the SDK client", () => {
   });
 
   it("a waiting request cancelled over HTTP ends its task too", async () => {
-    const client = await clientFor("approver");
+    const client = await a2aClient("approver");
     const asked = (await client.sendMessage({ message: dataMessage({ item: "desk", amount: 400 }) } as never)) as Task;
     await api("DELETE", `/requests/${asked.metadata?.requestId}`);
     expect((await client.getTask({ id: asked.id } as never)).status?.state).toBe(TaskState.TASK_STATE_CANCELED);
@@ -82,7 +65,7 @@ describe("A2A conformance items", () => {
     const name = uniqueName("ct");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
     const res = await exports.default.fetch(
-      new Request(`${ORIGIN}/a2a/${name}`, {
+      new Request(`${WORKER_ORIGIN}/a2a/${name}`, {
         method: "POST",
         headers: { authorization: `Bearer ${KEYS.admin}`, "content-type": "text/plain", "a2a-version": "1.0" },
         body: JSON.stringify(send(crypto.randomUUID())),
@@ -107,16 +90,22 @@ describe("A2A conformance items", () => {
     const card = await api("GET", "/a2a/echo/.well-known/agent-card.json", { as: null });
     const etag = card.headers.get("etag");
     expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
-    const again = await exports.default.fetch(new Request(`${ORIGIN}/a2a/echo/.well-known/agent-card.json`, { headers: { "if-none-match": etag as string } }));
+    const again = await exports.default.fetch(
+      new Request(`${WORKER_ORIGIN}/a2a/echo/.well-known/agent-card.json`, { headers: { "if-none-match": etag as string } }),
+    );
     expect(again.status).toBe(304);
     const name = uniqueName("dated");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
     const dated = await api("GET", `/a2a/${name}/.well-known/agent-card.json`, { as: null });
     const modified = dated.headers.get("last-modified") ?? "";
     expect(Date.parse(modified)).toBeGreaterThan(Date.now() - 60_000);
-    const since = await exports.default.fetch(new Request(`${ORIGIN}/a2a/${name}/.well-known/agent-card.json`, { headers: { "if-modified-since": modified } }));
+    const since = await exports.default.fetch(
+      new Request(`${WORKER_ORIGIN}/a2a/${name}/.well-known/agent-card.json`, { headers: { "if-modified-since": modified } }),
+    );
     expect(since.status).toBe(304);
-    const stale = await exports.default.fetch(new Request(`${ORIGIN}/a2a/echo/.well-known/agent-card.json`, { headers: { "if-none-match": '"other"' } }));
+    const stale = await exports.default.fetch(
+      new Request(`${WORKER_ORIGIN}/a2a/echo/.well-known/agent-card.json`, { headers: { "if-none-match": '"other"' } }),
+    );
     expect(stale.status).toBe(200);
   });
 
@@ -133,7 +122,7 @@ describe("A2A conformance items", () => {
     expect(res.body.name).toBe("Switchboard");
     const skills = res.body.skills.map((s: { id: string }) => s.id);
     expect(skills).toEqual(expect.arrayContaining(["echo", "approver", "summarizer"]));
-    expect(res.body.skills.find((s: { id: string }) => s.id === "echo").description).toContain(`${ORIGIN}/a2a/echo/.well-known/agent-card.json`);
+    expect(res.body.skills.find((s: { id: string }) => s.id === "echo").description).toContain(`${WORKER_ORIGIN}/a2a/echo/.well-known/agent-card.json`);
   });
 
   it("bad input is a JSON-RPC error with HTTP 200, never a 500", async () => {
@@ -150,7 +139,7 @@ describe("A2A conformance items", () => {
   });
 
   it("SubscribeToTask on a waiting task sends the task, then its end when the follow-up answers it", async () => {
-    const client = await clientFor("approver");
+    const client = await a2aClient("approver");
     const asked = (await client.sendMessage({ message: dataMessage({ item: "chair", amount: 150 }) } as never)) as Task;
     const events: string[] = [];
     const subscription = (async () => {

@@ -1,36 +1,8 @@
-/**
- * Every agent as an A2A server: the card, and the SDK's own client driving the JSON-RPC binding
- * through the worker's fetch handler.
- */
-import { exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
-import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
 import { aborted, api, arrived, eventually, received, release, testServer, uniqueName } from "../support/api";
+import { a2aClient, WORKER_ORIGIN } from "../support/a2a-client";
 import { KEYS } from "../support/keys";
-
-const ORIGIN = "http://switchboard.test";
-
-/** fetch into the worker under test, with the caller's Bearer key. */
-function workerFetch(key: string | null): typeof fetch {
-  return (input, init) => {
-    const request = new Request(input as RequestInfo, init);
-    if (key) request.headers.set("authorization", `Bearer ${key}`);
-    return exports.default.fetch(request);
-  };
-}
-
-async function clientFor(name: string, key: string | null = KEYS.admin): Promise<Client> {
-  const fetchImpl = workerFetch(key);
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
-    }),
-  );
-  // The base URL needs its trailing slash: the card path resolves relative to it.
-  return factory.createFromUrl(`${ORIGIN}/a2a/${name}/`);
-}
 
 function userMessage(content: string | Record<string, unknown>, extra: Partial<Message> = {}): Message {
   const part =
@@ -51,7 +23,7 @@ describe("agent card", () => {
     expect(res.body).toMatchObject({
       name: "summarizer",
       version: "1.2.0",
-      supportedInterfaces: [{ url: `${ORIGIN}/a2a/summarizer`, protocolBinding: "JSONRPC", protocolVersion: "1.0" }],
+      supportedInterfaces: [{ url: `${WORKER_ORIGIN}/a2a/summarizer`, protocolBinding: "JSONRPC", protocolVersion: "1.0" }],
       capabilities: { streaming: true },
       defaultInputModes: ["text/plain", "application/json"],
     });
@@ -80,7 +52,7 @@ describe("agent card", () => {
 
 describe("JSON-RPC binding through the SDK client", () => {
   it("sends a message and answers a completed task with the reply", async () => {
-    const client = await clientFor("echo");
+    const client = await a2aClient("echo");
     const result = (await client.sendMessage({ message: userMessage({ hello: "a2a" }) } as never)) as Task;
     expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(result.artifacts[0]?.parts[0]?.content).toEqual({ $case: "data", value: { hello: "a2a" } });
@@ -92,7 +64,7 @@ describe("JSON-RPC binding through the SDK client", () => {
   });
 
   it("passes text through a code agent that calls another", async () => {
-    const client = await clientFor("planner");
+    const client = await a2aClient("planner");
     const result = (await client.sendMessage({ message: userMessage("Ship it. Tell the team.") } as never)) as Task;
     expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     const reply = result.artifacts[0]?.parts[0]?.content;
@@ -104,7 +76,7 @@ describe("JSON-RPC binding through the SDK client", () => {
     const missing = await rpc("echo", { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
     expect(missing.status).toBe(200);
     expect(missing.body).toMatchObject({ jsonrpc: "2.0", id: 1, error: { code: -32001 } });
-    const client = await clientFor("echo");
+    const client = await a2aClient("echo");
     const done = (await client.sendMessage({ message: userMessage("x") } as never)) as Task;
     const cancel = await rpc("echo", { jsonrpc: "2.0", id: 2, method: "CancelTask", params: { id: done.id } });
     expect(cancel.body.error.code).toBe(-32002);
@@ -170,7 +142,7 @@ describe("JSON-RPC binding through the SDK client", () => {
   });
 
   it("lists the caller's tasks, filtered by context", async () => {
-    const client = await clientFor("echo");
+    const client = await a2aClient("echo");
     const contextId = crypto.randomUUID();
     await client.sendMessage({ message: userMessage("one", { contextId }) } as never);
     await client.sendMessage({ message: userMessage("two", { contextId }) } as never);
@@ -189,7 +161,7 @@ describe("JSON-RPC binding through the SDK client", () => {
   });
 
   it("keeps tasks per caller: another agent's key cannot read them", async () => {
-    const mine = (await (await clientFor("echo", KEYS.planner)).sendMessage({ message: userMessage("private") } as never)) as Task;
+    const mine = (await (await a2aClient("echo", KEYS.planner)).sendMessage({ message: userMessage("private") } as never)) as Task;
     const other = await rpc("echo", { jsonrpc: "2.0", id: 5, method: "GetTask", params: { id: mine.id } }, "summarizer");
     expect(other.body.error.code).toBe(-32001);
     const admin = await rpc("echo", { jsonrpc: "2.0", id: 6, method: "GetTask", params: { id: mine.id } });
@@ -199,15 +171,15 @@ describe("JSON-RPC binding through the SDK client", () => {
   it("applies the ACL by the caller's key: a forbidden call is a failed task naming the code", async () => {
     const name = uniqueName("guarded");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, acl: { allow: ["planner"] } } });
-    const denied = (await (await clientFor(name, KEYS.outsider)).sendMessage({ message: userMessage("let me in") } as never)) as Task;
+    const denied = (await (await a2aClient(name, KEYS.outsider)).sendMessage({ message: userMessage("let me in") } as never)) as Task;
     expect(denied.status?.state).toBe(TaskState.TASK_STATE_FAILED);
     expect(denied.status?.message?.metadata).toMatchObject({ code: "forbidden" });
-    const allowed = (await (await clientFor(name, KEYS.planner)).sendMessage({ message: userMessage("hi") } as never)) as Task;
+    const allowed = (await (await a2aClient(name, KEYS.planner)).sendMessage({ message: userMessage("hi") } as never)) as Task;
     expect(allowed.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
   });
 
   it("streams each delta as an artifact-update with append: true as it comes, then the whole reply and the final status", async () => {
-    const client = await clientFor("ticker");
+    const client = await a2aClient("ticker");
     const updates: Array<{ kind: string; text?: unknown; append?: boolean; last?: boolean; state?: string }> = [];
     for await (const event of client.sendMessageStream({ message: userMessage({ count: 3, every_ms: 0 }) } as never)) {
       const payload = event.payload;
@@ -230,7 +202,7 @@ describe("JSON-RPC binding through the SDK client", () => {
   it("SubscribeToTask attaches to a running task: the deltas it missed, then the live tail, nothing twice", async () => {
     const name = uniqueName("sse-held");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/sse/hold/${name}` } });
-    const client = await clientFor(name);
+    const client = await a2aClient(name);
     let taskId = "";
     for await (const event of client.sendMessageStream({ message: userMessage("go") } as never)) {
       if (event.payload?.$case === "task") taskId = event.payload.value.id;
@@ -258,7 +230,7 @@ describe("JSON-RPC binding through the SDK client", () => {
   });
 
   it("streams task events over SSE", async () => {
-    const client = await clientFor("echo");
+    const client = await a2aClient("echo");
     const kinds: string[] = [];
     for await (const event of client.sendMessageStream({ message: userMessage("stream me") } as never)) kinds.push(event.payload?.$case ?? "?");
     expect(kinds[0]).toBe("task");

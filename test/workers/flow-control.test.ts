@@ -6,17 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { agentObjectStub, requestOutbox, sweepLeasesNow } from "../support/agent-storage";
-import { api, eventually, settled, testServer, uniqueName } from "../support/api";
-
-interface TenantStats {
-  max_in_flight: number;
-  starts: number[];
-  ends: number[];
-}
-
-async function tenantStats(name: string): Promise<Record<string, TenantStats>> {
-  return ((await (await fetch(`${testServer()}/_stats/${name}`)).json()) as { tenants: Record<string, TenantStats> }).tenants;
-}
+import { api, eventually, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 /** A remote agent whose every call takes `ms` and is counted per metadata.tenant. */
 async function tenantAgent(flow: Record<string, unknown> | undefined, ms: number): Promise<string> {

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
+import { api, eventually, received, settled, testServer, testServerStats, uniqueName } from "../support/api";
 import { agentObjectStub } from "../support/agent-storage";
 
 async function agent(path: string, config: Record<string, unknown> = {}): Promise<string> {
@@ -9,10 +9,6 @@ async function agent(path: string, config: Record<string, unknown> = {}): Promis
   const res = await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/${path}/${name}`, ...config } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return name;
-}
-
-async function stats(name: string): Promise<{ max_in_flight: number }> {
-  return (await (await fetch(`${testServer()}/_stats/${name}`)).json()) as { max_in_flight: number };
 }
 
 describe("circuit breaker", () => {
@@ -119,7 +115,7 @@ describe("concurrency cap", () => {
     const name = await agent("concurrent/150", { limits: { max_concurrency: 3 } });
     const results = await Promise.all(Array.from({ length: 9 }, (_, i) => api("POST", `/agents/${name}/invoke`, { body: { content: i } })));
     expect(results.map((r) => r.status)).toEqual(Array(9).fill(200));
-    expect((await stats(name)).max_in_flight).toBe(3);
+    expect((await testServerStats(name)).max_in_flight).toBe(3);
     expect((await api("GET", `/agents/${name}`)).body.status.in_flight).toBe(0);
   });
 

@@ -7,16 +7,15 @@
  * requests (ctx.request) wait on the shard that made them, so their replies are delivered there.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
-import { type Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { describe, expect, it } from "vitest";
 import { requestAddress } from "../../lib/message/ids";
 import { idempotencyScope, RequestStore } from "../../lib/protocols/request-store";
 import { keyShard, shardObjectName } from "../../lib/registry/shards";
 import { requestOwner } from "../../lib/agents/agent-ref";
-import { KEYS } from "../support/keys";
-import { api, eventually, received, release, settled, testServer, uniqueName } from "../support/api";
+import { a2aClient } from "../support/a2a-client";
+import { api, eventually, received, release, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
 const objectOf = (agent: string, shard: number) => env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
@@ -124,15 +123,6 @@ describe("a sharded agent's observers", () => {
   });
 });
 
-interface TenantStats {
-  max_in_flight: number;
-  starts: number[];
-}
-
-async function tenantStats(name: string): Promise<Record<string, TenantStats>> {
-  return ((await (await fetch(`${testServer()}/_stats/${name}`)).json()) as { tenants: Record<string, TenantStats> }).tenants;
-}
-
 async function sendAs(name: string, tenant: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -209,21 +199,6 @@ describe("a sharded agent with flow control", () => {
     expect((await api("GET", `/agents/${name}`)).body.status).toMatchObject({ paused: false, held: 0 });
   });
 });
-
-function a2aClient(name: string): Promise<Client> {
-  const fetchImpl: typeof fetch = (input, init) => {
-    const request = new Request(input as RequestInfo, init);
-    request.headers.set("authorization", `Bearer ${KEYS.admin}`);
-    return exports.default.fetch(request);
-  };
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
-    }),
-  );
-  return factory.createFromUrl(`http://switchboard.test/a2a/${name}/`);
-}
 
 function dataMessage(value: Record<string, unknown>, extra: Partial<Message> = {}): Message {
   const part = { content: { $case: "data" as const, value }, mediaType: "application/json", filename: "", metadata: {} };
