@@ -10,15 +10,17 @@ export interface RoundTrips {
   requests: number;
   /** Distinct per-request Worker → object call counts seen, e.g. [1]. */
   from_worker: number[];
-  /** Object → object calls per request, averaged. */
+  /** Object → object calls per request, averaged (not counting the batched ones). */
   from_objects_per_request: number;
+  /** Timed batches to the trace index and metrics aggregates meanwhile, per request (bench/instrumented). */
+  batched_per_request: number;
   /** Requests that did not answer 200. */
   failed: number;
 }
 
-async function objectCalls(url: string): Promise<number> {
+async function objectCalls(url: string): Promise<{ from_objects: number; batched: number }> {
   const res = await fetch(`${url}/__bench/do-calls`);
-  return ((await res.json()) as { from_objects: number }).from_objects;
+  return (await res.json()) as { from_objects: number; batched: number };
 }
 
 export async function countRoundTrips(url: string, path: string, body: unknown, requests: number, headers: Record<string, string> = {}): Promise<RoundTrips> {
@@ -36,5 +38,11 @@ export async function countRoundTrips(url: string, path: string, body: unknown, 
     seen.add(Number(res.headers.get("x-bench-do-calls") ?? Number.NaN));
   }
   const after = await objectCalls(url);
-  return { requests, from_worker: [...seen].sort(), from_objects_per_request: (after - before) / requests, failed };
+  return {
+    requests,
+    from_worker: [...seen].sort(),
+    from_objects_per_request: (after.from_objects - before.from_objects) / requests,
+    batched_per_request: (after.batched - before.batched) / requests,
+    failed,
+  };
 }
