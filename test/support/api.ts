@@ -79,6 +79,17 @@ export async function received(key: string): Promise<Received[]> {
   return (await (await fetch(`${testServer()}/_calls/${key}`)).json()) as Received[];
 }
 
+/** Sends `n` async messages to `name` from `tenant` (`metadata.tenant`, the key flow tests use); answers their request ids. */
+export async function sendAsTenant(name: string, tenant: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await api("POST", `/agents/${name}/messages`, { body: { content: { tenant, i }, metadata: { tenant } } });
+    if (res.status !== 202) throw new Error(`POST /agents/${name}/messages: ${res.status} ${JSON.stringify(res.body)}`);
+    ids.push(res.body.request_id);
+  }
+  return ids;
+}
+
 /** What the loopback test server counted for `key` (test/support/test-server.ts `/_stats`). */
 export interface TestServerStats {
   /** Most requests it held at once. */

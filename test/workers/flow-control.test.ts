@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { agentObjectStub, requestOutbox, sweepLeasesNow } from "../support/agent-storage";
-import { api, eventually, settled, tenantStats, testServer, uniqueName } from "../support/api";
+import { api, eventually, sendAsTenant, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 /** A remote agent whose every call takes `ms` and is counted per metadata.tenant. */
 async function tenantAgent(flow: Record<string, unknown> | undefined, ms: number): Promise<string> {
@@ -18,25 +18,15 @@ async function tenantAgent(flow: Record<string, unknown> | undefined, ms: number
   return name;
 }
 
-async function send(name: string, tenant: string, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await api("POST", `/agents/${name}/messages`, { body: { content: { tenant, i }, metadata: { tenant } } });
-    expect(res.status).toBe(202);
-    ids.push(res.body.request_id);
-  }
-  return ids;
-}
-
 describe("per-key flow control", () => {
   it("never runs more than a key's concurrency, while a fourth key's messages keep flowing", async () => {
     const name = await tenantAgent({ key: "metadata.tenant", concurrency: 2 }, 50);
     const hot: Record<string, string[]> = {};
-    for (const tenant of ["a", "b", "c"]) hot[tenant] = await send(name, tenant, 20);
+    for (const tenant of ["a", "b", "c"]) hot[tenant] = await sendAsTenant(name, tenant, 20);
     // Behind a backlog, a message is pending and has spent no attempt.
     const waiting = await api("GET", `/requests/${hot.c?.[19]}`);
     expect(waiting.body).toMatchObject({ status: "pending", attempts: 0 });
-    const cold = await send(name, "d", 3);
+    const cold = await sendAsTenant(name, "d", 3);
 
     const states = await Promise.all([...Object.values(hot).flat(), ...cold].map((id) => settled(id, ["replied", "failed", "dead_lettered"], 60_000)));
     // Held messages were delayed, not failed, and spent no retries.
@@ -55,7 +45,7 @@ describe("per-key flow control", () => {
   it("starts at most a key's rate in any window: a burst up to the limit, the rest a period later", async () => {
     const name = await tenantAgent({ key: "metadata.tenant", rate: { limit: 4, period_ms: 1000 } }, 1);
     const before = Date.now();
-    const ids = [...(await send(name, "a", 8)), ...(await send(name, "b", 2))];
+    const ids = [...(await sendAsTenant(name, "a", 8)), ...(await sendAsTenant(name, "b", 2))];
     const states = await Promise.all(ids.map((id) => settled(id, ["replied"], 30_000)));
     expect(states.every((s) => s.attempts === 1)).toBe(true);
     const stats = await tenantStats(name);
@@ -93,8 +83,8 @@ describe("per-key flow control", () => {
 describe("debounce", () => {
   it("delivers only the last message of a key in its window; the earlier ones end superseded", async () => {
     const name = await tenantAgent({ key: "metadata.tenant", debounce_ms: 800 }, 1);
-    const x = await send(name, "x", 3);
-    const [y] = await send(name, "y", 1);
+    const x = await sendAsTenant(name, "x", 3);
+    const [y] = await sendAsTenant(name, "y", 1);
     const first = await api("GET", `/requests/${x[0]}`);
     expect(first.body).toMatchObject({ status: "superseded", attempts: 0, error: { code: "superseded" } });
     const last = await api("GET", `/requests/${x[2]}`);
@@ -107,7 +97,7 @@ describe("debounce", () => {
     expect((await settled(y as string, ["replied"])).attempts).toBe(1);
     expect((await api("GET", `/requests/${x[1]}`)).body.status).toBe("superseded");
     // Once the window closed, the next message opens a new one and is delivered in its turn.
-    const [again] = await send(name, "x", 1);
+    const [again] = await sendAsTenant(name, "x", 1);
     await settled(again as string, ["replied"]);
     const stats = await tenantStats(name);
     expect([stats.x?.starts.length, stats.y?.starts.length]).toEqual([2, 1]);
@@ -147,10 +137,10 @@ describe("pause and resume", () => {
   it("cancels a held message: it is never delivered after resume", async () => {
     const name = await tenantAgent(undefined, 1);
     await api("POST", `/agents/${name}/pause`);
-    const [held] = await send(name, "t", 1);
+    const [held] = await sendAsTenant(name, "t", 1);
     await eventually(async () => ((await api("GET", `/agents/${name}`)).body.status.held === 1 ? true : undefined));
     expect((await api("DELETE", `/requests/${held}`)).body.status).toBe("cancelled");
-    const [after] = await send(name, "t", 1);
+    const [after] = await sendAsTenant(name, "t", 1);
     await api("POST", `/agents/${name}/resume`);
     await settled(after as string, ["replied"]);
     expect((await tenantStats(name)).t?.starts).toHaveLength(1);

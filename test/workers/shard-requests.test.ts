@@ -15,7 +15,7 @@ import { idempotencyScope, RequestStore } from "../../lib/protocols/request-stor
 import { keyShard, shardObjectName } from "../../lib/registry/shards";
 import { requestOwner } from "../../lib/agents/agent-ref";
 import { a2aClient } from "../support/a2a-client";
-import { api, eventually, received, release, settled, tenantStats, testServer, uniqueName } from "../support/api";
+import { api, eventually, received, release, sendAsTenant, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
 const objectOf = (agent: string, shard: number) => env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
@@ -123,16 +123,6 @@ describe("a sharded agent's observers", () => {
   });
 });
 
-async function sendAs(name: string, tenant: string, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await api("POST", `/agents/${name}/messages`, { body: { content: { tenant, i }, metadata: { tenant } } });
-    expect(res.status).toBe(202);
-    ids.push(res.body.request_id);
-  }
-  return ids;
-}
-
 const flowShard = (tenant: string) =>
   requestOwner(
     { shards: SHARDS, flow: { key: "metadata.tenant", rate: { limit: 1, period_ms: 1000 } } },
@@ -156,7 +146,7 @@ describe("a sharded agent with flow control", () => {
     const a = tenants.find((t) => flowShard(t) !== 0) as string;
     const b = tenants.find((t) => flowShard(t) !== flowShard(a)) as string;
     const before = Date.now();
-    const ids = { [a]: await sendAs(name, a, 8), [b]: await sendAs(name, b, 8) };
+    const ids = { [a]: await sendAsTenant(name, a, 8), [b]: await sendAsTenant(name, b, 8) };
     for (const tenant of [a, b]) expect(new Set(ids[tenant]?.map((id) => requestAddress(id)?.shard)), tenant).toEqual(new Set([flowShard(tenant)]));
     const states = await Promise.all(
       Object.values(ids)
@@ -179,9 +169,9 @@ describe("a sharded agent with flow control", () => {
     const name = uniqueName("paused-hot");
     await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/tenants/1/${name}`, shards: SHARDS } });
     // The first answer tells this isolate the shard count, so the held ones spread.
-    await settled((await sendAs(name, "first", 1))[0] as string, ["replied"]);
+    await settled((await sendAsTenant(name, "first", 1))[0] as string, ["replied"]);
     expect((await api("POST", `/agents/${name}/pause`)).body).toMatchObject({ agent: name, paused: true });
-    const ids = await sendAs(name, "held", 16);
+    const ids = await sendAsTenant(name, "held", 16);
     const shards = new Set(ids.map((id) => requestAddress(id)?.shard));
     expect(shards.size).toBeGreaterThan(1);
     const status = await eventually(async () => {
