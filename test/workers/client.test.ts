@@ -19,6 +19,24 @@ async function rejection(promise: Promise<unknown>): Promise<SwitchboardApiError
 }
 
 describe("typed client", () => {
+  it("pages through a filtered directory: listAgents a page at a time by next_cursor, eachAgent across every page", async () => {
+    const prefix = uniqueName("cpg");
+    const names = Array.from({ length: 12 }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
+    for (const [i, name] of names.entries())
+      await admin.putAgent(name, { kind: "http", url: `${testServer()}/ok/${name}`, capabilities: [i % 3 === 0 ? "odd-one" : "translate"] });
+    const wanted = names.filter((_, i) => i % 3 !== 0);
+
+    const first = await admin.listAgents({ prefix, capability: "translate", limit: 3 });
+    expect(first.agents.map((a) => a.name)).toEqual(wanted.slice(0, 3));
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = await admin.listAgents({ prefix, capability: "translate", limit: 3, cursor: first.next_cursor as string });
+    expect(second.agents.map((a) => a.name)).toEqual(wanted.slice(3, 6));
+
+    const all: string[] = [];
+    for await (const entry of admin.eachAgent({ prefix, capability: "translate", limit: 3 })) all.push(entry.name);
+    expect(all).toEqual(wanted);
+  });
+
   it("registers, invokes, reads the log, metrics and the trace of a call", async () => {
     expect(await admin.health()).toMatchObject({ status: "ok" });
     const name = uniqueName("client");

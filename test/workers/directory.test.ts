@@ -100,6 +100,46 @@ describe("GET /agents, paginated across directory shards", () => {
     expect((await listPage("prefix=ech")).agents.map((a) => a.name)).toContain("echo");
   });
 
+  it("pages a filtered listing across shards: every page full but the last, while matching and other agents are added between pages", async () => {
+    const prefix = uniqueName("fpg");
+    // Matching agents interleaved in name order with ones of another kind and capability, over many shards.
+    const matching = Array.from({ length: 24 }, (_, i) => `${prefix}-${String(i * 10).padStart(3, "0")}`);
+    const others = Array.from({ length: 24 }, (_, i) => `${prefix}-${String(i * 10 + 5).padStart(3, "0")}`);
+    await register(matching, { capabilities: ["translate"] });
+    await register(others, { capabilities: ["summarize"] });
+    await Promise.all(others.slice(0, 6).map((n) => api("PUT", `/agents/${n}`, { body: { model: { provider: "local", model: "local-echo" } } })));
+    expect(new Set(matching.map((n) => keyShard(n, DIRECTORY_SHARDS))).size).toBeGreaterThan(8);
+
+    const query = `kind=http&capability=translate&prefix=${prefix}&limit=5`;
+    const seen: string[] = [];
+    const added: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await listPage(`${query}${cursor ? `&cursor=${cursor}` : ""}`);
+      cursor = page.next_cursor;
+      // A page is short only when it is the last: a short page that said more would follow is what a client cannot tell from the end.
+      if (cursor) expect(page.agents).toHaveLength(5);
+      for (const a of page.agents as Array<{ name: string; kind: string; capabilities: string[] }>) {
+        expect(a.kind).toBe("http");
+        expect(a.capabilities).toContain("translate");
+      }
+      seen.push(...page.agents.map((a) => a.name));
+      pages++;
+      if (pages === 2 && cursor) {
+        // Between pages: a matching agent after the position (listed), one before it (not listed again),
+        // and non-matching ones after it (never listed).
+        const late = `${prefix}-999`;
+        await register([late], { capabilities: ["translate"] });
+        await register([`${prefix}-000a`], { capabilities: ["translate"] });
+        await register([`${prefix}-998`, `${prefix}-997`], { capabilities: ["summarize"] });
+        added.push(late);
+      }
+    } while (cursor);
+    expect(seen).toEqual([...matching, ...added].sort());
+    expect(pages).toBe(Math.ceil(seen.length / 5));
+  });
+
   it("lists a code agent once, with its stored overrides, and filters it by them", async () => {
     const before = (await listPage("prefix=greeter")).agents;
     expect(before).toHaveLength(1);
