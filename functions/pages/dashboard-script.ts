@@ -39,8 +39,16 @@ export const DASHBOARD_SCRIPT = String.raw`
     }), "no schedules", 7);
   }
 
+  // The directory a page at a time (GET /agents is paginated), so a refresh costs the page, not the deployment.
+  var AGENTS_PAGE = 50;
+  var agentPages = { cursor: null, next: null, number: 1 };
   function loadAgents() {
-    return api("GET", "/agents").then(function (list) {
+    var path = "/agents?limit=" + AGENTS_PAGE + (agentPages.cursor ? "&cursor=" + encodeURIComponent(agentPages.cursor) : "");
+    return api("GET", path).then(function (list) {
+      agentPages.next = list.next_cursor;
+      $("agents-next").disabled = !list.next_cursor;
+      $("agents-first").disabled = agentPages.number === 1;
+      $("agents-page").textContent = "page " + agentPages.number + (list.next_cursor ? "" : " (last)");
       var names = list.agents.map(function (a) { return a.name; });
       return Promise.all(names.map(function (name) {
         return Promise.all([
@@ -149,6 +157,12 @@ export const DASHBOARD_SCRIPT = String.raw`
       function (err) { status(err.message, true); });
   }
   $("refresh").addEventListener("click", function () { loop.refresh(); });
+  $("agents-next").addEventListener("click", function () {
+    if (!agentPages.next) return;
+    agentPages = { cursor: agentPages.next, next: null, number: agentPages.number + 1 };
+    loop.refresh();
+  });
+  $("agents-first").addEventListener("click", function () { agentPages = { cursor: null, next: null, number: 1 }; loop.refresh(); });
   $("graph-window").addEventListener("change", drawGraph);
   $("trace-form").addEventListener("submit", function (ev) { ev.preventDefault(); showTrace(); });
   var loop = SB.live(refresh, 10000);

@@ -37,7 +37,7 @@ export function dashboardPage(): Response {
 <select id="graph-window"><option value="60000">minute</option><option value="300000">5 minutes</option><option value="900000" selected>15 minutes</option><option value="3600000">hour</option><option value="86400000">day</option></select>
 <span class="muted">from each agent's newest ${GRAPH_ROWS} logged messages</span></div>
 <div id="graph" class="scroll"></div><p id="graph-idle" class="muted"></p></section>
-<section><h2>Agents</h2>${table("agents", ["agent", "kind", "breaker", "in flight", "deliveries", "next firing", "p50", "p95", "ok", "failed"])}</section>
+<section><h2>Agents</h2><div class="bar"><button type="button" id="agents-first" disabled>First page</button> <button type="button" id="agents-next" disabled>Next page</button> <span id="agents-page" class="muted"></span></div>${table("agents", ["agent", "kind", "breaker", "in flight", "deliveries", "next firing", "p50", "p95", "ok", "failed"])}</section>
 <section><h2>Schedules</h2>${table("schedules", ["agent", "id", "when", "next firing", "catch up", "fired", "last error"])}</section>
 <section><h2>Waiting for input</h2>${table("waiting", ["since", "agent", "request", "question", "answer (JSON or text)", ""])}</section>
 <section><h2>Recent messages</h2>${table("messages", ["time", "agent", "dir", "from → to", "pattern", "outcome", "duration", "preview", "trace"])}</section>

@@ -456,4 +456,40 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(await page.locator("details.op").count()).toBeGreaterThan(15);
     expect(browser.errors).toEqual([]);
   });
+
+  it("pages through the directory 50 agents at a time", async () => {
+    // Enough agents for a second page; named to sort after every other agent of the run.
+    const names = Array.from({ length: 60 }, (_, i) => `zz-page-${String(i).padStart(2, "0")}`);
+    for (let i = 0; i < names.length; i += 10) {
+      const puts = await Promise.all(
+        names
+          .slice(i, i + 10)
+          .map((name) =>
+            fetch(`${dev.url}/agents/${name}`, { method: "PUT", headers: admin, body: JSON.stringify({ kind: "http", url: `${flip.url}/agent` }) }),
+          ),
+      );
+      for (const r of puts) expect(r.status).toBe(200);
+    }
+    await page.goto(`${dev.url}/dashboard`);
+    await page.waitForSelector('#main[data-loaded="1"]');
+    const rows = () => page.locator("#agents tr[data-agent]").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-agent") as string));
+    const first = await rows();
+    expect(first).toHaveLength(50);
+    expect(first).toEqual([...first].sort());
+    expect(await page.locator("#agents-first").isDisabled()).toBe(true);
+
+    await page.click("#agents-next");
+    await expect.poll(() => page.locator("#agents-page").textContent(), PAGE).toContain("page 2");
+    // The label changes with the listing; the rows once the page's metrics are read.
+    await expect.poll(async () => (await rows())[0], PAGE).not.toBe(first[0]);
+    const second = await rows();
+    expect(second.length).toBeGreaterThan(0);
+    expect((second[0] as string) > (first[first.length - 1] as string)).toBe(true);
+    expect(second).toContain("zz-page-59");
+
+    await page.click("#agents-first");
+    await expect.poll(() => page.locator("#agents-page").textContent(), PAGE).toContain("page 1");
+    await expect.poll(rows, PAGE).toEqual(first);
+    expect(browser.errors).toEqual([]);
+  });
 });
