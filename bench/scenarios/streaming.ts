@@ -82,13 +82,20 @@ export const streaming: Scenario = {
       };
       const n = ctx.quick ? 15 : 40;
       for (let i = 0; i < 3; i++) await Promise.all([direct(), viaSwitchboard(), relayed()].map((p) => p.catch(() => 0)));
-      const samples = { direct: [] as number[], switchboard: [] as number[], relay: [] as number[], start: [] as number[] };
+      const samples = { direct: [] as number[], switchboard: [] as number[], relay: [] as number[], start: [] as number[], sync: [] as number[] };
+      const syncEcho = async () => {
+        const t = performance.now();
+        must(await ctx.sb.request("POST", "/agents/echo/invoke", { content: "x" }), 200, "echo");
+        return performance.now() - t;
+      };
       for (let i = 0; i < n; i++) {
         samples.direct.push(await direct());
         samples.switchboard.push(await viaSwitchboard());
         samples.relay.push(await relayed());
         // Where the time goes: the `start` event is sent once the call is admitted, before the model is asked.
         samples.start.push(await viaSwitchboard("start"));
+        // What any call through wrangler dev costs: a whole sync invoke of echo, interleaved.
+        samples.sync.push(await syncEcho());
       }
 
       // Cancellation: narrator relays a remote agent that holds every request until it is aborted.
@@ -114,10 +121,22 @@ export const streaming: Scenario = {
       }
 
       const [d, s, r, c, e] = [samples.direct, samples.switchboard, samples.relay, cancels, echo].map(median) as [number, number, number, number, number];
+      const [st, sy] = [median(samples.start), median(samples.sync)] as [number, number];
       const within = (subject: number, baseline: number) => subject <= TTFT_TARGET.factor * baseline + TTFT_TARGET.plus_ms;
       const target = `≤ ${TTFT_TARGET.factor}× + ${TTFT_TARGET.plus_ms} ms`;
       const checks: Check[] = [
         { measure: "time to first token (p50)", subject: ms(s), baseline: `${ms(d)} direct`, ratio: ratio(s, d), target, pass: within(s, d) },
+        // The issue's target compares a local socket with a path through wrangler dev; this row
+        // takes out what any call through it costs (a whole sync invoke), so what is left is
+        // streaming's own: the stream's start, the model call's setup, the relay.
+        {
+          measure: "TTFT vs sync invoke + direct (p50)",
+          subject: ms(s),
+          baseline: `${ms(sy)} sync + ${ms(d)} direct`,
+          ratio: ratio(s, sy + d),
+          target: `≤ sum + ${TTFT_TARGET.plus_ms} ms`,
+          pass: s <= sy + d + TTFT_TARGET.plus_ms,
+        },
         { measure: "first relayed token (p50)", subject: ms(r), baseline: `${ms(s)} unrelayed`, ratio: ratio(r, s), target, pass: within(r, s) },
         {
           measure: "DELETE → remote sees abort, 2 hops (p50)",
@@ -132,7 +151,9 @@ export const streaming: Scenario = {
         status: statusOf(checks),
         checks,
         figures: {
-          ttft_ms: { direct: round(d), switchboard: round(s), relay: round(r), start_event: round(median(samples.start)) },
+          ttft_ms: { direct: round(d), switchboard: round(s), relay: round(r), start_event: round(st), sync_invoke: round(sy) },
+          // start → first delta: the model call as the agent makes it (AI SDK setup, its fetch) and the token's way out.
+          after_start_ms: round(s - st),
           overhead_ms: { switchboard: round(s - d), relay_hop: round(r - s) },
           cancel_ms: { p50: round(c), max: round(Math.max(...cancels)) },
           echo_ms: round(e),
