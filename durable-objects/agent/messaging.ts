@@ -253,7 +253,7 @@ export class Messaging {
       await this.deps.flow.done(entry, row.message);
     }
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
-    if (this.requests.get(requestId)?.status === "cancelled") {
+    if (this.requests.statusOf(requestId) === "cancelled") {
       attempt?.end(result.ok ? failure("cancelled", "the request was cancelled") : result, false);
       if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
       this.requests.update(requestId, { attempts: row.attempts + 1, lease_until: null }, Date.now());

@@ -175,6 +175,12 @@ export class RequestStore {
     return row ? fromRow(row) : null;
   }
 
+  /** Only the request's status: what a delivery checks after its attempt, without parsing the row again. */
+  statusOf(requestId: string): RequestStatus | null {
+    const row = this.sql.exec<{ status: string }>("SELECT status FROM requests WHERE request_id = ?", requestId).toArray()[0];
+    return row ? (row.status as RequestStatus) : null;
+  }
+
   update(requestId: string, patch: Partial<Omit<RequestRow, "request_id" | "message" | "created_at">>, now: number): void {
     const sets: string[] = ["updated_at = ?"];
     const values: SqlStorageValue[] = [now];

@@ -167,6 +167,12 @@ export class StreamLog {
       this.sql.exec("UPDATE streams SET state = 'ended', next_seq = ?, ended_at = ?, expires_at = ? WHERE id = ?", live.nextSeq, now, expiresAt, id);
       this.hooks.ended?.(id, expiresAt);
     }
+    // Nothing ahead of it and nothing to wait for (the common case, and every event nobody reads): handed over now.
+    const mustWait = live.readers.size > 0 && (terminal || stored.id > live.reserved);
+    if (!this.flushing && this.queue.length === 0 && !mustWait) {
+      this.deliver(live, stored);
+      return stored;
+    }
     this.queue.push({ live, event: stored });
     if (!this.flushing) void this.flush();
     return stored;
