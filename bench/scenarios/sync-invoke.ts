@@ -5,9 +5,10 @@
  * measured alongside, to show how much of the gap is that durable write rather than the pipeline.
  */
 import { client } from "../support/client.ts";
+import { cpuMeter } from "../support/cpu.ts";
 import { countRoundTrips } from "../support/do-calls.ts";
 import { alternate } from "../support/load.ts";
-import { ms, rps } from "../support/report.ts";
+import { ms, rps, us } from "../support/report.ts";
 import { type Check, type Scenario, statusOf } from "../support/scenario.ts";
 import { ratio } from "../support/stats.ts";
 
@@ -18,13 +19,15 @@ export const syncInvoke: Scenario = {
   title: "POST /agents/echo/invoke vs Hono → Durable Object echo",
   async run(ctx) {
     const base = client(ctx.baseline.url);
+    const baseCpu = cpuMeter(ctx.baseline);
     const stats = await alternate(
       {
         switchboard: () => ctx.sb.expect("POST", "/agents/echo/invoke", BODY, 200),
         baseline: () => base.expect("POST", "/echo", BODY, 200),
         logged: () => base.expect("POST", "/echo-logged", BODY, 200),
       },
-      ctx.load,
+      // Both bare routes are served by the baseline worker: they share its meter, round by round.
+      { ...ctx.load, cpu: { switchboard: cpuMeter(ctx.switchboard), baseline: baseCpu, logged: baseCpu } },
     );
     const trips = await countRoundTrips(ctx.switchboard.url, "/agents/echo/invoke", BODY, ctx.quick ? 20 : 50);
     const { switchboard: sb, baseline: bl, logged } = stats;
@@ -38,6 +41,19 @@ export const syncInvoke: Scenario = {
         target: "≤ 1.5×",
         pass: sb.p99_ms <= 1.5 * bl.p99_ms,
       },
+      ...(sb.cpu_us_per_request !== undefined && bl.cpu_us_per_request !== undefined
+        ? [
+            {
+              // Moves less with the machine's other tenants than req/s (bench/README.md, "CPU per request").
+              measure: "worker CPU / request",
+              subject: us(sb.cpu_us_per_request),
+              baseline: us(bl.cpu_us_per_request),
+              ratio: ratio(sb.cpu_us_per_request, bl.cpu_us_per_request),
+              target: "report",
+              pass: true,
+            },
+          ]
+        : []),
       {
         measure: "throughput vs bare + 1 SQLite row",
         subject: rps(sb.rps),
