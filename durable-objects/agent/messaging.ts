@@ -108,7 +108,8 @@ export class Messaging {
     }
     const now = Date.now();
     const key = submission.idempotency_key ? idempotencyScope(from, submission.idempotency_key) : undefined;
-    const sharded = entry.shards > 1 ? { shards: entry.shards } : {};
+    // A sharded agent's answer says how to place the next request (AgentRef.submit).
+    const sharded = entry.shards > 1 ? { shards: entry.shards, flow: entry.flow ? { key: entry.flow.key } : null } : {};
     const owner = submission.forwarded ? null : requestOwner(entry, submission);
     if (owner !== null && owner !== this.deps.shard) {
       return agentRef(this.deps.env, name)

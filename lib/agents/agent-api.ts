@@ -23,6 +23,7 @@ import type { AgentEntry, StoredConfig } from "../registry/entry";
 import type { BreakerEvent, ReplicaView } from "../resilience/breaker-replica";
 import type { Admission, BreakerSnapshot } from "../resilience/circuit-breaker";
 import type { DeliveryStatus } from "../flow/delivery-status";
+import type { FlowHint } from "../registry/shards";
 import type { ScheduleBody, ScheduleView } from "../time/schedule";
 import type { Call } from "../message/call";
 import type { InvokeResult } from "../message/call";
@@ -48,8 +49,12 @@ export interface Submission {
   forwarded?: true;
 }
 
-/** A stored async request; `shards` is the agent's shard count, when it has more than one (callers learn it, as from a sync call). */
-export type Submitted = Result<{ request_id: string; duplicate: boolean; shards?: number }>;
+/**
+ * A stored async request; `shards` is the agent's shard count, when it has more than one (callers
+ * learn it, as from a sync call), and `flow` its flow key then (null: no flow), so the next request
+ * goes straight to the shard that must hold it.
+ */
+export type Submitted = Result<{ request_id: string; duplicate: boolean; shards?: number; flow?: FlowHint | null }>;
 
 /** What a shard other than home adds to its agent's status: its calls running and the requests it holds. */
 export interface ShardStatus {

@@ -11,7 +11,7 @@ import type { AgentMetricsReport } from "../observability/prometheus";
 import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
-import { allShards, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
+import { allShards, type FlowHint, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
 import { requestAddress } from "../message/ids";
 import { idempotencyScope } from "../protocols/request-store";
 import type { Result } from "../message/errors";
@@ -157,10 +157,10 @@ export class AgentRef {
    * requests go home. A shard that is not the request's owner passes it on (Messaging.submit).
    */
   async submit(submission: Submission): Promise<Submitted> {
-    const shards = shardHints.shards(this.name);
-    const shard = requestOwner({ shards }, submission) ?? pickShard(shards);
+    const route = shardHints.route(this.name);
+    const shard = requestOwner(route, submission) ?? pickShard(route.shards);
     const result = await this.object(shard).submit(submission);
-    if (result.ok) this.learnShards(result, shard);
+    if (result.ok) shardHints.learn(this.name, shard, result.shards, Date.now(), result.flow ?? null);
     return result;
   }
 
@@ -294,9 +294,9 @@ export function streamObject(env: Pick<Env, "AGENT">, streamId: string): Remote<
  * key's concurrency, rate and debounce are counted exactly, by one object; requests with no key
  * value (or an agent without `flow.key`) share the empty key, whose shard is home. Otherwise a
  * request with an idempotency key lives on the shard its sender-scoped key hashes to, so a retry
- * finds the first wherever it arrives. `entry.flow` unknown (a Worker's shard hint): only the key.
+ * finds the first wherever it arrives. From a Worker's hint (`flow` not yet told): only the key.
  */
-export function requestOwner(entry: { shards: number; flow?: AgentEntry["flow"] }, submission: Submission): number | null {
+export function requestOwner(entry: { shards: number; flow?: FlowHint | undefined }, submission: Submission): number | null {
   if (entry.shards <= 1) return 0;
   if (entry.flow) {
     const value = flowKeyOf(submission.message, entry.flow.key);

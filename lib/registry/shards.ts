@@ -64,13 +64,20 @@ export const DEAD_LETTER_SHARDS = 16;
 /** Metrics aggregation objects; an agent object pushes to `keyShard(agent, METRICS_SHARDS)`. */
 export const METRICS_SHARDS = 16;
 
+/** What an answer about async requests tells of a sharded agent with `flow`: the path of its key (absent: one key for all). */
+export interface FlowHint {
+  key?: string | undefined;
+}
+
 /**
  * Shard counts of sharded agents learnt from answers, per isolate. Every answer of a sharded
  * agent's object says how many shards it has; until a caller knows, or after the hint expires
- * (30 s), it goes to the home object, which answers with the count.
+ * (30 s), it goes to the home object, which answers with the count. An answer to an async request
+ * also says whether the agent has `flow` (and its key), so a caller can send the next one straight
+ * to its key's shard; a hint that is stale only costs the object a pass-on, never a wrong place.
  */
 export class ShardHints {
-  private readonly hints = new Map<string, { shards: number; expires: number }>();
+  private readonly hints = new Map<string, { shards: number; expires: number; flow?: FlowHint | undefined }>();
 
   constructor(
     private readonly ttlMs = 30_000,
@@ -79,15 +86,24 @@ export class ShardHints {
 
   /** The shard count to spread over now: 1 until an answer said more. */
   shards(agent: string, now = Date.now()): number {
-    const hint = this.hints.get(agent);
-    return hint && hint.expires > now ? hint.shards : 1;
+    return this.route(agent, now).shards;
   }
 
-  /** What an answer from `shard` said (`shards` undefined or 1: not sharded). */
-  learn(agent: string, shard: number, shards: number | undefined, now = Date.now()): void {
+  /** The shard count and, when an async answer told it, the agent's flow key. */
+  route(agent: string, now = Date.now()): { shards: number; flow?: FlowHint | undefined } {
+    const hint = this.hints.get(agent);
+    return hint && hint.expires > now ? { shards: hint.shards, flow: hint.flow } : { shards: 1 };
+  }
+
+  /**
+   * What an answer from `shard` said (`shards` undefined or 1: not sharded). `flow` is only told by
+   * async answers: null when the agent has none, undefined when the answer did not say (kept).
+   */
+  learn(agent: string, shard: number, shards: number | undefined, now = Date.now(), flow?: FlowHint | null): void {
     if (shards !== undefined && shards > 1) {
       if (this.hints.size > this.capacity) this.hints.clear();
-      this.hints.set(agent, { shards, expires: now + this.ttlMs });
+      const kept = flow === undefined ? this.hints.get(agent)?.flow : (flow ?? undefined);
+      this.hints.set(agent, { shards, expires: now + this.ttlMs, flow: kept });
     } else if (shard === 0) {
       this.hints.delete(agent);
     }

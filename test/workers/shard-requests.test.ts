@@ -125,7 +125,7 @@ describe("a sharded agent's observers", () => {
 
 const flowShard = (tenant: string) =>
   requestOwner(
-    { shards: SHARDS, flow: { key: "metadata.tenant", rate: { limit: 1, period_ms: 1000 } } },
+    { shards: SHARDS, flow: { key: "metadata.tenant" } },
     {
       message: { metadata: { tenant } } as never,
       reply_to: null,
