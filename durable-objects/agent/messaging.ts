@@ -350,9 +350,6 @@ export class Messaging {
   }
 
   /**
-   * `DELETE /requests/:id`: a request not yet answered (pending, scheduled for later, or waiting
-   * for input) ends `cancelled` (the same viewers may ask); an attempt running now is aborted, and
-   * with it every sub-call its handler made. Cancelling a
    * `GET /requests/:id/stream`: the events of every attempt so far, then the live tail, for the
    * request's viewers. A live request's stream opens here if no attempt opened it yet.
    */
@@ -372,10 +369,10 @@ export class Messaging {
   }
 
   /**
-   * `DELETE /requests/:id`: a request not yet answered (pending, or waiting for input) ends
-   * `cancelled` (the same viewers may ask); an attempt running now is aborted, and with it every
-   * sub-call its handler made. Cancelling a
-   * cancelled request again is a no-op; one that already ended otherwise is a `conflict`.
+   * `DELETE /requests/:id`: a request not yet answered (pending, scheduled for later, or waiting
+   * for input) ends `cancelled` (the same viewers may ask); an attempt running now is aborted, and
+   * with it every sub-call its handler made. Cancelling a cancelled request again is a no-op; one
+   * that already ended otherwise is a `conflict`.
    */
   cancel(name: string, requestId: string, viewer: string | null): Result<{ request: RequestView }> {
     const row = this.requests.get(requestId);

@@ -41,8 +41,10 @@ export class DurableTaskStore implements TaskStore {
   async save(task: Task, _context: ServerCallContext): Promise<void> {
     const state = task.status?.state;
     const behind = state === TaskState.TASK_STATE_WORKING && this.writtenState.has(task.id) && this.writtenState.get(task.id) === state;
-    this.unsaved.set(task.id, structuredClone(task));
-    this.cache.set(task.id, structuredClone(task));
+    // One copy for both: neither is changed in place (a load hands out a clone of the cached one).
+    const copy = structuredClone(task);
+    this.unsaved.set(task.id, copy);
+    this.cache.set(task.id, copy);
     const written = this.flush(task.id);
     if (!behind) return written;
     written.catch((error: unknown) => {
