@@ -66,7 +66,7 @@ export function inputRoutes(app: OpenAPIHono<AppEnv>): void {
       const name = agentParam(c);
       if (c.req.query("status") !== "input_required") throw new SwitchboardError("invalid_request", 'query status must be "input_required"');
       const limit = intQuery(c, "limit", 50, 1, 100);
-      const result = await agentRef(c.env, name).client.waitingRequests(senderOf(c.var.principal), limit);
+      const result = await agentRef(c.env, name).waitingRequests(senderOf(c.var.principal), limit);
       return result.ok ? c.json({ requests: result.requests }) : failureResponse(result);
     },
   );

@@ -106,7 +106,7 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { id, agent } = requestParam(c);
       const after = lastEventId(c);
-      const opened = await agentRef(c.env, agent).client.readRequestStream(id, after, senderOf(c.var.principal));
+      const opened = await agentRef(c.env, agent).forRequest(id).readRequestStream(id, after, senderOf(c.var.principal));
       return opened.ok ? streamResponse(c, opened, after) : failureResponse(opened);
     },
   );

@@ -13,6 +13,7 @@ import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, type FlowHint, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
 import { requestAddress } from "../message/ids";
+import type { RequestView } from "../protocols/request-store";
 import { idempotencyScope } from "../protocols/request-store";
 import type { Result } from "../message/errors";
 import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
@@ -196,6 +197,17 @@ export class AgentRef {
     const result = await this.object(shard).emit(event, data, traceparent);
     if (result.ok) this.learnShards(result, shard);
     return result;
+  }
+
+  /** The requests waiting for input on every shard (each keeps its own), oldest first, at most `limit`. */
+  async waitingRequests(viewer: string | null, limit: number): Promise<Result<{ requests: RequestView[] }>> {
+    const home = await this.client.waitingRequests(viewer, limit);
+    const shards = home.ok ? ((await this.client.describe())?.entry.shards ?? 1) : 1;
+    if (!home.ok || shards <= 1) return home;
+    const others = await Promise.all(this.others(shards).map((shard) => this.onShard(shard).waitingRequests(viewer, limit)));
+    const requests = [home, ...others].flatMap((r) => (r.ok ? r.requests : []));
+    requests.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+    return { ok: true, requests: requests.slice(0, limit) };
   }
 
   /**

@@ -7,7 +7,7 @@
  * requests (ctx.request) wait on the shard that made them, so their replies are delivered there.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { describe, expect, it } from "vitest";
 import { requestAddress } from "../../lib/message/ids";
@@ -15,6 +15,7 @@ import { idempotencyScope, RequestStore } from "../../lib/protocols/request-stor
 import { keyShard, shardObjectName } from "../../lib/registry/shards";
 import { requestOwner } from "../../lib/agents/agent-ref";
 import { a2aClient } from "../support/a2a-client";
+import { KEYS } from "../support/keys";
 import { api, eventually, received, release, sendAsTenant, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
@@ -254,6 +255,40 @@ describe("a sharded agent's A2A tasks", () => {
         if (!pageToken) break;
       }
       expect(listed.sort()).toEqual(tasks.map((t) => t.id).sort());
+    } finally {
+      await api("DELETE", "/agents/approver");
+    }
+  });
+});
+
+describe("a sharded agent's request on a shard other than home", () => {
+  it("is listed while it waits for input, streams from its shard, and is answered there", { timeout: 60_000 }, async () => {
+    expect((await api("PUT", "/agents/approver", { body: { shards: SHARDS } })).body.shards).toBe(SHARDS);
+    try {
+      // The first answer tells this isolate the shard count, so the next requests spread.
+      const ask = (i: number) => api("POST", "/agents/approver/messages", { body: { content: { item: `desk ${i}`, amount: 2000 + i } } });
+      const ids = [(await ask(0)).body.request_id as string];
+      for (let i = 1; i < 20 && ids.every((id) => requestAddress(id)?.shard === 0); i++) ids.push((await ask(i)).body.request_id);
+      const away = ids.find((id) => requestAddress(id)?.shard !== 0) as string;
+      expect(away).toBeDefined();
+      expect((await settled(away, ["input_required"])).status).toBe("input_required");
+
+      const waiting = await api("GET", "/agents/approver/requests?status=input_required&limit=100");
+      expect(waiting.status).toBe(200);
+      expect(waiting.body.requests.map((r: { request_id: string }) => r.request_id)).toEqual(expect.arrayContaining(ids));
+
+      // Its stream is kept by its shard: the events so far, then the live tail (read the first chunk, then leave).
+      const stream = await exports.default.fetch(
+        new Request(`http://switchboard.test/requests/${away}/stream`, { headers: { authorization: `Bearer ${KEYS.admin}` } }),
+      );
+      expect(stream.status).toBe(200);
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain("event:");
+      await reader.cancel();
+
+      expect((await api("POST", `/requests/${away}/input`, { body: { content: { approved: true } } })).status).toBe(202);
+      const done = await settled(away, ["replied"]);
+      expect(done.reply.content).toMatchObject({ status: "approved", item: expect.stringContaining("desk") });
     } finally {
       await api("DELETE", "/agents/approver");
     }
