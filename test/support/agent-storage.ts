@@ -13,13 +13,19 @@ import { env } from "cloudflare:workers";
 import { makeEnvelope } from "../../lib/message/call";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
 import { RequestStore } from "../../lib/protocols/request-store";
+import { shardObjectName } from "../../lib/registry/shards";
 import { BatchBuffer } from "../../lib/resilience/batch-buffer";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { ScheduleStore } from "../../lib/time/schedule-store";
 
-/** The home object of `agent`. */
-export function agentObjectStub(agent: string) {
-  return env.AGENT.get(env.AGENT.idFromName(agent));
+/** The object of `agent`'s shard `shard` (0, the default: its home object). */
+export function agentObjectStub(agent: string, shard = 0) {
+  return env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
+}
+
+/** Whether `agent`'s shard `shard` keeps the row of request `requestId` (a sharded agent's requests live on one shard each). */
+export function storesRequest(agent: string, shard: number, requestId: string): Promise<boolean> {
+  return runInDurableObject(agentObjectStub(agent, shard), (_, state) => new RequestStore(state.storage.sql).get(requestId) !== null);
 }
 
 /** A pending `ctx.request` of `agent` to `to`, with its durable `request` deadline at `deadline`. */

@@ -6,22 +6,20 @@
  * shard, and A2A tasks live on the shard their id hashes to. Its own
  * requests (ctx.request) wait on the shard that made them, so their replies are delivered there.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { describe, expect, it } from "vitest";
 import { requestAddress } from "../../lib/message/ids";
-import { idempotencyScope, RequestStore } from "../../lib/protocols/request-store";
-import { keyShard, shardObjectName } from "../../lib/registry/shards";
-import { requestOwner } from "../../lib/agents/agent-ref";
+import { idempotencyScope } from "../../lib/protocols/request-store";
+import { keyShard } from "../../lib/registry/shards";
+import { agentRef, requestOwner } from "../../lib/agents/agent-ref";
 import { a2aClient } from "../support/a2a-client";
+import { agentObjectStub, storesRequest } from "../support/agent-storage";
 import { KEYS } from "../support/keys";
 import { api, eventually, received, release, sendAsTenant, settled, tenantStats, testServer, uniqueName } from "../support/api";
 
 const SHARDS = 4;
-const objectOf = (agent: string, shard: number) => env.AGENT.get(env.AGENT.idFromName(shardObjectName(agent, shard)));
-const storedOn = (agent: string, shard: number, requestId: string) =>
-  runInDurableObject(objectOf(agent, shard), (_, state) => new RequestStore(state.storage.sql).get(requestId) !== null);
 
 describe("a sharded agent's async requests", () => {
   it("spread over its shards, each delivered by the shard its id names", async () => {
@@ -39,8 +37,8 @@ describe("a sharded agent's async requests", () => {
 
     const away = ids.find((id) => requestAddress(id)?.shard !== 0) as string;
     const shard = requestAddress(away)?.shard as number;
-    expect(await storedOn(name, shard, away)).toBe(true);
-    expect(await storedOn(name, 0, away)).toBe(false);
+    expect(await storesRequest(name, shard, away)).toBe(true);
+    expect(await storesRequest(name, 0, away)).toBe(false);
     // Its delivery ran through that shard's pipeline: the merged log says which shard logged it.
     const log = await api("GET", `/agents/${name}/log?limit=100`);
     const rows = log.body.entries.filter((e: { request_id?: string; pattern: string }) => e.request_id === away && e.pattern === "async");
@@ -181,7 +179,7 @@ describe("a sharded agent with flow control", () => {
     });
     expect(status).toMatchObject({ paused: true, held: 16 });
     expect((await api("GET", `/agents/${name}/metrics`)).body.deliveries).toMatchObject({ paused: true, held: 16 });
-    for (let shard = 0; shard < SHARDS; shard++) await runDurableObjectAlarm(objectOf(name, shard));
+    for (let shard = 0; shard < SHARDS; shard++) await runDurableObjectAlarm(agentObjectStub(name, shard));
     expect((await tenantStats(name)).held).toBeUndefined();
 
     expect((await api("POST", `/agents/${name}/resume`)).body).toMatchObject({ agent: name, paused: false });
@@ -198,9 +196,7 @@ function dataMessage(value: Record<string, unknown>, extra: Partial<Message> = {
 
 /** The shards whose object keeps A2A task `id`. */
 async function taskHolders(agent: string, id: string): Promise<number[]> {
-  const holds = await Promise.all(
-    Array.from({ length: SHARDS }, (_, k) => (objectOf(agent, k) as unknown as { loadTask(id: string, owner: null): Promise<unknown> }).loadTask(id, null)),
-  );
+  const holds = await Promise.all(Array.from({ length: SHARDS }, (_, k) => agentRef(env, agent).onShard(k).loadTask(id, null)));
   return holds.flatMap((task, k) => (task ? [k] : []));
 }
 
