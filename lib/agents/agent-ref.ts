@@ -172,8 +172,7 @@ export class AgentRef {
   async setPaused(paused: boolean): Promise<{ paused: boolean; held: number } | null> {
     const home = await this.client.setPaused(paused);
     if (!home) return null;
-    const described = await this.client.describe();
-    const others = await Promise.all(this.others(described?.entry.shards ?? 1).map((shard) => this.onShard(shard).setPaused(paused)));
+    const others = await Promise.all(this.others(await this.shardCount()).map((shard) => this.onShard(shard).setPaused(paused)));
     return { paused, held: others.reduce((sum, s) => sum + (s?.held ?? 0), home.held) };
   }
 
@@ -202,7 +201,7 @@ export class AgentRef {
   /** The requests waiting for input on every shard (each keeps its own), oldest first, at most `limit`. */
   async waitingRequests(viewer: string | null, limit: number): Promise<Result<{ requests: RequestView[] }>> {
     const home = await this.client.waitingRequests(viewer, limit);
-    const shards = home.ok ? ((await this.client.describe())?.entry.shards ?? 1) : 1;
+    const shards = home.ok ? await this.shardCount() : 1;
     if (!home.ok || shards <= 1) return home;
     const others = await Promise.all(this.others(shards).map((shard) => this.onShard(shard).waitingRequests(viewer, limit)));
     const requests = [home, ...others].flatMap((r) => (r.ok ? r.requests : []));
@@ -265,8 +264,7 @@ export class AgentRef {
   async metrics(): Promise<AgentMetricsReport | null> {
     const home = await this.client.metricsReport();
     if (!home) return null;
-    const described = await this.client.describe();
-    const shards = described?.entry.shards ?? 1;
+    const shards = await this.shardCount();
     if (shards <= 1) return home;
     const others = await Promise.all(this.others(shards).map((shard) => this.onShard(shard).metricsReport()));
     return mergeShardReports([home, ...others.filter((r): r is AgentMetricsReport => r !== null)]);
@@ -274,10 +272,15 @@ export class AgentRef {
 
   /** Copies the home object's observers to shards 1…n−1. */
   private async spreadObservers(shards?: number): Promise<void> {
-    const count = shards ?? (await this.client.describe())?.entry.shards ?? 1;
+    const count = shards ?? (await this.shardCount());
     if (count <= 1) return;
     const observers = (await this.client.listObservers()) ?? [];
     await Promise.all(this.others(count).map((shard) => this.peer(shard).observersSync(observers)));
+  }
+
+  /** How many shards the home object's entry says the agent has (1 when there is no such agent). */
+  private async shardCount(): Promise<number> {
+    return (await this.client.describe())?.entry.shards ?? 1;
   }
 
   private object(shard: number): AgentObject {
