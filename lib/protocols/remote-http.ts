@@ -41,6 +41,8 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
   const text = JSON.stringify(body);
   const origin = new URL(url).origin;
   let target = url;
+  // Signed once, at the first hop the guard allows: a redirect re-sends the same signed body.
+  let signature: Record<string, string> | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const check = checkOutboundUrl(target, { dev: options.dev });
     if (!check.ok) throw new SwitchboardError("agent_error", `refusing to call ${target}: ${check.reason}`, { transient: false });
@@ -49,6 +51,7 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
         transient: false,
       });
     }
+    signature ??= await signatureHeaders(options.secret, id, text);
     let response: Response;
     try {
       response = await fetch(target, {
@@ -59,7 +62,7 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
           "content-type": "application/json",
           accept: options.accept ?? "application/json",
           traceparent,
-          ...signatureHeaders(options.secret, id, text),
+          ...signature,
         },
         body: text,
       });
