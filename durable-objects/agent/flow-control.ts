@@ -42,6 +42,8 @@ export class FlowControl {
   private readonly gate: FlowGate;
   /** When the sweep is due, as last set here (undefined: not known, e.g. after a restart). */
   private sweepAt: number | undefined;
+  /** Whether the agent is paused, as stored (read once: only setPaused writes it), so every message's gate reads no storage. */
+  private pausedNow: boolean | undefined;
 
   constructor(private readonly deps: FlowControlDeps) {
     this.held = new HeldStore(deps.sql);
@@ -51,7 +53,8 @@ export class FlowControl {
   }
 
   get paused(): boolean {
-    return this.deps.kv.get<boolean>(PAUSED_KEY) === true;
+    this.pausedNow ??= this.deps.kv.get<boolean>(PAUSED_KEY) === true;
+    return this.pausedNow;
   }
 
   /** How many requests are held. */
@@ -108,6 +111,7 @@ export class FlowControl {
   /** POST /agents/:name/pause and /resume. Resuming releases what was held, oldest first. */
   async setPaused(paused: boolean): Promise<void> {
     this.deps.kv.put(PAUSED_KEY, paused);
+    this.pausedNow = paused;
     if (!paused) await this.arm(Date.now(), Date.now());
   }
 
