@@ -19,8 +19,18 @@ export interface DirectoryQuery {
   prefix?: string | undefined;
 }
 
+/**
+ * A listed entry as the shard stores it: its name and its JSON text. A page asks each shard for
+ * more rows than the merge keeps, so the text crosses the RPC as one string, and the Worker parses
+ * only the rows its merged page lists (lib/registry/directory.ts).
+ */
+export interface ListedRow {
+  name: string;
+  json: string;
+}
+
 export interface DirectoryPage {
-  items: AgentEntry[];
+  items: ListedRow[];
   more: boolean;
 }
 
@@ -62,7 +72,7 @@ export class DirectoryTable {
     );
   }
 
-  /** Up to `limit` entries after `after` in name order, filtered, and whether more follow. */
+  /** Up to `limit` entries after `after` in name order, filtered, as stored, and whether more follow. */
   page(query: DirectoryQuery): DirectoryPage {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
@@ -85,13 +95,13 @@ export class DirectoryTable {
       args.push(query.prefix, query.prefix + AFTER_NAME_CHARS);
     }
     const rows = this.sql
-      .exec<{ entry: string }>(
-        `SELECT e.entry FROM ${from} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY e.name LIMIT ?`,
+      .exec<{ name: string; json: string }>(
+        `SELECT e.name AS name, e.entry AS json FROM ${from} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY e.name LIMIT ?`,
         ...args,
         query.limit + 1,
       )
       .toArray();
-    return { items: rows.slice(0, query.limit).map((row) => JSON.parse(row.entry) as AgentEntry), more: rows.length > query.limit };
+    return { items: rows.slice(0, query.limit), more: rows.length > query.limit };
   }
 
   count(): number {

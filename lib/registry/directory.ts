@@ -87,19 +87,21 @@ export class Directory {
   async list(query: ListAgentsQuery): Promise<AgentListing> {
     const after = query.cursor === undefined ? undefined : decodeCursor("agents", query.cursor, Position).after;
     const filter = { kind: query.kind, capability: query.capability, prefix: query.prefix };
-    type Listed = { entry: AgentEntry; code: boolean };
+    // A shard's rows stay JSON text through the merge: only the page's own rows are parsed.
+    type Listed = { name: string; entry: AgentEntry | string; code: boolean };
     const shards: PageSource<Listed>[] = Array.from({ length: DIRECTORY_SHARDS }, (_, k) => async (from, limit) => {
       const page = await directoryShard(this.env, k).page({ ...filter, after: from, limit });
-      return { items: page.items.map((entry) => ({ entry, code: false })), more: page.more };
+      return { items: page.items.map((row) => ({ name: row.name, entry: row.json, code: false })), more: page.more };
     });
     const code = [...this.codeEntries].filter((e) => matches(e, filter)).sort((a, b) => (a.name < b.name ? -1 : 1));
     const codeSource: PageSource<Listed> = async (from, limit) => {
       const rest = code.filter((e) => from === undefined || e.name > from);
-      return { items: rest.slice(0, limit).map((entry) => ({ entry, code: true })), more: rest.length > limit };
+      return { items: rest.slice(0, limit).map((entry) => ({ name: entry.name, entry, code: true })), more: rest.length > limit };
     };
     // Shards first: a stored entry (a code agent's overrides) wins over the code agent's defaults.
-    const page = await mergePages([...shards, codeSource], { key: (l) => l.entry.name, order: "asc", after, limit: query.limit });
-    const agents = await this.withoutOverridden(page.items, filter.capability);
+    const page = await mergePages([...shards, codeSource], { key: (l) => l.name, order: "asc", after, limit: query.limit });
+    const listed = page.items.map((l) => ({ code: l.code, entry: typeof l.entry === "string" ? (JSON.parse(l.entry) as AgentEntry) : l.entry }));
+    const agents = await this.withoutOverridden(listed, filter.capability);
     return { agents, next_cursor: page.last === null ? null : encodeCursor("agents", { after: page.last }) };
   }
 

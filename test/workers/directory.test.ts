@@ -57,6 +57,34 @@ describe("GET /agents, paginated across directory shards", () => {
     expect(pages).toBe(Math.ceil(expected.length / 7));
   });
 
+  it("fills a page that one shard alone holds by asking that shard again, with inserts on it between pages", async () => {
+    const prefix = uniqueName("one");
+    // Names that all hash to one shard: every page is drawn from it, far past its first small share.
+    const shard = keyShard(prefix, DIRECTORY_SHARDS);
+    const onShard = (from: number) =>
+      Array.from({ length: 4000 }, (_, i) => `${prefix}-${String(from + i).padStart(4, "0")}`).filter((n) => keyShard(n, DIRECTORY_SHARDS) === shard);
+    const [early, ...rest] = onShard(0);
+    const names = rest.slice(0, 25);
+    const late = onShard(5000)[0] as string;
+    await register(names);
+    const stored = (await put(names[3] as string)).body;
+
+    const seen: Array<{ name: string }> = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await listPage(`prefix=${prefix}&limit=10${cursor ? `&cursor=${cursor}` : ""}`);
+      if (page.next_cursor) expect(page.agents).toHaveLength(10);
+      seen.push(...page.agents);
+      cursor = page.next_cursor;
+      if (++pages === 1) await register([early as string, late]);
+    } while (cursor);
+    // `early` sorts before the first page's position: not listed; `late` after it: listed.
+    expect(seen.map((a) => a.name)).toEqual([...names, late]);
+    // Listed entries are the stored entries, whole.
+    expect(seen.find((a) => a.name === names[3])).toEqual(stored);
+  });
+
   it("ends with next_cursor null, and refuses a cursor it did not give", async () => {
     const prefix = uniqueName("end");
     await register([`${prefix}-a`, `${prefix}-b`]);
