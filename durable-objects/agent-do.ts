@@ -33,7 +33,7 @@ import type { AgentMetricsReport } from "../lib/observability/prometheus";
 import type { TraceRow } from "../lib/observability/trace-index";
 import type { FanoutMessage } from "../lib/patterns/fanout";
 import type { EmitResult, Observer, ObserverTarget } from "../lib/patterns/observer";
-import type { DeliveryAction } from "../lib/protocols/delivery";
+import type { BatchedDelivery } from "../lib/protocols/delivery";
 import type { HandshakeOffer, HandshakeResult, Peer } from "../lib/protocols/handshake";
 import type { WebhookInput, WebhookResult } from "../lib/protocols/inbound-webhook";
 import type { ReplyDisposition } from "../lib/protocols/pending-replies";
@@ -299,8 +299,8 @@ export function agentObject(codeAgents: CodeAgents) {
 
     // ── Queue consumers ─────────────────────────────────────────────────────────────────────────
 
-    async deliver(requestId: string): Promise<DeliveryAction> {
-      return this.parts.messaging.deliver(this.agent, this.load(), requestId);
+    async deliverAll(requestIds: string[]): Promise<BatchedDelivery[]> {
+      return this.parts.messaging.deliverAll(this.agent, this.load(), requestIds);
     }
 
     async receiveReply(reply: Envelope): Promise<ReplyDisposition> {

@@ -14,7 +14,7 @@ import { utf8Exceeds } from "../../lib/message/byte-size";
 import { newRequestId } from "../../lib/message/ids";
 import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
 import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
-import { type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
+import { type BatchedDelivery, type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
 import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
@@ -221,7 +221,24 @@ export class Messaging {
     await this.enqueue(await this.deps.flow.offer(entry, due), name);
   }
 
-  /** One delivery attempt of a stored request, called by the queue consumer. */
+  /**
+   * The attempts of a queue batch's requests of this object, from one call of the consumer: each
+   * runs as its own delivery, concurrently (under the agent's cap), and answers on its own; one
+   * that threw answers with its error, so only its message is retried. One call instead of one per
+   * message, and the rows' writes of attempts that end together commit together.
+   */
+  deliverAll(name: string, entry: AgentEntry | null, requestIds: string[]): Promise<BatchedDelivery[]> {
+    return Promise.all(
+      requestIds.map((requestId) =>
+        this.deliver(name, entry, requestId).then(
+          (action): BatchedDelivery => ({ ok: true, action }),
+          (error: unknown): BatchedDelivery => ({ ok: false, error: String(error) }),
+        ),
+      ),
+    );
+  }
+
+  /** One delivery attempt of a stored request. */
   async deliver(name: string, entry: AgentEntry | null, requestId: string): Promise<DeliveryAction> {
     const row = this.requests.get(requestId);
     if (!row) return { action: "ack" };

@@ -1,20 +1,62 @@
 /**
  * Consumer of `switchboard-deliveries`: async requests, replies to agents, and replies POSTed to
  * URLs. Messages in a batch run concurrently and each is acked, retried with backoff, or
- * dead-lettered on its own. A thrown error (e.g. a Durable Object briefly unreachable) is retried;
- * if the consumer keeps failing on a message, the queue's own dead_letter_queue catches it.
+ * dead-lettered on its own. A batch's `deliver` messages for one agent object go to it in one call
+ * (`deliverAll`), which answers each on its own. A thrown error (e.g. a Durable Object briefly
+ * unreachable) is retried; if the consumer keeps failing on a message, the queue's own
+ * dead_letter_queue catches it.
  */
 import { agentRef } from "../../lib/agents/agent-ref";
 import type { Envelope } from "../../lib/message/envelope";
-import { type DeliveryAction, type DeliveryMessage, delivered, isDeliveryMessage } from "../../lib/protocols/delivery";
+import { requestAddress } from "../../lib/message/ids";
+import { type BatchedDelivery, type DeliveryAction, type DeliveryMessage, delivered, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
 import { backoffSeconds, retryDecision } from "../../lib/resilience/retry";
 import { toFailure } from "../../lib/message/errors";
 import { deadLetter, settleReplay } from "./dead-lettering";
 
+type Deliver = Extract<DeliveryMessage, { kind: "deliver" }>;
+
 export async function deliveriesConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(batch.messages.map((message) => handleOne(message, env)));
+  const objects = new Map<string, Array<{ message: Message<unknown>; body: Deliver }>>();
+  const others: Array<Message<unknown>> = [];
+  for (const message of batch.messages) {
+    const body = message.body;
+    if (!isDeliveryMessage(body) || body.kind !== "deliver") {
+      others.push(message);
+      continue;
+    }
+    // The object holding the request: its agent, and the shard its id names.
+    const object = `${body.agent}#${requestAddress(body.request_id)?.shard ?? 0}`;
+    const group = objects.get(object);
+    if (group) group.push({ message, body });
+    else objects.set(object, [{ message, body }]);
+  }
+  await Promise.all([...others.map((message) => handleOne(message, env)), ...[...objects.values()].map((group) => deliverGroup(group, env))]);
+}
+
+/** One call for a batch's requests of one object; each message then settles by its own answer. */
+async function deliverGroup(group: Array<{ message: Message<unknown>; body: Deliver }>, env: Env): Promise<void> {
+  const [first] = group;
+  if (!first) return;
+  let answers: BatchedDelivery[];
+  try {
+    answers = await agentRef(env, first.body.agent)
+      .forRequest(first.body.request_id)
+      .deliverAll(group.map(({ body }) => body.request_id));
+  } catch (error) {
+    for (const { message, body } of group) failed(message, body, error);
+    return;
+  }
+  await Promise.all(
+    group.map(async ({ message, body }, i) => {
+      const answer = answers[i];
+      if (!answer) failed(message, body, "no answer for this request");
+      else if (!answer.ok) failed(message, body, answer.error);
+      else await settle(message, body, answer.action, env);
+    }),
+  );
 }
 
 async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
@@ -37,8 +79,20 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
     message.ack();
     return;
   }
+  if (body.kind === "deliver") return deliverGroup([{ message, body }], env);
+  let action: DeliveryAction;
   try {
-    const action = await act(body, env, message.attempts);
+    action = await act(body, env, message.attempts);
+  } catch (error) {
+    failed(message, body, error);
+    return;
+  }
+  await settle(message, body, action, env);
+}
+
+/** Acks, retries or dead-letters `message` as its delivery decided; a failure to dead-letter is the consumer's own. */
+async function settle(message: Message<unknown>, body: DeliveryMessage, action: DeliveryAction, env: Env): Promise<void> {
+  try {
     switch (action.action) {
       case "ack":
         await settleReplay(env, action.settles);
@@ -57,17 +111,22 @@ async function handleOne(message: Message<unknown>, env: Env): Promise<void> {
         return;
     }
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", msg: "delivery failed", kind: body.kind, agent: body.agent, error: String(error) }));
-    // The consumer itself failed (an object briefly unreachable): always retried with the default
-    // backoff; the queue's own max_retries and dead_letter_queue bound it.
-    message.retry({ delaySeconds: backoffSeconds(message.attempts, DEFAULT_LIMITS) });
+    failed(message, body, error);
   }
 }
 
-async function act(body: DeliveryMessage, env: Env, attempts: number): Promise<DeliveryAction> {
+/**
+ * The consumer itself failed on `message` (an object briefly unreachable): always retried with the
+ * default backoff; the queue's own max_retries and dead_letter_queue bound it.
+ */
+function failed(message: Message<unknown>, body: DeliveryMessage, error: unknown): void {
+  console.error(JSON.stringify({ level: "error", msg: "delivery failed", kind: body.kind, agent: body.agent, error: String(error) }));
+  message.retry({ delaySeconds: backoffSeconds(message.attempts, DEFAULT_LIMITS) });
+}
+
+/** A `reply` or `post` message (a `deliver` goes with its object's others, `deliverGroup`). */
+async function act(body: Exclude<DeliveryMessage, Deliver>, env: Env, attempts: number): Promise<DeliveryAction> {
   switch (body.kind) {
-    case "deliver":
-      return agentRef(env, body.agent).forRequest(body.request_id).deliver(body.request_id);
     case "reply": {
       const envelope = await replyEnvelope(body, env);
       if (!envelope) return missingReply(body, attempts);

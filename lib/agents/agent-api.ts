@@ -14,7 +14,7 @@ import type { AgentMetricsReport } from "../observability/prometheus";
 import type { TraceRow } from "../observability/trace-index";
 import type { FanoutMessage } from "../patterns/fanout";
 import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
-import type { DeliveryAction } from "../protocols/delivery";
+import type { BatchedDelivery } from "../protocols/delivery";
 import type { HandshakeOffer, HandshakeResult, Peer } from "../protocols/handshake";
 import type { WebhookInput, WebhookResult } from "../protocols/inbound-webhook";
 import type { ReplyDisposition } from "../protocols/pending-replies";
@@ -193,8 +193,11 @@ export interface AgentShardApi {
 
 /** What the queue consumers call (functions/consumers). */
 export interface AgentQueueApi {
-  /** One delivery attempt of a stored request. */
-  deliver(requestId: string): Promise<DeliveryAction>;
+  /**
+   * One delivery attempt of each stored request (a queue batch's requests of this object, in one
+   * call), run concurrently; each answers on its own, in order.
+   */
+  deliverAll(requestIds: string[]): Promise<BatchedDelivery[]>;
   /** A reply addressed to this agent (reply_to): resolves its pending request, once. */
   receiveReply(reply: Envelope): Promise<ReplyDisposition>;
   /** The stored reply of a request (replies to `reply_to` travel by reference). */

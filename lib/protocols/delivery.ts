@@ -36,6 +36,13 @@ export type DeliveryAction =
   | { action: "dead_letter"; letter: Omit<DeadLetter, "queue" | "body"> }
   | { action: "dead_lettered" };
 
+/**
+ * One request's answer when a queue batch's requests of one object are delivered in one call
+ * (`AgentQueueApi.deliverAll`): what to do with its message, or the error its attempt threw, so
+ * the consumer retries that message alone, as when its own call failed.
+ */
+export type BatchedDelivery = { ok: true; action: DeliveryAction } | { ok: false; error: string };
+
 /** Ack of a message that got through; when it replays dead letter `replayOf`, that letter is settled. */
 export function delivered(replayOf: string | null | undefined): DeliveryAction {
   return replayOf ? { action: "ack", settles: replayOf } : { action: "ack" };

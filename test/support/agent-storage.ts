@@ -3,7 +3,8 @@
  * itself uses over them (never the instance's private fields), for states no public interface
  * reaches: seed a request the agent waits a reply for, as `ctx.request` would leave it, and read
  * what became of it; read what an async request still owes (its lease, its dead letter, its
- * deadlines); seed a request whose queue message was lost, or prune one as retention would; move a
+ * deadlines); seed a request whose queue message was lost, or one whose queue message the test
+ * hands the consumer itself, or prune one as retention would; move a
  * schedule's next due time into the past; run the lease sweep or a deadline now; read and seed a
  * batching agent's buffer. Each hook has one meaning; the one statement no lib class offers is
  * named where it is used.
@@ -92,6 +93,21 @@ export function seedStrandedRequest(agent: string, requestId: string, content: u
     const now = Date.now();
     new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now });
     await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", now);
+  });
+}
+
+/**
+ * A pending async request to `agent` whose queue message is the one the test hands the consumer
+ * itself (its lease is an hour off, so nothing else enqueues it). `unreadable`: its stored message
+ * is not JSON, as a corrupted row would be, so its delivery throws; the one statement no lib class
+ * offers.
+ */
+export function seedQueuedRequest(agent: string, requestId: string, content: unknown, options: { unreadable?: boolean } = {}): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const message = makeEnvelope({ from: null, to: agent, role: "agent_call", content, metadata: { request_id: requestId } });
+    const now = Date.now();
+    new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now + 3_600_000 });
+    if (options.unreadable) state.storage.sql.exec("UPDATE requests SET message = '{' WHERE request_id = ?", requestId);
   });
 }
 

@@ -3,6 +3,8 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index";
+import { newRequestId } from "../../lib/message/ids";
+import { seedQueuedRequest } from "../support/agent-storage";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 async function remoteAgent(path: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -77,6 +79,37 @@ describe("POST /agents/:name/messages", () => {
     expect(result.retryMessages).toEqual([]);
     expect(await received(name)).toHaveLength(1);
     expect((await api("GET", `/requests/${res.body.request_id}`)).body.attempts).toBe(1);
+  });
+
+  it("delivers a batch's requests of one object in one call, and acks or retries each message by its own outcome", async () => {
+    const name = await remoteAgent("ok");
+    const failing = await remoteAgent("status/503");
+    const [ok, broken, gone, refused] = [newRequestId(name), newRequestId(name), newRequestId(name), newRequestId(failing)];
+    await seedQueuedRequest(name, ok, "fine");
+    await seedQueuedRequest(name, broken, "unreadable", { unreadable: true });
+    await seedQueuedRequest(failing, refused, "refused");
+    const deliver = (id: string, agent: string, request_id: string) => ({
+      id,
+      timestamp: new Date(),
+      attempts: 1,
+      body: { kind: "deliver", agent, request_id },
+    });
+    const batch = createMessageBatch("switchboard-deliveries", [
+      deliver("m-ok", name, ok),
+      deliver("m-broken", name, broken),
+      deliver("m-gone", name, gone),
+      deliver("m-refused", failing, refused),
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    // Delivered, and no such request: acked. The row that throws is retried (the consumer's own
+    // backoff), the agent that answered 503 by its retry decision; neither holds back the others.
+    expect(result.explicitAcks.sort()).toEqual(["m-gone", "m-ok"]);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(["m-broken", "m-refused"]);
+    expect((await api("GET", `/requests/${ok}`)).body).toMatchObject({ status: "replied", attempts: 1, reply: { content: { echoed: "fine" } } });
+    expect((await api("GET", `/requests/${refused}`)).body).toMatchObject({ status: "pending", attempts: 1, error: { code: "agent_error" } });
+    expect(await received(name)).toHaveLength(1);
   });
 
   it("POSTs the reply to a reply_to URL, signed with Standard Webhooks", async () => {
