@@ -27,10 +27,11 @@ import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { mayCall } from "../../lib/security/acl";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
-import { requestStreamId } from "../../lib/streams/stream-id";
+import { requestStreamId, streamRequestId } from "../../lib/streams/stream-id";
+import { STREAM_LIMITS } from "../../lib/streams/stream-log";
 import type { CallStream } from "./invocation";
 import { Leases } from "./leases";
-import type { Streaming } from "./streaming";
+import type { RebuiltStream, Streaming } from "./streaming";
 
 export interface MessagingDeps {
   sql: SqlStorage;
@@ -255,7 +256,7 @@ export class Messaging {
       return { action: "ack" };
     }
     this.delivering.add(requestId);
-    const attempt = this.deps.streams.attempt(requestId, row.message);
+    const attempt = this.deps.streams.attempt(requestId, row.message, row.attempts === 0);
     let result: InvokeResult;
     try {
       const call: Call = {
@@ -284,7 +285,7 @@ export class Messaging {
     }
     const outcome = afterAttempt(row, result, entry?.limits ?? { ...DEFAULT_LIMITS }, Date.now(), this.deps.leaseMs);
     // Another attempt follows a retry or an answer to its question: the stream goes on.
-    attempt?.end(result, outcome.action.action === "retry" || outcome.patch.status === "input_required");
+    attempt?.end(result, outcome.action.action === "retry" || outcome.patch.status === "input_required", outcome.patch.status === "replied");
     if (outcome.action.action === "dead_lettered") {
       // The final status and the letter's id in one write: from here the row is the letter's outbox.
       this.requests.update(requestId, { ...outcome.patch, letter_id: row.replay_of ?? newDeadLetterId(name), letter_pending: true }, Date.now());
@@ -383,6 +384,24 @@ export class Messaging {
     if (!id) return failure("stream_not_found", `no stream for ${requestId}`);
     const opened = this.deps.streams.read(id, after, viewer);
     return opened.ok ? { ...opened, stream_id: id } : opened;
+  }
+
+  /**
+   * The stream of a request its first attempt answered without storing one (Streaming.attempt):
+   * `start` and `reply`, with the ids a stored one has, from its row, for as long as a stored stream
+   * is kept after it ends.
+   */
+  rebuiltStream(streamId: string, now = Date.now()): RebuiltStream | null {
+    const requestId = streamRequestId(streamId);
+    const row = requestId ? this.requests.get(requestId) : null;
+    if (row?.status !== "replied" || !row.reply || row.updated_at + STREAM_LIMITS.retentionMs <= now) return null;
+    return {
+      owner: row.message.from,
+      events: [
+        { id: 1, event: "start", data: { stream_id: streamId, message_id: row.message.id } },
+        { id: 2, event: "reply", data: row.reply },
+      ],
+    };
   }
 
   /**

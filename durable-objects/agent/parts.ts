@@ -97,7 +97,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     },
     invoke: (call, stream) => invocation.invoke(registration.loadFor(call.message.to), call, stream),
     streams: {
-      attempt: (r, m) => streaming.attempt(r, m),
+      attempt: (r, m, first) => streaming.attempt(r, m, first),
       endRequest: (r, m, f) => streaming.endRequest(r, m, f),
       openRequest: (r, m) => streaming.openRequest(r, m),
       read: (id, after, viewer) => streaming.read(id, after, viewer),
@@ -160,6 +160,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     cancel: (messageId, detail) => invocation.cancel(messageId, detail),
     // Waiting requests live at the home object, where /requests/:id finds them.
     park: (parked) => (address.shard === 0 ? waiting.park(self, load(), parked) : agentRef(env, self).client.park(parked)),
+    rebuilt: (id) => messaging.rebuiltStream(id),
   });
   return {
     pool,

@@ -12,7 +12,7 @@ import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
 import type { RequestView } from "../../lib/protocols/request-store";
-import { streamProblem } from "../../lib/streams/stream-event";
+import { formatSse, type StoredEvent, streamProblem } from "../../lib/streams/stream-event";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { ShardAddress } from "../../lib/registry/shards";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
@@ -21,9 +21,19 @@ import { STREAM_LIMITS, StreamLog } from "../../lib/streams/stream-log";
 import { StreamWriter } from "../../lib/streams/stream-writer";
 import type { CallStream } from "./invocation";
 
-/** An async request's attempt as a streaming call, and how it ended (`retrying`: another attempt follows). */
+/**
+ * An async request's attempt as a streaming call, and how it ended: `retrying`, another attempt
+ * follows; `replied`, the request's row now holds this very reply, so a stream nobody opened need
+ * not be written (`rebuilt` gives it back from the row).
+ */
 export interface RequestAttempt extends CallStream {
-  end(result: InvokeResult, retrying: boolean): void;
+  end(result: InvokeResult, retrying: boolean, replied?: boolean): void;
+}
+
+/** A request's stream as its row alone gives it again: who may read it and its events. */
+export interface RebuiltStream {
+  owner: string | null;
+  events: StoredEvent[];
 }
 
 /** How long a streaming invoke runs on with no reader before it is cancelled. @default 10000 */
@@ -41,11 +51,15 @@ export interface StreamingDeps {
   cancel(messageId: string, detail: string): boolean;
   /** Stores a call that asked for input as a request waiting at the agent's home object (InputWaiting.park). */
   park(parked: ParkedCall): Promise<Result<{ request: RequestView }>>;
+  /** The stream of a request answered by a first attempt whose stream was never stored, from its row (Messaging.rebuiltStream). */
+  rebuilt(id: string): RebuiltStream | null;
 }
 
 export class Streaming {
   readonly log: StreamLog;
   private sweepScheduled = false;
+  /** Writers of first attempts whose stream is not open yet, by stream id: a reader that opens it has their `start` written. */
+  private readonly deferred = new Map<string, StreamWriter>();
 
   constructor(private readonly deps: StreamingDeps) {
     const { ctx } = deps;
@@ -135,20 +149,37 @@ export class Streaming {
    */
   openRequest(requestId: string, message: { id: string; from: string | null }): string | null {
     const id = requestStreamId(requestId);
-    if (id && !this.log.isLive(id)) this.log.open({ id, kind: "request", owner: message.from, message_id: message.id });
+    if (id && !this.log.isLive(id)) {
+      this.log.open({ id, kind: "request", owner: message.from, message_id: message.id });
+      this.deferred.get(id)?.opened();
+    }
     return id;
   }
 
-  /** One attempt of an async request, writing to the request's stream; `end` says how it went. */
-  attempt(requestId: string, message: { id: string; from: string | null }): RequestAttempt | null {
-    const id = this.openRequest(requestId, message);
+  /**
+   * One attempt of an async request, writing to the request's stream; `end` says how it went. A
+   * first attempt (`first`: no stream of the request can be stored yet) that nobody reads opens
+   * the stream only once it holds more than the row gives again — a delta, a step, a failure —
+   * so an attempt that just replies stores no stream at all: most of what an async message cost
+   * in SQLite beyond its row.
+   */
+  attempt(requestId: string, message: { id: string; from: string | null }, first: boolean): RequestAttempt | null {
+    const id = requestStreamId(requestId);
     if (!id) return null;
-    const writer = new StreamWriter(this.log, id, this.log.hasEvents(id));
+    const deferred = first && !this.log.isLive(id);
+    if (!deferred) this.openRequest(requestId, message);
+    const writer = deferred
+      ? new StreamWriter(this.log, id, false, { isOpen: () => this.log.isLive(id), open: () => this.openRequest(requestId, message) })
+      : new StreamWriter(this.log, id, this.log.hasEvents(id));
+    if (deferred) this.deferred.set(id, writer);
     return {
       writer,
       started: () => writer.start(message.id),
-      end: (result, retrying) => {
+      end: (result, retrying, replied = false) => {
+        this.deferred.delete(id);
         writer.start(message.id);
+        // Its row holds the reply, and no reader ever opened the stream: `rebuilt` gives it back.
+        if (replied && !retrying && writer.unopened) return;
         // An attempt that another follows (a retry, or a question waiting for its answer) is a step.
         if (!retrying) writer.end(result);
         else if (result.ok) writer.step({ type: "input_required" });
@@ -170,7 +201,13 @@ export class Streaming {
   read(id: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }> {
     const info = this.log.info(id);
     const minutes = STREAM_LIMITS.retentionMs / 60_000;
-    if (!info) return failure("stream_not_found", `no stream ${id}; streams are kept ${minutes} min after they end`);
+    if (!info) {
+      // Never stored (not merely expired): a request answered by its first attempt has it in its row.
+      const rebuilt = this.log.stored(id) ? null : this.deps.rebuilt(id);
+      if (!rebuilt) return failure("stream_not_found", `no stream ${id}; streams are kept ${minutes} min after they end`);
+      if (viewer !== null && viewer !== rebuilt.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
+      return { ok: true, reader: "rebuilt", body: ended(rebuilt.events.filter((event) => event.id > after)) };
+    }
     if (viewer !== null && viewer !== info.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
     const opened = this.log.read(id, after);
     return opened ? { ok: true, ...opened } : failure("stream_not_found", `no stream ${id}`);
@@ -209,4 +246,16 @@ export class Streaming {
     const next = this.log.sweep(Date.now());
     if (next !== null) this.scheduleSweep(next);
   }
+}
+
+const encoder = new TextEncoder();
+
+/** A stream that has ended, as SSE: `events`, then closed. */
+function ended(events: StoredEvent[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const event of events) controller.enqueue(encoder.encode(formatSse(event)));
+      controller.close();
+    },
+  });
 }

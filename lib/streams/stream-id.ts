@@ -27,3 +27,11 @@ export function requestStreamId(requestId: string): string | null {
   const random = requestId.slice(`req_${address.agent}_`.length, `req_${address.agent}_`.length + 21);
   return `str_${address.agent}_${address.shard}_${random}`;
 }
+
+/** The async request whose stream `id` is (the inverse of `requestStreamId`); null when it is not shaped like one. */
+export function streamRequestId(id: string): string | null {
+  const home = streamHome(id);
+  if (!home) return null;
+  const random = id.slice(`str_${home.agent}_${home.shard}_`.length);
+  return `req_${home.agent}_${random}${home.shard > 0 ? `_${home.shard}` : ""}`;
+}

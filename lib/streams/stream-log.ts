@@ -140,6 +140,11 @@ export class StreamLog {
     return live !== undefined && live.nextSeq > 1;
   }
 
+  /** Whether stream `id` was ever stored here and not swept yet (expired or not). */
+  stored(id: string): boolean {
+    return this.live.has(id) || this.row(id) !== undefined;
+  }
+
   /** Whether this object is running stream `id` now. */
   isLive(id: string): boolean {
     return this.live.has(id);

@@ -1,13 +1,13 @@
 /**
  * Documented test hooks into an agent object's own tables, through the lib classes the object
  * itself uses over them (never the instance's private fields), for states no public interface
- * reaches: seed a request the agent waits a reply for, as `ctx.request` would leave it, and read
- * what became of it; read what an async request still owes (its lease, its dead letter, its
- * deadlines); seed a request whose queue message was lost, or one whose queue message the test
- * hands the consumer itself, or prune one as retention would; move a
- * schedule's next due time into the past; run the lease sweep or a deadline now; read and seed a
- * batching agent's buffer. Each hook has one meaning; the one statement no lib class offers is
- * named where it is used.
+ * reaches: whether an object keeps a request or a stream; seed a request the agent waits a reply
+ * for, as `ctx.request` would leave it, and read what became of it; read what an async request
+ * still owes (its lease, its dead letter, its deadlines); seed a request whose queue message was
+ * lost, or one whose queue message the test hands the consumer itself, or prune one as retention
+ * would; move a schedule's next due time into the past; run the lease sweep or a deadline now;
+ * read and seed a batching agent's buffer. Each hook has one meaning; the one statement no lib
+ * class offers is named where it is used.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -17,6 +17,7 @@ import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
 import { BatchBuffer } from "../../lib/resilience/batch-buffer";
 import { DeadlineTable } from "../../lib/resilience/deadline-table";
+import { StreamLog } from "../../lib/streams/stream-log";
 import { ScheduleStore } from "../../lib/time/schedule-store";
 
 /** The object of `agent`'s shard `shard` (0, the default: its home object). */
@@ -27,6 +28,13 @@ export function agentObjectStub(agent: string, shard = 0) {
 /** Whether `agent`'s shard `shard` keeps the row of request `requestId` (a sharded agent's requests live on one shard each). */
 export function storesRequest(agent: string, shard: number, requestId: string): Promise<boolean> {
   return runInDurableObject(agentObjectStub(agent, shard), (_, state) => new RequestStore(state.storage.sql).get(requestId) !== null);
+}
+
+/** Whether `agent`'s shard `shard` keeps stream `streamId` in its SQLite (expired or not): a stream its owner never had to store is not there. */
+export function storesStream(agent: string, shard: number, streamId: string): Promise<boolean> {
+  return runInDurableObject(agentObjectStub(agent, shard), (_, state) =>
+    new StreamLog(state.storage.sql, { sync: () => state.storage.sync() }).stored(streamId),
+  );
 }
 
 /** A pending `ctx.request` of `agent` to `to`, with its durable `request` deadline at `deadline`. */

@@ -1,8 +1,9 @@
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { aborted, api, arrived, eventually, holdingAgent, inboundRow, invokeStream, release, testServer, uniqueName } from "../support/api";
-import { agentObjectStub } from "../support/agent-storage";
+import { requestStreamId } from "../../lib/streams/stream-id";
+import { aborted, api, arrived, eventually, holdingAgent, inboundRow, invokeStream, release, settled, testServer, uniqueName } from "../support/api";
+import { agentObjectStub, storesStream } from "../support/agent-storage";
 import { auth, type KEYS } from "../support/keys";
 import { EventReader } from "../support/sse";
 
@@ -165,6 +166,32 @@ describe("streaming invoke", () => {
     expect(
       (await exports.default.fetch(new Request("http://switchboard.test/requests/req_nobody_000000000000000000000/stream", { headers: auth("admin") }))).status,
     ).toBe(404);
+  });
+
+  it("a request its first attempt answered, read afterwards, streams start and reply from its row: the same ids, resumable, on both routes, for its viewers only", async () => {
+    const name = uniqueName("plain");
+    await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}` } });
+    const sent = await api("POST", `/agents/${name}/messages`, { as: "planner", body: { content: "once" } });
+    const id = sent.body.request_id as string;
+    const state = await settled(id);
+    expect(state.status).toBe("replied");
+    const streamId = requestStreamId(id) as string;
+    // Nothing of it is stored: no attempt wrote past its start, and nobody read it while it ran.
+    expect(await storesStream(name, 0, streamId)).toBe(false);
+    const read = (after?: number, who: keyof typeof KEYS = "planner") =>
+      exports.default.fetch(
+        new Request(`http://switchboard.test/requests/${id}/stream${after === undefined ? "" : `?last_event_id=${after}`}`, { headers: auth(who) }),
+      );
+    const events = await new EventReader(await read()).all();
+    expect(events.map((e) => [e.id, e.event])).toEqual([
+      [1, "start"],
+      [2, "reply"],
+    ]);
+    expect(events[0]?.data).toEqual({ stream_id: streamId, message_id: expect.stringMatching(/^msg_/) });
+    expect(events[1]?.data).toEqual(state.reply);
+    expect(await new EventReader(await read(1)).all()).toEqual(events.slice(1));
+    expect(await new EventReader(await resume(streamId)).all()).toEqual(events);
+    expect((await read(undefined, "outsider")).status).toBe(403);
   });
 
   it("a request cancelled while its attempt runs ends its stream with a cancelled error", async () => {
