@@ -3,6 +3,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { childTraceparent } from "../lib/message/trace";
+import { addAnswerHeader } from "./http/answer-headers";
 import type { AppEnv } from "./http/app-env";
 import { authMiddleware } from "./http/auth";
 import { corsMiddleware } from "./http/cors";
@@ -35,7 +36,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const traceparent = childTraceparent(c.req.header("traceparent"));
     c.set("traceparent", traceparent);
     await next();
-    c.res.headers.set("traceparent", traceparent);
+    addAnswerHeader(c, "traceparent", traceparent);
   });
   app.use("*", authMiddleware);
   app.use("*", rateLimitMiddleware);

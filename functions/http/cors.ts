@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { type OriginList, originAllowed, parseOriginList } from "../../lib/security/origins";
+import { addAnswerHeader } from "./answer-headers";
 import type { AppEnv } from "./app-env";
 
 /** Methods the API's routes use. */
@@ -65,5 +66,16 @@ function isPreflight(c: Context<AppEnv>): boolean {
   return c.req.method === "OPTIONS" && Boolean(c.req.header("origin")) && Boolean(c.req.header("access-control-request-method"));
 }
 
-/** Every request but an OPTIONS that is no preflight, which goes on to authentication like any other method. */
-export const corsMiddleware: MiddlewareHandler<AppEnv> = (c, next) => (c.req.method === "OPTIONS" && !isPreflight(c) ? next() : honoCors(c, next));
+/**
+ * Every request but an OPTIONS that is no preflight, which goes on to authentication like any other
+ * method. A request without `Origin` is no browser's cross-origin call, so no `Access-Control-*`
+ * header could mean anything to it; it gets only `Vary: Origin` (its answer would carry them with
+ * one), and skips Hono's `cors`, whose headers set before the route make Hono copy the route's
+ * Response to merge them in.
+ */
+export const corsMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method === "OPTIONS" && !isPreflight(c)) return next();
+  if (c.req.header("origin")) return honoCors(c, next);
+  await next();
+  addAnswerHeader(c, "vary", "Origin", "append");
+};

@@ -4,8 +4,13 @@
  */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
+/** "00" … "ff": ids are made on every request and every hop, so a byte is one lookup rather than a format. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function hex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+  let out = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) out += HEX[b];
+  return out;
 }
 
 export function parseTraceparent(value: string | null | undefined): { traceId: string; spanId: string; flags: string } | null {

@@ -141,6 +141,19 @@ describe("CORS on real requests", () => {
     expect(res.headers.get("vary")).toContain("Origin");
   });
 
+  it("leaves a request without Origin as it was: no CORS headers, only Vary: Origin, and its trace, on answers and problems alike", async () => {
+    for (const [key, status] of [
+      [KEYS.planner, 200],
+      ["sk_unknown", 401],
+    ] as const) {
+      const res = await call("/agents/echo/invoke", { method: "POST", headers: bearer(key), body: JSON.stringify({ content: "hi" }) });
+      expect(res.status).toBe(status);
+      expect([...res.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+      expect(res.headers.get("vary")).toBe("Origin");
+      expect(res.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    }
+  });
+
   it("still needs a key: without one the page reads a 401, never the route's answer", async () => {
     for (const [method, path] of [
       ["GET", "/agents"],
