@@ -35,6 +35,7 @@ export const observability: Scenario = {
     const [offDev, quietDev] = await Promise.all([ctx.startSwitchboard("observability-off", OFF_SWITCH), ctx.startSwitchboard("json-logs-off", NO_LOG_LINES)]);
     const off = client(offDev.url);
     const quiet = client(quietDev.url);
+    const onCpu = cpuMeter(ctx.switchboard);
     const stats = await alternate(
       {
         on: () => ctx.sb.expect("POST", "/agents/echo/invoke", BODY, 200),
@@ -50,8 +51,9 @@ export const observability: Scenario = {
           return res.status === 200;
         },
       },
-      // The one-trace side runs on the "on" worker: it shares that worker's meter, round by round.
-      { ...ctx.load, cpu: { on: cpuMeter(ctx.switchboard), off: cpuMeter(offDev), quiet: cpuMeter(quietDev), oneTrace: cpuMeter(ctx.switchboard) } },
+      // The one-trace side runs on the "on" worker: one meter for both, so each round is charged
+      // only until the next round on that worker starts, whichever side it is.
+      { ...ctx.load, cpu: { on: onCpu, off: cpuMeter(offDev), quiet: cpuMeter(quietDev), oneTrace: onCpu } },
     );
     // The switch must really be off there: no echo counters in its metrics.
     const offMetrics = await off.request("GET", "/metrics");

@@ -62,8 +62,20 @@ function ownsPort(pid: number, port: string): boolean {
   }
 }
 
-/** A meter over the workerd processes of the server whose process group is `server.pid`, or null. */
+/**
+ * One meter per server: `alternate()` charges a meter's reading to the round that opened it until
+ * that meter is read again, so two meters over one server would each be charged the other's
+ * rounds too (the observability scenario's "on" side once read about twice its CPU that way).
+ */
+const meters = new WeakMap<object, CpuMeter | null>();
+
+/** The meter over the workerd processes of the server whose process group is `server.pid`, or null; the same meter for the same server. */
 export function cpuMeter(server: { pid: number; url: string }): CpuMeter | null {
+  if (!meters.has(server)) meters.set(server, newMeter(server));
+  return meters.get(server) ?? null;
+}
+
+function newMeter(server: { pid: number; url: string }): CpuMeter | null {
   if (process.platform !== "linux") return null;
   // Found once: the bench never reloads a worker, and scanning /proc on every read would put
   // the load generator's own CPU into each measured round.
