@@ -188,6 +188,17 @@ describe("message log storage", () => {
     expect(seen.after).toEqual({ stored: 3, buffered: 0 });
   });
 
+  it("writes a flush of many rows, several to a statement, each once, in order, with consecutive seq", async () => {
+    const rows = await runInDurableObject(agentObjectStub(uniqueName("many")), (_, state) => {
+      const log = new MessageLog(state.storage.sql, 1000, 60_000);
+      for (let i = 0; i < 23; i++) log.append(row({ id: `r${i}`, depth: i }));
+      return log.recent(30).map((r) => [r.id, r.depth, r.seq]);
+    });
+    expect(rows.map(([id, depth]) => [id, depth])).toEqual(Array.from({ length: 23 }, (_, k) => [`r${22 - k}`, 22 - k]));
+    const seqs = rows.map(([, , seq]) => Number(seq));
+    expect(seqs).toEqual(seqs.map((_, k) => (seqs[0] as number) - k));
+  });
+
   it("writes buffered rows within flushMs with no reader, and at once when LOG_FLUSH_ROWS wait", async () => {
     const stub = agentObjectStub(uniqueName("flush"));
     const stored = (sql: SqlStorage) => Number(sql.exec("SELECT COUNT(*) AS n FROM message_log").one().n);
