@@ -6,6 +6,9 @@
  *   POST /echo          Hono route → one Durable Object RPC → JSON answer    (sync invoke)
  *   POST /echo-logged   the same, plus one SQLite row per call in the object  (what a log write costs)
  *   POST /queue/send    one message on the queue; the consumer POSTs it       (async delivery)
+ *   POST /queue/stored  the same, stored first: one SQLite row in an object, which enqueues it
+ *                       before the 202, and the consumer marks its batch's rows delivered in one
+ *                       call before it acks (what async delivery's guarantee costs at the least)
  *   POST /queue/fanout  `n` messages in one sendBatch; each POSTed on its own (observer fan-out)
  */
 import { DurableObject } from "cloudflare:workers";
@@ -20,6 +23,8 @@ interface BaselineEnv {
 interface Delivery {
   url: string;
   body: unknown;
+  /** The row of a stored message (`/queue/stored`), marked delivered once it is. */
+  stored?: number;
 }
 
 export class EchoDO extends DurableObject<BaselineEnv> {
@@ -28,6 +33,19 @@ export class EchoDO extends DurableObject<BaselineEnv> {
   constructor(ctx: DurableObjectState, env: BaselineEnv) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, preview TEXT)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, body TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)");
+  }
+
+  /** The row first, then the queue message (the output gate holds it until the row is durable). */
+  async store(delivery: Delivery): Promise<number> {
+    const id = Number(this.ctx.storage.sql.exec("INSERT INTO requests (body) VALUES (?) RETURNING id", JSON.stringify(delivery)).one().id);
+    await this.env.QUEUE.send({ ...delivery, stored: id });
+    return id;
+  }
+
+  /** A batch's stored messages got through: durable before their messages are acked. */
+  delivered(ids: number[]): void {
+    for (const id of ids) this.ctx.storage.sql.exec("UPDATE requests SET delivered = 1 WHERE id = ?", id);
   }
 
   echo(content: unknown): { content: unknown } {
@@ -64,6 +82,13 @@ app.post("/queue/send", async (c) => {
   return c.json({ queued: 1 }, 202);
 });
 
+app.post("/queue/stored", async (c) => {
+  const delivery = await c.req.json<Delivery>();
+  const stub = c.env.ECHO.get(c.env.ECHO.idFromName("stored"));
+  await stub.store(delivery);
+  return c.json({ queued: 1 }, 202);
+});
+
 app.post("/queue/fanout", async (c) => {
   const { url, n } = await c.req.json<{ url: string; n: number }>();
   // sendBatch takes at most 100 messages per call.
@@ -74,8 +99,9 @@ app.post("/queue/fanout", async (c) => {
   return c.json({ queued: n }, 202);
 });
 
-async function consume(batch: MessageBatch<Delivery>): Promise<void> {
-  // Concurrently and acked one by one, as Switchboard's consumers do.
+async function consume(batch: MessageBatch<Delivery>, env: BaselineEnv): Promise<void> {
+  // Concurrently and acked one by one, as Switchboard's consumers do; stored ones once their rows say so.
+  const stored: Array<Message<Delivery>> = [];
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
@@ -85,13 +111,21 @@ async function consume(batch: MessageBatch<Delivery>): Promise<void> {
           body: JSON.stringify(message.body.body),
         });
         await res.body?.cancel();
-        if (res.ok) message.ack();
-        else message.retry();
+        if (!res.ok) message.retry();
+        else if (message.body.stored === undefined) message.ack();
+        else stored.push(message);
       } catch {
         message.retry();
       }
     }),
   );
+  if (stored.length === 0) return;
+  try {
+    await env.ECHO.get(env.ECHO.idFromName("stored")).delivered(stored.map((m) => m.body.stored as number));
+    for (const message of stored) message.ack();
+  } catch {
+    for (const message of stored) message.retry();
+  }
 }
 
 export default {
