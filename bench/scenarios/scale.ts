@@ -9,8 +9,15 @@
  * otherwise), registering stops at a time budget (20 minutes; the sizes reached are reported), and each
  * measurement is a fixed number of requests with a time limit. 60 dead letters (of 60 agents, over
  * every dead-letter shard) are made first, so a DLQ page is full at every size.
+ *
+ * Each size is measured once the worker has finished what the registering itself set off: every
+ * PUT's agent object pushes its metrics report within the flush interval, and the last ~10 s of
+ * PUTs land their pushes while the first measures run. That work grows with the rate agents were
+ * just added at, not with how many there are, so the scenario waits the interval out, then until
+ * the worker's own CPU (from /proc, which other tenants of the machine do not move) is quiet.
  */
 import type { Client } from "../support/client.ts";
+import { type CpuMeter, cpuMeter } from "../support/cpu.ts";
 import { must } from "../support/client.ts";
 import { runLoad } from "../support/load.ts";
 import { ms } from "../support/report.ts";
@@ -24,6 +31,11 @@ const REGISTER_CONCURRENCY = 32;
 const REGISTER_BUDGET_MS = 20 * 60_000;
 const MEASURE = { concurrency: 4, warmup: { requests: 20, ms: 2000 }, measure: { requests: 100, ms: 6000 } };
 const AGENT = { model: { provider: "local", model: "local-echo" } };
+/**
+ * Settling after a size is registered: the worker's default SWITCHBOARD_METRICS_FLUSH_MS (10 s) and
+ * a margin, then until a second passes with under 5% of a core of worker CPU, for at most a minute.
+ */
+const SETTLE = { atLeastMs: 12_000, windowMs: 1000, quietCpuMs: 50, atMostMs: 60_000 };
 
 const name = (i: number) => `scale-${String(i).padStart(5, "0")}`;
 
@@ -70,6 +82,22 @@ async function deadLetters(sb: Client, loopback: string): Promise<void> {
   throw new Error(`fewer than ${LETTERS} dead letters after 60 s`);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the worker is idle (see SETTLE); how long it took, and whether it was idle then. */
+async function settle(cpu: CpuMeter | null): Promise<{ ms: number; quiet: boolean | null }> {
+  const started = performance.now();
+  await sleep(SETTLE.atLeastMs);
+  if (cpu === null) return { ms: Math.round(performance.now() - started), quiet: null };
+  let quiet = false;
+  while (!quiet && performance.now() - started < SETTLE.atMostMs) {
+    const before = cpu.read().worker;
+    await sleep(SETTLE.windowMs);
+    quiet = cpu.read().worker - before < SETTLE.quietCpuMs;
+  }
+  return { ms: Math.round(performance.now() - started), quiet };
+}
+
 type Measures = Record<string, LoadStats>;
 
 async function measureAt(sb: Client, agents: number): Promise<Measures> {
@@ -98,14 +126,16 @@ export const scale: Scenario = {
     await deadLetters(ctx.sb, ctx.loopback.url);
     const started = performance.now();
     const budget = started + (ctx.quick ? 120_000 : REGISTER_BUDGET_MS);
-    const bySize: Array<{ agents: number; measures: Measures }> = [];
+    const cpu = cpuMeter(ctx.switchboard);
+    const bySize: Array<{ agents: number; settled: { ms: number; quiet: boolean | null }; measures: Measures }> = [];
     let registered = 0;
     let registering = 0;
     for (const size of sizes) {
       const from = performance.now();
       registered = await register(ctx.sb, registered, size, budget);
       registering += performance.now() - from;
-      bySize.push({ agents: registered + LETTERS, measures: await measureAt(ctx.sb, registered) });
+      const settled = await settle(cpu);
+      bySize.push({ agents: registered + LETTERS, settled, measures: await measureAt(ctx.sb, registered) });
       if (registered < size) break;
     }
     const perSecond = registering > 0 ? Math.round((registered / registering) * 1000) : 0;
@@ -126,15 +156,20 @@ export const scale: Scenario = {
       };
     });
     const errors = bySize.reduce((n, s) => n + Object.values(s.measures).reduce((m, l) => m + l.errors, 0), 0);
+    const settling = bySize.map((s) => `${Math.round(s.settled.ms / 1000)} s${s.settled.quiet === false ? " (never quiet)" : ""}`).join(", ");
     const reached = registered < (sizes[sizes.length - 1] as number) ? `; registering stopped at ${registered} agents (time budget)` : "";
     return {
       status: errors > 0 ? "fail" : statusOf(checks),
       checks,
       figures: {
-        sizes: bySize.map((s) => ({ agents: s.agents, p50_ms: Object.fromEntries(Object.entries(s.measures).map(([k, v]) => [k, v.p50_ms])) })),
+        sizes: bySize.map((s) => ({
+          agents: s.agents,
+          settled_ms: s.settled.ms,
+          p50_ms: Object.fromEntries(Object.entries(s.measures).map(([k, v]) => [k, v.p50_ms])),
+        })),
         bySize,
       },
-      note: `sizes measured: ${bySize.map((s) => s.agents).join(", ")} agents (registered at ${perSecond}/s, ${Math.round((performance.now() - started) / 1000)} s in all)${reached}${errors > 0 ? `; ${errors} requests did not answer 200` : ""}`,
+      note: `sizes measured: ${bySize.map((s) => s.agents).join(", ")} agents (registered at ${perSecond}/s, ${Math.round((performance.now() - started) / 1000)} s in all; the worker settled for ${settling} before each size's measures)${reached}${errors > 0 ? `; ${errors} requests did not answer 200` : ""}`,
     };
   },
 };
