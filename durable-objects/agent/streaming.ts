@@ -60,6 +60,8 @@ export class Streaming {
   private sweepScheduled = false;
   /** Writers of first attempts whose stream is not open yet, by stream id: a reader that opens it has their `start` written. */
   private readonly deferred = new Map<string, StreamWriter>();
+  /** Running streams with a `stream-orphan` deadline scheduled: a reader attaching cancels it (and only then writes). */
+  private readonly orphaning = new Set<string>();
 
   constructor(private readonly deps: StreamingDeps) {
     const { ctx } = deps;
@@ -89,7 +91,9 @@ export class Streaming {
   async invoke(entry: AgentEntry | null, call: Call): Promise<StreamStarted> {
     const id = newStreamId(this.deps.address);
     const messageId = call.message.id;
-    this.log.open({ id, kind: "invoke", owner: call.message.from, message_id: messageId });
+    this.log.open({ id, kind: "invoke", owner: call.message.from, message_id: messageId }, Date.now(), true);
+    // The caller's reader attaches before the first event, so `start` reaches it as it is appended.
+    const opened = this.log.read(id, 0);
     const writer = new StreamWriter(this.log, id);
     let began: () => void = () => {};
     const began$ = new Promise<null>((resolve) => {
@@ -120,7 +124,6 @@ export class Streaming {
       writer.start(messageId);
       writer.end(refused);
     }
-    const opened = this.log.read(id, 0);
     if (!opened) return failure("stream_not_found", `stream ${id} ended before it could be read`);
     return { ok: true, stream_id: id, message_id: messageId, ...opened };
   }
@@ -225,11 +228,16 @@ export class Streaming {
   /** A streaming invoke whose readers all left is cancelled after the grace period, unless one attaches again. */
   private readersChanged(id: string, readers: number): void {
     if (this.log.info(id)?.kind !== "invoke") return;
-    if (readers > 0) this.deps.deadlines.cancel("stream-orphan", id);
-    else this.deps.ctx.waitUntil(this.deps.deadlines.schedule("stream-orphan", id, Date.now() + this.graceMs));
+    if (readers > 0) {
+      if (this.orphaning.delete(id)) this.deps.deadlines.cancel("stream-orphan", id);
+    } else {
+      this.orphaning.add(id);
+      this.deps.ctx.waitUntil(this.deps.deadlines.schedule("stream-orphan", id, Date.now() + this.graceMs));
+    }
   }
 
   private orphaned(id: string): void {
+    this.orphaning.delete(id);
     const info = this.log.info(id);
     if (!info || info.state === "ended" || info.readers > 0 || !this.log.isLive(id)) return;
     this.deps.cancel(info.message_id, `the client disconnected and did not reconnect within ${this.graceMs} ms`);

@@ -75,6 +75,31 @@ describe("StreamLog", () => {
     });
   });
 
+  it("writes a new streaming invoke's stream a turn later, and hands its reader nothing before that write is durable", async () => {
+    await withLog(async (log, state) => {
+      const stored = () => state.storage.sql.exec("SELECT COUNT(*) AS n FROM stream_events WHERE stream_id = 'fresh'").one().n;
+      log.open({ id: "fresh", kind: "invoke", owner: "planner", message_id: "m" }, Date.now(), true);
+      const reader = log.read("fresh", 0)?.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      log.append("fresh", { event: "start", data: { stream_id: "fresh", message_id: "m" } });
+      log.append("fresh", { event: "delta", data: { text: "a" } });
+      // Nothing written in this turn, so nothing holds the answer that carries the reader at the output gate.
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM streams WHERE id = 'fresh'").one().n).toBe(0);
+      expect(stored()).toBe(0);
+      // An object that went away now never had the stream, and no reader saw any of it.
+      expect(new StreamLog(state.storage.sql, { sync: () => state.storage.sync() }).recover()).toEqual([]);
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toContain("id: 1\nevent: start");
+      // By the time a reader has an event, the stream and its first block of ids are written (and committed).
+      expect(stored()).toBeGreaterThanOrEqual(1);
+      expect(state.storage.sql.exec("SELECT next_seq FROM streams WHERE id = 'fresh'").one().next_seq).toBe(ID_BLOCK + 1);
+      // Refused before it started: a stream that was never written leaves nothing behind.
+      log.open({ id: "refused", kind: "invoke", owner: null, message_id: "m2" }, Date.now(), true);
+      log.discard("refused");
+      await scheduler.wait(1);
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM streams WHERE id = 'refused'").one().n).toBe(0);
+    });
+  });
+
   it("hands a reader each delta as it is appended, waits for durability only for the ending and for each new block of ids", async () => {
     const stub = env.AGENT.get(env.AGENT.idFromName(`streams-${crypto.randomUUID()}`));
     await runInDurableObject(stub, async (_instance, state) => {

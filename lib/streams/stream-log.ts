@@ -9,13 +9,19 @@
  * after a `storage.sync()`: a wait per token was most of what a streamed token cost in the object.
  * What keeps a resume from skipping an event is the ids: a stream records ids it may use ahead of
  * them (`ID_BLOCK` at a time, in `streams.next_seq`), and no event is handed out past what is
- * recorded durably — the first block is written before the answer that attaches a reader leaves
- * the object (the runtime's output gate holds it until then), a further block is waited for. An
- * object that restarts therefore goes on after every id any reader saw, and its `error` (or the
- * next attempt's events) can never hide behind an id a client already has. What such a restart
- * can lose is a delta of the attempt that died with it, which ends with that error. The terminal
- * `reply` or `error` is still sent only once it is durable: no client sees an ending a replay
- * would not give again.
+ * recorded durably — the first block is written with the stream's row, a further block is waited
+ * for. An object that restarts therefore goes on after every id any reader saw, and its `error`
+ * (or the next attempt's events) can never hide behind an id a client already has. What such a
+ * restart can lose is a delta of the attempt that died with it, which ends with that error. The
+ * terminal `reply` or `error` is still sent only once it is durable: no client sees an ending a
+ * replay would not give again.
+ *
+ * A new streaming invoke's stream (`open(…, fresh)`) is written a turn later, not in the turn that
+ * answers the call: any write in that turn would hold the answer — the reader its caller relays,
+ * and the handler's first fetch (the model call) — at the output gate until it commits, which under
+ * `wrangler dev` was most of what a stream's first token cost over a plain call. Its events wait for
+ * that commit instead (`durable`): no reader sees an event of a stream whose row and first block of
+ * ids are not durable, so an object that goes away before it commits leaves no stream anyone saw.
  */
 import { formatSse, isTerminal, type StoredEvent, type StreamEvent } from "./stream-event";
 
@@ -65,9 +71,20 @@ interface Reader {
 /** A stream this object is running: its counters and readers live in memory, its events in SQLite. */
 interface Live {
   id: string;
+  kind: StreamKind;
+  owner: string | null;
+  message_id: string;
   nextSeq: number;
   keptEvents: number;
   keptBytes: number;
+  /**
+   * A new streaming invoke's: its writes are made a turn later (`write`), and until its row is
+   * durable no event is handed to a reader (`durable`, set by the first flush).
+   */
+  behind: boolean;
+  durable: boolean;
+  /** Its row has been written (not necessarily committed). */
+  stored: boolean;
   /** Every event up to this id has been handed to the readers. */
   delivered: number;
   /** Ids up to this one are recorded as used (`streams.next_seq` above it), durably once a reader can see them. */
@@ -85,6 +102,9 @@ const encoder = new TextEncoder();
 
 export class StreamLog {
   private readonly live = new Map<string, Live>();
+  /** Writes of streams kept `behind`, not yet made: made a turn later, or before any read. */
+  private pending: Array<{ id: string; query: string; args: SqlStorageValue[] }> = [];
+  private writeScheduled = false;
   private queue: Array<{ live: Live; event: StoredEvent }> = [];
   private flushing = false;
   private readerSeq = 0;
@@ -101,10 +121,37 @@ export class StreamLog {
       stream_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID`);
   }
 
-  /** Starts keeping stream `id`, or goes on with it (an async request's stream spans its attempts). */
-  open(init: { id: string; kind: StreamKind; owner: string | null; message_id: string }, now = Date.now()): void {
+  /** A write of stream `id`: made now, or for a stream kept behind, queued for a later turn (or the next read). */
+  private write(id: string, query: string, ...args: SqlStorageValue[]): void {
+    if (!this.live.get(id)?.behind) {
+      this.sql.exec(query, ...args);
+      return;
+    }
+    this.pending.push({ id, query, args });
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setTimeout(() => this.writePending(), 0);
+  }
+
+  /** Makes the queued writes now. */
+  private writePending(): void {
+    this.writeScheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    for (const { id, query, args } of pending) {
+      this.sql.exec(query, ...args);
+      const live = this.live.get(id);
+      if (live) live.stored = true;
+    }
+  }
+
+  /**
+   * Starts keeping stream `id`, or goes on with it (an async request's stream spans its attempts).
+   * `fresh`: a new streaming invoke's, never seen before: its writes are kept behind (file comment).
+   */
+  open(init: { id: string; kind: StreamKind; owner: string | null; message_id: string }, now = Date.now(), fresh = false): void {
     if (this.live.has(init.id)) return;
-    const existing = this.row(init.id);
+    const existing = fresh ? undefined : this.row(init.id);
     if (existing && existing.state === "ended") {
       // A request replayed after it ended: its stream starts over, its ids going on from the last.
       this.sql.exec("DELETE FROM stream_events WHERE stream_id = ?", init.id);
@@ -113,9 +160,23 @@ export class StreamLog {
     const next = existing ? this.nextSeqOf(init.id, Number(existing.next_seq)) : 1;
     // The first block of ids, written before any answer that could attach a reader leaves the object.
     const reserved = next - 1 + ID_BLOCK;
+    this.live.set(init.id, {
+      ...init,
+      nextSeq: next,
+      keptEvents: 0,
+      keptBytes: 0,
+      delivered: next - 1,
+      reserved,
+      readers: new Map(),
+      ended: false,
+      behind: fresh,
+      durable: !fresh,
+      stored: !fresh,
+    });
     if (existing) this.sql.exec("UPDATE streams SET next_seq = ? WHERE id = ?", reserved + 1, init.id);
     else
-      this.sql.exec(
+      this.write(
+        init.id,
         "INSERT INTO streams (id, kind, owner, message_id, state, next_seq, created_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
         init.id,
         init.kind,
@@ -124,12 +185,15 @@ export class StreamLog {
         reserved + 1,
         now,
       );
-    this.live.set(init.id, { id: init.id, nextSeq: next, keptEvents: 0, keptBytes: 0, delivered: next - 1, reserved, readers: new Map(), ended: false });
   }
 
   /** Forgets a stream that never started (its call was refused): nobody can have read it. */
   discard(id: string): void {
+    const stored = this.live.get(id)?.stored ?? true;
     this.live.delete(id);
+    this.pending = this.pending.filter((w) => w.id !== id);
+    // Never written (its writes were still behind): there is nothing to delete, and no write to hold the answer.
+    if (!stored) return;
     this.sql.exec("DELETE FROM stream_events WHERE stream_id = ?", id);
     this.sql.exec("DELETE FROM streams WHERE id = ?", id);
   }
@@ -161,19 +225,19 @@ export class StreamLog {
     if (keep) {
       live.keptEvents++;
       live.keptBytes += data.length;
-      this.sql.exec("INSERT INTO stream_events (stream_id, seq, event, data) VALUES (?, ?, ?, ?)", id, stored.id, event.event, data);
+      this.write(id, "INSERT INTO stream_events (stream_id, seq, event, data) VALUES (?, ?, ?, ?)", id, stored.id, event.event, data);
     } else {
       // Past the bound the event is sent, not kept: only the id it used is, so ids never repeat.
-      this.sql.exec("UPDATE streams SET next_seq = MAX(next_seq, ?) WHERE id = ?", live.nextSeq, id);
+      this.write(id, "UPDATE streams SET next_seq = MAX(next_seq, ?) WHERE id = ?", live.nextSeq, id);
     }
     if (terminal) {
       live.ended = true;
       const expiresAt = now + this.limits.retentionMs;
-      this.sql.exec("UPDATE streams SET state = 'ended', next_seq = ?, ended_at = ?, expires_at = ? WHERE id = ?", live.nextSeq, now, expiresAt, id);
+      this.write(id, "UPDATE streams SET state = 'ended', next_seq = ?, ended_at = ?, expires_at = ? WHERE id = ?", live.nextSeq, now, expiresAt, id);
       this.hooks.ended?.(id, expiresAt);
     }
     // Nothing ahead of it and nothing to wait for (the common case, and every event nobody reads): handed over now.
-    const mustWait = live.readers.size > 0 && (terminal || stored.id > live.reserved);
+    const mustWait = live.readers.size > 0 && (terminal || stored.id > live.reserved || !live.durable);
     if (!this.flushing && this.queue.length === 0 && !mustWait) {
       this.deliver(live, stored);
       return stored;
@@ -184,6 +248,8 @@ export class StreamLog {
   }
 
   info(id: string, now = Date.now()): StreamInfo | null {
+    const live = this.live.get(id);
+    if (live) return { id, kind: live.kind, owner: live.owner, message_id: live.message_id, state: live.ended ? "ended" : "open", readers: live.readers.size };
     const row = this.row(id);
     if (!row || (row.expires_at !== null && Number(row.expires_at) <= now)) return null;
     return {
@@ -204,9 +270,11 @@ export class StreamLog {
     if (!this.info(id, now)) return null;
     const live = this.live.get(id);
     const upTo = live ? live.delivered : Number.MAX_SAFE_INTEGER;
-    const stored = this.sql
-      .exec<Row>("SELECT seq, event, data FROM stream_events WHERE stream_id = ? AND seq > ? AND seq <= ? ORDER BY seq", id, after, upTo)
-      .toArray();
+    if (this.pending.length > 0 && after < upTo) this.writePending();
+    const stored =
+      after >= upTo
+        ? []
+        : this.sql.exec<Row>("SELECT seq, event, data FROM stream_events WHERE stream_id = ? AND seq > ? AND seq <= ? ORDER BY seq", id, after, upTo).toArray();
     const reader = `r${++this.readerSeq}`;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -266,12 +334,17 @@ export class StreamLog {
         // Read now: an ending must be durable before it is sent, and an id past the recorded ones
         // needs the next block recorded (one wait per ID_BLOCK events).
         const read = batch.filter(({ live }) => live.readers.size > 0);
+        const young = new Set(read.filter(({ live }) => !live.durable).map(({ live }) => live));
+        // A new stream's first commit is made a turn after it opened: the answer that attached its reader leaves the object first.
+        if (young.size > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        this.writePending();
         const beyond = new Set(read.filter(({ live, event }) => event.id > live.reserved).map(({ live }) => live));
         for (const live of beyond) {
           live.reserved = live.nextSeq - 1 + ID_BLOCK;
           this.sql.exec("UPDATE streams SET next_seq = MAX(next_seq, ?) WHERE id = ?", live.reserved + 1, live.id);
         }
-        if (beyond.size > 0 || read.some(({ event }) => isTerminal(event))) await this.hooks.sync();
+        if (beyond.size > 0 || young.size > 0 || read.some(({ event }) => isTerminal(event))) await this.hooks.sync();
+        for (const live of young) live.durable = true;
         for (const { live, event } of batch) this.deliver(live, event);
       }
     } catch (error) {
@@ -303,6 +376,7 @@ export class StreamLog {
   }
 
   private row(id: string): Row | undefined {
+    if (this.pending.length > 0) this.writePending();
     return this.sql.exec<Row>("SELECT * FROM streams WHERE id = ?", id).toArray()[0];
   }
 
