@@ -9,7 +9,7 @@
  * from the Worker entry (`agentObject(codeAgents)`), so this layer never imports functions/.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../lib/a2a/task-table";
+import type { TaskJson, TaskOwner, TaskQuery, TaskSlice } from "../lib/a2a/task-table";
 import type {
   AgentClientApi,
   AgentDescription,
@@ -247,7 +247,7 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.tasks.load(id, owner);
     }
 
-    listTasks(query: TaskQuery, owner: TaskOwner): TaskPage {
+    listTasks(query: TaskQuery, owner: TaskOwner): TaskSlice {
       return this.parts.tasks.list(query, owner);
     }
 

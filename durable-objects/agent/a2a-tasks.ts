@@ -2,7 +2,7 @@
  * The A2A tasks of this agent (lib/a2a/task-table.ts). The table is created on first use, so
  * objects of agents never reached over A2A carry no `a2a_tasks` table.
  */
-import { type TaskJson, type TaskOwner, type TaskPage, type TaskQuery, TaskTable, isTerminalState } from "../../lib/a2a/task-table";
+import { type TaskJson, type TaskOwner, type TaskQuery, type TaskSlice, TaskTable, isTerminalState } from "../../lib/a2a/task-table";
 import type { RequestRow } from "../../lib/protocols/request-store";
 
 export class A2ATasks {
@@ -50,7 +50,7 @@ export class A2ATasks {
     return this.tasks.load(id, owner);
   }
 
-  list(query: TaskQuery, owner: TaskOwner): TaskPage {
+  list(query: TaskQuery, owner: TaskOwner): TaskSlice {
     return this.tasks.list(query, owner);
   }
 

@@ -45,7 +45,10 @@ function heldPort(table: TaskTable) {
       return table.save(task, owner);
     },
     loadTask: async (id, owner) => table.load(id, owner),
-    listTasks: async (query, owner) => table.list(query, owner),
+    listTasks: async ({ page_size, ...query }, owner) => {
+      const slice = table.list({ ...query, limit: page_size }, owner);
+      return { tasks: slice.items.map((t) => t.task), last: slice.more ? (slice.items.at(-1)?.key ?? null) : null, total_size: slice.total_size };
+    },
   };
   return {
     port,

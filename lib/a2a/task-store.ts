@@ -14,13 +14,29 @@
  */
 import { type ListTasksRequest, type ListTasksResponse, Task, TaskState, taskStateToJSON } from "@a2a-js/sdk";
 import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
-import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "./task-table";
+import { RequestMalformedError } from "@a2a-js/sdk/errors";
+import { z } from "@hono/zod-openapi";
+import { decodeCursor, encodeCursor } from "../registry/cursor";
+import { SwitchboardError } from "../message/errors";
+import type { TaskJson, TaskListing, TaskOwner, TaskPage } from "./task-table";
 
 /** The Durable Object methods the store needs. */
 export interface TaskPort {
   saveTask(task: TaskJson, owner: TaskOwner): Promise<TaskJson>;
   loadTask(id: string, owner: TaskOwner): Promise<TaskJson | null>;
-  listTasks(query: TaskQuery, owner: TaskOwner): Promise<TaskPage>;
+  listTasks(query: TaskListing, owner: TaskOwner): Promise<TaskPage>;
+}
+
+/** A ListTasks page token holds the key of the last task listed (./task-table.ts `taskKey`). */
+const TokenPosition = z.object({ after: z.string().min(1).max(1024).includes("\u0000") });
+
+function positionOf(pageToken: string): string {
+  try {
+    return decodeCursor("tasks", pageToken, TokenPosition).after;
+  } catch (error) {
+    if (error instanceof SwitchboardError) throw new RequestMalformedError("pageToken: not a token from this listing (pass nextPageToken as it was given)");
+    throw error;
+  }
 }
 
 export class DurableTaskStore implements TaskStore {
@@ -81,15 +97,15 @@ export class DurableTaskStore implements TaskStore {
 
   async list(params: ListTasksRequest, _context: ServerCallContext): Promise<ListTasksResponse> {
     const pageSize = params.pageSize ?? 50;
-    const query: TaskQuery = { page_size: pageSize };
+    const query: TaskListing = { page_size: pageSize };
     if (params.contextId) query.context_id = params.contextId;
     if (params.status) query.state = taskStateToJSON(params.status);
     if (params.statusTimestampAfter) query.status_after = params.statusTimestampAfter;
-    if (params.pageToken) query.page_token = params.pageToken;
+    if (params.pageToken) query.after = positionOf(params.pageToken);
     const page = await this.port.listTasks(query, this.owner);
     return {
       tasks: page.tasks.map((t) => Task.fromJSON(t)),
-      nextPageToken: page.next_page_token,
+      nextPageToken: page.last === null ? "" : encodeCursor("tasks", { after: page.last }),
       pageSize,
       totalSize: page.total_size,
     };

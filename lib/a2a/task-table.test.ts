@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type TaskJson, TaskTable } from "./task-table";
+import { type TaskJson, type TaskSlice, TaskTable } from "./task-table";
 
 const task = (id: string, state: string, contextId = "ctx"): TaskJson => ({ id, contextId, status: { state, timestamp: new Date().toISOString() } });
 
@@ -29,18 +29,30 @@ describe("TaskTable", () => {
       // Another caller cannot overwrite it either.
       table.save(task("mine", "TASK_STATE_FAILED"), "outsider");
       expect(table.load("mine", null)?.status?.state).toBe("TASK_STATE_COMPLETED");
-      expect(table.list({ page_size: 10 }, "outsider").tasks).toHaveLength(0);
+      expect(table.list({ limit: 10 }, "outsider").items).toHaveLength(0);
     }));
 
-  it("lists newest first, with filters and a cursor", () =>
+  it("lists the most recently updated first (ties by id), with filters and a position", () =>
     withTable((table) => {
-      for (let i = 0; i < 4; i++) table.save(task(`a${i}`, i % 2 ? "TASK_STATE_FAILED" : "TASK_STATE_COMPLETED", i < 2 ? "one" : "two"), null);
-      const first = table.list({ page_size: 3 }, null);
-      expect(first.tasks.map((t) => t.id)).toEqual(["a3", "a2", "a1"]);
-      expect(first.total_size).toBe(4);
-      const rest = table.list({ page_size: 3, page_token: first.next_page_token }, null);
-      expect(rest.tasks.map((t) => t.id)).toEqual(["a0"]);
-      expect(rest.next_page_token).toBe("");
-      expect(table.list({ page_size: 10, context_id: "one", state: "TASK_STATE_FAILED" }, null).tasks.map((t) => t.id)).toEqual(["a1"]);
+      const at = (second: number) => `2026-12-02T07:00:${String(second).padStart(2, "0")}.000Z`;
+      const save = (id: string, second: number, state = "TASK_STATE_COMPLETED", contextId = "one") =>
+        table.save({ id, contextId, status: { state, timestamp: at(second) } }, null);
+      save("a0", 1);
+      save("a1", 2, "TASK_STATE_FAILED");
+      save("a2", 3, "TASK_STATE_COMPLETED", "two");
+      save("b2", 3, "TASK_STATE_FAILED", "two");
+      // An update moves a task to the front, whatever its insertion order.
+      save("a0", 9);
+      const ids = (slice: TaskSlice) => slice.items.map((t) => t.task.id);
+      const first = table.list({ limit: 3 }, null);
+      expect(ids(first)).toEqual(["a0", "b2", "a2"]);
+      expect(first).toMatchObject({ more: true, total_size: 4 });
+      const rest = table.list({ limit: 3, after: first.items[2]?.key }, null);
+      expect(ids(rest)).toEqual(["a1"]);
+      expect(rest.more).toBe(false);
+      // Resuming between two tasks of the same second keeps the tie-breaker.
+      expect(ids(table.list({ limit: 3, after: first.items[1]?.key }, null))).toEqual(["a2", "a1"]);
+      expect(ids(table.list({ limit: 10, context_id: "two", state: "TASK_STATE_FAILED" }, null))).toEqual(["b2"]);
+      expect(ids(table.list({ limit: 10, status_after: at(2) }, null))).toEqual(["a0", "b2", "a2"]);
     }));
 });

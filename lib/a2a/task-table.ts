@@ -3,6 +3,10 @@
  * (what `Task.toJSON` gives), scoped to the caller that created them (`owner`; admin sees all),
  * and bounded to the newest `maxRows`. A task that reached a terminal state keeps it: a late
  * "completed" from an invocation that was still running never overwrites "canceled".
+ *
+ * ListTasks sorts by last update (the status timestamp), most recent first as the A2A spec asks,
+ * ties broken by id (descending), as the SDK's own store does. A task's place in that order is its
+ * `taskKey`, so a sharded agent's shards merge into one order (lib/registry/sorted-merge.ts).
  */
 export interface TaskJson {
   id: string;
@@ -11,20 +15,56 @@ export interface TaskJson {
   [key: string]: unknown;
 }
 
-export interface TaskQuery {
+export interface TaskFilter {
   context_id?: string;
   /** Protocol state name, e.g. TASK_STATE_COMPLETED. */
   state?: string;
   status_after?: string;
+}
+
+/** One store's slice of a listing: up to `limit` tasks strictly after key `after`. */
+export interface TaskQuery extends TaskFilter {
+  limit: number;
+  after?: string | undefined;
+}
+
+export interface ListedTask {
+  key: string;
+  task: TaskJson;
+}
+
+export interface TaskSlice {
+  items: ListedTask[];
+  /** Whether tasks follow the slice. */
+  more: boolean;
+  /** Tasks the filter matches, in all. */
+  total_size: number;
+}
+
+/** A ListTasks page asked of all an agent's stores (its shards): `page_size` tasks after key `after`. */
+export interface TaskListing extends TaskFilter {
   page_size: number;
-  /** Opaque cursor from the previous page. */
-  page_token?: string;
+  after?: string | undefined;
 }
 
 export interface TaskPage {
   tasks: TaskJson[];
-  next_page_token: string;
+  /** The key of the page's last task when more follow (the next page's position), else null. */
+  last: string | null;
   total_size: number;
+}
+
+/**
+ * A task's place in the listing: status time, then id. The separator sorts below any character of
+ * either, so comparing keys as strings orders them exactly as `ORDER BY status_at, id` does.
+ */
+export function taskKey(statusAt: string, id: string): string {
+  return `${statusAt}\u0000${id}`;
+}
+
+function splitKey(key: string): [string, string] | null {
+  const cut = key.indexOf("\u0000");
+  return cut < 0 ? null : [key.slice(0, cut), key.slice(cut + 1)];
 }
 
 /** Who sees a task: an agent principal sees its own, admin (owner null) sees every task. */
@@ -48,6 +88,7 @@ export class TaskTable {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, context_id TEXT NOT NULL,
       state TEXT NOT NULL, status_at TEXT NOT NULL, body TEXT NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS a2a_tasks_context ON a2a_tasks(context_id)");
+    sql.exec("CREATE INDEX IF NOT EXISTS a2a_tasks_updated ON a2a_tasks(status_at, id)");
   }
 
   /**
@@ -88,8 +129,8 @@ export class TaskTable {
     return row && visible(row.owner, owner) ? (JSON.parse(row.body) as TaskJson) : null;
   }
 
-  /** Newest first, filtered, paginated by a cursor on the insertion order. */
-  list(query: TaskQuery, owner: TaskOwner): TaskPage {
+  /** Most recently updated first (ties: id descending), filtered, after key `after` when given. */
+  list(query: TaskQuery, owner: TaskOwner): TaskSlice {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (owner !== null) {
@@ -110,17 +151,21 @@ export class TaskTable {
     }
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM a2a_tasks ${filter}`, ...args).one().n;
-    const before = Number(query.page_token);
-    const cursor = query.page_token && Number.isInteger(before) ? `${filter ? `${filter} AND` : "WHERE"} seq < ?` : filter;
-    const pageArgs = query.page_token && Number.isInteger(before) ? [...args, before] : args;
+    const after = query.after === undefined ? null : splitKey(query.after);
+    if (after) {
+      where.push("(status_at < ? OR (status_at = ? AND id < ?))");
+      args.push(after[0], after[0], after[1]);
+    }
     const rows = this.sql
-      .exec<{ seq: number; body: string }>(`SELECT seq, body FROM a2a_tasks ${cursor} ORDER BY seq DESC LIMIT ?`, ...pageArgs, query.page_size + 1)
+      .exec<{ id: string; status_at: string; body: string }>(
+        `SELECT id, status_at, body FROM a2a_tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY status_at DESC, id DESC LIMIT ?`,
+        ...args,
+        query.limit + 1,
+      )
       .toArray();
-    const page = rows.slice(0, query.page_size);
-    const last = page[page.length - 1];
     return {
-      tasks: page.map((r) => JSON.parse(r.body) as TaskJson),
-      next_page_token: rows.length > query.page_size && last ? String(last.seq) : "",
+      items: rows.slice(0, query.limit).map((r) => ({ key: taskKey(r.status_at, r.id), task: JSON.parse(r.body) as TaskJson })),
+      more: rows.length > query.limit,
       total_size: total,
     };
   }

@@ -6,7 +6,7 @@
  * Callers reach these only through the agent reference (./agent-ref.ts), which presents them as
  * `Remote<…>` (lib/registry/object-ids.ts): every method answers a promise.
  */
-import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
+import type { TaskJson, TaskOwner, TaskQuery, TaskSlice } from "../a2a/task-table";
 import type { Envelope } from "../message/envelope";
 import type { Result } from "../message/errors";
 import type { LoggedRow } from "../observability/message-log";
@@ -163,7 +163,7 @@ export interface AgentClientApi {
   metricsReport(): AgentMetricsReport | null;
   saveTask(task: TaskJson, owner: TaskOwner): TaskJson;
   loadTask(id: string, owner: TaskOwner): TaskJson | null;
-  listTasks(query: TaskQuery, owner: TaskOwner): TaskPage;
+  listTasks(query: TaskQuery, owner: TaskOwner): TaskSlice;
   /** SubscribeToTask: the task once its status changes from the one stamped `statusAt`, or null after `waitMs`. */
   watchTask(id: string, owner: TaskOwner, statusAt: string, waitMs: number): Promise<TaskJson | null>;
   /** The agent's observers, or null when there is no such agent. */

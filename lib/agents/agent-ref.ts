@@ -8,7 +8,8 @@
 import type { LoggedRow } from "../observability/message-log";
 import { mergeShardReports } from "../observability/merge-reports";
 import type { AgentMetricsReport } from "../observability/prometheus";
-import type { TaskJson, TaskOwner, TaskPage, TaskQuery } from "../a2a/task-table";
+import type { ListedTask, TaskListing, TaskOwner, TaskPage } from "../a2a/task-table";
+import { mergePages, type PageSource } from "../registry/sorted-merge";
 import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, type FlowHint, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
@@ -65,31 +66,24 @@ export class AgentRef {
   }
 
   /**
-   * A2A ListTasks over every shard of an agent with `shards` shards: shard by shard, each newest
-   * first, the page token saying which shard and where in it (`<shard>.<its token>`).
+   * A2A ListTasks over every shard of an agent with `shards` shards: one order, most recently
+   * updated first, merged from the shards' own (lib/registry/sorted-merge.ts). The position is the
+   * last task's key, which places every shard: each resumes strictly after it.
    */
-  async listTasks(query: TaskQuery, owner: TaskOwner, shards: number): Promise<TaskPage> {
-    if (shards <= 1) return this.client.listTasks(query, owner);
-    const at = /^(\d{1,3})\.(.*)$/.exec(query.page_token ?? "");
-    let shard = at ? Math.min(Number(at[1]), shards) : 0;
-    let token = at?.[2] ?? "";
-    const tasks: TaskJson[] = [];
-    let next = "";
-    const totals = Promise.all(allShards(this.name, shards).map((_, k) => this.onShard(k).listTasks({ ...query, page_size: 1, page_token: undefined }, owner)));
-    for (; shard < shards && tasks.length < query.page_size; shard++, token = "") {
-      const page = await this.onShard(shard).listTasks(
-        { ...query, page_size: query.page_size - tasks.length, ...(token ? { page_token: token } : { page_token: undefined }) },
-        owner,
-      );
-      tasks.push(...page.tasks);
-      if (page.next_page_token) {
-        next = `${shard}.${page.next_page_token}`;
-        break;
-      }
-    }
-    if (!next && shard < shards && tasks.length >= query.page_size) next = `${shard}.`;
-    const total_size = (await totals).reduce((n, page) => n + page.total_size, 0);
-    return { tasks, next_page_token: next, total_size };
+  async listTasks(query: TaskListing, owner: TaskOwner, shards: number): Promise<TaskPage> {
+    const { page_size, after, ...filter } = query;
+    const totals: number[] = [];
+    const sources = Array.from(
+      { length: Math.max(1, shards) },
+      (_, shard): PageSource<ListedTask> =>
+        async (from, limit) => {
+          const slice = await this.onShard(shard).listTasks({ ...filter, limit, after: from }, owner);
+          totals[shard] ??= slice.total_size;
+          return { items: slice.items, more: slice.more };
+        },
+    );
+    const page = await mergePages(sources, { key: (t) => t.key, order: "desc", after, limit: page_size });
+    return { tasks: page.items.map((t) => t.task), last: page.last, total_size: totals.reduce((n, t) => n + t, 0) };
   }
 
   /** Object `shard` of the agent (0: home), as the agent's other shards see it. */

@@ -257,6 +257,87 @@ describe("a sharded agent's A2A tasks", () => {
   });
 });
 
+describe("a sharded agent's ListTasks", () => {
+  type Listed = { id: string; status: { timestamp: string } };
+  const rpc = (name: string, id: number | string, method: string, params: unknown) =>
+    api("POST", `/a2a/${name}`, { body: { jsonrpc: "2.0", id, method, params }, headers: { "a2a-version": "1.0" } });
+  /** Every page of a listing, checking what each page says of the whole; `between` runs after the first page. */
+  async function listAll(name: string, params: Record<string, unknown>, pageSize: number, between?: () => Promise<void>) {
+    const ids: string[] = [];
+    let pageToken = "";
+    for (let page = 0; page < 30; page++) {
+      const res = await rpc(name, page, "ListTasks", { ...params, pageSize, ...(pageToken ? { pageToken } : {}) });
+      expect(res.body.result.pageSize).toBe(pageSize);
+      expect(res.body.result.tasks.length).toBeLessThanOrEqual(pageSize);
+      ids.push(...res.body.result.tasks.map((t: Listed) => t.id));
+      pageToken = res.body.result.nextPageToken;
+      if (page === 0) await between?.();
+      if (!pageToken) return { ids, totalSize: res.body.result.totalSize as number };
+    }
+    throw new Error("ListTasks did not end within 30 pages");
+  }
+
+  it("is one order over the shards, most recently updated first, and a page token survives a new task", { timeout: 90_000 }, async () => {
+    const name = uniqueName("listed-sharded");
+    expect((await api("PUT", `/agents/${name}`, { body: { kind: "http", url: `${testServer()}/ok/${name}`, shards: SHARDS } })).status).toBe(200);
+    const contextId = crypto.randomUUID();
+    const send = async (i: number, context = contextId) => {
+      const sent = await rpc(name, i, "SendMessage", {
+        message: { messageId: crypto.randomUUID(), contextId: context, role: "ROLE_USER", parts: [{ text: `task ${i}` }] },
+      });
+      return sent.body.result.task.id as string;
+    };
+    // Tasks made one after another land on shards by their ids' hashes, interleaved in time; more
+    // are made (a bounded number) until the global order is not simply one shard after another.
+    const made: string[] = [];
+    const byUpdate = async () => {
+      const tasks = await Promise.all(made.map(async (id) => (await rpc(name, id, "GetTask", { id })).body.result as Listed));
+      // The A2A order: last update (status timestamp) most recent first; ties by id, descending.
+      return tasks.sort((a, b) =>
+        a.status.timestamp === b.status.timestamp ? b.id.localeCompare(a.id) : b.status.timestamp.localeCompare(a.status.timestamp),
+      );
+    };
+    let expected: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      made.push(await send(i));
+      if (made.length < 7) continue;
+      expected = (await byUpdate()).map((t) => t.id);
+      const shardOf = new Map(await Promise.all(made.map(async (id) => [id, (await taskHolders(name, id))[0]] as const)));
+      const shardByShard = [...expected].sort((a, b) => (shardOf.get(a) ?? 0) - (shardOf.get(b) ?? 0));
+      if (new Set(shardOf.values()).size > 1 && shardByShard.join() !== expected.join()) break;
+    }
+    expect(expected).toHaveLength(made.length);
+    const other = await send(99, crypto.randomUUID());
+
+    try {
+      for (const size of [2, 3]) {
+        const listed = await listAll(name, { contextId }, size);
+        expect(listed.ids).toEqual(expected);
+        expect(listed.totalSize).toBe(made.length);
+      }
+      // Without the filter the other context's task is there too, newest of all.
+      const all = await listAll(name, {}, 3);
+      expect(all.ids).toEqual([other, ...expected]);
+      expect(all.totalSize).toBe(made.length + 1);
+
+      // A task arriving between pages is newer than the token's position: the older ones still
+      // come each exactly once, and a fresh listing starts with the new one.
+      let arrived = "";
+      const resumed = await listAll(name, { contextId }, 2, async () => {
+        arrived = await send(100);
+      });
+      expect(resumed.ids).toEqual(expected);
+      expect((await listAll(name, { contextId }, 3)).ids).toEqual([arrived, ...expected]);
+
+      const bad = await rpc(name, "bad", "ListTasks", { pageSize: 2, pageToken: "not-a-token" });
+      expect(bad.body.error.code).toBe(-32602);
+      expect(bad.body.error.message).toContain("pageToken");
+    } finally {
+      await api("DELETE", `/agents/${name}`);
+    }
+  });
+});
+
 describe("a sharded agent's request on a shard other than home", () => {
   it("is listed while it waits for input, streams from its shard, and is answered there", { timeout: 60_000 }, async () => {
     expect((await api("PUT", "/agents/approver", { body: { shards: SHARDS } })).body.shards).toBe(SHARDS);
