@@ -1,8 +1,8 @@
 /**
  * Headers the edge adds to every answer after its route ran (the trace, `Vary`). Set on the
- * route's own Response in place: going through Hono's `c.header()` after the route copies the whole
- * Response first, and one copy per header was a measurable share of a sync invoke's CPU. An answer
- * whose headers are immutable (a Response from `fetch`) is copied once, as Hono would.
+ * route's own Response in place: Hono's `c.header()` after the route builds a new Response for each
+ * header it sets. An answer whose headers are immutable (a Response from `fetch`) is copied once,
+ * as Hono would.
  */
 import type { Context } from "hono";
 

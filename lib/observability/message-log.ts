@@ -45,8 +45,8 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS message_log (
 
 /**
  * Rows per INSERT: 14 bound values each, within the 100 a Durable Object SQL statement binds. One
- * statement per 7 rows rather than per row: each `exec` is a trip into the runtime (and a span in
- * its traces), which cost more than the row itself.
+ * statement per 7 rows rather than per row: each `exec` is a trip into the runtime and, where
+ * requests are traced, a span of its own.
  */
 const ROWS_PER_INSERT = 7;
 
