@@ -18,6 +18,7 @@ import type {
   ParkedCall,
   RequestReplay,
   ShardStatus,
+  StreamRead,
   StreamStarted,
   Submission,
   Submitted,
@@ -88,7 +89,7 @@ export function agentObject(codeAgents: CodeAgents) {
       return entry && entry.shards > 1 ? { ...started, shards: entry.shards } : started;
     }
 
-    readStream(streamId: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }> {
+    readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead> {
       return this.parts.streaming.read(streamId, after, viewer);
     }
 
@@ -153,11 +154,7 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.messaging.status(this.agent, requestId, viewer);
     }
 
-    readRequestStream(
-      requestId: string,
-      after: number,
-      viewer: string | null,
-    ): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }> {
+    readRequestStream(requestId: string, after: number, viewer: string | null): Result<StreamRead & { stream_id: string }> {
       return this.parts.messaging.readStream(this.agent, requestId, after, viewer);
     }
 

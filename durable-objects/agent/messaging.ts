@@ -5,7 +5,7 @@
  * is stored `scheduled` and held by the delayed-delivery part until it is released here.
  */
 import { agentRef, requestOwner } from "../../lib/agents/agent-ref";
-import type { RequestReplay, Submission, Submitted } from "../../lib/agents/agent-api";
+import type { RequestReplay, StreamRead, Submission, Submitted } from "../../lib/agents/agent-api";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import type { InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
@@ -371,12 +371,7 @@ export class Messaging {
    * `GET /requests/:id/stream`: the events of every attempt so far, then the live tail, for the
    * request's viewers. A live request's stream opens here if no attempt opened it yet.
    */
-  readStream(
-    name: string,
-    requestId: string,
-    after: number,
-    viewer: string | null,
-  ): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }> {
+  readStream(name: string, requestId: string, after: number, viewer: string | null): Result<StreamRead & { stream_id: string }> {
     const seen = this.status(name, requestId, viewer);
     if (!seen.ok) return seen;
     const row = this.requests.get(requestId);

@@ -7,7 +7,7 @@
  * away ends, as the object starts again, with an error event; the `stream-sweep` deadline removes
  * streams whose retention passed.
  */
-import type { ParkedCall, StreamStarted } from "../../lib/agents/agent-api";
+import type { ParkedCall, StreamRead, StreamStarted } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
@@ -201,7 +201,7 @@ export class Streaming {
   }
 
   /** The events of stream `id` after `after`, then its live tail: for its owner, admin (`viewer` null) or the agent itself. */
-  read(id: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }> {
+  read(id: string, after: number, viewer: string | null): Result<StreamRead> {
     const info = this.log.info(id);
     const minutes = STREAM_LIMITS.retentionMs / 60_000;
     if (!info) {
@@ -209,7 +209,8 @@ export class Streaming {
       const rebuilt = this.log.stored(id) ? null : this.deps.rebuilt(id);
       if (!rebuilt) return failure("stream_not_found", `no stream ${id}; streams are kept ${minutes} min after they end`);
       if (viewer !== null && viewer !== rebuilt.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
-      return { ok: true, reader: "rebuilt", body: ended(rebuilt.events.filter((event) => event.id > after)) };
+      const events = rebuilt.events.filter((event) => event.id > after);
+      return { ok: true, reader: "rebuilt", body: ended(events), done: events.length === 0 };
     }
     if (viewer !== null && viewer !== info.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
     const opened = this.log.read(id, after);

@@ -30,9 +30,17 @@ export function lastEventId(c: Context<AppEnv>): number {
   return id;
 }
 
-/** The SSE answer for `opened`, a reader of stream `opened.stream_id`, starting after event `after`. */
-export function streamResponse(c: Context<AppEnv>, opened: Pick<StreamOpened, "stream_id" | "reader" | "body">, after: number): Response {
+/**
+ * The SSE answer for `opened`, a reader of stream `opened.stream_id`, starting after event `after`.
+ * A client that has seen the end already gets 204: the SSE spec's way to tell an EventSource, which
+ * reconnects whenever a response ends, to stop.
+ */
+export function streamResponse(c: Context<AppEnv>, opened: Pick<StreamOpened, "stream_id" | "reader" | "body"> & { done?: boolean }, after: number): Response {
   const { stream_id: id } = opened;
+  if (opened.done) {
+    void opened.body.cancel().catch(() => {});
+    return new Response(null, { status: 204, headers: { "x-stream-id": id } });
+  }
   const object = () => {
     const found = streamObject(c.env, id);
     if (!found) throw new SwitchboardError("stream_not_found", `no stream ${id}`);

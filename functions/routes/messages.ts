@@ -101,7 +101,11 @@ export function messageRoutes(app: OpenAPIHono<AppEnv>): void {
         "The same viewers as `GET /requests/{id}`. `Last-Event-ID` (or `?last_event_id=`) resumes after that event. A pending request's stream " +
         "opens when it is first read or attempted; once the request ended its stream is kept 15 min.",
       request: { params: z.object({ id: z.string() }), query: z.object({ last_event_id: z.string().optional() }) },
-      responses: { 200: { description: "the stream (SSE)", content: { "text/event-stream": { schema: z.string() } } }, ...problems(400, 401, 403, 404) },
+      responses: {
+        200: { description: "the stream (SSE)", content: { "text/event-stream": { schema: z.string() } } },
+        204: { description: "the request ended and the client has its stream's last event: an EventSource stops reconnecting" },
+        ...problems(400, 401, 403, 404),
+      },
     },
     async (c) => {
       const { id, agent } = requestParam(c);

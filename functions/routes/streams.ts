@@ -25,7 +25,11 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>): void {
         "The stream's owner (the caller that started it), admin, or the agent. `Last-Event-ID` (or `?last_event_id=`) is the last event id the " +
         "client has; none replays the whole stream. 404 `stream_not_found` once the stream expired (15 min after its end).",
       request: { params: z.object({ stream_id: z.string() }), query: z.object({ last_event_id: z.string().optional() }) },
-      responses: { 200: { description: "the stream (SSE)", content: sse }, ...problems(400, 401, 403, 404) },
+      responses: {
+        200: { description: "the stream (SSE)", content: sse },
+        204: { description: "the stream ended and the client has its last event: an EventSource stops reconnecting" },
+        ...problems(400, 401, 403, 404),
+      },
     },
     async (c) => {
       const id = c.req.param("stream_id") ?? "";

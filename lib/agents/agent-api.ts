@@ -82,6 +82,16 @@ export interface StreamOpened {
   body: ReadableStream<Uint8Array>;
 }
 
+/**
+ * A reader of a stream kept by an agent's object: its SSE bytes after the id asked for, then its live
+ * tail. `done`: the stream has ended and holds nothing after that id — the client has seen its end.
+ */
+export interface StreamRead {
+  reader: string;
+  body: ReadableStream<Uint8Array>;
+  done: boolean;
+}
+
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
 export type StreamStarted = Result<StreamOpened> & { shards?: number };
 
@@ -101,7 +111,7 @@ export interface AgentClientApi {
    */
   invokeStream(call: Call): Promise<StreamStarted>;
   /** The events of a stream kept here after `after`, then its live tail: for its owner (`viewer`), admin (null) or the agent. */
-  readStream(streamId: string, after: number, viewer: string | null): Result<{ reader: string; body: ReadableStream<Uint8Array> }>;
+  readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead>;
   /** A reader of a stream kept here went away (its client disconnected). */
   releaseStream(streamId: string, reader: string): void;
   /**
@@ -146,7 +156,7 @@ export interface AgentClientApi {
   /** The requests waiting for input here, oldest first: all of them for admin (`viewer` null) and the agent, else the viewer's own. */
   waitingRequests(viewer: string | null, limit: number): Result<{ requests: RequestView[] }>;
   /** An async request's stream (every attempt's events, then the live tail) after `after`, for the request's viewers. */
-  readRequestStream(requestId: string, after: number, viewer: string | null): Result<{ stream_id: string; reader: string; body: ReadableStream<Uint8Array> }>;
+  readRequestStream(requestId: string, after: number, viewer: string | null): Result<StreamRead & { stream_id: string }>;
   /** POST /webhooks/:agent: verified with this agent's secrets (which never leave the object), replay-checked, delivered. */
   receiveWebhook(input: WebhookInput): Promise<WebhookResult>;
   /** The target's side of a handshake: negotiate, record the caller as a peer, answer. */

@@ -265,9 +265,11 @@ export class StreamLog {
   /**
    * The events of stream `id` after `after` as SSE bytes, then, while it runs, its live tail; the
    * body closes after the terminal event. Null when there is no such stream (or it expired).
+   * `done`: the stream has ended and holds nothing after `after` (the client has seen its end).
    */
-  read(id: string, after: number, now = Date.now()): { reader: string; body: ReadableStream<Uint8Array> } | null {
-    if (!this.info(id, now)) return null;
+  read(id: string, after: number, now = Date.now()): { reader: string; body: ReadableStream<Uint8Array>; done: boolean } | null {
+    const info = this.info(id, now);
+    if (!info) return null;
     const live = this.live.get(id);
     const upTo = live ? live.delivered : Number.MAX_SAFE_INTEGER;
     if (this.pending.length > 0 && after < upTo) this.writePending();
@@ -290,7 +292,7 @@ export class StreamLog {
       },
       cancel: () => this.release(id, reader),
     });
-    return { reader, body };
+    return { reader, body, done: info.state === "ended" && stored.length === 0 };
   }
 
   /** A reader went away (its consumer cancelled, or told us); its stream goes on. */

@@ -59,6 +59,34 @@ describe("streaming invoke", () => {
     expect(whole).toEqual([...first.seen, ...rest]);
   });
 
+  it("answers 204 to a reconnect after the stream's last event, so an EventSource stops reconnecting", async () => {
+    const events = await new EventReader(await invokeStream("narrator", { content: { text: "done", agent: "echo" } })).all();
+    const streamId = events[0]?.data.stream_id as string;
+    const last = events.at(-1)?.id as number;
+    expect(events.at(-1)?.event).toBe("reply");
+
+    const after = await resume(streamId, last);
+    expect(after.status).toBe(204);
+    expect(await after.text()).toBe("");
+    // One event before the end is still there, and nothing more.
+    expect((await new EventReader(await resume(streamId, last - 1)).all()).map((e) => [e.id, e.event])).toEqual([[last, "reply"]]);
+
+    // An async request's stream, rebuilt from its row, answers the same way.
+    const sent = await api("POST", "/agents/echo/messages", { body: { content: "hi" } });
+    await settled(sent.body.request_id);
+    const stream = `/requests/${sent.body.request_id}/stream`;
+    const whole = await new EventReader(
+      await exports.default.fetch(new Request(`http://switchboard.test${stream}`, { headers: { ...auth("admin"), accept: "text/event-stream" } })),
+    ).all();
+    expect(whole.at(-1)?.event).toBe("reply");
+    const tail = await exports.default.fetch(
+      new Request(`http://switchboard.test${stream}`, {
+        headers: { ...auth("admin"), accept: "text/event-stream", "last-event-id": String(whole.at(-1)?.id) },
+      }),
+    );
+    expect(tail.status).toBe(204);
+  });
+
   it("cancels the call when its client disconnects and does not come back, down to the remote agent", async () => {
     const remote = await holdingAgent();
     const reader = new EventReader(await invokeStream("narrator", { content: { text: "nobody waits", agent: remote.name } }));
