@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { streamObject } from "../../lib/agents/agent-ref";
-import type { StreamOpened } from "../../lib/agents/agent-api";
+import type { StreamRead } from "../../lib/agents/agent-api";
 import { SwitchboardError } from "../../lib/message/errors";
 import { senderOf } from "../../lib/security/keys";
 import { sseHeaders } from "../../lib/streams/stream-event";
@@ -35,7 +35,7 @@ export function lastEventId(c: Context<AppEnv>): number {
  * A client that has seen the end already gets 204: the SSE spec's way to tell an EventSource, which
  * reconnects whenever a response ends, to stop.
  */
-export function streamResponse(c: Context<AppEnv>, opened: Pick<StreamOpened, "stream_id" | "reader" | "body"> & { done?: boolean }, after: number): Response {
+export function streamResponse(c: Context<AppEnv>, opened: StreamRead & { stream_id: string }, after: number): Response {
   const { stream_id: id } = opened;
   if (opened.done) {
     void opened.body.cancel().catch(() => {});

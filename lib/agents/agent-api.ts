@@ -74,14 +74,6 @@ export interface RequestReplay {
   attempts: number;
 }
 
-/** A streaming call that started: its stream, the message it answers, and the caller's reader of it (SSE bytes). */
-export interface StreamOpened {
-  stream_id: string;
-  message_id: string;
-  reader: string;
-  body: ReadableStream<Uint8Array>;
-}
-
 /**
  * A reader of a stream kept by an agent's object: its SSE bytes after the id asked for, then its live
  * tail. `done`: the stream has ended and holds nothing after that id — the client has seen its end.
@@ -90,6 +82,12 @@ export interface StreamRead {
   reader: string;
   body: ReadableStream<Uint8Array>;
   done: boolean;
+}
+
+/** A streaming call that started: its stream, the message it answers, and the caller's reader of it. */
+export interface StreamOpened extends StreamRead {
+  stream_id: string;
+  message_id: string;
 }
 
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
