@@ -12,6 +12,7 @@ import { requestAddress } from "../../lib/message/ids";
 import { type BatchedDelivery, type DeliveryAction, type DeliveryMessage, delivered, isDeliveryMessage } from "../../lib/protocols/delivery";
 import { postSigned, remoteFailure } from "../../lib/protocols/remote-http";
 import { DEFAULT_LIMITS } from "../../lib/registry/entry";
+import { shardObjectName } from "../../lib/registry/shards";
 import { backoffSeconds, retryDecision } from "../../lib/resilience/retry";
 import { toFailure } from "../../lib/message/errors";
 import { deadLetter, settleReplay } from "./dead-lettering";
@@ -27,8 +28,8 @@ export async function deliveriesConsumer(batch: MessageBatch<unknown>, env: Env)
       others.push(message);
       continue;
     }
-    // The object holding the request: its agent, and the shard its id names.
-    const object = `${body.agent}#${requestAddress(body.request_id)?.shard ?? 0}`;
+    // The object holding the request, named as `forRequest` names it: its agent and the shard its id names.
+    const object = shardObjectName(body.agent, requestAddress(body.request_id)?.shard ?? 0);
     const group = objects.get(object);
     if (group) group.push({ message, body });
     else objects.set(object, [{ message, body }]);
