@@ -63,6 +63,8 @@ async function middleCursor(sb: Client, agents: number): Promise<string | null> 
   return cursor;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function deadLetters(sb: Client, loopback: string): Promise<void> {
   for (let i = 0; i < LETTERS; i++) {
     const agent = `scale-dlq-${i}`;
@@ -77,12 +79,10 @@ async function deadLetters(sb: Client, loopback: string): Promise<void> {
   while (performance.now() < until) {
     const page = await sb.request("GET", `/dlq?limit=${LETTERS}`);
     if ((page.body?.entries ?? []).filter((e: { agent: string }) => e.agent.startsWith("scale-dlq-")).length >= LETTERS) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
   throw new Error(`fewer than ${LETTERS} dead letters after 60 s`);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the worker is idle (see SETTLE); how long it took, and whether it was idle then. */
 async function settle(cpu: CpuMeter | null): Promise<{ ms: number; quiet: boolean | null }> {
