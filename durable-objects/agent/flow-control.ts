@@ -81,11 +81,6 @@ export class FlowControl {
     return go;
   }
 
-  /** The slots of requests that were offered but could not be enqueued. */
-  unreserve(requestIds: string[]): void {
-    this.gate.unreserve(requestIds);
-  }
-
   /** A queue message arrived: true to run the attempt, false when the request is held (ack the message). */
   async admit(entry: AgentEntry | null, requestId: string, message: Envelope): Promise<boolean> {
     const now = Date.now();

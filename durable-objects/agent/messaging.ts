@@ -53,6 +53,8 @@ export interface MessagingDeps {
   /** The dead-letter store (durable-objects/dead-letter-do.ts). */
   deadLetters: { put(letter: DeadLetter): Promise<string> };
   deadlines: DeadlineTable;
+  /** Keeps work the object's answer does not wait for running (DurableObjectState.waitUntil). */
+  waitUntil(promise: Promise<unknown>): void;
   /** How long a pending request waits for its queue message (SWITCHBOARD_DELIVERY_LEASE_MS). */
   leaseMs: number;
   /** Requests due later (./delayed-delivery.ts). */
@@ -60,7 +62,6 @@ export interface MessagingDeps {
   /** Per-key flow control and pause (./flow-control.ts). */
   flow: {
     offer(entry: AgentEntry | null, ready: Array<{ request_id: string; message: Envelope }>): Promise<string[]>;
-    unreserve(requestIds: string[]): void;
     admit(entry: AgentEntry | null, requestId: string, message: Envelope): Promise<boolean>;
     done(entry: AgentEntry | null, message: Envelope): Promise<void>;
     forget(requestId: string): boolean;
@@ -153,15 +154,10 @@ export class Messaging {
       return { ok: true, request_id: requestId, duplicate: false, ...sharded };
     }
     await this.leases.watch(lease as number);
-    try {
-      await this.send([{ request_id: requestId, replay_of: null }], name);
-    } catch (error) {
-      // Not accepted, so not kept: the caller is told to retry, and its retry is a new request.
-      this.deps.flow.unreserve([requestId]);
-      this.requests.remove(requestId);
-      console.error(JSON.stringify({ level: "error", msg: "could not enqueue an async request", agent: name, error: String(error) }));
-      return failure("unavailable", `could not enqueue the message for ${name}; retry shortly`, { retry_after: 1 });
-    }
+    // Accepted once the row and its lease are durable, which the output gate makes this answer wait
+    // for; the queue message leaves meanwhile. Should the queue refuse it, or the object go before
+    // it left, the lease enqueues it again (its slot stays reserved: the request is still on its way).
+    this.deps.waitUntil(this.leases.send([{ request_id: requestId, replay_of: null }], name));
     return { ok: true, request_id: requestId, duplicate: false, ...sharded };
   }
 
@@ -187,26 +183,7 @@ export class Messaging {
     const lease_until = this.leases.until(now);
     for (const row of rows) this.requests.update(row.request_id, { lease_until }, now);
     await this.leases.watch(lease_until);
-    try {
-      await this.send(rows, name);
-    } catch (error) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "could not enqueue requests; their leases will", agent: name, count: rows.length, error: String(error) }),
-      );
-    }
-  }
-
-  /** One `deliver` queue message per request (a replay's says which letter it replays); throws when the queue refused them. */
-  private async send(rows: Array<Pick<RequestRow, "request_id" | "replay_of">>, name: string): Promise<void> {
-    const body = (row: Pick<RequestRow, "request_id" | "replay_of">): DeliveryMessage => ({
-      kind: "deliver",
-      agent: name,
-      request_id: row.request_id,
-      ...(row.replay_of ? { replay_of: row.replay_of } : {}),
-    });
-    const [only] = rows;
-    if (rows.length === 1 && only) await this.deps.env.DELIVERIES.send(body(only), { contentType: "json" });
-    else if (rows.length > 0) await this.deps.env.DELIVERIES.sendBatch(rows.map((row) => ({ body: body(row), contentType: "json" as const })));
+    await this.leases.send(rows, name);
   }
 
   /**

@@ -107,6 +107,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     dropped: (message, detail) => observability.dropped({ message, path: [], pattern: "async" }, detail),
     deadLetters: deadLetters(env),
     deadlines,
+    waitUntil: (promise) => ctx.waitUntil(promise),
     leaseMs: leaseMs(env.SWITCHBOARD_DELIVERY_LEASE_MS),
     delayed,
     flow,

@@ -1,5 +1,5 @@
 /**
- * Async messaging: POST /agents/:name/messages (202 after the request is stored and enqueued),
+ * Async messaging: POST /agents/:name/messages (202 once the request and its lease are durable),
  * GET and DELETE /requests/:id, and POST /agents/:name/handshake.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";

@@ -62,16 +62,6 @@ export class FlowGate {
     if (flow) this.release(key);
   }
 
-  /** Releases the reservations of requests that could not be enqueued after all. */
-  unreserve(requestIds: string[]): void {
-    for (const id of requestIds) {
-      const reservation = this.reserved.get(id);
-      if (!reservation) continue;
-      this.reserved.delete(id);
-      this.release(reservation.key);
-    }
-  }
-
   /** Held requests of `key` that may go now, oldest first (slots reserved, no longer held), and when to look again. */
   pump(flow: FlowConfig | undefined, paused: boolean, key: string, now: number, max: number): { ids: string[]; retry_at?: number } {
     if (paused) return { ids: [] };

@@ -55,9 +55,9 @@ describe("acceptWebhook", () => {
     expect(await acceptWebhook(signed("w3", '{"a":1}'), d)).toMatchObject({ ok: false, code: "conflict" });
   });
 
-  it("answers a delivery that could not be enqueued as 503 unavailable with a retry hint, and forgets its id", async () => {
+  it("answers a delivery that could not be stored as 503 unavailable with a retry hint, and forgets its id", async () => {
     const { deps: d, seen } = deps(async () => {
-      throw new Error("Queue send failed");
+      throw new Error("the agent's object did not answer");
     });
     expect(await acceptWebhook(signed("w5", "{}"), d)).toMatchObject({ ok: false, code: "unavailable", transient: true, retry_after: 1 });
     expect(seen.size).toBe(0);

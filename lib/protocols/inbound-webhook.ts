@@ -100,7 +100,9 @@ export async function acceptWebhook(input: WebhookInput, deps: WebhookDeps): Pro
     path: [],
     pattern: "webhook",
   };
-  const delivered = await deps.deliver(call).catch((error: unknown) => failure("unavailable", `could not enqueue: ${String(error)}`, { retry_after: 1 }));
+  const delivered = await deps
+    .deliver(call)
+    .catch((error: unknown) => failure("unavailable", `could not store the delivery: ${String(error)}`, { retry_after: 1 }));
   if (!delivered.ok) {
     // Nothing was accepted, so the sender's retry must not be refused as a replay.
     await replays.forget(verified.id).catch((error: unknown) => {

@@ -6,12 +6,14 @@
  * still owes (its lease, its dead letter, its deadlines); seed a request whose queue message was
  * lost, or one whose queue message the test hands the consumer itself, or prune one as retention
  * would; move a schedule's next due time into the past; run the lease sweep or a deadline now;
- * read and seed a batching agent's buffer. Each hook has one meaning; the one statement no lib
+ * read and seed a batching agent's buffer; store a request whose queue message the queue refuses. Each hook has one meaning; the one statement no lib
  * class offers is named where it is used.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { Leases } from "../../durable-objects/agent/leases";
 import { makeEnvelope } from "../../lib/message/call";
+import { DEFAULT_LEASE_MS } from "../../lib/protocols/async-delivery";
 import { type PendingStatus, PendingReplies } from "../../lib/protocols/pending-replies";
 import { RequestStore } from "../../lib/protocols/request-store";
 import { shardObjectName } from "../../lib/registry/shards";
@@ -101,6 +103,30 @@ export function seedStrandedRequest(agent: string, requestId: string, content: u
     const now = Date.now();
     new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now });
     await new DeadlineTable(state.storage.sql, state.storage).schedule("lease", "sweep", now);
+  });
+}
+
+/**
+ * A request to `agent` stored with its lease as `submit` stores it, whose queue message the real
+ * DELIVERIES queue then refuses, sent by the same `Leases.send` the object runs after its 202: the
+ * message is made too large for a queue message (its agent field over 128 KB), which stands in for
+ * a queue that is down. The lease is left as the refusal leaves it.
+ */
+export function storeRequestTheQueueRefuses(agent: string, requestId: string, content: unknown): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), async (_, state) => {
+    const message = makeEnvelope({ from: null, to: agent, role: "agent_call", content, metadata: { request_id: requestId } });
+    const requests = new RequestStore(state.storage.sql);
+    const leases = new Leases({
+      requests,
+      deadlines: new DeadlineTable(state.storage.sql, state.storage),
+      queue: env.DELIVERIES,
+      leaseMs: DEFAULT_LEASE_MS,
+      inFlight: new Set(),
+    });
+    const now = Date.now();
+    requests.create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: leases.until(now) });
+    await leases.watch(leases.until(now));
+    await leases.send([{ request_id: requestId, replay_of: null }], agent.padEnd(200_000, "x"));
   });
 }
 
