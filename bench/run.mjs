@@ -14,6 +14,8 @@
  *   npm run bench -- --list               scenario ids
  *   npm run bench -- --profile --only x   also a CPU profile of the worker per scenario (slows it:
  *                                         for finding where time goes, not for quoting figures)
+ *   npm run bench -- --dev-collector      keep wrangler's local trace collector on in every worker,
+ *                                         as plain `wrangler dev` has it (off by default: see below)
  *
  * Exit code 1 when a scenario missed its target or errored; skipped scenarios do not count.
  * Plain .mjs so `node bench/run.mjs` works; the parts are TypeScript run by Node 22's type stripping.
@@ -45,11 +47,14 @@ const selected = args.only ? scenarios.filter((s) => args.only.includes(s.id)) :
 const RUN_LIMIT_MS = Math.max(DEFAULT_RUN_LIMIT_MS, ...selected.map((s) => (s.optIn ? (s.runLimitMs ?? 0) : 0)));
 
 /**
- * How the bench starts every worker: from the repository root, and quiet, because wrangler prints a
- * line per request at "info", which in production nothing does; that cost would pad both sides of
- * every ratio alike and flatten it. Warnings and errors still show.
+ * How the bench starts every worker: from the repository root; quiet, because wrangler prints a
+ * line per request at "info", which in production nothing does; and without wrangler's local trace
+ * collector, which receives every span of every invocation (each subrequest, each storage call)
+ * and under `wrangler dev` took about 60% of a bare echo's worker CPU. Production has neither, and
+ * both pad every side of a ratio, the collector in proportion to each side's spans. Warnings and
+ * errors still show. `--dev-collector` measures with the collector on.
  */
-const BENCH_WRANGLER = { root, logLevel: "warn" };
+const BENCH_WRANGLER = { root, logLevel: "warn", devCollector: args.devCollector };
 
 /** Vars every Switchboard worker in the bench starts with. */
 const SWITCHBOARD_VARS = {
@@ -97,7 +102,8 @@ const results = [];
 try {
   const log = (/** @type {string} */ m) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${m}`);
   const t0 = performance.now();
-  log(`starting servers (${args.quick ? "quick" : "full"} mode; scenarios: ${selected.map((s) => s.id).join(", ")})`);
+  const collector = args.devCollector ? "wrangler's trace collector on" : "wrangler's trace collector off";
+  log(`starting servers (${args.quick ? "quick" : "full"} mode, ${collector}; scenarios: ${selected.map((s) => s.id).join(", ")})`);
   const loopback = await startLoopback();
   running.push({ stop: () => loopback.close() });
   const [switchboard, baseline] = await Promise.all([startSwitchboard("switchboard", {}), startWorker("baseline", "bench/baseline/wrangler.toml")]);
@@ -148,6 +154,7 @@ const path = writeReport(root, {
   finished_at: new Date().toISOString(),
   mode: args.quick ? "quick" : "full",
   only: args.only,
+  dev_collector: args.devCollector,
   machine: machine(),
   results,
 });

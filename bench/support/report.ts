@@ -35,6 +35,8 @@ export interface Report {
   finished_at: string;
   mode: "full" | "quick";
   only: string[] | null;
+  /** Whether wrangler's local trace collector ran in every worker (`--dev-collector`). */
+  dev_collector: boolean;
   machine: { cpus: number; cpu_model: string; memory_gb: number; node: string; platform: string };
   results: ScenarioResult[];
 }

@@ -42,6 +42,13 @@ export interface WranglerOptions {
   logLevel?: string;
   /** Repository root (cwd of wrangler). @default process.cwd() */
   root?: string;
+  /**
+   * Whether wrangler's local trace collector (its local explorer's "observability" tab) receives
+   * every span of the worker. wrangler turns it on for every `wrangler dev`; production has no such
+   * collector. The benchmark turns it off on every side (bench/README.md, "What runs").
+   * @default true, as wrangler does
+   */
+  devCollector?: boolean;
 }
 
 export const DEV_ADMIN_KEY = "sk_e2e_admin";
@@ -97,7 +104,13 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<DevS
   const launch = (): ChildProcess => {
     const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
       cwd: root,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CI: "1",
+        NO_COLOR: "1",
+        ...(options.devCollector === false ? { X_LOCAL_OBSERVABILITY: "false" } : {}),
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
