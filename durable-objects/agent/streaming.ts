@@ -68,7 +68,11 @@ export class Streaming {
     this.log = new StreamLog(ctx.storage.sql, {
       sync: () => ctx.storage.sync(),
       readersChanged: (id, readers) => this.readersChanged(id, readers),
-      ended: (_id, expiresAt) => this.scheduleSweep(expiresAt),
+      ended: (id, expiresAt) => {
+        // A stream that ends while nobody reads it needs no orphan deadline any more.
+        if (this.orphaning.delete(id)) this.deps.deadlines.cancel("stream-orphan", id);
+        this.scheduleSweep(expiresAt);
+      },
     });
     deps.deadlines.handle("stream-orphan", (id) => this.orphaned(id));
     deps.deadlines.handle("stream-sweep", () => this.sweep());
@@ -228,8 +232,11 @@ export class Streaming {
 
   /** A streaming invoke whose readers all left is cancelled after the grace period, unless one attaches again. */
   private readersChanged(id: string, readers: number): void {
-    if (this.log.info(id)?.kind !== "invoke") return;
-    if (readers > 0) {
+    const info = this.log.info(id);
+    if (info?.kind !== "invoke") return;
+    // An ended stream has nothing left to cancel: its last reader leaving must not set a deadline
+    // (one alarm per streamed call, for nothing).
+    if (readers > 0 || info.state === "ended") {
       if (this.orphaning.delete(id)) this.deps.deadlines.cancel("stream-orphan", id);
     } else {
       this.orphaning.add(id);
