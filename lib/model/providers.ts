@@ -48,19 +48,47 @@ export function resolveLanguageModel(config: ModelConfig, env: ModelEnv): Langua
   }
 }
 
+/** Built OpenAI-compatible models kept per isolate, by Worker bindings, then by what the model is built from. */
+const builtModels = new WeakMap<object, Map<string, LanguageModel>>();
+/** Models kept per bindings object, the oldest dropped first. @default 64 */
+const MAX_BUILT_MODELS = 64;
+
+/**
+ * The model of `config`, built once per isolate rather than per call: the provider and its model
+ * hold only their settings (each call passes its own messages and signal), and building them
+ * again — the provider, its fetch guard, the model — was CPU in front of every model call's fetch.
+ */
 function openAICompatible(config: ModelConfig, env: ModelEnv): LanguageModel {
+  const apiKey = apiKeyOf(config, env);
+  const key = JSON.stringify([config.base_url, config.model, apiKey ?? null, env.dev, env.maxReplyBytes ?? null]);
+  let models = builtModels.get(env.bindings);
+  if (!models) {
+    models = new Map();
+    builtModels.set(env.bindings, models);
+  }
+  const kept = models.get(key);
+  if (kept) return kept;
+  const model = buildOpenAICompatible(config as ModelConfig & { base_url: string; model: string }, env, apiKey);
+  if (models.size >= MAX_BUILT_MODELS) models.delete(models.keys().next().value as string);
+  models.set(key, model);
+  return model;
+}
+
+/** The API key `api_key_secret` names, checked before anything is built or kept. */
+function apiKeyOf(config: ModelConfig, env: ModelEnv): string | undefined {
   if (!config.base_url) throw misconfigured('model.base_url: required for provider "openai-compatible"');
   if (!config.model) throw misconfigured('model.model: required for provider "openai-compatible"');
   const check = checkOutboundUrl(config.base_url, { dev: env.dev });
   if (!check.ok) throw misconfigured(`model.base_url: ${check.reason}`);
-  let apiKey: string | undefined;
-  if (config.api_key_secret) {
-    const secret = env.bindings[config.api_key_secret];
-    if (typeof secret !== "string" || secret === "") {
-      throw misconfigured(`model.api_key_secret: the secret ${config.api_key_secret} is not set (wrangler secret put ${config.api_key_secret})`);
-    }
-    apiKey = secret;
+  if (!config.api_key_secret) return undefined;
+  const secret = env.bindings[config.api_key_secret];
+  if (typeof secret !== "string" || secret === "") {
+    throw misconfigured(`model.api_key_secret: the secret ${config.api_key_secret} is not set (wrangler secret put ${config.api_key_secret})`);
   }
+  return secret;
+}
+
+function buildOpenAICompatible(config: ModelConfig & { base_url: string; model: string }, env: ModelEnv, apiKey: string | undefined): LanguageModel {
   const provider = createOpenAICompatible({
     name: "openai-compatible",
     baseURL: config.base_url.replace(/\/+$/, ""),

@@ -36,12 +36,11 @@ const CREDENTIALS = ["authorization", "cookie", "proxy-authorization"];
 export function outboundFetch(options: OutboundFetchOptions): OutboundFetch {
   let status: number | null = null;
   const guarded = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const first = input instanceof Request ? input : new Request(input, init);
+    const first = await requestParts(input, init);
     const origin = new URL(first.url).origin;
     const given = init?.signal ?? (input instanceof Request ? input.signal : null);
     const signal = given ?? (options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined);
-    // Buffered once, so a 307/308 can send the same body again.
-    const body = first.body ? await first.arrayBuffer() : undefined;
+    const { body } = first;
     let method = first.method;
     let target = first.url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -51,7 +50,13 @@ export function outboundFetch(options: OutboundFetchOptions): OutboundFetch {
       if (new URL(target).origin !== origin) for (const name of CREDENTIALS) headers.delete(name);
       let response: Response;
       try {
-        response = await fetch(target, { method, headers, redirect: "manual", ...(signal ? { signal } : {}), ...(body && method !== "GET" ? { body } : {}) });
+        response = await fetch(target, {
+          method,
+          headers,
+          redirect: "manual",
+          ...(signal ? { signal } : {}),
+          ...(body !== undefined && method !== "GET" ? { body } : {}),
+        });
       } catch (error) {
         if (signal?.aborted) throw error;
         throw new SwitchboardError("agent_error", `could not reach ${new URL(target).host}: ${(error as Error).message}`, { transient: true });
@@ -72,4 +77,41 @@ export function outboundFetch(options: OutboundFetchOptions): OutboundFetch {
     throw new SwitchboardError("agent_error", `too many redirects from ${first.url}`, { transient: false });
   };
   return { fetch: guarded as typeof fetch, lastStatus: () => status };
+}
+
+/** A body that can be sent again as it is (for a 307/308), without reading it first. */
+type Resendable = string | ArrayBuffer | ArrayBufferView;
+
+/**
+ * The URL, method, headers and body of a call, the body in a form a 307/308 can send again. The
+ * SDKs pass a URL and a string body (the AI SDK's JSON), which are taken as they are: building a
+ * `Request` only to read its body back is a stream read, so a turn of the event loop — and the
+ * rest of the isolate's queued work — before every model call leaves.
+ */
+async function requestParts(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Promise<{ url: string; method: string; headers: HeadersInit; body: Resendable | undefined }> {
+  const given = init?.body;
+  if (
+    !(input instanceof Request) &&
+    (given === undefined || given === null || typeof given === "string" || given instanceof ArrayBuffer || ArrayBuffer.isView(given))
+  ) {
+    const url = new URL(input).toString();
+    const method = normalizedMethod(init?.method ?? "GET");
+    const headers = new Headers(init?.headers);
+    if (typeof given === "string" && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+    return { url, method, headers, body: given ?? undefined };
+  }
+  const request = input instanceof Request ? input : new Request(input, init);
+  // Buffered once, so a 307/308 can send the same body again.
+  return { url: request.url, method: request.method, headers: request.headers, body: request.body ? await request.arrayBuffer() : undefined };
+}
+
+const STANDARD_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/** As `new Request` spells a method: the standard ones upper-cased, any other as given. */
+function normalizedMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return STANDARD_METHODS.has(upper) ? upper : method;
 }
