@@ -6,11 +6,12 @@
  * request, with no lookup table.
  */
 import { isAgentName } from "./limits";
+import { randomBytes } from "./random-bytes";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 function randomPart(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  const bytes = randomBytes(length);
   let out = "";
   for (const byte of bytes) out += ALPHABET[byte & 31];
   return out;

@@ -2,6 +2,8 @@
  * W3C Trace Context. Every request carries a `traceparent`; we accept a valid incoming one, start a
  * new trace otherwise, and give each hop its own span id within the same trace.
  */
+import { randomBytes } from "./random-bytes";
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** "00" … "ff": ids are made on every request and every hop, so a byte is one lookup rather than a format. */
@@ -9,7 +11,7 @@ const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"
 
 function hex(bytes: number): string {
   let out = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) out += HEX[b];
+  for (const b of randomBytes(bytes)) out += HEX[b];
   return out;
 }
 
