@@ -68,11 +68,7 @@ export class Streaming {
     this.log = new StreamLog(ctx.storage.sql, {
       sync: () => ctx.storage.sync(),
       readersChanged: (id, readers) => this.readersChanged(id, readers),
-      ended: (id, expiresAt) => {
-        // A stream that ends while nobody reads it needs no orphan deadline any more.
-        if (this.orphaning.delete(id)) this.deps.deadlines.cancel("stream-orphan", id);
-        this.scheduleSweep(expiresAt);
-      },
+      ended: (_id, expiresAt) => this.scheduleSweep(expiresAt),
     });
     deps.deadlines.handle("stream-orphan", (id) => this.orphaned(id));
     deps.deadlines.handle("stream-sweep", () => this.sweep());
@@ -232,11 +228,8 @@ export class Streaming {
 
   /** A streaming invoke whose readers all left is cancelled after the grace period, unless one attaches again. */
   private readersChanged(id: string, readers: number): void {
-    const info = this.log.info(id);
-    if (info?.kind !== "invoke") return;
-    // An ended stream has nothing left to cancel: its last reader leaving must not set a deadline
-    // (one alarm per streamed call, for nothing).
-    if (readers > 0 || info.state === "ended") {
+    if (this.log.info(id)?.kind !== "invoke") return;
+    if (readers > 0) {
       if (this.orphaning.delete(id)) this.deps.deadlines.cancel("stream-orphan", id);
     } else {
       this.orphaning.add(id);

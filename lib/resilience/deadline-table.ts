@@ -63,24 +63,8 @@ export class DeadlineTable {
     return this.rearm();
   }
 
-  /**
-   * Removes (kind, key) and re-points the alarm at what is left, so a cancelled earliest deadline
-   * does not wake the object for nothing. The alarm write is issued in this turn (it commits with
-   * the caller's SQL); while the alarm is unknown (inside `runDue`, which re-arms when it is done)
-   * there is nothing to re-point yet.
-   */
   cancel(kind: string, key: string): void {
-    const removed = this.sql.exec("DELETE FROM deadlines WHERE kind = ? AND key = ?", kind, key).rowsWritten;
-    if (removed === 0 || this.armed === undefined) return;
-    const next = this.next();
-    if (next === null) {
-      if (this.armed !== null) {
-        this.armed = null;
-        void this.storage.deleteAlarm();
-      }
-    } else if (this.armed !== next) {
-      void this.arm(next);
-    }
+    this.sql.exec("DELETE FROM deadlines WHERE kind = ? AND key = ?", kind, key);
   }
 
   /** When (kind, key) is due, or null when it is not scheduled. */

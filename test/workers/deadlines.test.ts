@@ -63,25 +63,4 @@ describe("the deadline table", () => {
     await evictDurableObject(stub);
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(due);
   });
-
-  it("re-points the alarm when a deadline is cancelled: at the next one, or none when it was the last", async () => {
-    await runInDurableObject(agentObjectStub(uniqueName("deadline")), async (_instance, state) => {
-      const table = new DeadlineTable(state.storage.sql, state.storage);
-      await table.start();
-      const first = Date.now() + 60_000;
-      await table.schedule("probe", "early", first);
-      await table.schedule("probe", "late", first + 30_000);
-      expect(await state.storage.getAlarm()).toBe(first);
-
-      table.cancel("probe", "early");
-      expect(await state.storage.getAlarm()).toBe(first + 30_000);
-      // Cancelling what is not there changes nothing.
-      table.cancel("probe", "early");
-      expect(await state.storage.getAlarm()).toBe(first + 30_000);
-
-      table.cancel("probe", "late");
-      expect(table.next()).toBeNull();
-      expect(await state.storage.getAlarm()).toBeNull();
-    });
-  });
 });
