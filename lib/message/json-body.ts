@@ -6,6 +6,7 @@
  */
 import { SwitchboardError } from "./errors";
 import { LIMITS } from "./limits";
+import { readAtMost } from "./read-at-most";
 
 export async function readJsonBody(request: Request, maxBytes: number = LIMITS.maxBodyBytes): Promise<unknown> {
   const text = (await readTextBody(request, maxBytes)).replace(/^\uFEFF/, "");
@@ -37,8 +38,11 @@ export async function readTextBody(request: Request, maxBytes: number = LIMITS.m
   }
   // With a declared length within the limit, the runtime reads exactly that many bytes (a longer
   // body is a framing error, not a longer read), so one native read replaces the chunk loop.
-  const bytes = Number.isInteger(declared) && declared >= 0 ? new Uint8Array(await request.arrayBuffer()) : await readLimited(request, maxBytes);
-  if (bytes.byteLength > maxBytes) throw new SwitchboardError("payload_too_large", `body exceeds the limit of ${maxBytes} bytes`);
+  const bytes =
+    Number.isInteger(declared) && declared >= 0
+      ? new Uint8Array(await request.arrayBuffer())
+      : await readAtMost(request.body, maxBytes, () => bodyTooLarge(maxBytes));
+  if (bytes.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -46,28 +50,8 @@ export async function readTextBody(request: Request, maxBytes: number = LIMITS.m
   }
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new SwitchboardError("payload_too_large", `body exceeds the limit of ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+function bodyTooLarge(maxBytes: number): SwitchboardError {
+  return new SwitchboardError("payload_too_large", `body exceeds the limit of ${maxBytes} bytes`);
 }
 
 /** Depth of a parsed JSON value, counted iteratively; stops early once past `limit`. */

@@ -6,6 +6,7 @@
  * store a value over the platform's 2 MB limit (a failed write re-runs the handler on redelivery).
  */
 import { SwitchboardError } from "../message/errors";
+import { readAtMost } from "../message/read-at-most";
 
 /** @default 1048576 (1 MiB) */
 export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
@@ -61,29 +62,7 @@ export async function readBoundedText(response: Response, maxBytes: number, who:
     void response.body?.cancel().catch(() => {});
     throw replyTooLarge(who, maxBytes);
   }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let seen = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    seen += value.byteLength;
-    if (seen > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw replyTooLarge(who, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const [only] = chunks;
-  if (chunks.length === 1 && only) return DECODER.decode(only);
-  const bytes = new Uint8Array(seen);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return DECODER.decode(bytes);
+  return DECODER.decode(await readAtMost(response.body, maxBytes, () => replyTooLarge(who, maxBytes)));
 }
 
 const DECODER = new TextDecoder();
