@@ -80,12 +80,11 @@ export class Messaging {
   /** Requests being delivered right now, so an overlapping redelivery waits instead of running twice. */
   private readonly delivering = new Set<string>();
   /**
-   * Requests whose attempt has started and not yet been settled in their row, and those of them
-   * cancelled meanwhile. Only `cancel`, in this object, ends a pending request during its attempt,
-   * so the attempt learns of it here rather than by reading its row again.
+   * Attempts started and not yet settled in their row, each marked when its request is cancelled
+   * meanwhile. Only `cancel`, in this object, ends a pending request during its attempt, so the
+   * attempt learns of it here rather than by reading its row again.
    */
-  private readonly attempting = new Set<string>();
-  private readonly cancelledDuringAttempt = new Set<string>();
+  private readonly attempts = new Map<string, { cancelled: boolean }>();
 
   /** Leases of pending requests: what the alarm enqueues again when its queue message is overdue. */
   readonly leases: Leases;
@@ -240,8 +239,8 @@ export class Messaging {
       return { action: "ack" };
     }
     this.delivering.add(requestId);
-    this.attempting.add(requestId);
-    this.cancelledDuringAttempt.delete(requestId);
+    const mark = { cancelled: false };
+    this.attempts.set(requestId, mark);
     const attempt = this.deps.streams.attempt(requestId, row.message, row.attempts === 0);
     let result: InvokeResult;
     try {
@@ -256,10 +255,11 @@ export class Messaging {
     } finally {
       this.delivering.delete(requestId);
       await this.deps.flow.done(entry, row.message);
+      // A redelivery may have started its own attempt while `done` ran; that one keeps its mark.
+      if (this.attempts.get(requestId) === mark) this.attempts.delete(requestId);
     }
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
-    this.attempting.delete(requestId);
-    if (this.cancelledDuringAttempt.delete(requestId)) {
+    if (mark.cancelled) {
       attempt?.end(result.ok ? failure("cancelled", "the request was cancelled") : result, false);
       if (result.ok) this.deps.dropped(row.message, "reply arrived after the request was cancelled; dropped");
       this.requests.update(requestId, { attempts: row.attempts + 1, lease_until: null }, Date.now());
@@ -405,7 +405,8 @@ export class Messaging {
       // The attempt only sees the abort in a later turn, once the status below says `cancelled`.
       const delivering = this.delivering.has(requestId);
       if (delivering) this.deps.cancelRunning(row.message.id, detail);
-      if (this.attempting.has(requestId)) this.cancelledDuringAttempt.add(requestId);
+      const running = this.attempts.get(requestId);
+      if (running) running.cancelled = true;
       this.requests.update(requestId, { status: "cancelled", error, lease_until: null }, Date.now());
       // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
