@@ -26,17 +26,22 @@ export function replyTooLarge(who: string, maxBytes: number): SwitchboardError {
   return new SwitchboardError("agent_error", `${who}: reply too large (over ${maxBytes} bytes)`, { transient: false });
 }
 
+/** A reply whose declared length is over `maxBytes` fails before a byte of it is read. */
+function refuseDeclaredOver(response: Response, maxBytes: number, who: string): void {
+  const declared = Number(response.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    void response.body?.cancel().catch(() => {});
+    throw replyTooLarge(who, maxBytes);
+  }
+}
+
 /**
  * `response` with a body that errors with `replyTooLarge` once more than `maxBytes` arrive.
  * `onTooLarge` hears of a body cut short: an SDK reading a stream may swallow the error (the MCP
  * client reports only a stringified "disconnected"), and the caller can then fail the call at once.
  */
 export function boundedResponse(response: Response, maxBytes: number, who: string, onTooLarge?: (error: SwitchboardError) => void): Response {
-  const declared = Number(response.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    void response.body?.cancel().catch(() => {});
-    throw replyTooLarge(who, maxBytes);
-  }
+  refuseDeclaredOver(response, maxBytes, who);
   if (!response.body) return response;
   let seen = 0;
   const limit = new TransformStream<Uint8Array, Uint8Array>({
@@ -57,11 +62,7 @@ export function boundedResponse(response: Response, maxBytes: number, who: strin
  * CPU than the rest of its read.
  */
 export async function readBoundedText(response: Response, maxBytes: number, who: string): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    void response.body?.cancel().catch(() => {});
-    throw replyTooLarge(who, maxBytes);
-  }
+  refuseDeclaredOver(response, maxBytes, who);
   return DECODER.decode(await readAtMost(response.body, maxBytes, () => replyTooLarge(who, maxBytes)));
 }
 
