@@ -62,6 +62,8 @@ const workerd = () =>
         ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
       },
       queueConsumers,
+      // A queue with no consumer, for lib/patterns/fanout.test.ts: what is sent there stays there.
+      queueProducers: { TEST_SINK_QUEUE: { queueName: "switchboard-test-sink" } },
       // A strict limiter for test/workers/rate-limit.test.ts; the app's own RATE_LIMITER is generous.
       ratelimits: { RATE_LIMITER_STRICT: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
     },

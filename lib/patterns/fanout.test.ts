@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { failure } from "../message/errors";
 import { afterDelivery, type FanoutMessage, isFanoutMessage, planFanout, sendFanout } from "./fanout";
@@ -6,10 +7,25 @@ import type { Observer } from "./observer";
 const policy = { max_retries: 3, retry_delay_ms: 1000, max_retry_delay_ms: 60_000, timeout_ms: 5000 };
 const observers = (n: number): Observer[] => Array.from({ length: n }, (_, i) => ({ id: `obs_${i}`, url: `https://hook.example/${i}`, created_at: "" }));
 
-/** Records sendBatch calls; stands in for the producer binding in this unit test only. */
+/**
+ * A real queue binding (one with no consumer, see vitest.config.ts) with every sendBatch it is
+ * given written down, as test/support/recording-limiter.ts does for the rate limiter: the batches
+ * really are sent. The local queue does not enforce the deployed limits (100 messages, 256 KB per
+ * sendBatch), so the tests below assert the splits on what was sent.
+ */
 function recordingQueue() {
+  const real = (env as unknown as { TEST_SINK_QUEUE: Queue }).TEST_SINK_QUEUE;
   const batches: MessageSendRequest[][] = [];
-  return { batches, queue: { sendBatch: async (b: MessageSendRequest[]) => void batches.push(b) } as unknown as Queue };
+  const queue = {
+    metrics: () => real.metrics(),
+    send: (body: unknown, options?: QueueSendOptions) => real.send(body, options),
+    sendBatch: (batch: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
+      const sent = [...batch];
+      batches.push(sent);
+      return real.sendBatch(sent, options);
+    },
+  } as Queue;
+  return { batches, queue };
 }
 
 describe("planFanout", () => {
