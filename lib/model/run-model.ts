@@ -59,6 +59,14 @@ const LoopOptions = z.object({
   max_steps: z.number().int().min(1).max(32).optional(),
 });
 
+/**
+ * The AI SDK's own telemetry is off: Switchboard logs and traces every model run and each tool call
+ * itself, and registers no SDK integration. Left on, the SDK looks up a `node:diagnostics_channel`
+ * tracing channel (nodejs_compat provides one) around the run, each step, each model call and each
+ * tool call, with nothing subscribed: a tenth of a tool-loop request's worker CPU (bench/README.md).
+ */
+const SDK_TELEMETRY = { isEnabled: false } as const;
+
 export interface Usage {
   input_tokens: number | null;
   output_tokens: number | null;
@@ -142,6 +150,7 @@ export async function runModel(
       ...(system ? { instructions: system } : {}),
       messages: conversation.filter((m) => m.role !== "system") as ModelMessage[],
       maxRetries: 0,
+      telemetry: SDK_TELEMETRY,
       ...(signal ? { abortSignal: signal } : {}),
       ...(temperature !== undefined ? { temperature } : {}),
       ...(max_tokens !== undefined ? { maxOutputTokens: max_tokens } : {}),
