@@ -14,10 +14,17 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/("?(?:authorization|api[_-]?key|secret|password|signing_secret)"?\s*[:=]\s*")[^"]{4,}(")/gi, "$1[redacted]$2"],
 ];
 
+/**
+ * Text in which none of the patterns can match: each needs one of these words, so most text (every
+ * preview of every logged message) is scanned once instead of once per pattern.
+ */
+const NONE_CAN_MATCH = /bearer|whsec_|[spr]k_|gh[pousr]_|xox[abpr]-|akia|eyj|authorization|api[_-]?key|secret|password/i;
+
 export function redactText(text: string): string;
 export function redactText(text: string | null): string | null;
 export function redactText(text: string | null): string | null {
   if (text === null) return null;
+  if (!NONE_CAN_MATCH.test(text)) return text;
   let out = text;
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
