@@ -13,13 +13,14 @@ import type { AppEnv } from "./app-env";
 
 /** An `agent_call` envelope for `to` from a validated request body. `now` stamps its id and created_at. @default Date.now() */
 export function inboundEnvelope(c: Context<AppEnv>, to: string, body: { content: unknown; metadata?: Metadata }, now = Date.now()): Envelope {
+  // `c.get`, not `c.var`: Hono builds a fresh object of every variable on each read of `c.var`.
   return makeEnvelope({
-    from: senderOf(c.var.principal),
+    from: senderOf(c.get("principal")),
     to,
     role: "agent_call",
     content: body.content,
     metadata: body.metadata ?? {},
-    traceparent: c.var.traceparent,
+    traceparent: c.get("traceparent"),
     now,
   });
 }
