@@ -25,6 +25,21 @@ function words(text: string): string[] {
     );
 }
 
+/** Stemmed words of tools seen, by name and description: an agent offers the same tools on every call. */
+const knownTools = new Map<string, { name: string[]; description: Set<string> }>();
+/** Tools whose words are kept, all dropped when full. @default 256 */
+const MAX_KNOWN_TOOLS = 256;
+
+function toolWords(name: string, description: string): { name: string[]; description: Set<string> } {
+  const key = JSON.stringify([name, description]);
+  const known = knownTools.get(key);
+  if (known) return known;
+  const built = { name: words(name.replace(/[-_]/g, " ")).concat(words(name.replace(/[-_]/g, ""))), description: new Set(words(description)) };
+  if (knownTools.size >= MAX_KNOWN_TOOLS) knownTools.clear();
+  knownTools.set(key, built);
+  return built;
+}
+
 /**
  * A request word in the tool's name counts 3 (name words contain it: "count" in "wordcount"), in
  * its description 1. The highest score wins; ties go to the tool listed first; no score, no tool.
@@ -33,8 +48,7 @@ export function pickTool(request: string, tools: readonly Pick<LanguageModelV4Fu
   const asked = new Set(words(request));
   let best: { name: string; score: number } | null = null;
   for (const tool of tools) {
-    const name = words(tool.name.replace(/[-_]/g, " ")).concat(words(tool.name.replace(/[-_]/g, "")));
-    const description = new Set(words(tool.description ?? ""));
+    const { name, description } = toolWords(tool.name, tool.description ?? "");
     let score = 0;
     for (const word of asked) {
       if (name.some((n) => n.includes(word) || word.includes(n))) score += 3;
