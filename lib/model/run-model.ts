@@ -117,17 +117,12 @@ export async function runModel(
   ports?: ToolPorts,
 ): Promise<ModelResult> {
   const { json, temperature, max_tokens, signal, tools, handoffs, max_steps, handoff_with, onStep, onDelta, ...overrides } = options;
-  const parsed = ModelConfig.safeParse({ ...base, ...overrides });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SwitchboardError("agent_error", `model.${issue?.path.join(".") || "config"}: ${issue?.message}`, { transient: false });
-  }
+  const config = validConfig(base, overrides);
   const loopOptions = LoopOptions.safeParse({ tools, handoffs, max_steps });
   if (!loopOptions.success) {
     const issue = loopOptions.error.issues[0];
     throw new SwitchboardError("agent_error", `${issue?.path.join(".")}: ${issue?.message}`, { transient: false });
   }
-  const config = parsed.data;
   const conversation = typeof messages === "string" ? [{ role: "user" as const, content: messages }] : messages;
   const system = [config.system, ...conversation.filter((m) => m.role === "system").map((m) => m.content)].filter(Boolean).join("\n\n");
   const model = resolveLanguageModel(config, env);
@@ -190,6 +185,26 @@ export async function runModel(
     }
     throw asModelError(error, label, signal);
   }
+}
+
+/**
+ * Model configs as validated, by the config object. A model agent's runs all pass its entry's
+ * `model`, one object for as long as the entry is loaded, so it is checked once, not on every call;
+ * a run with overrides is checked as it comes.
+ */
+const validConfigs = new WeakMap<ModelConfig, ModelConfig>();
+
+function validConfig(base: ModelConfig | undefined, overrides: Partial<ModelConfig>): ModelConfig {
+  const plain = base !== undefined && Object.keys(overrides).length === 0;
+  const kept = plain ? validConfigs.get(base) : undefined;
+  if (kept) return kept;
+  const parsed = ModelConfig.safeParse({ ...base, ...overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SwitchboardError("agent_error", `model.${issue?.path.join(".") || "config"}: ${issue?.message}`, { transient: false });
+  }
+  if (plain) validConfigs.set(base, parsed.data);
+  return parsed.data;
 }
 
 /** A `streamText` run read to its end, each text chunk to `onDelta`: the parts of its result `runModel` reads. */
