@@ -18,6 +18,7 @@ import { type BatchedDelivery, type DeliveryAction, type DeliveryMessage, delive
 import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
+import { SharedTurn } from "../../lib/storage/shared-turn";
 import { idempotencyScope, LIVE_STATUSES, type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
@@ -212,9 +213,11 @@ export class Messaging {
    * message, and the rows' writes of attempts that end together commit together.
    */
   deliverAll(name: string, entry: AgentEntry | null, requestIds: string[]): Promise<BatchedDelivery[]> {
+    // The outcomes of attempts that end close together are written in one turn: one commit, not one each.
+    const turn = requestIds.length > 1 ? new SharedTurn() : undefined;
     return Promise.all(
       requestIds.map((requestId) =>
-        this.deliver(name, entry, requestId).then(
+        this.deliver(name, entry, requestId, turn).then(
           (action): BatchedDelivery => ({ ok: true, action }),
           (error: unknown): BatchedDelivery => ({ ok: false, error: String(error) }),
         ),
@@ -222,8 +225,8 @@ export class Messaging {
     );
   }
 
-  /** One delivery attempt of a stored request. */
-  async deliver(name: string, entry: AgentEntry | null, requestId: string): Promise<DeliveryAction> {
+  /** One delivery attempt of a stored request; with a `turn`, its outcome is written in the turn it shares with its batch's others. */
+  async deliver(name: string, entry: AgentEntry | null, requestId: string, turn?: SharedTurn): Promise<DeliveryAction> {
     const row = this.requests.get(requestId);
     if (!row) return { action: "ack" };
     // Redelivered after it was answered (queues deliver at least once): the handler does not run
@@ -243,6 +246,7 @@ export class Messaging {
     this.attempts.set(requestId, mark);
     const attempt = this.deps.streams.attempt(requestId, row.message, row.attempts === 0);
     let result: InvokeResult;
+    turn?.started();
     try {
       const call: Call = {
         message: row.message,
@@ -253,9 +257,11 @@ export class Messaging {
       };
       result = await this.deps.invoke(call, attempt ?? undefined);
     } finally {
-      this.delivering.delete(requestId);
       await this.deps.flow.done(entry, row.message);
-      // A redelivery may have started its own attempt while `done` ran; that one keeps its mark.
+      // Still being delivered until its outcome is written: a redelivery meanwhile waits, a cancel marks it.
+      await turn?.ended();
+      this.delivering.delete(requestId);
+      // A redelivery may have started its own attempt meanwhile; that one keeps its mark.
       if (this.attempts.get(requestId) === mark) this.attempts.delete(requestId);
     }
     // Cancelled while the attempt ran: the status stays `cancelled`, and a reply that came anyway is dropped.
