@@ -22,4 +22,13 @@ describe("RequestStore retention", () => {
       expect(store.byIdempotencyKey("k-old", Date.now())).toBeNull();
     });
   });
+
+  it("finds expired idempotency keys through an index, not a scan of a day's keys", async () => {
+    const stub = env.AGENT.get(env.AGENT.idFromName(`retention-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_instance, state) => {
+      new RequestStore(state.storage.sql);
+      const plan = state.storage.sql.exec("EXPLAIN QUERY PLAN DELETE FROM idempotency WHERE expires_at <= ?", 0).toArray();
+      expect(plan.map((row) => String(row.detail)).join("; ")).toContain("idempotency_expires");
+    });
+  });
 });
