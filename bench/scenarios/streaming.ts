@@ -26,7 +26,12 @@ const TTFT_TARGET = { factor: 1.2, plus_ms: 5 };
 const CANCEL_TARGET = 3;
 
 /** Milliseconds from sending `init` to `url` until the SSE event `isFirst` accepts, then the rest is drained. */
-async function timeToFirst(url: string, init: RequestInit, isFirst: (event: string | undefined, data: string) => boolean): Promise<number> {
+async function timeToFirst(
+  url: string,
+  init: RequestInit,
+  isFirst: (event: string | undefined, data: string) => boolean,
+  onStart?: (start: number, first: number) => void,
+): Promise<number> {
   const start = performance.now();
   const res = await fetch(url, init);
   if (res.status !== 200 || !res.body) throw new Error(`${url} answered ${res.status}`);
@@ -38,6 +43,7 @@ async function timeToFirst(url: string, init: RequestInit, isFirst: (event: stri
     if (Number.isNaN(first) && isFirst(value.event, value.data)) first = performance.now() - start;
   }
   if (Number.isNaN(first)) throw new Error(`${url}: no first token`);
+  onStart?.(start, first);
   return first;
 }
 
@@ -48,6 +54,18 @@ export const streaming: Scenario = {
     const [models, remote] = await Promise.all([startModelServer(), startTestServer()]);
     try {
       const base = `http://127.0.0.1:${models.port}/m/bench-stream/gap-${GAP_MS}`;
+      // When the model server (in this process, on this clock) got each call and wrote its first token.
+      const served = { called: Number.NaN, token: Number.NaN };
+      models.server.prependListener("request", (_req, res) => {
+        served.called = performance.now();
+        served.token = Number.NaN;
+        let writes = 0;
+        const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+        res.write = ((...args: unknown[]) => {
+          if (++writes === 2) served.token = performance.now();
+          return write(...args);
+        }) as typeof res.write;
+      });
       must(
         await ctx.sb.request("PUT", "/agents/bench-streamer", { model: { provider: "openai-compatible", base_url: base, model: "bench" } }),
         200,
@@ -64,11 +82,12 @@ export const streaming: Scenario = {
           },
           (_e, data) => data !== "[DONE]" && Boolean(JSON.parse(data).choices?.[0]?.delta?.content),
         );
-      const viaSwitchboard = (first = "delta") =>
+      const viaSwitchboard = (first = "delta", onStart?: (start: number, first: number) => void) =>
         timeToFirst(
           `${ctx.switchboard.url}/agents/bench-streamer/invoke`,
           { method: "POST", headers: sse, body: JSON.stringify({ content: PROMPT }) },
           (e) => e === first,
+          onStart,
         );
       // narrator writes its own "bench-streamer: " first; the relayed token is the second delta.
       let deltas = 0;
@@ -82,7 +101,15 @@ export const streaming: Scenario = {
       };
       const n = ctx.quick ? 15 : 40;
       for (let i = 0; i < 3; i++) await Promise.all([direct(), viaSwitchboard(), relayed()].map((p) => p.catch(() => 0)));
-      const samples = { direct: [] as number[], switchboard: [] as number[], relay: [] as number[], start: [] as number[], sync: [] as number[] };
+      const samples = {
+        direct: [] as number[],
+        switchboard: [] as number[],
+        relay: [] as number[],
+        start: [] as number[],
+        sync: [] as number[],
+        called: [] as number[],
+        out: [] as number[],
+      };
       const syncEcho = async () => {
         const t = performance.now();
         must(await ctx.sb.request("POST", "/agents/echo/invoke", { content: "x" }), 200, "echo");
@@ -90,7 +117,12 @@ export const streaming: Scenario = {
       };
       for (let i = 0; i < n; i++) {
         samples.direct.push(await direct());
-        samples.switchboard.push(await viaSwitchboard());
+        samples.switchboard.push(
+          await viaSwitchboard("delta", (start, first) => {
+            samples.called.push(served.called - start);
+            samples.out.push(start + first - served.token);
+          }),
+        );
         samples.relay.push(await relayed());
         // Where the time goes: the `start` event is sent once the call is admitted, before the model is asked.
         samples.start.push(await viaSwitchboard("start"));
@@ -121,7 +153,7 @@ export const streaming: Scenario = {
       }
 
       const [d, s, r, c, e] = [samples.direct, samples.switchboard, samples.relay, cancels, echo].map(median) as [number, number, number, number, number];
-      const [st, sy] = [median(samples.start), median(samples.sync)] as [number, number];
+      const [st, sy, called, out] = [samples.start, samples.sync, samples.called, samples.out].map(median) as [number, number, number, number];
       const within = (subject: number, baseline: number) => subject <= TTFT_TARGET.factor * baseline + TTFT_TARGET.plus_ms;
       const target = `≤ ${TTFT_TARGET.factor}× + ${TTFT_TARGET.plus_ms} ms`;
       const checks: Check[] = [
@@ -154,6 +186,10 @@ export const streaming: Scenario = {
           ttft_ms: { direct: round(d), switchboard: round(s), relay: round(r), start_event: round(st), sync_invoke: round(sy) },
           // start → first delta: the model call as the agent makes it (AI SDK setup, its fetch) and the token's way out.
           after_start_ms: round(s - st),
+          // Along the same calls, on the bench's clock: sent → the model server has the agent's call
+          // (the way in and everything before the fetch), and its first token written → the client has it.
+          model_called_ms: round(called),
+          token_out_ms: round(out),
           overhead_ms: { switchboard: round(s - d), relay_hop: round(r - s) },
           cancel_ms: { p50: round(c), max: round(Math.max(...cancels)) },
           echo_ms: round(e),
