@@ -19,6 +19,7 @@ import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import { SharedTurn } from "../../lib/storage/shared-turn";
+import { WriteGroup } from "../../lib/storage/write-group";
 import { idempotencyScope, LIVE_STATUSES, type RequestRow, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import { acceptWebhook, type WebhookInput, type WebhookResult } from "../../lib/protocols/inbound-webhook";
 import { type AgentEntry, DEFAULT_LIMITS } from "../../lib/registry/entry";
@@ -86,6 +87,8 @@ export class Messaging {
    * attempt learns of it here rather than by reading its row again.
    */
   private readonly attempts = new Map<string, { cancelled: boolean }>();
+  /** Requests submitted close together are stored in one turn: one commit, not one each. */
+  private readonly submits = new WriteGroup();
 
   /** Leases of pending requests: what the alarm enqueues again when its queue message is overdue. */
   readonly leases: Leases;
@@ -115,7 +118,6 @@ export class Messaging {
     if (entry.require_handshake && from !== null && !this.deps.peers.accepted(from)) {
       return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
     }
-    const now = Date.now();
     const key = submission.idempotency_key ? idempotencyScope(from, submission.idempotency_key) : undefined;
     // A sharded agent's answer says how to place the next request (AgentRef.submit).
     const sharded = entry.shards > 1 ? { shards: entry.shards, flow: entry.flow ? { key: entry.flow.key } : null } : {};
@@ -125,6 +127,9 @@ export class Messaging {
         .onShard(owner)
         .submit({ ...submission, forwarded: true });
     }
+    // Written in the turn it shares with the requests that arrive meanwhile: their rows commit together.
+    await this.submits.join();
+    const now = Date.now();
     const existing = key ? this.requests.byIdempotencyKey(key, now) : null;
     if (existing) return { ok: true, request_id: existing, duplicate: true, ...sharded };
     const requestId = newRequestId(name, now, this.deps.shard);

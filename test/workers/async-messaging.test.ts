@@ -63,6 +63,22 @@ describe("POST /agents/:name/messages", () => {
     expect(await received(name)).toHaveLength(2);
   });
 
+  it("stores requests that arrive together each as its own, and one key sent twice at once as one", async () => {
+    const name = await remoteAgent("ok");
+    const keyed = { content: "keyed", idempotency_key: "order-7" };
+    const sent = await Promise.all([
+      ...[1, 2, 3, 4].map((n) => api("POST", `/agents/${name}/messages`, { body: { content: n } })),
+      api("POST", `/agents/${name}/messages`, { body: keyed }),
+      api("POST", `/agents/${name}/messages`, { body: keyed }),
+    ]);
+    expect(sent.map((res) => res.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    const ids = sent.map((res) => res.body.request_id as string);
+    expect(ids[5]).toBe(ids[4]);
+    expect(new Set(ids).size).toBe(5);
+    for (const id of new Set(ids)) expect(await settled(id)).toMatchObject({ status: "replied", attempts: 1 });
+    expect(await received(name)).toHaveLength(5);
+  });
+
   it("ignores queue redelivery of a request that was already answered", async () => {
     const name = await remoteAgent("ok");
     const res = await api("POST", `/agents/${name}/messages`, { body: { content: "x" } });
