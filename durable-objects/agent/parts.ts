@@ -34,6 +34,7 @@ import { MetricsPush } from "./metrics-push";
 import { Observability } from "./observability";
 import { Observers } from "./observers";
 import { Registration } from "./registration";
+import { Retention } from "./retention";
 import { Schedules } from "./schedules";
 import { RequestReply } from "./request-reply";
 import { ShardedBreaker } from "./sharding";
@@ -78,7 +79,9 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   const { peers } = handshakes;
   const observers = new Observers(sql, env.FANOUT, observability);
   const batching = new Batching({ sql, env, deadlines, self, load, log: (row) => observability.append(row) });
-  const requests = new RequestStore(sql);
+  // Every stored request makes sure retention will sweep; retention is read at call time.
+  const requests = new RequestStore(sql, () => retention.stored());
+  const retention = new Retention({ requests, deadlines, waitUntil: (promise) => ctx.waitUntil(promise) });
   const tasks = new A2ATasks(sql);
   // Scheduled requests go back to messaging when due; messaging is read at call time.
   const delayed = new DelayedDelivery({ sql, deadlines, release: (ids) => messaging.release(self, load(), ids) });

@@ -88,9 +88,14 @@ export function idempotencyScope(from: string | null, key: string): string {
 }
 
 export class RequestStore {
-  private inserts = 0;
+  /** Where the retention sweep goes on from (a rowid); 0 from the oldest row. Lost on eviction: the next sweep starts over. */
+  private swept = 0;
 
-  constructor(private readonly sql: SqlStorage) {
+  /** `stored` is told of every request stored, so retention can be armed (durable-objects/agent/retention.ts). */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly stored: () => void = () => {},
+  ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS requests (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, budget_from INTEGER NOT NULL DEFAULT 0,
       message TEXT NOT NULL, reply TEXT, error TEXT, reply_to TEXT, timeout_ms INTEGER,
@@ -105,7 +110,7 @@ export class RequestStore {
     sql.exec("CREATE INDEX IF NOT EXISTS requests_lease ON requests(lease_until) WHERE lease_until IS NOT NULL");
     // Likewise only waiting rows, so listing them for a person to answer never scans the rest.
     sql.exec("CREATE INDEX IF NOT EXISTS requests_waiting ON requests(created_at) WHERE status = 'input_required'");
-    // The prune on insert finds expired keys through it rather than scanning a day of them; only a request with a key pays for it.
+    // The retention sweep finds expired keys through it rather than scanning a day of them; only a request with a key pays for it.
     sql.exec("CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency(expires_at)");
   }
 
@@ -159,12 +164,7 @@ export class RequestStore {
         init.now + IDEMPOTENCY_TTL_MS,
       );
     }
-    // Expired keys and finished requests past retention are dropped as new ones arrive (in steps,
-    // to keep the hot path cheap), so the tables stay bounded by a day's and a week's traffic.
-    if (++this.inserts % 50 === 1) {
-      this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", init.now);
-      this.prune(init.now - REQUEST_RETENTION_MS);
-    }
+    this.stored();
   }
 
   remove(requestId: string): void {
@@ -219,9 +219,41 @@ export class RequestStore {
     return row.at === null ? null : Number(row.at);
   }
 
-  /** Deletes finished requests older than `before` (retention); never one waiting for its time, nor one whose letter still has to leave. */
-  prune(before: number): void {
-    this.sql.exec("DELETE FROM requests WHERE status NOT IN ('pending', 'scheduled', 'input_required') AND letter_pending = 0 AND updated_at < ?", before);
+  /**
+   * One bounded step of retention, so the tables stay bounded by a day's and a week's traffic:
+   * deletes up to `limit` expired idempotency keys, and, of the next `limit` requests from the
+   * oldest end (rowids grow with `created_at`), those finished before the retention period (never
+   * one still live, nor one whose letter still has to leave). Answers whether more may be due now:
+   * a full batch of keys, or a window of requests all older than the period.
+   */
+  sweep(now: number, limit: number): boolean {
+    const keys = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM idempotency WHERE expires_at <= ? LIMIT ?)", now, limit).one().n;
+    if (keys > 0) this.sql.exec("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE expires_at <= ? LIMIT ?)", now, limit);
+    const before = now - REQUEST_RETENTION_MS;
+    const window = this.sql
+      .exec<{ id: number; created_at: number }>("SELECT rowid AS id, created_at FROM requests WHERE rowid > ? ORDER BY rowid LIMIT ?", this.swept, limit)
+      .toArray();
+    const last = window[window.length - 1];
+    if (last) {
+      this.sql.exec(
+        "DELETE FROM requests WHERE rowid > ? AND rowid <= ? AND status NOT IN ('pending', 'scheduled', 'input_required') AND letter_pending = 0 AND updated_at < ?",
+        this.swept,
+        last.id,
+        before,
+      );
+    }
+    // Past the window only younger requests follow: the next sweep starts from the oldest again.
+    const older = last !== undefined && window.length === limit && last.created_at < before;
+    this.swept = older ? last.id : 0;
+    return older || keys === limit;
+  }
+
+  /** The earliest time a row can be due for retention (the oldest request's creation plus the period, the first key's expiry), or null when there is none. */
+  retentionDue(): number | null {
+    const oldest = this.sql.exec<{ created_at: number }>("SELECT created_at FROM requests ORDER BY rowid LIMIT 1").toArray()[0];
+    const key = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM idempotency").one().at;
+    const dues = [oldest ? oldest.created_at + REQUEST_RETENTION_MS : null, key].filter((at): at is number => at !== null);
+    return dues.length ? Math.min(...dues) : null;
   }
 }
 

@@ -5,7 +5,7 @@
  * for, as `ctx.request` would leave it, and read what became of it; read what an async request
  * still owes (its lease, its dead letter, its deadlines); seed a request whose queue message was
  * lost, or one whose queue message the test hands the consumer itself, or prune one as retention
- * would; move a schedule's next due time into the past; run the lease sweep or a deadline now;
+ * would, or seed one finished long ago; move a schedule's next due time into the past; run the lease sweep or a deadline now;
  * read and seed a batching agent's buffer; store a request whose queue message the queue refuses. Each hook has one meaning; the one statement no lib
  * class offers is named where it is used.
  */
@@ -142,6 +142,16 @@ export function seedQueuedRequest(agent: string, requestId: string, content: unk
     const now = Date.now();
     new RequestStore(state.storage.sql).create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now, lease_until: now + 3_600_000 });
     if (options.unreadable) state.storage.sql.exec("UPDATE requests SET message = '{' WHERE request_id = ?", requestId);
+  });
+}
+
+/** One of `agent`'s requests as a week-old reply leaves it: finished at `at`, stored then. */
+export function seedFinishedRequest(agent: string, requestId: string, at: number): Promise<void> {
+  return runInDurableObject(agentObjectStub(agent), (_, state) => {
+    const message = makeEnvelope({ from: null, to: agent, role: "agent_call", content: "old", metadata: { request_id: requestId } });
+    const store = new RequestStore(state.storage.sql);
+    store.create({ request_id: requestId, message, reply_to: null, timeout_ms: null, now: at, lease_until: null });
+    store.update(requestId, { status: "replied" }, at);
   });
 }
 

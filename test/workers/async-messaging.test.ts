@@ -4,7 +4,8 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import worker from "../../functions/index";
 import { newRequestId } from "../../lib/message/ids";
-import { seedQueuedRequest } from "../support/agent-storage";
+import { REQUEST_RETENTION_MS } from "../../lib/protocols/request-store";
+import { runDeadlineNow, seedFinishedRequest, seedQueuedRequest, storesRequest } from "../support/agent-storage";
 import { api, eventually, received, settled, testServer, uniqueName } from "../support/api";
 
 async function remoteAgent(path: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -150,6 +151,22 @@ describe("POST /agents/:name/messages", () => {
       return log.body.entries.find((e: { request_id: string; role: string }) => e.request_id === res.body.request_id && e.role === "reply");
     });
     expect(row).toMatchObject({ direction: "in", from: "echo", pattern: "reply" });
+  });
+});
+
+describe("retention", () => {
+  it("drops a request finished before the retention period once its agent's sweep runs, off the path of any POST", async () => {
+    const name = await remoteAgent("ok");
+    const old = newRequestId(name);
+    await seedFinishedRequest(name, old, Date.now() - REQUEST_RETENTION_MS - 1000);
+    // The first request stored arms the sweep; its 202 never waits for one.
+    const sent = await api("POST", `/agents/${name}/messages`, { body: { content: "new" } });
+    expect(sent.status).toBe(202);
+    await settled(sent.body.request_id);
+    expect(await storesRequest(name, 0, old)).toBe(true);
+    expect(await runDeadlineNow(name, "retention")).toBe(true);
+    expect(await storesRequest(name, 0, old)).toBe(false);
+    expect((await api("GET", `/requests/${sent.body.request_id}`)).body.status).toBe("replied");
   });
 });
 
