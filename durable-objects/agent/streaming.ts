@@ -11,7 +11,9 @@ import type { ParkedCall, StreamRead, StreamStarted } from "../../lib/agents/age
 import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
+import { watchOutbound } from "../../lib/protocols/outbound-watch";
 import type { RequestView } from "../../lib/protocols/request-store";
+import { AnswerGate } from "../../lib/streams/answer-gate";
 import { formatSse, type StoredEvent, streamProblem } from "../../lib/streams/stream-event";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { ShardAddress } from "../../lib/registry/shards";
@@ -87,7 +89,12 @@ export class Streaming {
     }
   }
 
-  /** A streaming invoke: runs `call` here, answering once it started (with a reader of its stream) or with why it could not. */
+  /**
+   * A streaming invoke: runs `call` here, answering once it started (with a reader of its stream)
+   * or with why it could not. A call that started is answered once its handler has a request out
+   * under way or wrote its first event, at most a few ms later (lib/streams/answer-gate.ts): the
+   * caller taking up the stream would otherwise delay that request, which the first token waits for.
+   */
   async invoke(entry: AgentEntry | null, call: Call): Promise<StreamStarted> {
     const id = newStreamId(this.deps.address);
     const messageId = call.message.id;
@@ -95,17 +102,20 @@ export class Streaming {
     // The caller's reader attaches before the first event, so `start` reaches it as it is appended.
     const opened = this.log.read(id, 0);
     const writer = new StreamWriter(this.log, id);
+    const gate = new AnswerGate();
+    writer.onFirstOutput(gate.open);
     let began: () => void = () => {};
     const began$ = new Promise<null>((resolve) => {
       began = () => resolve(null);
     });
-    const run = this.deps
-      .invoke(entry, call, {
+    const run = watchOutbound(gate.open, () =>
+      this.deps.invoke(entry, call, {
         writer,
         started: () => {
           if (writer.start(messageId)) began();
         },
-      })
+      }),
+    )
       .catch((error: unknown) => failure("agent_error", `the stream failed: ${String(error)}`, { transient: true }))
       .then(async (result) => {
         if (!writer.hasStarted) return result;
@@ -115,6 +125,7 @@ export class Streaming {
       });
     this.deps.ctx.waitUntil(run);
     const refused = await Promise.race([began$, run]);
+    if (refused === null) await gate.passed(run);
     if (refused !== null && !writer.hasStarted) {
       if (!refused.ok) {
         // Refused before it started (ACL, breaker, cap…): the caller gets a plain problem, and there is no stream.

@@ -14,6 +14,7 @@ import type { AgentEntry, StoredConfig } from "../registry/entry";
 import { objectStub, type Remote } from "../registry/object-ids";
 import { allShards, type FlowHint, keyShard, pickShard, ShardHints, shardObjectName } from "../registry/shards";
 import { requestAddress } from "../message/ids";
+import { outboundUnderway } from "../protocols/outbound-watch";
 import type { RequestView } from "../protocols/request-store";
 import { idempotencyScope } from "../protocols/request-store";
 import type { Result } from "../message/errors";
@@ -105,9 +106,9 @@ export class AgentRef {
     if (options.signal?.aborted) return cancelledFailure(options.signal);
     return openBreakers.execute(this.name, async () => {
       const shard = this.pickShard();
-      const result: InvokeResult = await untilCancelled(this.object(shard).invoke(call), options, (detail) =>
-        this.object(shard).cancel(call.message.id, detail),
-      );
+      const sent = this.object(shard).invoke(call);
+      outboundUnderway();
+      const result: InvokeResult = await untilCancelled(sent, options, (detail) => this.object(shard).cancel(call.message.id, detail));
       return this.learnShards(result, shard);
     });
   }
@@ -123,7 +124,9 @@ export class AgentRef {
     return openBreakers.execute(this.name, async () => {
       const shard = this.pickShard();
       const cancel = (detail: string) => this.object(shard).cancel(call.message.id, detail);
-      const opened: StreamStarted = this.learnShards(await untilCancelled(this.object(shard).invokeStream(call), options, cancel), shard);
+      const sent = this.object(shard).invokeStream(call);
+      outboundUnderway();
+      const opened: StreamStarted = this.learnShards(await untilCancelled(sent, options, cancel), shard);
       if (!opened.ok || !signal) return opened;
       const onAbort = () => {
         const told = cancel(cancelDetail(signal)).catch(() => {});

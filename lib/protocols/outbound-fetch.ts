@@ -8,6 +8,7 @@
 import { SwitchboardError } from "../message/errors";
 import { checkOutboundUrl } from "../security/ssrf";
 import { boundedResponse } from "./bounded-body";
+import { outboundUnderway } from "./outbound-watch";
 
 export interface OutboundFetchOptions {
   /** SWITCHBOARD_DEV: allows http:// and loopback. */
@@ -60,6 +61,8 @@ export function outboundFetch(options: OutboundFetchOptions): OutboundFetch {
       } catch (error) {
         if (signal?.aborted) throw error;
         throw new SwitchboardError("agent_error", `could not reach ${new URL(target).host}: ${(error as Error).message}`, { transient: true });
+      } finally {
+        outboundUnderway();
       }
       status = response.status;
       const location = response.headers.get("location");

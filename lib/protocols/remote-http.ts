@@ -16,6 +16,7 @@ import { signatureHeaders } from "../security/signing";
 import { checkOutboundUrl } from "../security/ssrf";
 import type { StreamSink } from "../streams/stream-sink";
 import { DEFAULT_MAX_REPLY_BYTES, readBoundedText, readPrefix } from "./bounded-body";
+import { outboundUnderway } from "./outbound-watch";
 import { isEventStream, readRemoteStream } from "./remote-stream";
 
 /** A plain call's sink for an agent that streams anyway: the reply event alone is the answer. */
@@ -69,6 +70,8 @@ export async function postSigned(url: string, body: unknown, id: string, tracepa
     } catch (error) {
       if (options.signal.aborted) throw error;
       throw new SwitchboardError("agent_error", `could not reach ${new URL(target).host}: ${(error as Error).message}`, { transient: true });
+    } finally {
+      outboundUnderway();
     }
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {

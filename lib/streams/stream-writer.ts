@@ -26,6 +26,8 @@ export class StreamWriter implements StreamSink {
   private started: boolean;
   /** The message id of a `start` held until the deferred stream opens. */
   private heldStart: string | null = null;
+  /** Told at the first delta or step (./answer-gate.ts). */
+  private firstOutput: (() => void) | null = null;
 
   /** `started`: the stream already has its `start` (a later attempt of an async request). */
   constructor(
@@ -68,17 +70,30 @@ export class StreamWriter implements StreamSink {
     return this.started;
   }
 
+  /** Tells `listener` once, when the first delta or step is written. */
+  onFirstOutput(listener: () => void): void {
+    this.firstOutput = listener;
+  }
+
+  private output(): void {
+    const listener = this.firstOutput;
+    this.firstOutput = null;
+    listener?.();
+  }
+
   delta(chunk: unknown): void {
     const data = deltaOf(chunk);
     this.deltas++;
     this.bytes += "text" in data ? data.text.length : (JSON.stringify(data.value)?.length ?? 0);
     this.open();
     this.log.append(this.id, { event: "delta", data });
+    this.output();
   }
 
   step(step: StepData): void {
     this.open();
     this.log.append(this.id, { event: "step", data: step });
+    this.output();
   }
 
   /** The terminal event: the reply envelope, or the failure as problem+json. */

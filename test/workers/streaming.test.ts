@@ -101,6 +101,19 @@ describe("streaming invoke", () => {
     expect(replay.at(-1)).toMatchObject({ event: "error", data: { code: "cancelled", status: 499 } });
   });
 
+  it("answers a started call whose handler's request is not answered yet at the cap: start comes while the remote agent holds it", async () => {
+    // The answer waits for the handler's request to be under way (lib/streams/answer-gate.ts), but
+    // a held request never is: without the cap this invoke would not answer until the release.
+    const remote = await holdingAgent();
+    const reader = new EventReader(await invokeStream(remote.name, { content: "held" }));
+    const start = await reader.until((e) => e.event === "start");
+    expect(start.id).toBe(1);
+    await arrived(remote.key);
+    await release(remote.key);
+    const rest = await reader.all();
+    expect(rest.at(-1)).toMatchObject({ event: "reply", data: { content: `released ${remote.key}`, metadata: { in_reply_to: start.data.message_id } } });
+  });
+
   it("answers a call refused before it starts with a plain problem, and a failure after with one error event", async () => {
     const refused = await invokeStream("fact-checker", { content: "x" }, "planner");
     expect(refused.status).toBe(409);
