@@ -25,7 +25,9 @@ export class ShardedBreaker {
   private breaker: CircuitBreaker | null = null;
   /** In shards 1…N−1 of a sharded agent: a replica of the home object's breaker. */
   private replica: BreakerReplica | null = null;
-  private saved = "";
+  /** The home breaker's revision when it was last saved, and its state and opening then (null: nothing saved yet). */
+  private savedRevision = 0;
+  private savedPhase: Pick<BreakerState, "state" | "opened_at"> | null = null;
   private name: string | null = null;
   private entry: AgentEntry | null = null;
 
@@ -38,7 +40,8 @@ export class ShardedBreaker {
     this.entry = entry;
     const state = kv.get<BreakerState>(BREAKER_KEY);
     this.breaker = new CircuitBreaker(entry.breaker, state);
-    this.saved = JSON.stringify(state ?? null);
+    this.savedRevision = this.breaker.revision;
+    this.savedPhase = state ? { state: state.state, opened_at: state.opened_at } : null;
     this.replica = shard === 0 ? null : new BreakerReplica(kv.get<ReplicaView>(REPLICA_KEY) ?? this.viewOf(this.breaker), this.homeBreaker(name));
   }
 
@@ -55,12 +58,12 @@ export class ShardedBreaker {
   /** Persists the home breaker if it changed, and pushes a transition to the other shards. */
   save(): void {
     if (!this.breaker || this.replica) return;
-    // Called twice per call; most calls change nothing, so compare the text before copying.
-    const text = this.breaker.serialized();
-    if (text === this.saved) return;
+    // Called twice per call; most calls change nothing, which the revision tells without a copy.
+    if (this.breaker.revision === this.savedRevision) return;
     const state = this.breaker.toJSON();
-    const before = JSON.parse(this.saved || "null") as BreakerState | null;
-    this.saved = text;
+    const before = this.savedPhase;
+    this.savedRevision = this.breaker.revision;
+    this.savedPhase = { state: state.state, opened_at: state.opened_at };
     this.deps.kv.put(BREAKER_KEY, state);
     this.deps.changed();
     // One logical breaker: every transition of the home object's breaker is pushed to the shards.

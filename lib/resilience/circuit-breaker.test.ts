@@ -147,16 +147,39 @@ describe("CircuitBreaker", () => {
     expect(restored.snapshot().state).toBe("open");
   });
 
-  it("serializes to the text of its state, changing exactly when the state does", () => {
-    const now = 0;
+  it("counts a revision that moves exactly when the state does", () => {
+    let now = 0;
     const breaker = new CircuitBreaker(config, undefined, () => now);
-    const closed = breaker.serialized();
-    expect(closed).toBe(JSON.stringify(breaker.toJSON()));
-    breaker.onSuccess(false);
-    expect(breaker.serialized()).toBe(closed);
-    breaker.onFailure(false);
-    expect(breaker.serialized()).not.toBe(closed);
-    expect(JSON.parse(breaker.serialized())).toEqual(breaker.toJSON());
+    const changes = (step: () => void) => {
+      const [revision, state] = [breaker.revision, JSON.stringify(breaker.toJSON())];
+      step();
+      const changed = JSON.stringify(breaker.toJSON()) !== state;
+      expect(breaker.revision !== revision).toBe(changed);
+      return changed;
+    };
+    expect(changes(() => breaker.admit())).toBe(false);
+    expect(changes(() => breaker.onSuccess(false))).toBe(false);
+    expect(changes(() => breaker.onNeutral(false))).toBe(false);
+    expect(changes(() => breaker.reset())).toBe(false);
+    expect(changes(() => breaker.onFailure(false))).toBe(true);
+    expect(changes(() => breaker.onSuccess(false))).toBe(true);
+    for (let i = 0; i < config.failure_threshold; i++) changes(() => breaker.onFailure(false));
+    expect(breaker.snapshot().state).toBe("open");
+    expect(changes(() => breaker.onFailure(false))).toBe(false);
+    expect(changes(() => breaker.admit())).toBe(false);
+    now += config.recovery_timeout_ms;
+    expect(changes(() => breaker.admit())).toBe(true); // half-open, and the probe starts
+    expect(changes(() => breaker.admit())).toBe(false); // refused while the probe runs
+    expect(changes(() => breaker.onNeutral(true))).toBe(true);
+    expect(changes(() => breaker.onNeutral(true))).toBe(false);
+    expect(changes(() => breaker.admit())).toBe(true);
+    expect(changes(() => breaker.onSuccess(true))).toBe(true);
+    expect(changes(() => breaker.reset())).toBe(false);
+
+    const rate = new CircuitBreaker({ ...config, failure_rate: { rate: 0.5, min_calls: 10, window_ms: 30_000 } }, undefined, () => now);
+    const revision = rate.revision;
+    rate.onSuccess(false); // a sample to keep
+    expect(rate.revision).not.toBe(revision);
   });
 
   it("opens on failure rate in sliding-window mode", () => {

@@ -48,6 +48,7 @@ export function initialBreakerState(): BreakerState {
 
 export class CircuitBreaker {
   private s: BreakerState;
+  private changes = 0;
 
   constructor(
     private config: BreakerConfig,
@@ -78,6 +79,7 @@ export class CircuitBreaker {
         return { ok: false, retryAfterMs: Math.max(1, probeStart + this.config.recovery_timeout_ms - now) };
       }
       this.s.probe_started_at = now;
+      this.changes++;
       return { ok: true, probe: true };
     }
     return { ok: true, probe: false };
@@ -89,7 +91,10 @@ export class CircuitBreaker {
       return;
     }
     if (this.s.state !== "closed") return;
-    this.s.failures = 0;
+    if (this.s.failures !== 0) {
+      this.s.failures = 0;
+      this.changes++;
+    }
     this.sample(0);
   }
 
@@ -101,13 +106,17 @@ export class CircuitBreaker {
     }
     if (this.s.state !== "closed") return;
     this.s.failures += 1;
+    this.changes++;
     this.sample(1);
     if (this.s.failures >= this.config.failure_threshold || this.rateExceeded(now)) this.open(now, this.s.failures);
   }
 
   /** A call that was admitted but ended without an outcome that counts (e.g. a permanent 4xx). */
   onNeutral(probe: boolean): void {
-    if (probe && this.s.state === "half_open") this.s.probe_started_at = null;
+    if (probe && this.s.state === "half_open" && this.s.probe_started_at !== null) {
+      this.s.probe_started_at = null;
+      this.changes++;
+    }
   }
 
   reset(): void {
@@ -129,9 +138,9 @@ export class CircuitBreaker {
     return structuredClone(this.s);
   }
 
-  /** The state as JSON text, without a copy: what callers compare to see whether it changed. */
-  serialized(): string {
-    return JSON.stringify(this.s);
+  /** Counts the changes of the state: what callers compare to see whether it changed since they saved it. */
+  get revision(): number {
+    return this.changes;
   }
 
   private open(now: number, failures: number): void {
@@ -141,12 +150,15 @@ export class CircuitBreaker {
   }
 
   private close(): void {
-    const { state, transitions } = this.s;
+    const { state, failures, opened_at, probe_started_at, samples, transitions } = this.s;
+    if (state === "closed" && failures === 0 && opened_at === null && probe_started_at === null && samples.length === 0) return;
     this.s = { ...initialBreakerState(), ...(transitions ? { transitions } : {}) };
+    this.changes++;
     if (state !== "closed") this.record(this.clock(), "closed");
   }
 
   private record(now: number, state: BreakerStateName): void {
+    this.changes++;
     const transitions = this.s.transitions ?? [];
     this.s.transitions = transitions;
     transitions.push([now, state]);
@@ -158,6 +170,7 @@ export class CircuitBreaker {
     if (!rate) return;
     const now = this.clock();
     this.s.samples.push([now, failed]);
+    this.changes++;
     const since = now - rate.window_ms;
     while (this.s.samples.length > 0 && ((this.s.samples[0]?.[0] ?? now) < since || this.s.samples.length > MAX_SAMPLES)) {
       this.s.samples.shift();
