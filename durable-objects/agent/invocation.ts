@@ -20,6 +20,7 @@ import type { StreamWriter } from "../../lib/streams/stream-writer";
 import { maxReplyBytes } from "../../lib/protocols/bounded-body";
 import type { PeerStore } from "../../lib/protocols/handshake";
 import type { AgentEntry } from "../../lib/registry/entry";
+import type { CallAbort } from "../../lib/resilience/call-abort";
 import type { Pool } from "../../lib/resilience/pool";
 import { outboundSecret } from "../../lib/security/agent-secrets";
 import type { Batching } from "./batching";
@@ -56,7 +57,7 @@ export class Invocation {
     if (!entry || !breaker) return failure("agent_not_found", `no agent named ${incoming.message.to}`);
     const running = this.running.begin(incoming.message.id);
     try {
-      const result = await this.run(entry, breaker, incoming, running.signal, stream);
+      const result = await this.run(entry, breaker, incoming, running.abort, stream);
       return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
     } finally {
       running.end();
@@ -72,7 +73,7 @@ export class Invocation {
     entry: AgentEntry,
     breaker: NonNullable<ShardedBreaker["active"]>,
     incoming: Call,
-    signal: AbortSignal,
+    abort: CallAbort,
     stream: CallStream | undefined,
   ): Promise<InvokeResult> {
     const { env, breakers, observability } = this.deps;
@@ -81,7 +82,7 @@ export class Invocation {
       breaker,
       pool: this.deps.pool,
       now: Date.now,
-      signal,
+      abort,
       ...(stream ? { started: () => stream.started() } : {}),
       handshakeAccepted: (from) => this.deps.peers.accepted(from),
       forward: (next, forwarded, forwardSignal) => {

@@ -5,6 +5,7 @@
  * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
  * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
+
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
@@ -14,6 +15,7 @@ import type { Breaker } from "../resilience/breaker-replica";
 import { breakerPolicy } from "../resilience/breaker-policy";
 import { bulkheadPolicy } from "../resilience/bulkhead-policy";
 import { deadlinePolicy } from "../resilience/deadline-policy";
+import type { CallAbort } from "../resilience/call-abort";
 import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
 import { mayCall } from "../security/acl";
@@ -36,8 +38,8 @@ export interface PipelineDeps {
   /** Hands the call to the next agent of a chain; `signal` cancels it there. */
   forward(next: string, call: Call, signal?: AbortSignal): Promise<Result<{ reply: Envelope }>>;
   execute(call: Call, signal: AbortSignal): Promise<ExecuteOutput>;
-  /** Aborted when the caller cancels the call (lib/agents/running-calls.ts). */
-  signal?: AbortSignal;
+  /** The call's abort: a cancel by the caller aborts it (lib/agents/running-calls.ts), and so does its deadline. */
+  abort?: CallAbort;
   /** The call passed every gate and policy and its handler starts now (a stream's `start` event). */
   started?(): void;
   /** The breaker's state changed and must be persisted. */
@@ -62,7 +64,7 @@ const GATES: Gate[] = [
     return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
   },
   (call, { entry, now }) => (now() >= call.deadline ? failure("timeout", `deadline passed before ${entry.name} was reached`) : null),
-  (_call, { signal }) => (signal?.aborted ? cancelledFailure(signal) : null),
+  (_call, { abort }) => (abort?.signal.aborted ? cancelledFailure(abort.signal) : null),
 ];
 
 /** The agent's own `limits.timeout_ms` bounds every call; a caller may only ask for less. */
@@ -97,7 +99,7 @@ export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<I
   if (route.kind === "forward") {
     // Re-addressed to the next agent: its Durable Object loads the entry named by `message.to`.
     const forwarded: Call = { ...call, message: { ...call.message, to: route.next }, path: [...call.path, entry.name], pattern: "chain" };
-    const result = await deps.forward(route.next, forwarded, deps.signal);
+    const result = await deps.forward(route.next, forwarded, deps.abort?.signal);
     return record(result, result.ok ? "forwarded" : result.code, `→ ${route.next}`);
   }
 
@@ -115,7 +117,7 @@ export async function runPipeline(incoming: Call, deps: PipelineDeps): Promise<I
         deps.started?.();
         return deps.execute(call, signal);
       },
-      deps.signal ? { signal: deps.signal } : {},
+      deps.abort ? { abort: deps.abort } : {},
     );
     return record({ ok: true, reply: replyEnvelope(call, entry, output, deps.now() - start) });
   } catch (error) {

@@ -9,9 +9,9 @@ describe("RunningCalls", () => {
     const b = calls.begin("msg_1");
     const other = calls.begin("msg_2");
     expect(calls.cancel("msg_1", "the caller went away")).toBe(true);
-    expect(a.signal.aborted && b.signal.aborted).toBe(true);
-    expect(toFailure(a.signal.reason)).toMatchObject({ code: "cancelled", detail: "the caller went away" });
-    expect(other.signal.aborted).toBe(false);
+    expect(a.abort.signal.aborted && b.abort.signal.aborted).toBe(true);
+    expect(toFailure(a.abort.signal.reason)).toMatchObject({ code: "cancelled", detail: "the caller went away" });
+    expect(other.abort.signal.aborted).toBe(false);
     other.end();
     expect(calls.cancel("msg_2", "too late")).toBe(false);
   });
@@ -21,11 +21,11 @@ describe("RunningCalls", () => {
     const calls = new RunningCalls(() => now);
     expect(calls.cancel("msg_early", "overtaken")).toBe(false);
     const started = calls.begin("msg_early");
-    expect(started.signal.aborted).toBe(true);
-    expect(calls.begin("msg_early").signal.aborted).toBe(false);
+    expect(started.abort.signal.aborted).toBe(true);
+    expect(calls.begin("msg_early").abort.signal.aborted).toBe(false);
 
     calls.cancel("msg_stale", "long ago");
     now += EARLY_CANCEL_TTL_MS + 1;
-    expect(calls.begin("msg_stale").signal.aborted).toBe(false);
+    expect(calls.begin("msg_stale").abort.signal.aborted).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  * `onLate`: its reply is dropped, and the pipeline logs that it was.
  */
 import { type Failure, SwitchboardError, toFailure } from "../message/errors";
+import { CallAbort } from "./call-abort";
 import type { ExecuteOptions, Policy } from "./policy";
 
 export interface DeadlineOptions {
@@ -17,8 +18,12 @@ export interface DeadlineOptions {
 export function deadlinePolicy(deadline: number, who: string, options: DeadlineOptions = {}): Policy {
   const now = options.now ?? Date.now;
   return {
-    execute<T>(fn: (signal: AbortSignal) => Promise<T>, { signal }: ExecuteOptions = {}): Promise<T> {
-      return withDeadline(deadline - now(), who, fn, { ...(signal ? { signal } : {}), ...(options.onLate ? { onLate: options.onLate } : {}) });
+    execute<T>(fn: (signal: AbortSignal) => Promise<T>, { signal, abort }: ExecuteOptions = {}): Promise<T> {
+      return withDeadline(deadline - now(), who, fn, {
+        ...(signal ? { signal } : {}),
+        ...(abort ? { abort } : {}),
+        ...(options.onLate ? { onLate: options.onLate } : {}),
+      });
     },
   };
 }
@@ -32,42 +37,43 @@ export function cancellationOf(signal: AbortSignal, who: string): SwitchboardErr
 
 /**
  * Runs `fn` with an AbortSignal that fires after `ms`, or when `options.signal` aborts; rejects
- * with `timeout` or the cancellation then.
+ * with `timeout` or the cancellation then. Given the call's own `abort` (whose signal is the cancel
+ * signal), the deadline aborts that, with its `timeout`, and `fn` gets its signal.
  */
 export async function withDeadline<T>(
   ms: number,
   who: string,
   fn: (signal: AbortSignal) => Promise<T>,
-  options: { signal?: AbortSignal; onLate?: (reason: Failure) => void } = {},
+  options: { signal?: AbortSignal; abort?: CallAbort; onLate?: (reason: Failure) => void } = {},
 ): Promise<T> {
-  const outer = options.signal;
+  const outer = options.abort?.signal ?? options.signal;
   if (outer?.aborted) throw cancellationOf(outer, who);
   if (ms <= 0) throw new SwitchboardError("timeout", `deadline passed before ${who} ran`);
-  const controller = new AbortController();
+  const call = options.abort ?? new CallAbort();
+  let unlink: (() => void) | undefined;
+  if (!options.abort && outer) {
+    const onAbort = () => call.abort(cancellationOf(outer, who));
+    outer.addEventListener("abort", onAbort, { once: true });
+    unlink = () => outer.removeEventListener("abort", onAbort);
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
+  let unwatch: (() => void) | undefined;
+  // Rejected before the work's signal fires (CallAbort runs its watcher first), so the race ends
+  // with this reason rather than with whatever the work throws when it sees its signal.
   const ended = new Promise<never>((_, reject) => {
-    // Rejected before the work's signal fires, so the race ends with this reason rather than
-    // with whatever the work throws when it sees its signal.
-    const end = (error: SwitchboardError) => {
-      reject(error);
-      controller.abort(error);
-    };
-    timer = setTimeout(() => end(new SwitchboardError("timeout", `${who} did not answer within ${ms} ms`)), ms);
-    if (outer) {
-      onAbort = () => end(cancellationOf(outer, who));
-      outer.addEventListener("abort", onAbort, { once: true });
-    }
+    unwatch = call.onAbort(reject);
+    timer = setTimeout(() => call.abort(new SwitchboardError("timeout", `${who} did not answer within ${ms} ms`)), ms);
   });
-  const work = fn(controller.signal);
+  const work = fn(call.signal);
   try {
     return await Promise.race([work, ended]);
   } finally {
     clearTimeout(timer);
-    if (onAbort) outer?.removeEventListener("abort", onAbort);
+    unwatch?.();
+    unlink?.();
     const { onLate } = options;
-    if (controller.signal.aborted && onLate) {
-      const reason = toFailure(controller.signal.reason);
+    if (call.signal.aborted && onLate) {
+      const reason = toFailure(call.signal.reason);
       work.then(
         () => onLate(reason),
         () => {},

@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { failure, SwitchboardError, toFailure } from "../message/errors";
 import { breakerPolicy } from "./breaker-policy";
 import type { Breaker } from "./breaker-replica";
 import { bulkheadPolicy } from "./bulkhead-policy";
+import { CallAbort } from "./call-abort";
 import { deadlinePolicy } from "./deadline-policy";
 import { PolicyRejection, wrap } from "./policy";
 import { Pool } from "./pool";
@@ -133,5 +134,70 @@ describe("call policies", () => {
     expect(events).toEqual(["neutral"]);
     held?.();
     expect(pool.inFlight).toBe(0);
+  });
+
+  describe("with the call's own abort", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("hand the work the call's own signal, and at the deadline abort it with a timeout, not a cancel", async () => {
+      vi.useFakeTimers();
+      const abort = new CallAbort();
+      const late: string[] = [];
+      let finish: (value: string) => void = () => {};
+      let seen: AbortSignal | undefined;
+      const policy = wrap(
+        breakerPolicy(recordingBreaker().breaker, { agent: "a", changed: () => {} }),
+        bulkheadPolicy(new Pool(1), { agent: "a", maxConcurrency: 1, deadline: Date.now() + 50, now }),
+        deadlinePolicy(Date.now() + 50, "slow", { onLate: (reason) => late.push(reason.code) }),
+      );
+      const running = policy
+        .execute(
+          (signal) => {
+            seen = signal;
+            return new Promise<string>((resolve) => {
+              finish = resolve;
+            });
+          },
+          { abort },
+        )
+        .catch((e: unknown) => toFailure(e));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(await running).toMatchObject({ code: "timeout", detail: "slow did not answer within 50 ms", transient: true });
+      expect(seen).toBe(abort.signal);
+      expect(toFailure(abort.signal.reason)).toMatchObject({ code: "timeout" });
+      // A cancel that comes after the timeout changes nothing.
+      abort.abort(new SwitchboardError("cancelled", "too late"));
+      expect(toFailure(abort.signal.reason)).toMatchObject({ code: "timeout" });
+      finish("late");
+      await vi.advanceTimersByTimeAsync(0);
+      expect(late).toEqual(["timeout"]);
+    });
+
+    it("end the call at once when it is cancelled, with the cancel's reason, and clear the deadline", async () => {
+      vi.useFakeTimers();
+      const abort = new CallAbort();
+      const running = deadlinePolicy(Date.now() + 10_000, "slow")
+        .execute(() => new Promise(() => {}), { abort })
+        .catch((e: unknown) => toFailure(e));
+      abort.abort(new SwitchboardError("cancelled", "stop, please"));
+      expect(await running).toMatchObject({ code: "cancelled", detail: "stop, please", transient: false });
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("refuse to start a call already cancelled, and leave the abort untouched by a call that answered", async () => {
+      const cancelled = new CallAbort();
+      cancelled.abort(new SwitchboardError("cancelled", "before it ran"));
+      const refused = await deadlinePolicy(Date.now() + 1000, "x")
+        .execute(async () => "ran", { abort: cancelled })
+        .catch((e: unknown) => toFailure(e));
+      expect(refused).toMatchObject({ code: "cancelled", detail: "before it ran" });
+
+      const answered = new CallAbort();
+      expect(await deadlinePolicy(Date.now() + 1000, "x").execute(async () => "ran", { abort: answered })).toBe("ran");
+      answered.abort(new SwitchboardError("cancelled", "after"));
+      expect(toFailure(answered.signal.reason)).toMatchObject({ code: "cancelled", detail: "after" });
+    });
   });
 });

@@ -6,10 +6,16 @@
  * breaker's next probe, say) and is never counted against the agent.
  */
 import { type Failure, SwitchboardError } from "../message/errors";
+import type { CallAbort } from "./call-abort";
 
 export interface ExecuteOptions {
-  /** Aborted when an outer policy gives up on the call (its deadline passed). */
+  /** Aborted when the caller cancels the call, or an outer policy gives up on it (its deadline passed). */
   signal?: AbortSignal;
+  /**
+   * The call's own abort, when the caller has one (`signal` is then its signal): a policy that ends
+   * the call aborts it with its reason instead of linking a controller of its own to `signal`.
+   */
+  abort?: CallAbort;
 }
 
 export interface Policy {
@@ -20,12 +26,15 @@ export interface Policy {
 export function wrap(...policies: Policy[]): Policy {
   return {
     execute<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
+      const abort = options.abort;
       const run = (index: number, signal: AbortSignal | undefined): Promise<T> => {
         const policy = policies[index];
         if (!policy) return fn(signal ?? new AbortController().signal);
-        return policy.execute((inner) => run(index + 1, inner), signal ? { signal } : {});
+        // The call's abort goes on only with its own signal: a policy that made a signal of its own keeps it.
+        const next = abort && signal === abort.signal ? { signal, abort } : signal ? { signal } : {};
+        return policy.execute((inner) => run(index + 1, inner), next);
       };
-      return run(0, options.signal);
+      return run(0, abort?.signal ?? options.signal);
     },
   };
 }
