@@ -5,7 +5,6 @@
  * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
  * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
-
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";

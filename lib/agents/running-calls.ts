@@ -1,8 +1,9 @@
 /**
  * The calls running in one agent's object, by message id, each with the abort that cancels it
- * (lib/resilience/call-abort.ts, which its deadline shares): `cancel(id)` is how a caller that went away (or asked to stop) reaches the work. The
- * signal is the handler's, so an in-flight model call or remote fetch aborts with it, and every
- * sub-call the handler made through the agent reference is cancelled in turn (./agent-ref.ts).
+ * (lib/resilience/call-abort.ts, which its deadline shares): `cancel(id)` is how a caller that
+ * went away (or asked to stop) reaches the work. The signal is the handler's, so an in-flight model
+ * call or remote fetch aborts with it, and every sub-call the handler made through the agent
+ * reference is cancelled in turn (./agent-ref.ts).
  *
  * A cancel can overtake the call it names (a caller's two RPCs travel independently), so an id
  * cancelled while nothing runs under it is remembered for a while and its call is cancelled the

@@ -227,8 +227,9 @@ export class RequestStore {
    * a full batch of keys, or a window of requests all older than the period.
    */
   sweep(now: number, limit: number): boolean {
-    const keys = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM idempotency WHERE expires_at <= ? LIMIT ?)", now, limit).one().n;
-    if (keys > 0) this.sql.exec("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE expires_at <= ? LIMIT ?)", now, limit);
+    const keys = this.sql
+      .exec("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE expires_at <= ? LIMIT ?) RETURNING rowid", now, limit)
+      .toArray().length;
     const before = now - REQUEST_RETENTION_MS;
     const window = this.sql
       .exec<{ id: number; created_at: number }>("SELECT rowid AS id, created_at FROM requests WHERE rowid > ? ORDER BY rowid LIMIT ?", this.swept, limit)
