@@ -33,6 +33,13 @@ export interface WranglerOptions {
   /** Entry point overriding the config's `main`. */
   script?: string;
   vars?: Record<string, string>;
+  /** More `wrangler dev` arguments, after the ones this module sets (test/e2e/dev-command.test.ts passes the `dev` script's). */
+  args?: string[];
+  /**
+   * The env file wrangler reads secrets from, relative to `root`. @default "/dev/null": a
+   * developer's .dev.vars must not change what is tested or measured.
+   */
+  envFile?: string;
   /** Path polled until it answers 2xx. @default "/health" */
   readyPath?: string;
   /**
@@ -91,10 +98,10 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<DevS
   const state = mkdtempSync(join(tmpdir(), `switchboard-${label}-`));
   const args = ["dev", ...(options.script ? [options.script] : []), "--config", options.config ?? "wrangler.toml"];
   args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector));
-  // --env-file /dev/null: a developer's .dev.vars must not change what is tested or measured.
-  args.push("--persist-to", state, "--show-interactive-dev-session=false", "--env-file", "/dev/null");
+  args.push("--persist-to", state, "--show-interactive-dev-session=false", "--env-file", options.envFile ?? "/dev/null");
   if (options.logLevel) args.push("--log-level", options.logLevel);
   for (const [k, v] of Object.entries(options.vars ?? {})) args.push("--var", `${k}:${v}`);
+  args.push(...(options.args ?? []));
   let log = "";
   // Keep only the tail: a long run of request logs must not grow memory without bound.
   const keep = (d: Buffer) => {
