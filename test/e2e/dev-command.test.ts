@@ -3,10 +3,14 @@
  * secrets of `.dev.vars.example`, which `predev` copies to `.dev.vars`. wrangler loads from that
  * file only the names `[secrets] required` in wrangler.toml declares and drops the rest without a
  * word, so a setting the README's tour relies on must come from the script, not the file. The other
- * e2e tests pass their settings as `--var`s and would not notice.
+ * e2e tests pass their settings as `--var`s and would not notice. `predev` (scripts/dev-vars.mjs)
+ * says so about any other name it finds there.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startWrangler } from "../support/wrangler-dev";
@@ -93,5 +97,43 @@ describe("npm run dev's own configuration", () => {
     });
     expect(call.status).toBe(200);
     expect(call.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+  });
+});
+
+describe("predev: scripts/dev-vars.mjs", () => {
+  /** Runs the script in a directory holding copies of the repository's wrangler.toml, package.json and .dev.vars.example. */
+  function predev(devVars?: string): { dir: string; stdout: string; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), "switchboard-predev-"));
+    for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(file, join(dir, file));
+    if (devVars !== undefined) writeFileSync(join(dir, ".dev.vars"), devVars);
+    const run = spawnSync(process.execPath, [resolve("scripts/dev-vars.mjs")], { cwd: dir, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    return { dir, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  it("creates .dev.vars from the example on the first run, and every name in it is one wrangler loads", () => {
+    const { dir, stdout, stderr } = predev();
+    try {
+      expect(stdout).toContain("Created .dev.vars");
+      expect(readFileSync(join(dir, ".dev.vars"), "utf8")).toBe(readFileSync(".dev.vars.example", "utf8"));
+      expect(stderr).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves an existing .dev.vars as it is and names each line wrangler would drop, with what to do instead", () => {
+    const mine = "SWITCHBOARD_API_KEYS=admin=k\nSWITCHBOARD_DEV=1\n# OLD=1\nexport OPENAI_API_KEY=sk-local\n";
+    const { dir, stdout, stderr } = predev(mine);
+    try {
+      expect(stdout).toBe("");
+      expect(readFileSync(join(dir, ".dev.vars"), "utf8")).toBe(mine);
+      const warnings = stderr.trim().split("\n");
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/^\.dev\.vars sets SWITCHBOARD_DEV, which wrangler will not load .*already passes it/);
+      expect(warnings[1]).toMatch(/^\.dev\.vars sets OPENAI_API_KEY, .*\[secrets\] required.*--var OPENAI_API_KEY:value/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
