@@ -15,6 +15,8 @@ import type {
   AgentDescription,
   AgentQueueApi,
   AgentShardApi,
+  KeyedCall,
+  KeyedInvokeResult,
   ParkedCall,
   RequestReplay,
   ShardStatus,
@@ -81,6 +83,10 @@ export function agentObject(codeAgents: CodeAgents) {
 
     async invoke(incoming: Call): Promise<InvokeResult> {
       return this.parts.invocation.invoke(this.parts.registration.loadFor(incoming.message.to), incoming);
+    }
+
+    async invokeKeyed(incoming: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
+      return this.parts.keyed.invoke(this.agent, this.parts.registration.loadFor(incoming.message.to), incoming, keyed);
     }
 
     async invokeStream(incoming: Call): Promise<StreamStarted> {

@@ -25,6 +25,8 @@ export interface Parked {
   message: Envelope;
   question: Envelope;
   timeout_ms: number | null;
+  /** The call's idempotency key, sender-scoped (`idempotencyScope`): a retry of the call answers with this request (./keyed-calls.ts). */
+  idempotency_key?: string;
 }
 
 /** `queue`: the resumed attempt is delivered like any async message; `now`: it runs before the answer returns. */
@@ -73,6 +75,7 @@ export class InputWaiting {
       now,
       lease_until: null,
       question: parked.question,
+      ...(parked.idempotency_key ? { idempotency_key: parked.idempotency_key } : {}),
     });
     await this.wait(entry, requestId);
     return this.view(name, requestId);

@@ -75,6 +75,11 @@ export class Observability {
     this.append({ ...callRow("in", { call, outcome: "ok", duration_ms: 0 }), outcome: "late", duration_ms: null, detail });
   }
 
+  /** A call answered with an earlier call's reply (its idempotency key's): logged as `duplicate` and traced, not counted as handled. */
+  replayed(call: LoggedCall, detail: string): void {
+    this.append({ ...callRow("in", { call, outcome: "ok", duration_ms: 0 }), outcome: "duplicate", detail });
+  }
+
   /** What became of a reply to one of this agent's requests (or of its absence, `timed_out`). */
   logReply(requestId: string, outcome: string, reply?: Envelope): void {
     this.handled(replyRow(this.self, requestId, outcome, reply));

@@ -27,6 +27,7 @@ import { FlowControl } from "./flow-control";
 import type { Outbound } from "./handler-context";
 import { Handshakes } from "./handshakes";
 import { Invocation } from "./invocation";
+import { KeyedCalls } from "./keyed-calls";
 import { Streaming } from "./streaming";
 import { InputWaiting } from "./input-waiting";
 import { Messaging } from "./messaging";
@@ -155,6 +156,14 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
   };
   const requestReply = new RequestReply({ env, shard: address.shard, definition: codeAgents.get(self), pending, deadlines, observability, outbound });
   const invocation = new Invocation({ env, codeAgents, pool, peers, breakers, batching, observability, outbound });
+  const keyed = new KeyedCalls({
+    shard: address.shard,
+    requests,
+    invoke: (entry, call) => invocation.invoke(entry, call),
+    forward: (shard, call, keyed) => agentRef(env, self).onShard(shard).invokeKeyed(call, keyed),
+    park: (parked) => waiting.park(self, load(), parked),
+    replayed: (call, detail) => observability.replayed(call, detail),
+  });
   const streaming = new Streaming({
     ctx,
     env,
@@ -183,6 +192,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     waiting,
     requestReply,
     invocation,
+    keyed,
     streaming,
     tasks,
   };

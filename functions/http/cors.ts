@@ -30,7 +30,7 @@ export const CORS_REQUEST_HEADERS = [
 ];
 
 /** Response headers a page may read: the trace to look up, when to retry, the stream to resume, the MCP session. */
-export const CORS_EXPOSED_HEADERS = ["traceparent", "retry-after", "x-stream-id", "mcp-session-id"];
+export const CORS_EXPOSED_HEADERS = ["traceparent", "retry-after", "x-stream-id", "mcp-session-id", "idempotent-replayed"];
 
 /**
  * How long a browser may reuse a preflight answer. Ten minutes: a page calling an agent repeatedly

@@ -3,6 +3,8 @@
  * GET /agents/:name/log. Thin: validate, authorise, one Durable Object call, answer.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { KeyedCall } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import { codeEntry } from "../../lib/agents/define-agent";
@@ -26,7 +28,7 @@ import { problems, route } from "../http/route";
 import { streamResponse, wantsEventStream } from "../http/stream-response";
 import { AiSdkInvokeBody } from "../../lib/streams/ai-sdk-ui";
 import { inputRequestOf } from "../../lib/message/input-required";
-import { parkedInvoke, Waiting } from "./input";
+import { parkedInvoke, Waiting, waitingResponse } from "./input";
 import { agentParam, intQuery, jsonBody, parseWith } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
@@ -169,7 +171,9 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         "With `Accept: text/event-stream` the answer is an SSE stream: `start` `{ stream_id, message_id }`, `delta` (`{ text }` or `{ value }`) " +
         "and `step` events as the agent produces them, then one `reply` (the envelope) or `error` (problem+json). Every event has an `id`; " +
         "`GET /streams/{stream_id}` with `Last-Event-ID` resumes. A call refused before it starts is a plain problem. " +
-        "`?format=ai-sdk` streams the AI SDK's UI message stream protocol instead (what `useChat` reads), and also takes `useChat`'s `{ messages }` body.",
+        "`?format=ai-sdk` streams the AI SDK's UI message stream protocol instead (what `useChat` reads), and also takes `useChat`'s `{ messages }` body. " +
+        "With `idempotency_key` (not streamed), a retry from the same sender within 24 h answers with the first call's reply and `Idempotent-Replayed: true`, " +
+        "and the handler runs once; a key whose async request is still on its way is 409 `conflict`.",
       request: { params: NameParam, query: z.object({ format: z.enum(["ai-sdk"]).optional() }), body: { required: true, ...json(InvokeBody) } },
       responses: {
         200: {
@@ -195,6 +199,8 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         const opened = await agentRef(c.env, name).invokeStream(call);
         return opened.ok ? streamResponse(c, opened, 0) : failureResponse(opened);
       }
+      if ("idempotency_key" in body && body.idempotency_key)
+        return keyedInvoke(c, name, call, { key: body.idempotency_key, timeout_ms: body.timeout_ms ?? null });
       const result = await agentRef(c.env, name).invoke(call, cancelOnDisconnect(c));
       if (!result.ok) return failureResponse(result);
       if (inputRequestOf(result.reply)) return parkedInvoke(c, name, call.message, result.reply, body.timeout_ms ?? null);
@@ -223,4 +229,17 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json({ agent: name, entries });
     },
   );
+}
+
+/**
+ * A sync invoke with an `idempotency_key` (durable-objects/agent/keyed-calls.ts): an answer that is
+ * an earlier call's says so with `Idempotent-Replayed: true`; a call that asked for input answers 202
+ * with the request it waits as, the first time and on every retry.
+ */
+async function keyedInvoke(c: Context<AppEnv>, name: string, call: Call, keyed: KeyedCall): Promise<Response> {
+  const result = await agentRef(c.env, name).invokeKeyed(call, keyed, cancelOnDisconnect(c));
+  if (!result.ok) return failureResponse(result);
+  const response = result.waiting ? waitingResponse(c, result.waiting) : c.json(result.reply);
+  if (result.replayed) response.headers.set("idempotent-replayed", "true");
+  return response;
 }

@@ -35,6 +35,19 @@ export interface ParkedCall {
   timeout_ms: number | null;
 }
 
+/**
+ * A sync call with an `idempotency_key` (durable-objects/agent/keyed-calls.ts): `replayed` when the
+ * answer is an earlier call's with the same key, whose handler did not run again; `waiting` when
+ * that earlier call asked for input and waits as this request.
+ */
+export type KeyedInvokeResult = InvokeResult & { replayed?: true; waiting?: RequestView };
+
+/** A sync call's idempotency key, and the timeout it asked for (kept by a request that waits for input). */
+export interface KeyedCall {
+  key: string;
+  timeout_ms: number | null;
+}
+
 /** An async message on its way in: `POST /agents/:name/messages`, `ctx.request` or a verified webhook. */
 export interface Submission {
   message: Envelope;
@@ -103,6 +116,13 @@ export interface AgentDescription {
 export interface AgentClientApi {
   /** One sync call through the agent's pipeline. */
   invoke(call: Call): Promise<InvokeResult>;
+  /**
+   * One sync call with an idempotency key: the first call with `key` from its sender runs through the
+   * pipeline, and a reply is kept 24 h; another with the key answers with that reply, or waits for
+   * the first while it runs; one that asks for input waits here as a request under the key. Sent to
+   * the shard the sender-scoped key names, which passes it on when it is not that shard.
+   */
+  invokeKeyed(call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult>;
   /**
    * One streaming call through the agent's pipeline: answers once it started, with the reader of its
    * stream (kept here, resumable), or with the failure that kept it from starting (ACL, breaker, cap…).

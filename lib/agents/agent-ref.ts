@@ -17,10 +17,21 @@ import { requestAddress } from "../message/ids";
 import { outboundUnderway } from "../protocols/outbound-watch";
 import type { RequestView } from "../protocols/request-store";
 import { idempotencyScope } from "../protocols/request-store";
-import type { Result } from "../message/errors";
+import type { Failure, Result } from "../message/errors";
 import type { EmitResult, Observer, ObserverTarget } from "../patterns/observer";
 import { streamHome } from "../streams/stream-id";
-import type { AgentClientApi, AgentDescription, AgentQueueApi, AgentShardApi, ShardStatus, StreamStarted, Submission, Submitted } from "./agent-api";
+import type {
+  AgentClientApi,
+  AgentDescription,
+  AgentQueueApi,
+  AgentShardApi,
+  KeyedCall,
+  KeyedInvokeResult,
+  ShardStatus,
+  StreamStarted,
+  Submission,
+  Submitted,
+} from "./agent-api";
 import { flowKeyOf } from "../flow/flow-config";
 import type { Call } from "../message/call";
 import { type CallOptions, cancelDetail, cancelledFailure, untilCancelled } from "./cancellation";
@@ -102,13 +113,26 @@ export class AgentRef {
    * is known open the call fails here without a round trip (./open-breakers.ts). When
    * `options.signal` aborts, the object running the call is told to cancel it (./cancellation.ts).
    */
-  async invoke(call: Call, options: CallOptions = {}): Promise<InvokeResult> {
+  invoke(call: Call, options: CallOptions = {}): Promise<InvokeResult> {
+    return this.sync(call, options, this.pickShard(), (object) => object.invoke(call));
+  }
+
+  /**
+   * A sync call with an idempotency key (`POST /agents/:name/invoke` with `idempotency_key`), to
+   * the shard the sender-scoped key names as far as this isolate knows the shard count (that shard
+   * passes it on when it knows better): a retry finds the first call's answer wherever it arrives.
+   */
+  invokeKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}): Promise<KeyedInvokeResult> {
+    const shard = keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
+    return this.sync(call, options, shard, (object) => object.invokeKeyed(call, keyed));
+  }
+
+  private async sync<T extends InvokeResult>(call: Call, options: CallOptions, shard: number, send: (object: AgentObject) => Promise<T>): Promise<T | Failure> {
     if (options.signal?.aborted) return cancelledFailure(options.signal);
     return openBreakers.execute(this.name, async () => {
-      const shard = this.pickShard();
-      const sent = this.object(shard).invoke(call);
+      const sent = send(this.object(shard));
       outboundUnderway();
-      const result: InvokeResult = await untilCancelled(sent, options, (detail) => this.object(shard).cancel(call.message.id, detail));
+      const result = await untilCancelled(sent, options, (detail) => this.object(shard).cancel(call.message.id, detail));
       return this.learnShards(result, shard);
     });
   }

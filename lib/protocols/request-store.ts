@@ -123,7 +123,8 @@ export class RequestStore {
   /**
    * A new request, `pending` unless it waits for its time (`scheduled`, with no lease); a replay
    * recreating a pruned one passes its attempts and letter. A sync call that already asked (it hit
-   * input-required) is stored waiting, with its question and no lease.
+   * input-required) is stored waiting, with its question and no lease; one that answered with an
+   * idempotency key is stored `replied` (its key's answer for a retry).
    */
   create(init: {
     request_id: string;
@@ -138,22 +139,25 @@ export class RequestStore {
     replay_of?: string;
     status?: "pending" | "scheduled";
     question?: Envelope;
+    reply?: Envelope;
   }): void {
-    const attempts = init.attempts ?? (init.question ? 1 : 0);
+    const attempts = init.attempts ?? (init.question || init.reply ? 1 : 0);
+    const status = init.question ? "input_required" : init.reply ? "replied" : (init.status ?? "pending");
     this.sql.exec(
-      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply_to, reply_shard, timeout_ms, created_at, updated_at, replay_of, lease_until, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO requests (request_id, status, attempts, budget_from, message, reply, reply_to, reply_shard, timeout_ms, created_at, updated_at, replay_of, lease_until, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       init.request_id,
-      init.question ? "input_required" : (init.status ?? "pending"),
+      status,
       attempts,
       attempts,
       JSON.stringify(init.message),
+      init.reply ? JSON.stringify(init.reply) : null,
       init.reply_to,
       init.reply_shard ?? 0,
       init.timeout_ms,
       init.now,
       init.now,
       init.replay_of ?? null,
-      init.question ? null : init.lease_until,
+      init.question || init.reply ? null : init.lease_until,
       init.question ? JSON.stringify(init.question) : null,
     );
     if (init.idempotency_key) {

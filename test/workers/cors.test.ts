@@ -135,7 +135,7 @@ describe("CORS on real requests", () => {
     expect(((await res.json()) as { content: string }).content).toBe("hi");
     expect(res.headers.get("access-control-allow-origin")).toBe(PAGE);
     expect(res.headers.get("access-control-expose-headers")?.split(",")).toEqual(
-      expect.arrayContaining(["traceparent", "retry-after", "x-stream-id", "mcp-session-id"]),
+      expect.arrayContaining(["traceparent", "retry-after", "x-stream-id", "mcp-session-id", "idempotent-replayed"]),
     );
     expect(res.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     expect(res.headers.get("vary")).toContain("Origin");

@@ -1,0 +1,116 @@
+/**
+ * Sync calls with an idempotency key (`POST /agents/:name/invoke` with `idempotency_key`), in the
+ * object of the shard the sender-scoped key hashes to. The first call with a key runs through the
+ * pipeline like any other; its reply is stored as a `replied` request under the key
+ * (lib/protocols/request-store.ts: the key 24 h, the row 7 days), so a retry answers with that
+ * reply and the handler does not run again. A retry that arrives while the first still runs here
+ * waits for it. Only a reply is kept: a call that failed (or was cancelled) leaves the key free, so
+ * its retry runs again, as a retry is meant to. A call that asks for input waits here as a request
+ * under the key, and a retry answers with that request. The keys are the async messages' own: an
+ * async message with the key answers with the same request, and a sync call whose key names an
+ * async request still on its way, or one that failed, is a conflict.
+ */
+import type { KeyedCall, KeyedInvokeResult } from "../../lib/agents/agent-api";
+import type { Call, InvokeResult } from "../../lib/message/call";
+import { failure, type Result } from "../../lib/message/errors";
+import { inputRequestOf } from "../../lib/message/input-required";
+import { newRequestId } from "../../lib/message/ids";
+import { idempotencyScope, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
+import type { AgentEntry } from "../../lib/registry/entry";
+import { keyShard } from "../../lib/registry/shards";
+import { mayCall } from "../../lib/security/acl";
+import type { Parked } from "./input-waiting";
+
+export interface KeyedCallsDeps {
+  /** Which of the agent's shards this object is (0: home). */
+  shard: number;
+  requests: RequestStore;
+  /** A call through the pipeline (Invocation.invoke). */
+  invoke(entry: AgentEntry, call: Call): Promise<InvokeResult>;
+  /** The same keyed call, at the shard that holds its key (this one does not). */
+  forward(shard: number, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult>;
+  /** Stores a call that asked for input as a request waiting here (InputWaiting.park). */
+  park(parked: Parked): Promise<Result<{ request: RequestView }>>;
+  /** A call answered with an earlier call's answer: logged, as the message it is, without running the handler. */
+  replayed(call: Call, detail: string): void;
+}
+
+export class KeyedCalls {
+  /** Calls running here by sender-scoped key: a retry meanwhile waits for the first. */
+  private readonly running = new Map<string, Promise<KeyedInvokeResult>>();
+
+  constructor(private readonly deps: KeyedCallsDeps) {}
+
+  async invoke(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const result = await this.answer(name, entry, call, keyed);
+    // Every answer tells a sharded agent's count, so the caller's next key goes straight to its shard.
+    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+  }
+
+  private async answer(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
+    const scope = idempotencyScope(call.message.from, keyed.key);
+    const owner = keyShard(scope, entry.shards);
+    if (owner !== this.deps.shard) return this.deps.forward(owner, call, keyed);
+    // The ACL as it is now decides, also for an answer kept from before.
+    if (!mayCall(call.message.from, entry)) return failure("forbidden", `agent ${call.message.from} may not call ${entry.name}`);
+    for (;;) {
+      const kept = this.kept(name, scope, call);
+      if (kept) return kept;
+      const first = this.running.get(scope);
+      if (!first) break;
+      const result = await first;
+      if (result.ok) {
+        this.deps.replayed(call, `answered as ${result.reply.metadata.in_reply_to ?? "the call"} with the same idempotency_key, which was running`);
+        return { ...result, replayed: true };
+      }
+      // The first call failed: the key is free, and the first retry to get here runs.
+    }
+    const run = this.run(name, entry, call, scope, keyed.timeout_ms);
+    this.running.set(scope, run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(scope);
+    }
+  }
+
+  /** The first call with the key: its reply, or the request it waits as, is what a retry answers with. */
+  private async run(name: string, entry: AgentEntry, call: Call, scope: string, timeoutMs: number | null): Promise<KeyedInvokeResult> {
+    const result = await this.deps.invoke(entry, call);
+    if (!result.ok) return result;
+    if (inputRequestOf(result.reply)) {
+      const parked = await this.deps.park({ message: call.message, question: result.reply, timeout_ms: timeoutMs, idempotency_key: scope });
+      return parked.ok ? { ...result, waiting: parked.request } : parked;
+    }
+    const now = Date.now();
+    this.deps.requests.create({
+      request_id: newRequestId(name, now, this.deps.shard),
+      message: call.message,
+      reply_to: null,
+      timeout_ms: timeoutMs,
+      idempotency_key: scope,
+      now,
+      lease_until: null,
+      reply: result.reply,
+    });
+    return result;
+  }
+
+  /** What an earlier call with the key left: its reply, the request it waits as, or a conflict with an async request of the key. */
+  private kept(name: string, scope: string, call: Call): KeyedInvokeResult | null {
+    const { requests } = this.deps;
+    const requestId = requests.byIdempotencyKey(scope, Date.now());
+    const row = requestId ? requests.get(requestId) : null;
+    if (!requestId || !row) return null;
+    if (row.status === "replied" && row.reply) {
+      this.deps.replayed(call, `answered with the reply of ${requestId}, kept for its idempotency_key`);
+      return { ok: true, reply: row.reply, replayed: true };
+    }
+    if (row.status === "input_required" && row.question) {
+      this.deps.replayed(call, `answered with ${requestId}, which waits for input, kept for its idempotency_key`);
+      return { ok: true, reply: row.question, replayed: true, waiting: viewOf(name, row) };
+    }
+    return failure("conflict", `idempotency_key already names request ${requestId} (status ${row.status}): see GET /requests/${requestId}`);
+  }
+}
