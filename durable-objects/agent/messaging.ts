@@ -418,7 +418,9 @@ export class Messaging {
       if (delivering) this.deps.cancelRunning(row.message.id, detail);
       const running = this.attempts.get(requestId);
       if (running) running.cancelled = true;
-      this.requests.update(requestId, { status: "cancelled", error, lease_until: null }, Date.now());
+      // An attempt that runs counts as made now, as it will when it stops: the answer and every later read agree.
+      const attempts = delivering ? { attempts: row.attempts + 1 } : {};
+      this.requests.update(requestId, { status: "cancelled", error, lease_until: null, ...attempts }, Date.now());
       // A scheduled request has no queue message yet: once it is no longer held, nothing starts it; a held one leaves its line.
       if (row.status === "scheduled") this.deps.delayed.forget(requestId);
       else this.deps.flow.forget(requestId);
