@@ -20,6 +20,16 @@ const TEST_BINDINGS = {
 };
 
 /**
+ * wrangler.toml declares `[secrets] required`, and the plugin reads that config for every test
+ * file's runtime: finding neither a .dev.vars nor the secrets in the environment, wrangler warned
+ * "Missing required secrets" once per file, dozens of times a run, about values the tests bind
+ * below anyway. With the same values in this process's environment it finds them. The `wrangler
+ * dev` processes e2e tests start do not inherit them (test/support/wrangler-dev.ts).
+ */
+process.env.SWITCHBOARD_API_KEYS = TEST_BINDINGS.SWITCHBOARD_API_KEYS;
+process.env.SWITCHBOARD_SIGNING_SECRET = TEST_BINDINGS.SWITCHBOARD_SIGNING_SECRET;
+
+/**
  * wrangler.toml's queue consumers as they are (batch size, retries, dead-letter queues), except
  * that a batch goes as soon as a message is there. Deployed, a consumer waits up to
  * `max_batch_timeout` (1 s) for its batch to fill: in tests that is only a second's wait at every

@@ -112,7 +112,7 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<DevS
     const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
       cwd: root,
       env: {
-        ...process.env,
+        ...withoutSwitchboardVars(process.env),
         WRANGLER_SEND_METRICS: "false",
         CI: "1",
         NO_COLOR: "1",
@@ -178,4 +178,14 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * The environment without Switchboard's own variables: wrangler binds a required secret it finds in
+ * the environment over a `--var` of the same name, so a developer's shell (or the test runner's,
+ * vitest.config.ts) would otherwise change what is tested or measured, as a .dev.vars would.
+ */
+function withoutSwitchboardVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  // A cast: the worker's generated types (worker-configuration.d.ts) declare its required secrets on ProcessEnv.
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("SWITCHBOARD_"))) as NodeJS.ProcessEnv;
 }
