@@ -6,6 +6,7 @@
  * on to them. A streaming call runs the same way with a `CallStream`: its handler produces into
  * it, and a chain forwards it as a stream, relaying the next agent's events.
  */
+import type { KeyedCall, KeyedInvokeResult } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
 import type { Call } from "../../lib/message/call";
 import type { CodeAgents } from "../../lib/agents/define-agent";
@@ -59,6 +60,19 @@ export class Invocation {
     try {
       const result = await this.run(entry, breaker, incoming, running.abort, stream);
       return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+    } finally {
+      running.end();
+    }
+  }
+
+  /**
+   * A keyed call passed on to the shard that holds its key (./keyed-calls.ts): running here too
+   * while it runs there, so a cancel its caller sends to this object reaches it.
+   */
+  async forwardKeyed(shard: number, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
+    const running = this.running.begin(call.message.id);
+    try {
+      return await agentRef(this.deps.env, call.message.to).invokeKeyed(call, keyed, { signal: running.abort.signal }, shard);
     } finally {
       running.end();
     }

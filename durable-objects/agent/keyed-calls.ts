@@ -8,7 +8,9 @@
  * its retry runs again, as a retry is meant to. A call that asks for input waits here as a request
  * under the key, and a retry answers with that request. The keys are the async messages' own: an
  * async message with the key answers with the same request, and a sync call whose key names an
- * async request still on its way, or one that failed, is a conflict.
+ * async request still on its way, or one that failed, is a conflict. A call that reached a shard
+ * other than its key's (its caller's shard count was stale) is passed on, and runs here too while it
+ * runs there, so its caller's cancel, sent here, reaches it.
  */
 import type { KeyedCall, KeyedInvokeResult } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";

@@ -160,7 +160,7 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     shard: address.shard,
     requests,
     invoke: (entry, call) => invocation.invoke(entry, call),
-    forward: (shard, call, keyed) => agentRef(env, self).onShard(shard).invokeKeyed(call, keyed),
+    forward: (shard, call, keyed) => invocation.forwardKeyed(shard, call, keyed),
     park: (parked) => waiting.park(self, load(), parked),
     replayed: (call, detail) => observability.replayed(call, detail),
   });

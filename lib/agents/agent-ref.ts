@@ -120,11 +120,12 @@ export class AgentRef {
   /**
    * A sync call with an idempotency key (`POST /agents/:name/invoke` with `idempotency_key`), to
    * the shard the sender-scoped key names as far as this isolate knows the shard count (that shard
-   * passes it on when it knows better): a retry finds the first call's answer wherever it arrives.
+   * passes it on when it knows better, naming the `shard`): a retry finds the first call's answer
+   * wherever it arrives.
    */
-  invokeKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}): Promise<KeyedInvokeResult> {
-    const shard = keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
-    return this.sync(call, options, shard, (object) => object.invokeKeyed(call, keyed));
+  invokeKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}, shard?: number): Promise<KeyedInvokeResult> {
+    const to = shard ?? keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
+    return this.sync(call, options, to, (object) => object.invokeKeyed(call, keyed));
   }
 
   private async sync<T extends InvokeResult>(call: Call, options: CallOptions, shard: number, send: (object: AgentObject) => Promise<T>): Promise<T | Failure> {

@@ -4,11 +4,12 @@
  * here answer with how many calls they have had, so a second run would show in the reply itself.
  */
 import { describe, expect, it } from "vitest";
+import { type Call, makeEnvelope } from "../../lib/message/call";
 import { requestAddress } from "../../lib/message/ids";
 import { idempotencyScope } from "../../lib/protocols/request-store";
 import { keyShard } from "../../lib/registry/shards";
-import { storesRequest } from "../support/agent-storage";
-import { api, arrived, holdingAgent, inboundRow, received, release, settled, testServer, uniqueName } from "../support/api";
+import { agentObjectStub, storesRequest } from "../support/agent-storage";
+import { aborted, api, arrived, holdingAgent, inboundRow, received, release, settled, testServer, uniqueName } from "../support/api";
 
 async function remoteAgent(path: string, extra: Record<string, unknown> = {}): Promise<string> {
   const name = uniqueName("keyed");
@@ -145,6 +146,28 @@ describe("a sync invoke with an idempotency key", () => {
     expect(shard).toBe(keyShard(idempotencyScope(null, key), shards));
     expect(await storesRequest(name, shard as number, sent.body.request_id)).toBe(true);
     expect(await storesRequest(name, 0, sent.body.request_id)).toBe(false);
+  });
+
+  it("a cancel sent to the shard a keyed call arrived at reaches it on the key's shard", async () => {
+    const shards = 4;
+    const { name, key: hold } = await holdingAgent({ shards });
+    let key = "";
+    for (let i = 0; key === "" || keyShard(idempotencyScope(null, key), shards) === 0; i++) key = `order-${i}`;
+    // As a Worker whose shard hint is stale sends it: to home, which passes it on.
+    const call: Call = {
+      message: makeEnvelope({ from: null, to: name, role: "agent_call", content: "hold" }),
+      deadline: Date.now() + 30_000,
+      path: [],
+      pattern: "invoke",
+    };
+    const home = agentObjectStub(name, 0);
+    const pending = home.invokeKeyed(call, { key, timeout_ms: null });
+    await arrived(hold);
+    // What the Worker does when its client disconnects: cancel at the object it sent the call to.
+    expect(await home.cancel(call.message.id, "the client went away")).toBe(true);
+    expect(await pending).toMatchObject({ ok: false, code: "cancelled" });
+    expect((await aborted(hold)).aborted).toBe(true);
+    expect(await received(hold)).toHaveLength(1);
   });
 
   it("asks the ACL as it is now, also for a kept reply, and stores nothing for a refused call", async () => {
