@@ -20,7 +20,7 @@ import { newRequestId } from "../../lib/message/ids";
 import { idempotencyScope, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
 import type { AgentEntry } from "../../lib/registry/entry";
 import { keyShard } from "../../lib/registry/shards";
-import { mayCall } from "../../lib/security/acl";
+import { callRefusal } from "../../lib/security/acl";
 import type { Parked } from "./input-waiting";
 
 export interface KeyedCallsDeps {
@@ -55,7 +55,8 @@ export class KeyedCalls {
     const owner = keyShard(scope, entry.shards);
     if (owner !== this.deps.shard) return this.deps.forward(owner, call, keyed);
     // The ACL as it is now decides, also for an answer kept from before.
-    if (!mayCall(call.message.from, entry)) return failure("forbidden", `agent ${call.message.from} may not call ${entry.name}`);
+    const refused = callRefusal(call.message.from, entry);
+    if (refused) return refused;
     for (;;) {
       const kept = this.kept(name, scope, call);
       if (kept) return kept;

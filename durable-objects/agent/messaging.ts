@@ -27,7 +27,7 @@ import { objectStub, type Remote } from "../../lib/registry/object-ids";
 import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { mayCall } from "../../lib/security/acl";
+import { callRefusal } from "../../lib/security/acl";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
 import { requestStreamId, streamRequestId } from "../../lib/streams/stream-id";
 import { STREAM_LIMITS } from "../../lib/streams/stream-log";
@@ -114,7 +114,8 @@ export class Messaging {
   async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Submitted> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
     const from = submission.message.from;
-    if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${name}`);
+    const refused = callRefusal(from, entry);
+    if (refused) return refused;
     if (entry.require_handshake && from !== null && !this.deps.peers.accepted(from)) {
       return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
     }

@@ -13,7 +13,7 @@ import { type Result, failure } from "../../lib/message/errors";
 import { newId } from "../../lib/message/ids";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { mayCall } from "../../lib/security/acl";
+import { callRefusal } from "../../lib/security/acl";
 import { planFirings } from "../../lib/time/firing-plan";
 import { recurrence, type RecurrenceSpec } from "../../lib/time/recurrence";
 import { MAX_SCHEDULES, type ScheduleBody, type ScheduleRow, type ScheduleView, scheduleView } from "../../lib/time/schedule";
@@ -43,7 +43,8 @@ export class Schedules {
   async create(entry: AgentEntry | null, body: ScheduleBody, from: string | null, now = Date.now()): Promise<Result<{ schedule: ScheduleView }>> {
     const { agent } = this.deps;
     if (!entry) return failure("agent_not_found", `no agent named ${agent}`);
-    if (!mayCall(from, entry)) return failure("forbidden", `agent ${from} may not call ${agent}`);
+    const refused = callRefusal(from, entry);
+    if (refused) return refused;
     if (this.store.count() >= MAX_SCHEDULES)
       return failure("conflict", `${agent} already has ${MAX_SCHEDULES} schedules, the most an agent may hold; delete one first`);
     const spec: RecurrenceSpec =

@@ -17,7 +17,7 @@ import { deadlinePolicy } from "../resilience/deadline-policy";
 import type { CallAbort } from "../resilience/call-abort";
 import { wrap } from "../resilience/policy";
 import type { Pool } from "../resilience/pool";
-import { mayCall } from "../security/acl";
+import { callRefusal } from "../security/acl";
 import { type Call, type InvokeResult, makeEnvelope, type Outcome } from "../message/call";
 import { cancelledFailure } from "./cancellation";
 
@@ -56,7 +56,7 @@ const trail = (call: Call, entry: AgentEntry) => [...call.path, entry.name].join
 const GATES: Gate[] = [
   (call, { entry }) => (call.path.includes(entry.name) ? failure("loop_detected", `loop: ${trail(call, entry)} revisits ${entry.name}`) : null),
   (call, { entry }) => (call.path.length >= LIMITS.maxHops ? failure("loop_detected", `hop limit of ${LIMITS.maxHops} passed: ${trail(call, entry)}`) : null),
-  (call, { entry }) => (mayCall(call.message.from, entry) ? null : failure("forbidden", `agent ${call.message.from} may not call ${entry.name}`)),
+  (call, { entry }) => callRefusal(call.message.from, entry),
   (call, { entry, handshakeAccepted }) => {
     const from = call.message.from;
     if (!entry.require_handshake || from === null || handshakeAccepted(from)) return null;
