@@ -121,16 +121,23 @@ export class AgentRef {
    * A sync call with an idempotency key (`POST /agents/:name/invoke` with `idempotency_key`), to
    * the shard the sender-scoped key names as far as this isolate knows the shard count (that shard
    * passes it on when it knows better, naming the `shard`): a retry finds the first call's answer
-   * wherever it arrives.
+   * wherever it arrives. It goes to the object even while the breaker is known open here: a kept
+   * reply is answered without calling the agent, and the object's breaker decides the rest.
    */
   invokeKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}, shard?: number): Promise<KeyedInvokeResult> {
     const to = shard ?? keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
-    return this.sync(call, options, to, (object) => object.invokeKeyed(call, keyed));
+    return this.sync(call, options, to, (object) => object.invokeKeyed(call, keyed), "ask");
   }
 
-  private async sync<T extends InvokeResult>(call: Call, options: CallOptions, shard: number, send: (object: AgentObject) => Promise<T>): Promise<T | Failure> {
+  private async sync<T extends InvokeResult>(
+    call: Call,
+    options: CallOptions,
+    shard: number,
+    send: (object: AgentObject) => Promise<T>,
+    breakerMemo: "execute" | "ask" = "execute",
+  ): Promise<T | Failure> {
     if (options.signal?.aborted) return cancelledFailure(options.signal);
-    return openBreakers.execute(this.name, async () => {
+    return openBreakers[breakerMemo](this.name, async () => {
       const sent = send(this.object(shard));
       outboundUnderway();
       const result = await untilCancelled(sent, options, (detail) => this.object(shard).cancel(call.message.id, detail));

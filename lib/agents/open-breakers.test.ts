@@ -43,4 +43,22 @@ describe("open breakers at the caller", () => {
     });
     expect(calls).toBe(2);
   });
+
+  it("ask the object while its breaker is known open, and still learn from its answer", async () => {
+    const now = 0;
+    const cache = new OpenBreakerCache(() => now);
+    await cache.execute("a", async () => open("a", 30_000));
+    let calls = 0;
+    const kept = await cache.ask("a", async () => {
+      calls++;
+      return { ok: true, reply: {} as never };
+    });
+    expect(kept.ok).toBe(true);
+    expect(calls).toBe(1);
+    // A success asked past the memo does not clear it: only the object's breaker says closed.
+    expect(await cache.execute("a", async () => ({ ok: true, reply: {} as never }))).toMatchObject({ code: "circuit_open" });
+    const fresh = new OpenBreakerCache(() => now);
+    await fresh.ask("b", async () => open("b", 30_000));
+    expect(await fresh.execute("b", async () => ({ ok: true, reply: {} as never }))).toMatchObject({ code: "circuit_open" });
+  });
 });

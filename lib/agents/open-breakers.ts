@@ -18,19 +18,33 @@ export class OpenBreakerCache {
 
   /** Runs `call` unless `agent`'s breaker is known open, and learns from its answer. */
   async execute<T extends Result<unknown>>(agent: string, call: () => Promise<T | Failure>): Promise<T | Failure> {
+    return this.refusal(agent) ?? this.learn(agent, await call());
+  }
+
+  /**
+   * Runs `call` even while `agent`'s breaker is known open, and learns from its answer: for a call
+   * its object may answer without calling the agent (a keyed retry's kept reply).
+   */
+  async ask<T extends Result<unknown>>(agent: string, call: () => Promise<T | Failure>): Promise<T | Failure> {
+    return this.learn(agent, await call());
+  }
+
+  private refusal(agent: string): Failure | null {
     const known = this.open.get(agent);
-    if (known !== undefined) {
-      const now = this.clock();
-      if (known.until > now) {
-        const wait = known.nextProbeAt - now;
-        return failure("circuit_open", `circuit for ${agent} is open; next probe in ${Math.ceil(wait / 1000)} s`, {
-          retry_after: Math.max(1, Math.ceil(wait / 1000)),
-          open_breaker: agent,
-        });
-      }
+    if (known === undefined) return null;
+    const now = this.clock();
+    if (known.until <= now) {
       this.open.delete(agent);
+      return null;
     }
-    const result = await call();
+    const wait = known.nextProbeAt - now;
+    return failure("circuit_open", `circuit for ${agent} is open; next probe in ${Math.ceil(wait / 1000)} s`, {
+      retry_after: Math.max(1, Math.ceil(wait / 1000)),
+      open_breaker: agent,
+    });
+  }
+
+  private learn<T extends Result<unknown>>(agent: string, result: T | Failure): T | Failure {
     if (!result.ok && result.code === "circuit_open" && result.open_breaker === agent && result.retry_after_ms !== undefined) {
       if (this.open.size > MAX_CACHED) this.open.clear();
       const now = this.clock();

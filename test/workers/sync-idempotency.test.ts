@@ -3,6 +3,7 @@
  * call's reply and its handler runs once (durable-objects/agent/keyed-calls.ts). The remote agents
  * here answer with how many calls they have had, so a second run would show in the reply itself.
  */
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Call, makeEnvelope } from "../../lib/message/call";
 import { requestAddress } from "../../lib/message/ids";
@@ -65,6 +66,29 @@ describe("a sync invoke with an idempotency key", () => {
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
     expect((await invoke(name, { content: "x", idempotency_key: "k" })).body).toEqual(retry.body);
     expect(await received(name)).toHaveLength(2);
+  });
+
+  it("answers a retry with its kept reply while the agent's breaker is open, and fails a new key fast", async () => {
+    const name = await remoteAgent("ok", { breaker: { failure_threshold: 1, recovery_timeout_ms: 60_000 } });
+    const first = await invoke(name, { content: "charge 5", idempotency_key: "k" });
+    expect(first.status).toBe(200);
+    const stub = agentObjectStub(name);
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.kv.put("breaker", { state: "open", failures: 1, opened_at: Date.now(), probe_started_at: null, samples: [] });
+    });
+    await evictDurableObject(stub);
+    // The object says open, and this isolate now fails the agent's plain calls fast...
+    expect((await invoke(name, { content: "plain" })).body.code).toBe("circuit_open");
+    expect((await invoke(name, { content: "plain" })).body.code).toBe("circuit_open");
+    // ...but the retry's reply is kept: it costs the agent nothing, so the breaker has nothing to protect.
+    const retry = await invoke(name, { content: "charge 5", idempotency_key: "k" });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    const fresh = await invoke(name, { content: "charge 6", idempotency_key: "k2" });
+    expect(fresh.status).toBe(503);
+    expect(fresh.body.code).toBe("circuit_open");
+    expect(await received(name)).toHaveLength(1);
   });
 
   it("a retry sent while the first call runs gets its reply; the handler runs once", async () => {
