@@ -168,9 +168,9 @@ export function agentObject(codeAgents: CodeAgents) {
       return this.parts.messaging.cancel(this.agent, requestId, viewer);
     }
 
-    async replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>> {
+    async replayRequests(replays: RequestReplay[]): Promise<Result<{ request_id: string }>[]> {
       this.load();
-      return this.parts.messaging.replay(this.agent, replay);
+      return this.parts.messaging.replay(this.agent, replays);
     }
 
     async createSchedule(body: ScheduleBody, from: string | null): Promise<Result<{ schedule: ScheduleView }>> {

@@ -51,6 +51,14 @@ export class DeadLetterDO extends DurableObject<Env> implements DeadLetterApi {
     return this.table.startReplay(id, Date.now());
   }
 
+  startReplays(agent: string, limit: number): { entries: DeadLetterEntry[]; remaining: number } {
+    return this.table.startReplays(agent, limit, Date.now());
+  }
+
+  abandonReplay(id: string): void {
+    this.table.abandonReplay(id, Date.now());
+  }
+
   remove(id: string): boolean {
     return this.table.remove(id);
   }

@@ -14,7 +14,7 @@ import { utf8Exceeds } from "../../lib/message/byte-size";
 import { newRequestId } from "../../lib/message/ids";
 import { afterAttempt, requestLetter } from "../../lib/protocols/async-delivery";
 import { MAX_STORED_REPLY_BYTES } from "../../lib/protocols/bounded-body";
-import { type BatchedDelivery, type DeliveryAction, type DeliveryMessage, delivered, replyDelivery } from "../../lib/protocols/delivery";
+import { type BatchedDelivery, type DeliveryAction, delivered, replyDelivery } from "../../lib/protocols/delivery";
 import { Debounce } from "../../lib/flow/debounce";
 import { flowKeyOf } from "../../lib/flow/flow-config";
 import type { PeerStore } from "../../lib/protocols/handshake";
@@ -318,14 +318,26 @@ export class Messaging {
   }
 
   /**
-   * `POST /dlq/:id/replay` of a request's letter: the request is pending again, with a fresh retry
-   * budget, and enqueued. A request pruned since is recreated from the letter, so a replay works for
-   * as long as the letter exists. Its delivery settles the letter (removed when delivered, updated
-   * when it fails again).
+   * `POST /dlq/:id/replay` and `POST /dlq/replay` of requests' letters: each request is pending
+   * again, with a fresh retry budget, and all are enqueued together. A request pruned since is
+   * recreated from its letter, so a replay works for as long as the letter exists. Each delivery
+   * settles its letter (removed when delivered, updated when it fails again). Answers each replay
+   * in order: a request that is gone with a letter that does not hold its message cannot be replayed.
    */
-  async replay(name: string, replay: RequestReplay): Promise<Result<{ request_id: string }>> {
+  async replay(name: string, replays: RequestReplay[]): Promise<Result<{ request_id: string }>[]> {
     const now = Date.now();
     const lease_until = this.leases.until(now);
+    const results = replays.map((replay) => this.reopen(replay, now, lease_until));
+    const ready = replays.filter((_, i) => results[i]?.ok).map((replay) => ({ request_id: replay.request_id, replay_of: replay.letter_id }));
+    if (ready.length === 0) return results;
+    await this.leases.watch(lease_until);
+    // Should the queue refuse them, their leases end now and the sweep sends them again.
+    await this.leases.send(ready, name);
+    return results;
+  }
+
+  /** A replayed request's row, pending again under its lease (or recreated from the letter). */
+  private reopen(replay: RequestReplay, now: number, lease_until: number): Result<{ request_id: string }> {
     const row = this.requests.get(replay.request_id);
     if (!row) {
       if (!replay.message) return failure("request_not_found", `request ${replay.request_id} is gone and letter ${replay.letter_id} does not hold its message`);
@@ -339,11 +351,6 @@ export class Messaging {
         now,
       );
     }
-    await this.leases.watch(lease_until);
-    await this.deps.env.DELIVERIES.send(
-      { kind: "deliver", agent: name, request_id: replay.request_id, replay_of: replay.letter_id } satisfies DeliveryMessage,
-      { contentType: "json" },
-    );
     return { ok: true, request_id: replay.request_id };
   }
 

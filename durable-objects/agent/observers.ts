@@ -7,7 +7,7 @@
 import { utf8Exceeds } from "../../lib/message/byte-size";
 import { type Result, failure } from "../../lib/message/errors";
 import { deadLetteredEventRow, eventRow } from "../../lib/patterns/fanout-log";
-import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendFanout } from "../../lib/patterns/fanout";
+import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendBatched } from "../../lib/patterns/fanout";
 import { type EmitResult, type Observer, ObserverTable, type ObserverTarget } from "../../lib/patterns/observer";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { MessageLog } from "../../lib/observability/message-log";
@@ -61,7 +61,7 @@ export class Observers {
       path,
       policy: { max_retries, retry_delay_ms, max_retry_delay_ms, timeout_ms },
     });
-    await sendFanout(this.fanout, plan.messages);
+    await sendBatched(this.fanout, plan.messages);
     this.log.append(eventRow(name, { event_id: plan.event_id, observers: observers.length, event, data, traceparent }));
     return { ok: true, event_id: plan.event_id, observers: observers.length, ...(entry.shards > 1 ? { shards: entry.shards } : {}) };
   }

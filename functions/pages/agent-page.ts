@@ -43,7 +43,7 @@ ${panel("outcomes", "Outcomes (all time)")}
 ${panel("breaker", "Breaker timeline")}
 </div>
 <h2>Recent messages</h2><div id="messages"></div>
-<h2>Dead letters</h2><div id="dlq"></div>
+<h2>Dead letters</h2><div id="dlq-actions"></div><div id="dlq"></div>
 <div class="grid2"><div><h2>Observers</h2><div id="observers"></div></div><div><h2>Schedules</h2><div id="schedules"></div></div></div>`,
     script: AGENT_SCRIPT,
   });

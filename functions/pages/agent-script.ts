@@ -3,7 +3,7 @@
  * letters, observers and schedules (each from its own JSON route; a route this deployment lacks,
  * or the key may not read, leaves its section saying so) and draws them: charts over the chosen
  * window, the outcome breakdown, the breaker's timeline, recent messages, and the dead letters with
- * Inspect, Replay and Delete.
+ * Inspect, Replay and Delete (and Replay all, `POST /dlq/replay`).
  */
 import { AGENT_SERIES } from "./agent-series";
 import { CHART_VIEW } from "./chart-view";
@@ -82,8 +82,19 @@ export const AGENT_SCRIPT =
   function act(method, path, done) {
     SB.api(method, path).then(function () { SB.$("act").textContent = done; return refresh(); }, function (err) { SB.$("act").textContent = method + " " + path + ": " + err.message; });
   }
+  function replayAll() {
+    SB.api("POST", "/dlq/replay", { agent: name }).then(function (r) {
+      SB.$("act").textContent = "replaying " + r.replaying.length + " of " + name + "'s dead letters" +
+        (r.failed.length ? ", " + r.failed.length + " could not be (" + r.failed[0].code + ")" : "") + ", " + r.remaining + " left";
+      return refresh();
+    }, function (err) { SB.$("act").textContent = "POST /dlq/replay: " + err.message; });
+  }
   function deadLetters(page) {
     if (page.unavailable) return SB.$("dlq").replaceChildren(el("p", { class: "muted" }, "dead letters: " + page.unavailable));
+    var dead = page.entries.some(function (d) { return d.status === "dead"; });
+    var all = el("button", { type: "button", "data-action": "replay-all", hidden: dead ? null : "" }, "Replay all");
+    all.addEventListener("click", replayAll);
+    SB.$("dlq-actions").replaceChildren(all);
     table(SB.$("dlq"), ["id", "status", "error", "attempts", "last failed", ""], page.entries.map(function (d) {
       var path = "/dlq/" + encodeURIComponent(d.id), details = el("pre", { class: "inspect", hidden: "" }, JSON.stringify(d, null, 2));
       var inspect = el("button", { type: "button", "data-action": "inspect", "aria-expanded": "false" }, "Inspect");

@@ -1,17 +1,19 @@
-/** The dead-letter store over HTTP (admin): list, inspect, replay, delete. */
+/** The dead-letter store over HTTP (admin): list, inspect, replay (one, or an agent's in bulk), delete. */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { RequestReplay } from "../../lib/agents/agent-api";
+import { agentRef } from "../../lib/agents/agent-ref";
 import { AgentName, Envelope } from "../../lib/message/envelope";
-import { SwitchboardError } from "../../lib/message/errors";
+import { type Failure, failure, SwitchboardError } from "../../lib/message/errors";
+import { requestAddress } from "../../lib/message/ids";
+import { sendBatched } from "../../lib/patterns/fanout";
+import { isDeliveryMessage } from "../../lib/protocols/delivery";
+import type { DeadLetterEntry } from "../../lib/resilience/dead-letter-store";
 import { DEAD_LETTER_ID, deadLetters } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
-import { problems, route } from "../http/route";
-import { intQuery, parseWith } from "../http/validate";
-import type { RequestReplay } from "../../lib/agents/agent-api";
-import { agentRef } from "../../lib/agents/agent-ref";
-import { isDeliveryMessage } from "../../lib/protocols/delivery";
-import type { DeadLetterEntry } from "../../lib/resilience/dead-letter-store";
 import { failureResponse } from "../http/problem";
+import { problems, route } from "../http/route";
+import { intQuery, jsonBody, parseWith } from "../http/validate";
 
 const Entry = z
   .object({
@@ -29,6 +31,23 @@ const Entry = z
   .openapi("DeadLetter");
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const IdParam = z.object({ id: z.string() });
+
+/** Letters one `POST /dlq/replay` takes: a queue's `sendBatch` holds 100, and each agent object takes its share in one call. */
+const BULK_REPLAY_MAX = 100;
+const BulkReplay = z
+  .object({
+    agent: AgentName.describe("whose dead letters to replay"),
+    limit: z.number().int().min(1).max(BULK_REPLAY_MAX).optional().describe(`at most this many, oldest first (default ${BULK_REPLAY_MAX})`),
+  })
+  .openapi("BulkReplay");
+const BulkReplayed = z
+  .object({
+    agent: z.string(),
+    replaying: z.array(z.string()).describe("the letters re-enqueued, oldest first"),
+    failed: z.array(z.object({ id: z.string(), code: z.string(), detail: z.string() })).describe("letters that could not be replayed; they stay dead"),
+    remaining: z.number().describe("the agent's dead letters not replayed by this call"),
+  })
+  .openapi("BulkReplayed");
 
 export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -90,18 +109,36 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       const id = c.req.param("id") ?? "";
       const entry = await deadLetters(c.env).startReplay(id);
       if (!entry) throw notFound(id);
-      const body = entry.body;
-      if (entry.queue === "deliveries" && isDeliveryMessage(body) && body.kind === "deliver") {
-        // An async request is replayed by its agent's object, which recreates it from the letter if it was pruned.
-        const replayed = await agentRef(c.env, body.agent)
-          .forRequest(body.request_id)
-          .replayRequest(requestReplay(id, body.request_id, entry));
-        if (!replayed.ok) return failureResponse(replayed);
-      } else {
-        const queue = entry.queue === "fanout" ? c.env.FANOUT : c.env.DELIVERIES;
-        await queue.send({ ...(body as object), replay_of: id }, { contentType: "json" });
-      }
+      const refused = (await replayLetters(c.env, [entry])).get(id);
+      if (refused) return failureResponse(refused);
       return c.json({ id, status: "replaying" as const }, 202);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/dlq/replay",
+      tags: ["resilience"],
+      summary: "Replay an agent's dead letters, oldest first, up to `limit` at a time; `remaining` says how many are left (admin)",
+      request: { body: { required: true, ...json(BulkReplay) } },
+      responses: { 202: { description: "re-enqueued", ...json(BulkReplayed) }, ...problems(400, 401, 403) },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const body = await jsonBody(c, BulkReplay);
+      const { entries, remaining } = await deadLetters(c.env).startReplays(body.agent, body.limit ?? BULK_REPLAY_MAX);
+      const refused = await replayLetters(c.env, entries);
+      return c.json(
+        {
+          agent: body.agent,
+          replaying: entries.filter((e) => !refused.has(e.id)).map((e) => e.id),
+          failed: [...refused].map(([id, f]) => ({ id, code: f.code, detail: f.detail })),
+          remaining: remaining + refused.size,
+        },
+        202,
+      );
     },
   );
 
@@ -148,4 +185,54 @@ function requestReplay(letterId: string, requestId: string, entry: DeadLetterEnt
     timeout_ms: entry.request?.timeout_ms ?? null,
     attempts: entry.attempts,
   };
+}
+
+/**
+ * Re-sends letters already marked as being replayed: an async request's through its agent's object
+ * (one call per object, which recreates a request pruned since), any other queue message in as few
+ * batches as its queue takes. A letter that could not be replayed is dead again, and answered
+ * with why, by id.
+ */
+async function replayLetters(env: Env, entries: DeadLetterEntry[]): Promise<Map<string, Failure>> {
+  const refused = new Map<string, Failure>();
+  const byObject = new Map<string, { agent: string; request_id: string; replays: RequestReplay[] }>();
+  const queued = { deliveries: [] as DeadLetterEntry[], fanout: [] as DeadLetterEntry[] };
+  for (const entry of entries) {
+    const body = entry.body;
+    if (entry.queue === "deliveries" && isDeliveryMessage(body) && body.kind === "deliver") {
+      const key = `${body.agent}/${requestAddress(body.request_id)?.shard ?? 0}`;
+      const group = byObject.get(key) ?? { agent: body.agent, request_id: body.request_id, replays: [] };
+      group.replays.push(requestReplay(entry.id, body.request_id, entry));
+      byObject.set(key, group);
+    } else {
+      queued[entry.queue === "fanout" ? "fanout" : "deliveries"].push(entry);
+    }
+  }
+  // A send that threw leaves its letters dead, not stuck as replaying: the next replay takes them again.
+  const unsent = (ids: string[]) => (error: unknown) => {
+    for (const id of ids) refused.set(id, failure("unavailable", `could not enqueue the replay: ${String(error)}`));
+  };
+  const send = (queue: Queue, letters: DeadLetterEntry[]) =>
+    sendBatched(
+      queue,
+      letters.map((e) => ({ ...(e.body as object), replay_of: e.id })),
+    ).catch(unsent(letters.map((e) => e.id)));
+  await Promise.all([
+    ...[...byObject.values()].map(({ agent, request_id, replays }) =>
+      agentRef(env, agent)
+        .forRequest(request_id)
+        .replayRequests(replays)
+        .then((results) =>
+          results.forEach((result, i) => {
+            const letter = replays[i]?.letter_id;
+            if (!result.ok && letter) refused.set(letter, result);
+          }),
+        )
+        .catch(unsent(replays.map((r) => r.letter_id))),
+    ),
+    send(env.DELIVERIES, queued.deliveries),
+    send(env.FANOUT, queued.fanout),
+  ]);
+  await Promise.all([...refused.keys()].map((id) => deadLetters(env).abandonReplay(id)));
+  return refused;
 }

@@ -76,7 +76,7 @@ export interface ShardStatus {
   scheduled: number;
 }
 
-/** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`). */
+/** What a replay needs to recreate an async request from its dead letter (`POST /dlq/:id/replay`, `POST /dlq/replay`). */
 export interface RequestReplay {
   letter_id: string;
   request_id: string;
@@ -145,8 +145,11 @@ export interface AgentClientApi {
   unconfigure(): boolean;
   /** Records an async request here and enqueues its delivery; the same idempotency key returns the same id. */
   submit(submission: Submission): Promise<Submitted>;
-  /** Replays an async request's dead letter: pending again (recreated from the letter when its row was pruned), and enqueued. */
-  replayRequest(replay: RequestReplay): Promise<Result<{ request_id: string }>>;
+  /**
+   * Replays async requests' dead letters: each pending again (recreated from its letter when its
+   * row was pruned), and enqueued together. One answer per replay, in order.
+   */
+  replayRequests(replays: RequestReplay[]): Promise<Result<{ request_id: string }>[]>;
   /** `GET /requests/:id`: admin (`viewer` null), the sender, or the agent itself may look. */
   requestStatus(requestId: string, viewer: string | null): Result<{ request: RequestView }>;
   /** `DELETE /requests/:id`: the same viewers end a pending or waiting request `cancelled`, aborting an attempt that runs. */

@@ -16,6 +16,7 @@ import type {
   AgentPage,
   AgentWithStatus,
   BreakerSnapshot,
+  BulkReplayed,
   DeadLetterEntry,
   Envelope,
   EventAccepted,
@@ -126,6 +127,8 @@ export function createSwitchboardClient(options: ClientOptions) {
       json<{ entries: DeadLetterEntry[]; cursor: string | null }>("GET", `/dlq${query(filter)}`),
     getDeadLetter: (id: string) => json<DeadLetterEntry>("GET", `/dlq/${seg(id)}`),
     replayDeadLetter: (id: string) => json<{ id: string; status: string }>("POST", `/dlq/${seg(id)}/replay`),
+    /** Up to `limit` (1–100, default 100) of `agent`'s dead letters, oldest first; call again while `remaining` > 0. */
+    replayDeadLetters: (agent: string, options: { limit?: number } = {}) => json<BulkReplayed>("POST", "/dlq/replay", { body: { agent, ...options } }),
     deleteDeadLetter: (id: string) => json<void>("DELETE", `/dlq/${seg(id)}`),
 
     // Observability

@@ -87,6 +87,14 @@ export interface EventAccepted {
   observers: number;
 }
 
+/** `POST /dlq/replay`: the letters re-enqueued, those that could not be, and how many of the agent's are left. */
+export interface BulkReplayed {
+  agent: string;
+  replaying: string[];
+  failed: Array<{ id: string; code: string; detail: string }>;
+  remaining: number;
+}
+
 export interface DeadLetterEntry {
   id: string;
   agent: string;

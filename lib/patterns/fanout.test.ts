@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { failure } from "../message/errors";
-import { afterDelivery, type FanoutMessage, isFanoutMessage, planFanout, sendFanout } from "./fanout";
+import { afterDelivery, type FanoutMessage, isFanoutMessage, planFanout, sendBatched } from "./fanout";
 import type { Observer } from "./observer";
 
 const policy = { max_retries: 3, retry_delay_ms: 1000, max_retry_delay_ms: 60_000, timeout_ms: 5000 };
@@ -46,17 +46,17 @@ describe("planFanout", () => {
   });
 });
 
-describe("sendFanout", () => {
+describe("sendBatched", () => {
   it("sends at most 100 messages per sendBatch call", async () => {
     const { batches, queue } = recordingQueue();
-    await sendFanout(queue, planFanout({ observed: "a", event: "e", data: null, observers: observers(250), policy }).messages);
+    await sendBatched(queue, planFanout({ observed: "a", event: "e", data: null, observers: observers(250), policy }).messages);
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
   });
 
   it("also splits by size so a batch stays under 256 KB", async () => {
     const { batches, queue } = recordingQueue();
     const data = "x".repeat(60 * 1024);
-    await sendFanout(queue, planFanout({ observed: "a", event: "e", data, observers: observers(10), policy }).messages);
+    await sendBatched(queue, planFanout({ observed: "a", event: "e", data, observers: observers(10), policy }).messages);
     expect(batches.length).toBeGreaterThan(2);
     for (const batch of batches) expect(JSON.stringify(batch).length).toBeLessThan(256 * 1024);
     expect(batches.flat()).toHaveLength(10);
@@ -64,7 +64,7 @@ describe("sendFanout", () => {
 
   it("sends nothing without observers", async () => {
     const { batches, queue } = recordingQueue();
-    await sendFanout(queue, [] as FanoutMessage[]);
+    await sendBatched(queue, [] as FanoutMessage[]);
     expect(batches).toEqual([]);
   });
 });

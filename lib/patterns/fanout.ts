@@ -61,7 +61,7 @@ export function planFanout(
 }
 
 /** Sends the messages in as few `sendBatch` calls as the queue limits allow. */
-export async function sendFanout(queue: Queue, messages: FanoutMessage[]): Promise<void> {
+export async function sendBatched(queue: Queue, messages: readonly unknown[]): Promise<void> {
   let batch: MessageSendRequest[] = [];
   let bytes = 0;
   for (const body of messages) {

@@ -35,6 +35,9 @@ export interface DeadLetterApi {
   get(id: string): DeadLetterEntry | null;
   list(query: DeadLetterQuery): DeadLetterPage;
   startReplay(id: string): DeadLetterEntry | null;
+  /** The oldest `limit` dead letters of `agent`, marked as being replayed, and how many are left. */
+  startReplays(agent: string, limit: number): { entries: DeadLetterEntry[]; remaining: number };
+  abandonReplay(id: string): void;
   remove(id: string): boolean;
   /** Letters by agent, of the agents whose letters this shard holds. */
   counts(): Record<string, number>;
@@ -77,6 +80,19 @@ export class DeadLetters {
   /** Marks an entry as being replayed and returns it; null when there is no such entry. */
   async startReplay(id: string): Promise<DeadLetterEntry | null> {
     return this.byId(id, (shard) => shard.startReplay(id));
+  }
+
+  /** Marks the oldest `limit` dead letters of `agent` as being replayed (one shard holds them all). */
+  startReplays(agent: string, limit: number): Promise<{ entries: DeadLetterEntry[]; remaining: number }> {
+    return this.agentShard(agent).startReplays(agent, limit);
+  }
+
+  /** A replay that could not be sent: the entry is dead again. */
+  async abandonReplay(id: string): Promise<void> {
+    await this.byId(id, async (shard) => {
+      await shard.abandonReplay(id);
+      return null;
+    });
   }
 
   async remove(id: string): Promise<boolean> {

@@ -111,6 +111,22 @@ export class DeadLetterTable {
     return { ...entry, status: "replaying", replays: entry.replays + 1 };
   }
 
+  /**
+   * Marks the oldest `limit` dead (not already replaying) letters of `agent` as being replayed and
+   * returns them, oldest first, with how many dead letters of the agent are left after them.
+   */
+  startReplays(agent: string, limit: number, now: number): { entries: DeadLetterEntry[]; remaining: number } {
+    const rows = this.sql.exec("SELECT * FROM dead_letters WHERE agent = ? AND status = 'dead' ORDER BY id LIMIT ?", agent, limit).toArray();
+    const entries = rows.map((row) => this.startReplay(String(row.id), now) as DeadLetterEntry);
+    const left = this.sql.exec("SELECT COUNT(*) AS n FROM dead_letters WHERE agent = ? AND status = 'dead'", agent).one();
+    return { entries, remaining: Number(left.n) };
+  }
+
+  /** A replay that could not be sent: the entry is dead again, as it was before. */
+  abandonReplay(id: string, now: number): void {
+    this.sql.exec("UPDATE dead_letters SET status = 'dead', replays = MAX(replays - 1, 0), updated_at = ? WHERE id = ? AND status = 'replaying'", now, id);
+  }
+
   remove(id: string): boolean {
     return this.sql.exec("DELETE FROM dead_letters WHERE id = ?", id).rowsWritten > 0;
   }

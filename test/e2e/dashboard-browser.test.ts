@@ -368,7 +368,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("lists an agent's dead letters with Inspect and Delete, its content shown as text", async () => {
+  it("lists an agent's dead letters with Inspect, Replay all and Delete, its content shown as text", async () => {
     expect((await post("/agents/broken-remote/messages", { content: `keep me ${XSS}` })).status).toBe(202);
     await eventually(
       async () => {
@@ -390,6 +390,18 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#messages").textContent(), PAGE).toContain("keep me <img src=x");
     expect(await page.locator("#main script, #main img").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    // Replay all: the agent still fails, so its letter comes back dead, replayed once.
+    await page.locator('#dlq-actions button[data-action="replay-all"]').click();
+    await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe("replaying 1 of broken-remote's dead letters, 0 left");
+    await eventually(
+      async () => {
+        const letter = (await (await fetch(`${dev.url}/dlq/${id}`, { headers: admin })).json()) as { status: string; replays: number };
+        return letter.status === "dead" && letter.replays === 1 ? true : undefined;
+      },
+      E2E_POLL.timeoutMs,
+      "the replayed letter to fail again",
+      E2E_POLL.intervalMs,
+    );
     await entry.locator('button[data-action="delete"]').click();
     await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe(`deleted ${id}`);
     await expect.poll(() => page.locator("#dlq").textContent(), PAGE).toContain("no dead letters");

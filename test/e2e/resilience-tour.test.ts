@@ -1,7 +1,7 @@
 /**
  * README tour step 8 (the walkthrough of docs/resilience.md) against `wrangler dev` and
  * examples/flaky-agent.mjs: the flaky agent trips its breaker, its messages land in the dead-letter
- * queue, one is replayed.
+ * queue, and the agent's letters are replayed (POST /dlq/replay).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -66,7 +66,9 @@ describe("resilience walkthrough", () => {
     // The agent recovers; replay the dead letter.
     expect((await call("PUT", "/agents/flaky", { ...config, url: `${flakyUrl}/ok` })).status).toBe(200);
     expect((await call("POST", "/agents/flaky/breaker/reset")).body.state).toBe("closed");
-    expect((await call("POST", `/dlq/${entry.id}/replay`)).status).toBe(202);
+    const replay = await call("POST", "/dlq/replay", { agent: "flaky" });
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual({ agent: "flaky", replaying: [entry.id], failed: [], remaining: 0 });
     const replied = await eventually(
       async () => {
         const r = await call("GET", `/requests/${sent.body.request_id}`);

@@ -134,6 +134,7 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /dlq": { admin: 200, allowed: 403, denied: 403 },
   "GET /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
   "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
+  "POST /dlq/replay": { admin: 202, allowed: 403, denied: 403, body: (_caller, f) => ({ agent: f.agent }) },
   "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
   "GET /.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /a2a/:name/.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },

@@ -71,6 +71,7 @@ describe("typed client", () => {
     expect(state).toMatchObject({ status: "replied", reply: { content: { n: 7 } } });
     expect((await admin.getBreaker("echo")).state).toBe("closed");
     expect((await admin.listDeadLetters({ limit: 5 })).entries).toBeInstanceOf(Array);
+    expect(await admin.replayDeadLetters(uniqueName("no-letters"), { limit: 5 })).toMatchObject({ replaying: [], failed: [], remaining: 0 });
     expect((await admin.openApi()).openapi).toBe("3.1.0");
   });
 
@@ -84,6 +85,7 @@ describe("typed client", () => {
     const planner = createSwitchboardClient({ baseUrl: "http://switchboard.test", apiKey: KEYS.planner, fetch: workerFetch });
     expect(await rejection(planner.metricsText())).toMatchObject({ status: 403, code: "forbidden" });
     expect(await rejection(admin.getDeadLetter("dlq_nothing"))).toMatchObject({ status: 404, code: "dlq_entry_not_found" });
+    expect(await rejection(admin.replayDeadLetters("echo", { limit: 500 }))).toMatchObject({ status: 400, code: "invalid_request" });
 
     // An open breaker answers 503 with Retry-After.
     const name = uniqueName("client-open");

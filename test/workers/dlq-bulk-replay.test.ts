@@ -1,0 +1,111 @@
+/**
+ * `POST /dlq/replay`: an agent's dead letters replayed in bulk, oldest first, `limit` at a time,
+ * through the real queues, agent objects and dead-letter store.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { newRequestId } from "../../lib/message/ids";
+import { deadLetters } from "../../lib/resilience/dead-letter-store";
+import { api, arrived, eventually, release, settled, testServer, uniqueName } from "../support/api";
+
+/** Registers (or re-points) `name` at the test server's `path`, with no retries: one failure is a dead letter. */
+async function point(name: string, path: string): Promise<void> {
+  const res = await api("PUT", `/agents/${name}`, {
+    body: { kind: "http", url: `${testServer()}/${path}/${name}`, limits: { max_retries: 0, retry_delay_ms: 0 }, breaker: { failure_threshold: 100 } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+/** `n` async messages to `name` that fail once and are dead-lettered; their request ids, in the order sent. */
+async function deadLettered(name: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await api("POST", `/agents/${name}/messages`, { body: { content: `letter ${i}` } })).body.request_id);
+  for (const id of ids) expect((await settled(id)).status).toBe("dead_lettered");
+  await eventually(async () => ((await letters(name)).length === n ? true : undefined), 20_000, `${n} dead letters for ${name}`);
+  return ids;
+}
+
+/** `name`'s dead letters, newest first. */
+async function letters(name: string): Promise<any[]> {
+  return (await api("GET", `/dlq?agent=${name}&limit=500`)).body.entries;
+}
+
+const replayAll = (body: unknown, as: "admin" | "planner" = "admin") => api("POST", "/dlq/replay", { as, body });
+
+describe("POST /dlq/replay", () => {
+  it("replays an agent's letters oldest first, limit at a time, says how many are left, and leaves other agents' alone", async () => {
+    const name = uniqueName("bulk");
+    const other = uniqueName("bulk-other");
+    await point(name, "status/503");
+    await point(other, "status/503");
+    const requests = await deadLettered(name, 3);
+    await deadLettered(other, 1);
+    const oldestFirst = (await letters(name)).map((e) => e.id).reverse();
+    // Each letter names its request: oldest letter, first request.
+    expect(await Promise.all(oldestFirst.map(async (id) => (await api("GET", `/dlq/${id}`)).body.message.metadata.request_id))).toEqual(requests);
+
+    await point(name, "ok");
+    const first = await replayAll({ agent: name, limit: 2 });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ agent: name, replaying: oldestFirst.slice(0, 2), failed: [], remaining: 1 });
+    const second = await replayAll({ agent: name });
+    expect(second.body).toEqual({ agent: name, replaying: oldestFirst.slice(2), failed: [], remaining: 0 });
+
+    for (const id of requests) expect(await settled(id, ["replied"])).toMatchObject({ status: "replied", attempts: 2 });
+    await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letters to go");
+    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0 });
+    expect(await letters(other)).toMatchObject([{ agent: other, status: "dead", replays: 0 }]);
+  });
+
+  it("does not take a letter that is already being replayed again", async () => {
+    const name = uniqueName("bulk-held");
+    await point(name, "status/503");
+    const [request] = await deadLettered(name, 1);
+    const [letter] = await letters(name);
+    await point(name, "hold");
+    expect((await replayAll({ agent: name })).body).toMatchObject({ replaying: [letter.id], remaining: 0 });
+    await arrived(name);
+    expect((await api("GET", `/dlq/${letter.id}`)).body).toMatchObject({ status: "replaying", replays: 1 });
+    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0 });
+    await release(name);
+    expect((await settled(request as string, ["replied"])).status).toBe("replied");
+    await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letter to go");
+  });
+
+  it("reports a letter it cannot replay and keeps it dead, in bulk and alone", async () => {
+    const name = uniqueName("bulk-gone");
+    await point(name, "ok");
+    // A letter the queue moved itself (it holds only the queue message) whose request is gone: nothing to recreate it from.
+    const now = new Date().toISOString();
+    const id = await deadLetters(env).put({
+      agent: name,
+      queue: "deliveries",
+      body: { kind: "deliver", agent: name, request_id: newRequestId(name) },
+      error: { code: "agent_error", detail: "gone" },
+      attempts: 1,
+      first_failed_at: now,
+      last_failed_at: now,
+    });
+    const bulk = await replayAll({ agent: name });
+    expect(bulk.status).toBe(202);
+    expect(bulk.body).toMatchObject({ replaying: [], failed: [{ id, code: "request_not_found" }], remaining: 1 });
+    expect((await api("GET", `/dlq/${id}`)).body).toMatchObject({ status: "dead", replays: 0 });
+    const alone = await api("POST", `/dlq/${id}/replay`);
+    expect(alone.status).toBe(404);
+    expect(alone.body.code).toBe("request_not_found");
+    expect((await api("GET", `/dlq/${id}`)).body).toMatchObject({ status: "dead", replays: 0 });
+  });
+
+  it("refuses bad input and other callers with a problem, and changes nothing", async () => {
+    const name = uniqueName("bulk-bad");
+    await point(name, "status/503");
+    await deadLettered(name, 1);
+    for (const body of [{}, { agent: "Bad_Name" }, { agent: name, limit: 0 }, { agent: name, limit: 101 }, { agent: name, limit: "5" }, [name]]) {
+      const res = await replayAll(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.code).toBe("invalid_request");
+    }
+    expect((await replayAll({ agent: name }, "planner")).status).toBe(403);
+    expect(await letters(name)).toMatchObject([{ status: "dead", replays: 0 }]);
+  });
+});
