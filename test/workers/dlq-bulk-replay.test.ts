@@ -4,14 +4,20 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newRequestId } from "../../lib/message/ids";
+import { newRequestId, requestAddress } from "../../lib/message/ids";
 import { deadLetters } from "../../lib/resilience/dead-letter-store";
-import { api, arrived, eventually, release, settled, testServer, uniqueName } from "../support/api";
+import { api, arrived, eventually, received, release, settled, testServer, uniqueName } from "../support/api";
 
 /** Registers (or re-points) `name` at the test server's `path`, with no retries: one failure is a dead letter. */
-async function point(name: string, path: string): Promise<void> {
+async function point(name: string, path: string, extra: Record<string, unknown> = {}): Promise<void> {
   const res = await api("PUT", `/agents/${name}`, {
-    body: { kind: "http", url: `${testServer()}/${path}/${name}`, limits: { max_retries: 0, retry_delay_ms: 0 }, breaker: { failure_threshold: 100 } },
+    body: {
+      kind: "http",
+      url: `${testServer()}/${path}/${name}`,
+      limits: { max_retries: 0, retry_delay_ms: 0 },
+      breaker: { failure_threshold: 100 },
+      ...extra,
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
@@ -55,6 +61,33 @@ describe("POST /dlq/replay", () => {
     await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letters to go");
     expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0 });
     expect(await letters(other)).toMatchObject([{ agent: other, status: "dead", replays: 0 }]);
+  });
+
+  it("replays a sharded agent's letters on every shard, and its fan-out letters with them", async () => {
+    const name = uniqueName("bulk-sharded");
+    await point(name, "status/503", { shards: 4 });
+    const observer = uniqueName("bulk-observer");
+    expect((await api("POST", `/agents/${name}/observers`, { body: { url: `${testServer()}/flaky/1/${observer}` } })).status).toBe(201);
+    const requests = await deadLettered(name, 8);
+    expect(new Set(requests.map((id) => requestAddress(id)?.shard)).size, "requests on more than one shard").toBeGreaterThan(1);
+    expect((await api("POST", `/agents/${name}/events`, { body: { event: "once", data: 1 } })).status).toBe(202);
+    const all = await eventually(
+      async () => {
+        const entries = await letters(name);
+        return entries.length === 9 ? entries : undefined;
+      },
+      20_000,
+      "the fan-out letter too",
+    );
+    expect(all.filter((e) => e.queue === "fanout")).toHaveLength(1);
+
+    await point(name, "ok", { shards: 4 });
+    const replayed = await replayAll({ agent: name });
+    expect(replayed.body).toMatchObject({ failed: [], remaining: 0 });
+    expect([...replayed.body.replaying].sort()).toEqual(all.map((e) => e.id).sort());
+    for (const id of requests) expect((await settled(id, ["replied"])).status).toBe("replied");
+    await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "every replayed letter to go");
+    expect(await received(observer)).toHaveLength(2);
   });
 
   it("does not take a letter that is already being replayed again", async () => {
