@@ -59,6 +59,10 @@ export class DeadLetterDO extends DurableObject<Env> implements DeadLetterApi {
     this.table.abandonReplay(id, Date.now());
   }
 
+  purge(agent: string): { deleted: number; replaying: number } {
+    return this.table.purge(agent);
+  }
+
   remove(id: string): boolean {
     return this.table.remove(id);
   }

@@ -3,7 +3,7 @@
  * letters, observers and schedules (each from its own JSON route; a route this deployment lacks,
  * or the key may not read, leaves its section saying so) and draws them: charts over the chosen
  * window, the outcome breakdown, the breaker's timeline, recent messages, and the dead letters with
- * Inspect, Replay and Delete (and Replay all, `POST /dlq/replay`).
+ * Inspect, Replay and Delete, and Replay all and Delete all (`POST /dlq/replay`, `DELETE /dlq?agent=`).
  */
 import { AGENT_SERIES } from "./agent-series";
 import { CHART_VIEW } from "./chart-view";
@@ -89,12 +89,21 @@ export const AGENT_SCRIPT =
       return refresh();
     }, function (err) { SB.$("act").textContent = "POST /dlq/replay: " + err.message; });
   }
+  function deleteAll() {
+    if (!confirm("Delete every dead letter of " + name + "? Their messages are gone for good.")) return;
+    SB.api("DELETE", "/dlq?agent=" + encodeURIComponent(name)).then(function (r) {
+      SB.$("act").textContent = "deleted " + r.deleted + " of " + name + "'s dead letters" + (r.replaying ? ", " + r.replaying + " still replaying" : "");
+      return refresh();
+    }, function (err) { SB.$("act").textContent = "DELETE /dlq: " + err.message; });
+  }
   function deadLetters(page) {
     if (page.unavailable) return SB.$("dlq").replaceChildren(el("p", { class: "muted" }, "dead letters: " + page.unavailable));
     var dead = page.entries.some(function (d) { return d.status === "dead"; });
     var all = el("button", { type: "button", "data-action": "replay-all", hidden: dead ? null : "" }, "Replay all");
+    var purge = el("button", { type: "button", "data-action": "delete-all", hidden: dead ? null : "" }, "Delete all");
     all.addEventListener("click", replayAll);
-    SB.$("dlq-actions").replaceChildren(all);
+    purge.addEventListener("click", deleteAll);
+    SB.$("dlq-actions").replaceChildren(all, " ", purge);
     table(SB.$("dlq"), ["id", "status", "error", "attempts", "last failed", ""], page.entries.map(function (d) {
       var path = "/dlq/" + encodeURIComponent(d.id), details = el("pre", { class: "inspect", hidden: "" }, JSON.stringify(d, null, 2));
       var inspect = el("button", { type: "button", "data-action": "inspect", "aria-expanded": "false" }, "Inspect");

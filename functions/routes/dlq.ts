@@ -1,4 +1,4 @@
-/** The dead-letter store over HTTP (admin): list, inspect, replay (one, or an agent's in bulk), delete. */
+/** The dead-letter store over HTTP (admin): list, inspect, replay and delete (one, or an agent's in bulk). */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { RequestReplay } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
@@ -73,6 +73,28 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
         limit: intQuery(c, "limit", 50, 1, 500),
       });
       return c.json({ entries: page.entries.map(publicEntry), cursor: page.cursor });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/dlq",
+      tags: ["resilience"],
+      summary: "Delete an agent's dead letters; those being replayed are left to settle (admin)",
+      request: { query: z.object({ agent: AgentName }) },
+      responses: {
+        200: { description: "deleted", ...json(z.object({ agent: z.string(), deleted: z.number(), replaying: z.number() })) },
+        ...problems(400, 401, 403),
+      },
+    },
+    async (c) => {
+      requireAdmin(c.var.principal);
+      const agent = c.req.query("agent");
+      if (!agent) throw new SwitchboardError("invalid_request", "agent: whose dead letters to delete (?agent=<name>)");
+      const name = parseWith(AgentName, agent, "agent");
+      return c.json({ agent: name, ...(await deadLetters(c.env).purge(name)) });
     },
   );
 

@@ -130,6 +130,8 @@ export function createSwitchboardClient(options: ClientOptions) {
     /** Up to `limit` (1–100, default 100) of `agent`'s dead letters, oldest first; call again while `remaining` > 0. */
     replayDeadLetters: (agent: string, options: { limit?: number } = {}) => json<BulkReplayed>("POST", "/dlq/replay", { body: { agent, ...options } }),
     deleteDeadLetter: (id: string) => json<void>("DELETE", `/dlq/${seg(id)}`),
+    /** Deletes `agent`'s dead letters; those being replayed are left to settle. */
+    deleteDeadLetters: (agent: string) => json<{ agent: string; deleted: number; replaying: number }>("DELETE", `/dlq${query({ agent })}`),
 
     // Observability
     agentLog: (name: string, limit?: number) =>

@@ -39,6 +39,8 @@ export interface DeadLetterApi {
   startReplays(agent: string, limit: number): { entries: DeadLetterEntry[]; remaining: number };
   abandonReplay(id: string): void;
   remove(id: string): boolean;
+  /** Deletes `agent`'s dead letters, leaving those being replayed. */
+  purge(agent: string): { deleted: number; replaying: number };
   /** Letters by agent, of the agents whose letters this shard holds. */
   counts(): Record<string, number>;
   /** Shard 0, while the single-object layout is taken apart: letters that belong to `shard`. */
@@ -93,6 +95,11 @@ export class DeadLetters {
       await shard.abandonReplay(id);
       return null;
     });
+  }
+
+  /** Deletes `agent`'s dead letters (one shard holds them all), leaving those being replayed. */
+  purge(agent: string): Promise<{ deleted: number; replaying: number }> {
+    return this.agentShard(agent).purge(agent);
   }
 
   async remove(id: string): Promise<boolean> {

@@ -127,6 +127,12 @@ export class DeadLetterTable {
     this.sql.exec("UPDATE dead_letters SET status = 'dead', replays = MAX(replays - 1, 0), updated_at = ? WHERE id = ? AND status = 'replaying'", now, id);
   }
 
+  /** Deletes `agent`'s dead letters (not those being replayed, which settle on their own); how many went, and how many replays are left. */
+  purge(agent: string): { deleted: number; replaying: number } {
+    const deleted = this.sql.exec("DELETE FROM dead_letters WHERE agent = ? AND status = 'dead'", agent).rowsWritten;
+    return { deleted, replaying: this.count(agent) };
+  }
+
   remove(id: string): boolean {
     return this.sql.exec("DELETE FROM dead_letters WHERE id = ?", id).rowsWritten > 0;
   }

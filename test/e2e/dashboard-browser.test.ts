@@ -105,6 +105,18 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await new Promise((r) => flip?.server.close(r));
   });
 
+  /** The newest of `agent`'s dead letters, once it has one. */
+  const firstDeadLetter = (agent: string) =>
+    eventually(
+      async () => {
+        const dlq = (await (await fetch(`${dev.url}/dlq?agent=${agent}`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
+        return dlq.entries[0];
+      },
+      E2E_POLL.timeoutMs,
+      `a dead letter of ${agent}`,
+      E2E_POLL.intervalMs,
+    );
+
   it("signs in, shows agents, escaped messages, and replays a dead letter", async () => {
     expect((await post("/agents/planner/invoke", { content: `Plan it. ${XSS}` }, TRACE.plan)).status).toBe(200);
     await post("/agents/echo/invoke", { content: XSS });
@@ -115,15 +127,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     });
     expect(put.status).toBe(200);
     expect((await post("/agents/flaky-remote/messages", { content: "please deliver" })).status).toBe(202);
-    const dead = await eventually(
-      async () => {
-        const dlq = (await (await fetch(`${dev.url}/dlq?agent=flaky-remote`, { headers: admin })).json()) as { entries: Array<{ id: string }> };
-        return dlq.entries[0];
-      },
-      E2E_POLL.timeoutMs,
-      "the dead letter",
-      E2E_POLL.intervalMs,
-    );
+    const dead = await firstDeadLetter("flaky-remote");
 
     // Time and flow: a schedule on echo, and a paused agent holding the message sent to it.
     const scheduled = await post("/agents/echo/schedules", { cron: "0 9 * * 1-5", timezone: "Europe/Paris", content: "standup" });
@@ -368,17 +372,9 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("lists an agent's dead letters with Inspect, Replay all and Delete, its content shown as text", async () => {
+  it("lists an agent's dead letters with Inspect, Replay all, Delete and Delete all, its content shown as text", async () => {
     expect((await post("/agents/broken-remote/messages", { content: `keep me ${XSS}` })).status).toBe(202);
-    await eventually(
-      async () => {
-        const dlq = (await (await fetch(`${dev.url}/dlq?agent=broken-remote`, { headers: admin })).json()) as { entries: unknown[] };
-        return dlq.entries.length ? true : undefined;
-      },
-      E2E_POLL.timeoutMs,
-      "broken-remote's dead letter",
-      E2E_POLL.intervalMs,
-    );
+    await firstDeadLetter("broken-remote");
     await page.goto(`${dev.url}/dashboard/agents/broken-remote`);
     const entry = page.locator("#dlq tr.dead-letter");
     await expect.poll(() => entry.count(), PAGE).toBe(1);
@@ -406,6 +402,19 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe(`deleted ${id}`);
     await expect.poll(() => page.locator("#dlq").textContent(), PAGE).toContain("no dead letters");
     expect((await fetch(`${dev.url}/dlq/${id}`, { headers: admin })).status).toBe(404);
+
+    // Delete all asks first; declined, nothing goes; accepted, the agent's letters go.
+    expect((await post("/agents/broken-remote/messages", { content: "and me" })).status).toBe(202);
+    await firstDeadLetter("broken-remote");
+    await page.reload();
+    await expect.poll(() => entry.count(), PAGE).toBe(1);
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await page.locator('#dlq-actions button[data-action="delete-all"]').click();
+    expect(await entry.count()).toBe(1);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.locator('#dlq-actions button[data-action="delete-all"]').click();
+    await expect.poll(() => page.locator("#act").textContent(), PAGE).toBe("deleted 1 of broken-remote's dead letters");
+    await expect.poll(() => page.locator("#dlq").textContent(), PAGE).toContain("no dead letters");
     expect(browser.errors).toEqual([]);
   });
 

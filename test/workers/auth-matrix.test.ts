@@ -136,6 +136,7 @@ const EXPECTED: Record<string, Expectation> = {
   "POST /dlq/:id/replay": { admin: 404, allowed: 403, denied: 403 },
   "POST /dlq/replay": { admin: 202, allowed: 403, denied: 403, body: (_caller, f) => ({ agent: f.agent }) },
   "DELETE /dlq/:id": { admin: 404, allowed: 403, denied: 403 },
+  "DELETE /dlq": { admin: 200, allowed: 403, denied: 403, path: (f) => `/dlq?agent=${f.agent}` },
   "GET /.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /a2a/:name/.well-known/agent-card.json": { admin: 200, allowed: 200, denied: 200, public: true },
   "GET /a2a/:name/.well-known/agent.json": { admin: 200, allowed: 200, denied: 200, public: true },

@@ -72,6 +72,7 @@ describe("typed client", () => {
     expect((await admin.getBreaker("echo")).state).toBe("closed");
     expect((await admin.listDeadLetters({ limit: 5 })).entries).toBeInstanceOf(Array);
     expect(await admin.replayDeadLetters(uniqueName("no-letters"), { limit: 5 })).toMatchObject({ replaying: [], failed: [], remaining: 0 });
+    expect(await admin.deleteDeadLetters(uniqueName("no-letters"))).toMatchObject({ deleted: 0, replaying: 0 });
     expect((await admin.openApi()).openapi).toBe("3.1.0");
   });
 

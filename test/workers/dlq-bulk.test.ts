@@ -1,6 +1,6 @@
 /**
- * `POST /dlq/replay`: an agent's dead letters replayed in bulk, oldest first, `limit` at a time,
- * through the real queues, agent objects and dead-letter store.
+ * An agent's dead letters in bulk, through the real queues, agent objects and dead-letter store:
+ * `POST /dlq/replay` replays them oldest first, `limit` at a time; `DELETE /dlq?agent=` deletes them.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -140,5 +140,42 @@ describe("POST /dlq/replay", () => {
     }
     expect((await replayAll({ agent: name }, "planner")).status).toBe(403);
     expect(await letters(name)).toMatchObject([{ status: "dead", replays: 0 }]);
+  });
+});
+
+describe("DELETE /dlq?agent=", () => {
+  it("deletes an agent's dead letters, leaving those being replayed and other agents' alone", async () => {
+    const name = uniqueName("purge");
+    const other = uniqueName("purge-other");
+    await point(name, "status/503");
+    await point(other, "status/503");
+    const [held] = await deadLettered(name, 3);
+    await deadLettered(other, 1);
+    const replaying = (await letters(name)).find((e) => e.message.metadata.request_id === held);
+    await point(name, "hold");
+    expect((await api("POST", `/dlq/${replaying.id}/replay`)).status).toBe(202);
+    await arrived(name);
+
+    for (const [path, status] of [
+      ["/dlq", 400],
+      ["/dlq?agent=Bad_Name", 400],
+    ] as const) {
+      const res = await api("DELETE", path);
+      expect(res.status, path).toBe(status);
+      expect(res.body.code).toBe("invalid_request");
+    }
+    expect((await api("DELETE", `/dlq?agent=${name}`, { as: "planner" })).status).toBe(403);
+    expect(await letters(name)).toHaveLength(3);
+
+    const purged = await api("DELETE", `/dlq?agent=${name}`);
+    expect(purged.status).toBe(200);
+    expect(purged.body).toEqual({ agent: name, deleted: 2, replaying: 1 });
+    expect(await letters(name)).toMatchObject([{ id: replaying.id, status: "replaying" }]);
+    expect(await letters(other)).toHaveLength(1);
+    // The replay left alone still settles its letter.
+    await release(name);
+    expect((await settled(held as string, ["replied"])).status).toBe("replied");
+    await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the replayed letter to go");
+    expect((await api("DELETE", `/dlq?agent=${name}`)).body).toEqual({ agent: name, deleted: 0, replaying: 0 });
   });
 });
