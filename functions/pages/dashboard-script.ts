@@ -135,7 +135,8 @@ export const DASHBOARD_SCRIPT = String.raw`
         del.addEventListener("click", function () { act("DELETE", "/dlq/" + encodeURIComponent(d.id), "deleted " + d.id); });
         actions.appendChild(replay); actions.appendChild(document.createTextNode(" ")); actions.appendChild(del);
         var message = d.message || {};
-        return row([d.id, d.agent, d.status || "dead", d.error ? d.error.code + ": " + d.error.detail : "", d.attempts, d.last_failed_at,
+        // The agent's own page replays or deletes all of its letters at once.
+        return row([d.id, SB.agentLink(d.agent), d.status || "dead", d.error ? d.error.code + ": " + d.error.detail : "", d.attempts, d.last_failed_at,
           el("pre", null, JSON.stringify(message.content === undefined ? message : message.content).slice(0, 200)), actions], { class: "dead-letter", "data-id": d.id });
       }), "the dead-letter queue is empty", 8);
     }).catch(function (err) { fill($("dlq"), [], "DLQ unavailable: " + err.message, 8); });

@@ -178,6 +178,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
 
     // Replay the dead letter once the remote agent is healthy again.
     flip.heal();
+    expect(await page.locator(`#dlq tr[data-id="${dead.id}"] a[data-agent-link="flaky-remote"]`).getAttribute("href")).toBe("/dashboard/agents/flaky-remote");
     await page.locator(`#dlq tr[data-id="${dead.id}"] button[data-action="replay"]`).click();
     await expect.poll(() => page.locator("#status").textContent(), PAGE).toContain(`replayed ${dead.id}`);
     await eventually(
