@@ -51,8 +51,8 @@ export class DeadLetterDO extends DurableObject<Env> implements DeadLetterApi {
     return this.table.startReplay(id, Date.now());
   }
 
-  startReplays(agent: string, limit: number): { entries: DeadLetterEntry[]; remaining: number } {
-    return this.table.startReplays(agent, limit, Date.now());
+  startReplays(agent: string, limit: number, after?: string): { entries: DeadLetterEntry[]; remaining: number } {
+    return this.table.startReplays(agent, limit, Date.now(), after);
   }
 
   abandonReplay(id: string): void {

@@ -82,10 +82,19 @@ export const AGENT_SCRIPT =
   function act(method, path, done) {
     SB.api(method, path).then(function () { SB.$("act").textContent = done; return refresh(); }, function (err) { SB.$("act").textContent = method + " " + path + ": " + err.message; });
   }
+  // Every letter, 100 a call, passing each answer's cursor back (at most 50 calls: 5000 letters; the rest show as left).
   function replayAll() {
-    SB.api("POST", "/dlq/replay", { agent: name }).then(function (r) {
-      SB.$("act").textContent = "replaying " + r.replaying.length + " of " + name + "'s dead letters" +
-        (r.failed.length ? ", " + r.failed.length + " could not be (" + r.failed[0].code + ")" : "") + ", " + r.remaining + " left";
+    var replayed = 0, failed = [];
+    function step(cursor, calls) {
+      return SB.api("POST", "/dlq/replay", cursor ? { agent: name, cursor: cursor } : { agent: name }).then(function (r) {
+        replayed += r.replaying.length;
+        failed = failed.concat(r.failed);
+        return r.cursor && calls < 50 ? step(r.cursor, calls + 1) : r.remaining;
+      });
+    }
+    step(null, 1).then(function (left) {
+      SB.$("act").textContent = "replaying " + replayed + " of " + name + "'s dead letters" +
+        (failed.length ? ", " + failed.length + " could not be (" + failed[0].code + ")" : "") + ", " + left + " left";
       return refresh();
     }, function (err) { SB.$("act").textContent = "POST /dlq/replay: " + err.message; });
   }

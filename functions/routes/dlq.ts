@@ -38,6 +38,11 @@ const BulkReplay = z
   .object({
     agent: AgentName.describe("whose dead letters to replay"),
     limit: z.number().int().min(1).max(BULK_REPLAY_MAX).optional().describe(`at most this many, oldest first (default ${BULK_REPLAY_MAX})`),
+    cursor: z
+      .string()
+      .regex(DEAD_LETTER_ID, "not a cursor from this API")
+      .optional()
+      .describe("the previous answer's `cursor`: go on after the letters it took"),
   })
   .openapi("BulkReplay");
 const BulkReplayed = z
@@ -45,7 +50,8 @@ const BulkReplayed = z
     agent: z.string(),
     replaying: z.array(z.string()).describe("the letters re-enqueued, oldest first"),
     failed: z.array(z.object({ id: z.string(), code: z.string(), detail: z.string() })).describe("letters that could not be replayed; they stay dead"),
-    remaining: z.number().describe("the agent's dead letters not replayed by this call"),
+    remaining: z.number().describe("the agent's dead letters after the ones this call took"),
+    cursor: z.string().nullable().describe("pass it back to go on; null once none remain"),
   })
   .openapi("BulkReplayed");
 
@@ -143,21 +149,24 @@ export function dlqRoutes(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: "/dlq/replay",
       tags: ["resilience"],
-      summary: "Replay an agent's dead letters, oldest first, up to `limit` at a time; `remaining` says how many are left (admin)",
+      summary: "Replay an agent's dead letters, oldest first, up to `limit` at a time; pass `cursor` back while it is not null (admin)",
       request: { body: { required: true, ...json(BulkReplay) } },
       responses: { 202: { description: "re-enqueued", ...json(BulkReplayed) }, ...problems(400, 401, 403) },
     },
     async (c) => {
       requireAdmin(c.var.principal);
       const body = await jsonBody(c, BulkReplay);
-      const { entries, remaining } = await deadLetters(c.env).startReplays(body.agent, body.limit ?? BULK_REPLAY_MAX);
+      const { entries, remaining } = await deadLetters(c.env).startReplays(body.agent, body.limit ?? BULK_REPLAY_MAX, body.cursor);
       const refused = await replayLetters(c.env, entries);
+      // The cursor moves past the letters that failed too: a loop that passes it back never takes them again.
+      const last = entries.at(-1)?.id ?? body.cursor ?? null;
       return c.json(
         {
           agent: body.agent,
           replaying: entries.filter((e) => !refused.has(e.id)).map((e) => e.id),
           failed: [...refused].map(([id, f]) => ({ id, code: f.code, detail: f.detail })),
-          remaining: remaining + refused.size,
+          remaining,
+          cursor: remaining > 0 ? last : null,
         },
         202,
       );

@@ -127,8 +127,9 @@ export function createSwitchboardClient(options: ClientOptions) {
       json<{ entries: DeadLetterEntry[]; cursor: string | null }>("GET", `/dlq${query(filter)}`),
     getDeadLetter: (id: string) => json<DeadLetterEntry>("GET", `/dlq/${seg(id)}`),
     replayDeadLetter: (id: string) => json<{ id: string; status: string }>("POST", `/dlq/${seg(id)}/replay`),
-    /** Up to `limit` (1–100, default 100) of `agent`'s dead letters, oldest first; call again while `remaining` > 0. */
-    replayDeadLetters: (agent: string, options: { limit?: number } = {}) => json<BulkReplayed>("POST", "/dlq/replay", { body: { agent, ...options } }),
+    /** Up to `limit` (1–100, default 100) of `agent`'s dead letters, oldest first; call again with the answer's `cursor` while it is not null. */
+    replayDeadLetters: (agent: string, options: { limit?: number; cursor?: string } = {}) =>
+      json<BulkReplayed>("POST", "/dlq/replay", { body: { agent, ...options } }),
     deleteDeadLetter: (id: string) => json<void>("DELETE", `/dlq/${seg(id)}`),
     /** Deletes `agent`'s dead letters; those being replayed are left to settle. */
     deleteDeadLetters: (agent: string) => json<{ agent: string; deleted: number; replaying: number }>("DELETE", `/dlq${query({ agent })}`),

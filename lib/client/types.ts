@@ -93,6 +93,8 @@ export interface BulkReplayed {
   replaying: string[];
   failed: Array<{ id: string; code: string; detail: string }>;
   remaining: number;
+  /** Pass it back (`replayDeadLetters(agent, { cursor })`) to go on; null once none remain. */
+  cursor: string | null;
 }
 
 export interface DeadLetterEntry {

@@ -35,8 +35,8 @@ export interface DeadLetterApi {
   get(id: string): DeadLetterEntry | null;
   list(query: DeadLetterQuery): DeadLetterPage;
   startReplay(id: string): DeadLetterEntry | null;
-  /** The oldest `limit` dead letters of `agent`, marked as being replayed, and how many are left. */
-  startReplays(agent: string, limit: number): { entries: DeadLetterEntry[]; remaining: number };
+  /** The oldest `limit` dead letters of `agent` after the letter `after`, marked as being replayed, and how many come after them. */
+  startReplays(agent: string, limit: number, after?: string): { entries: DeadLetterEntry[]; remaining: number };
   abandonReplay(id: string): void;
   remove(id: string): boolean;
   /** Deletes `agent`'s dead letters, leaving those being replayed. */
@@ -84,9 +84,9 @@ export class DeadLetters {
     return this.byId(id, (shard) => shard.startReplay(id));
   }
 
-  /** Marks the oldest `limit` dead letters of `agent` as being replayed (one shard holds them all). */
-  startReplays(agent: string, limit: number): Promise<{ entries: DeadLetterEntry[]; remaining: number }> {
-    return this.agentShard(agent).startReplays(agent, limit);
+  /** Marks the oldest `limit` dead letters of `agent` after the letter `after` as being replayed (one shard holds them all). */
+  startReplays(agent: string, limit: number, after?: string): Promise<{ entries: DeadLetterEntry[]; remaining: number }> {
+    return this.agentShard(agent).startReplays(agent, limit, after);
   }
 
   /** A replay that could not be sent: the entry is dead again. */

@@ -112,14 +112,16 @@ export class DeadLetterTable {
   }
 
   /**
-   * Marks the oldest `limit` dead (not already replaying) letters of `agent` as being replayed and
-   * returns them, oldest first, with how many dead letters of the agent are left after them.
+   * Marks the oldest `limit` dead (not already replaying) letters of `agent` after the letter
+   * `after` (all of them without it) as being replayed and returns them, oldest first, with how
+   * many dead letters of the agent come after the last of them.
    */
-  startReplays(agent: string, limit: number, now: number): { entries: DeadLetterEntry[]; remaining: number } {
-    const rows = this.sql.exec("SELECT * FROM dead_letters WHERE agent = ? AND status = 'dead' ORDER BY id LIMIT ?", agent, limit).toArray();
+  startReplays(agent: string, limit: number, now: number, after = ""): { entries: DeadLetterEntry[]; remaining: number } {
+    const dead = "FROM dead_letters WHERE agent = ? AND status = 'dead' AND id > ?";
+    const rows = this.sql.exec(`SELECT id ${dead} ORDER BY id LIMIT ?`, agent, after, limit).toArray();
     const entries = rows.map((row) => this.startReplay(String(row.id), now) as DeadLetterEntry);
-    const left = this.sql.exec("SELECT COUNT(*) AS n FROM dead_letters WHERE agent = ? AND status = 'dead'", agent).one();
-    return { entries, remaining: Number(left.n) };
+    const last = entries.at(-1)?.id ?? after;
+    return { entries, remaining: Number(this.sql.exec(`SELECT COUNT(*) AS n ${dead}`, agent, last).one().n) };
   }
 
   /** A replay that could not be sent: the entry is dead again, as it was before. */

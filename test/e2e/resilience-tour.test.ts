@@ -68,7 +68,7 @@ describe("resilience walkthrough", () => {
     expect((await call("POST", "/agents/flaky/breaker/reset")).body.state).toBe("closed");
     const replay = await call("POST", "/dlq/replay", { agent: "flaky" });
     expect(replay.status).toBe(202);
-    expect(replay.body).toEqual({ agent: "flaky", replaying: [entry.id], failed: [], remaining: 0 });
+    expect(replay.body).toEqual({ agent: "flaky", replaying: [entry.id], failed: [], remaining: 0, cursor: null });
     const replied = await eventually(
       async () => {
         const r = await call("GET", `/requests/${sent.body.request_id}`);

@@ -24,10 +24,11 @@ async function point(name: string, path: string, extra: Record<string, unknown> 
 
 /** `n` async messages to `name` that fail once and are dead-lettered; their request ids, in the order sent. */
 async function deadLettered(name: string, n: number): Promise<string[]> {
+  const before = (await letters(name)).length;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push((await api("POST", `/agents/${name}/messages`, { body: { content: `letter ${i}` } })).body.request_id);
   for (const id of ids) expect((await settled(id)).status).toBe("dead_lettered");
-  await eventually(async () => ((await letters(name)).length === n ? true : undefined), 20_000, `${n} dead letters for ${name}`);
+  await eventually(async () => ((await letters(name)).length === before + n ? true : undefined), 20_000, `${n} more dead letters for ${name}`);
   return ids;
 }
 
@@ -47,19 +48,21 @@ describe("POST /dlq/replay", () => {
     const requests = await deadLettered(name, 3);
     await deadLettered(other, 1);
     const oldestFirst = (await letters(name)).map((e) => e.id).reverse();
-    // Each letter names its request: oldest letter, first request.
-    expect(await Promise.all(oldestFirst.map(async (id) => (await api("GET", `/dlq/${id}`)).body.message.metadata.request_id))).toEqual(requests);
+    // Letters are dated by when each request gave up, which need not be the order they were sent in.
+    const byLetter = await Promise.all(oldestFirst.map(async (id) => (await api("GET", `/dlq/${id}`)).body.message.metadata.request_id));
+    expect([...byLetter].sort()).toEqual([...requests].sort());
 
     await point(name, "ok");
     const first = await replayAll({ agent: name, limit: 2 });
     expect(first.status).toBe(202);
-    expect(first.body).toEqual({ agent: name, replaying: oldestFirst.slice(0, 2), failed: [], remaining: 1 });
+    expect(first.body).toEqual({ agent: name, replaying: oldestFirst.slice(0, 2), failed: [], remaining: 1, cursor: oldestFirst[1] });
+    // Without the cursor it starts from the oldest again, and skips the letters already replaying.
     const second = await replayAll({ agent: name });
-    expect(second.body).toEqual({ agent: name, replaying: oldestFirst.slice(2), failed: [], remaining: 0 });
+    expect(second.body).toEqual({ agent: name, replaying: oldestFirst.slice(2), failed: [], remaining: 0, cursor: null });
 
     for (const id of requests) expect(await settled(id, ["replied"])).toMatchObject({ status: "replied", attempts: 2 });
     await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letters to go");
-    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0 });
+    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0, cursor: null });
     expect(await letters(other)).toMatchObject([{ agent: other, status: "dead", replays: 0 }]);
   });
 
@@ -99,15 +102,16 @@ describe("POST /dlq/replay", () => {
     expect((await replayAll({ agent: name })).body).toMatchObject({ replaying: [letter.id], remaining: 0 });
     await arrived(name);
     expect((await api("GET", `/dlq/${letter.id}`)).body).toMatchObject({ status: "replaying", replays: 1 });
-    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0 });
+    expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0, cursor: null });
     await release(name);
     expect((await settled(request as string, ["replied"])).status).toBe("replied");
     await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letter to go");
   });
 
-  it("reports a letter it cannot replay and keeps it dead, in bulk and alone", async () => {
+  it("reports a letter it cannot replay and keeps it dead, in bulk and alone; the cursor goes on past it", async () => {
     const name = uniqueName("bulk-gone");
-    await point(name, "ok");
+    await point(name, "status/503");
+    const [first] = await deadLettered(name, 1);
     // A letter the queue moved itself (it holds only the queue message) whose request is gone: nothing to recreate it from.
     const now = new Date().toISOString();
     const id = await deadLetters(env).put({
@@ -119,9 +123,25 @@ describe("POST /dlq/replay", () => {
       first_failed_at: now,
       last_failed_at: now,
     });
-    const bulk = await replayAll({ agent: name });
-    expect(bulk.status).toBe(202);
-    expect(bulk.body).toMatchObject({ replaying: [], failed: [{ id, code: "request_not_found" }], remaining: 1 });
+    const [last] = await deadLettered(name, 1);
+    const [older, gone, newer] = (await letters(name)).map((e) => e.id).reverse();
+    expect(gone).toBe(id);
+    await point(name, "ok");
+    // The letter in the middle fails and stays dead; the cursor moves past it, so the loop ends.
+    const seen: string[] = [];
+    const failed: string[] = [];
+    let cursor: string | null | undefined;
+    for (let call = 0; call < 5 && cursor !== null; call++) {
+      const page = await replayAll({ agent: name, limit: 1, ...(cursor ? { cursor } : {}) });
+      expect(page.status).toBe(202);
+      seen.push(...page.body.replaying);
+      failed.push(...page.body.failed.map((f: { id: string; code: string }) => `${f.id} ${f.code}`));
+      cursor = page.body.cursor;
+    }
+    expect(cursor).toBeNull();
+    expect(failed).toEqual([`${id} request_not_found`]);
+    expect(seen).toEqual([older, newer]);
+    for (const request of [first, last]) expect((await settled(request as string, ["replied"])).status).toBe("replied");
     expect((await api("GET", `/dlq/${id}`)).body).toMatchObject({ status: "dead", replays: 0 });
     const alone = await api("POST", `/dlq/${id}/replay`);
     expect(alone.status).toBe(404);
@@ -133,7 +153,15 @@ describe("POST /dlq/replay", () => {
     const name = uniqueName("bulk-bad");
     await point(name, "status/503");
     await deadLettered(name, 1);
-    for (const body of [{}, { agent: "Bad_Name" }, { agent: name, limit: 0 }, { agent: name, limit: 101 }, { agent: name, limit: "5" }, [name]]) {
+    for (const body of [
+      {},
+      { agent: "Bad_Name" },
+      { agent: name, limit: 0 },
+      { agent: name, limit: 101 },
+      { agent: name, limit: "5" },
+      { agent: name, cursor: "x" },
+      [name],
+    ]) {
       const res = await replayAll(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.code).toBe("invalid_request");
