@@ -2,8 +2,10 @@
  * An agent's dead letters in bulk, through the real queues, agent objects and dead-letter store:
  * `POST /dlq/replay` replays them oldest first, `limit` at a time; `DELETE /dlq?agent=` deletes them.
  */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../functions/index";
 import { newRequestId, requestAddress } from "../../lib/message/ids";
 import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import { api, arrived, eventually, received, release, settled, testServer, uniqueName } from "../support/api";
@@ -103,8 +105,24 @@ describe("POST /dlq/replay", () => {
     await arrived(name);
     expect((await api("GET", `/dlq/${letter.id}`)).body).toMatchObject({ status: "replaying", replays: 1 });
     expect((await replayAll({ agent: name })).body).toEqual({ agent: name, replaying: [], failed: [], remaining: 0, cursor: null });
+    // Replayed alone meanwhile, it is sent again; the spare queue message runs nothing: handed to
+    // the consumer while the attempt runs it is retried, after the reply it is acked.
+    expect((await api("POST", `/dlq/${letter.id}/replay`)).status).toBe(202);
+    const spare = async () => {
+      const batch = createMessageBatch<unknown>("switchboard-deliveries", [
+        { id: "spare", timestamp: new Date(), attempts: 1, body: { kind: "deliver", agent: name, request_id: request, replay_of: letter.id } },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      return getQueueResult(batch, ctx);
+    };
+    expect((await spare()).retryMessages.map((m) => m.msgId)).toEqual(["spare"]);
     await release(name);
     expect((await settled(request as string, ["replied"])).status).toBe("replied");
+    expect((await spare()).explicitAcks).toEqual(["spare"]);
+    await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letter to go");
+    // The failed first attempt and the held replay, nothing more.
+    expect(await received(name)).toHaveLength(2);
     await eventually(async () => ((await letters(name)).length === 0 ? true : undefined), 20_000, "the delivered letter to go");
   });
 
