@@ -34,6 +34,17 @@ async function deadLettered(name: string, n: number): Promise<string[]> {
   return ids;
 }
 
+/** Two agents that fail every call: `name` with `n` dead letters, `other` with one. */
+async function failingPair(prefix: string, n: number): Promise<{ name: string; other: string; requests: string[] }> {
+  const name = uniqueName(prefix);
+  const other = uniqueName(`${prefix}-other`);
+  await point(name, "status/503");
+  await point(other, "status/503");
+  const requests = await deadLettered(name, n);
+  await deadLettered(other, 1);
+  return { name, other, requests };
+}
+
 /** `name`'s dead letters, newest first. */
 async function letters(name: string): Promise<any[]> {
   return (await api("GET", `/dlq?agent=${name}&limit=500`)).body.entries;
@@ -43,12 +54,7 @@ const replayAll = (body: unknown, as: "admin" | "planner" = "admin") => api("POS
 
 describe("POST /dlq/replay", () => {
   it("replays an agent's letters oldest first, limit at a time, says how many are left, and leaves other agents' alone", async () => {
-    const name = uniqueName("bulk");
-    const other = uniqueName("bulk-other");
-    await point(name, "status/503");
-    await point(other, "status/503");
-    const requests = await deadLettered(name, 3);
-    await deadLettered(other, 1);
+    const { name, other, requests } = await failingPair("bulk", 3);
     const oldestFirst = (await letters(name)).map((e) => e.id).reverse();
     // Letters are dated by when each request gave up, which need not be the order they were sent in.
     const byLetter = await Promise.all(oldestFirst.map(async (id) => (await api("GET", `/dlq/${id}`)).body.message.metadata.request_id));
@@ -191,12 +197,8 @@ describe("POST /dlq/replay", () => {
 
 describe("DELETE /dlq?agent=", () => {
   it("deletes an agent's dead letters, leaving those being replayed and other agents' alone", async () => {
-    const name = uniqueName("purge");
-    const other = uniqueName("purge-other");
-    await point(name, "status/503");
-    await point(other, "status/503");
-    const [held] = await deadLettered(name, 3);
-    await deadLettered(other, 1);
+    const { name, other, requests } = await failingPair("purge", 3);
+    const [held] = requests;
     const replaying = (await letters(name)).find((e) => e.message.metadata.request_id === held);
     await point(name, "hold");
     expect((await api("POST", `/dlq/${replaying.id}/replay`)).status).toBe(202);
