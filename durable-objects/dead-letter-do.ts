@@ -55,8 +55,8 @@ export class DeadLetterDO extends DurableObject<Env> implements DeadLetterApi {
     return this.table.startReplays(agent, limit, Date.now(), after);
   }
 
-  abandonReplay(id: string): void {
-    this.table.abandonReplay(id, Date.now());
+  abandonReplays(ids: readonly string[]): void {
+    this.table.abandonReplays(ids, Date.now());
   }
 
   purge(agent: string): { deleted: number; replaying: number } {

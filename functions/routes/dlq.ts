@@ -264,6 +264,6 @@ async function replayLetters(env: Env, entries: DeadLetterEntry[]): Promise<Map<
     send(env.DELIVERIES, queued.deliveries),
     send(env.FANOUT, queued.fanout),
   ]);
-  await Promise.all([...refused.keys()].map((id) => deadLetters(env).abandonReplay(id)));
+  if (refused.size > 0) await deadLetters(env).abandonReplays([...refused.keys()]);
   return refused;
 }

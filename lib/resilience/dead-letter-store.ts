@@ -37,7 +37,7 @@ export interface DeadLetterApi {
   startReplay(id: string): DeadLetterEntry | null;
   /** The oldest `limit` dead letters of `agent` after the letter `after`, marked as being replayed, and how many come after them. */
   startReplays(agent: string, limit: number, after?: string): { entries: DeadLetterEntry[]; remaining: number };
-  abandonReplay(id: string): void;
+  abandonReplays(ids: readonly string[]): void;
   remove(id: string): boolean;
   /** Deletes `agent`'s dead letters, leaving those being replayed. */
   purge(agent: string): { deleted: number; replaying: number };
@@ -89,12 +89,14 @@ export class DeadLetters {
     return this.agentShard(agent).startReplays(agent, limit, after);
   }
 
-  /** A replay that could not be sent: the entry is dead again. */
-  async abandonReplay(id: string): Promise<void> {
-    await this.byId(id, async (shard) => {
-      await shard.abandonReplay(id);
-      return null;
-    });
+  /** Replays that could not be sent: each entry is dead again. One call per shard the ids name (every shard for ids from before sharding). */
+  async abandonReplays(ids: readonly string[]): Promise<void> {
+    const byShard = new Map<number, string[]>();
+    for (const id of ids) {
+      const shard = shardOfLetterId(id);
+      for (const k of shard === null ? this.shards().keys() : [shard]) byShard.set(k, [...(byShard.get(k) ?? []), id]);
+    }
+    await Promise.all([...byShard].map(([shard, some]) => deadLetterShard(this.env, shard).abandonReplays(some)));
   }
 
   /** Deletes `agent`'s dead letters (one shard holds them all), leaving those being replayed. */

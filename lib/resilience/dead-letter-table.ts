@@ -124,9 +124,11 @@ export class DeadLetterTable {
     return { entries, remaining: Number(this.sql.exec(`SELECT COUNT(*) AS n ${dead}`, agent, last).one().n) };
   }
 
-  /** A replay that could not be sent: the entry is dead again, as it was before. */
-  abandonReplay(id: string, now: number): void {
-    this.sql.exec("UPDATE dead_letters SET status = 'dead', replays = MAX(replays - 1, 0), updated_at = ? WHERE id = ? AND status = 'replaying'", now, id);
+  /** Replays that could not be sent: each entry is dead again, as it was before. */
+  abandonReplays(ids: readonly string[], now: number): void {
+    for (const id of ids) {
+      this.sql.exec("UPDATE dead_letters SET status = 'dead', replays = MAX(replays - 1, 0), updated_at = ? WHERE id = ? AND status = 'replaying'", now, id);
+    }
   }
 
   /** Deletes `agent`'s dead letters (not those being replayed, which settle on their own); how many went, and how many replays are left. */
