@@ -7,7 +7,8 @@
 import { utf8Exceeds } from "../../lib/message/byte-size";
 import { type Result, failure } from "../../lib/message/errors";
 import { deadLetteredEventRow, eventRow } from "../../lib/patterns/fanout-log";
-import { type FanoutMessage, MAX_EVENT_BYTES, planFanout, sendBatched } from "../../lib/patterns/fanout";
+import { type FanoutMessage, MAX_EVENT_BYTES, planFanout } from "../../lib/patterns/fanout";
+import { sendBatched } from "../../lib/protocols/send-batched";
 import { type EmitResult, type Observer, ObserverTable, type ObserverTarget } from "../../lib/patterns/observer";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { MessageLog } from "../../lib/observability/message-log";

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { failure } from "../message/errors";
-import { afterDelivery, type FanoutMessage, isFanoutMessage, planFanout, sendBatched } from "./fanout";
+import { sendBatched } from "../protocols/send-batched";
+import { afterDelivery, type FanoutMessage, isFanoutMessage, planFanout } from "./fanout";
 import type { Observer } from "./observer";
 
 const policy = { max_retries: 3, retry_delay_ms: 1000, max_retry_delay_ms: 60_000, timeout_ms: 5000 };

@@ -4,7 +4,6 @@
  * observed agent's `limits` at the time of the event, carried in every message.
  */
 import { makeEnvelope } from "../message/call";
-import { utf8Length } from "../message/byte-size";
 import type { Envelope } from "../message/envelope";
 import type { Failure } from "../message/errors";
 import { newId } from "../message/ids";
@@ -35,9 +34,6 @@ export interface FanoutMessage {
 
 /** Serialised event data larger than this is refused (a queue message holds at most 128 KB). @default 98304 */
 export const MAX_EVENT_BYTES = 96 * 1024;
-/** Queue sendBatch limits: 100 messages and 256 KB per call. */
-const BATCH_MESSAGES = 100;
-const BATCH_BYTES = 240 * 1024;
 
 export function planFanout(
   init: { observed: string; event: string; data: unknown; observers: Observer[]; policy: FanoutPolicy; traceparent?: string | null; path?: string[] },
@@ -58,23 +54,6 @@ export function planFanout(
     return { kind: "fanout", event_id, observed: init.observed, observer_id: o.id, ...target, envelope, policy: init.policy, path: init.path ?? [] };
   });
   return { event_id, messages };
-}
-
-/** Sends the messages in as few `sendBatch` calls as the queue limits allow. */
-export async function sendBatched(queue: Queue, messages: readonly unknown[]): Promise<void> {
-  let batch: MessageSendRequest[] = [];
-  let bytes = 0;
-  for (const body of messages) {
-    const size = utf8Length(JSON.stringify(body)) + 100;
-    if (batch.length === BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
-      await queue.sendBatch(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push({ body, contentType: "json" });
-    bytes += size;
-  }
-  if (batch.length > 0) await queue.sendBatch(batch);
 }
 
 export type FanoutDecision = { action: "ack" } | { action: "retry"; delay_seconds: number } | { action: "dead_letter" };
