@@ -79,9 +79,11 @@ export const AGENT_SCRIPT =
       return el("tr", { class: "message" }, [r.at.slice(11, 23), r.direction, (r.from || "admin") + " → " + r.to, r.pattern, outcome(r.outcome), SB.ms(r.duration_ms), el("pre", null, r.preview), SB.traceLink(r.trace_id)].map(function (c) { return el("td", null, c); }));
     }), "no messages yet");
   }
-  function act(method, path, done) {
-    SB.api(method, path).then(function () { SB.$("act").textContent = done; return refresh(); }, function (err) { SB.$("act").textContent = method + " " + path + ": " + err.message; });
+  // Says what an action did (describe its answer) or why it failed (what it was), then draws the page again.
+  function report(answer, what, describe) {
+    answer.then(function (r) { SB.$("act").textContent = describe(r); return refresh(); }, function (err) { SB.$("act").textContent = what + ": " + err.message; });
   }
+  function act(method, path, done) { report(SB.api(method, path), method + " " + path, function () { return done; }); }
   // Every letter, 100 a call, passing each answer's cursor back (at most 50 calls: 5000 letters; the rest show as left).
   function replayAll() {
     var replayed = 0, failed = [];
@@ -92,18 +94,16 @@ export const AGENT_SCRIPT =
         return r.cursor && calls < 50 ? step(r.cursor, calls + 1) : r.remaining;
       });
     }
-    step(null, 1).then(function (left) {
-      SB.$("act").textContent = "replaying " + replayed + " of " + name + "'s dead letters" +
+    report(step(null, 1), "POST /dlq/replay", function (left) {
+      return "replaying " + replayed + " of " + name + "'s dead letters" +
         (failed.length ? ", " + failed.length + " could not be (" + failed[0].code + ")" : "") + ", " + left + " left";
-      return refresh();
-    }, function (err) { SB.$("act").textContent = "POST /dlq/replay: " + err.message; });
+    });
   }
   function deleteAll() {
     if (!confirm("Delete every dead letter of " + name + "? Their messages are gone for good.")) return;
-    SB.api("DELETE", "/dlq?agent=" + encodeURIComponent(name)).then(function (r) {
-      SB.$("act").textContent = "deleted " + r.deleted + " of " + name + "'s dead letters" + (r.replaying ? ", " + r.replaying + " still replaying" : "");
-      return refresh();
-    }, function (err) { SB.$("act").textContent = "DELETE /dlq: " + err.message; });
+    report(SB.api("DELETE", "/dlq?agent=" + encodeURIComponent(name)), "DELETE /dlq", function (r) {
+      return "deleted " + r.deleted + " of " + name + "'s dead letters" + (r.replaying ? ", " + r.replaying + " still replaying" : "");
+    });
   }
   function deadLetters(page) {
     if (page.unavailable) return SB.$("dlq").replaceChildren(el("p", { class: "muted" }, "dead letters: " + page.unavailable));
