@@ -14,6 +14,7 @@ import { newId } from "../../lib/message/ids";
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
 import { callRefusal } from "../../lib/security/acl";
+import { contentRefusal } from "../../lib/registry/input-schema";
 import { planFirings } from "../../lib/time/firing-plan";
 import { recurrence, type RecurrenceSpec } from "../../lib/time/recurrence";
 import { MAX_SCHEDULES, type ScheduleBody, type ScheduleRow, type ScheduleView, scheduleView } from "../../lib/time/schedule";
@@ -43,7 +44,7 @@ export class Schedules {
   async create(entry: AgentEntry | null, body: ScheduleBody, from: string | null, now = Date.now()): Promise<Result<{ schedule: ScheduleView }>> {
     const { agent } = this.deps;
     if (!entry) return failure("agent_not_found", `no agent named ${agent}`);
-    const refused = callRefusal(from, entry);
+    const refused = callRefusal(from, entry) ?? contentRefusal(body.content, entry);
     if (refused) return refused;
     if (this.store.count() >= MAX_SCHEDULES)
       return failure("conflict", `${agent} already has ${MAX_SCHEDULES} schedules, the most an agent may hold; delete one first`);

@@ -1,5 +1,4 @@
-import { defineAgent, textOf } from "../../lib/agents/define-agent";
-import { SwitchboardError } from "../../lib/message/errors";
+import { defineAgent } from "../../lib/agents/define-agent";
 
 /** Expenses up to this amount need nobody's approval. */
 const AUTO_APPROVE_UP_TO = 100;
@@ -20,11 +19,10 @@ export const approver = defineAgent({
   description: "Approves expenses; asks a person first when the amount is over 100.",
   version: "1.0.0",
   capabilities: ["approve"],
+  // Content that does not match is refused with 400 before the handler runs.
   input_schema: { type: "object", properties: { item: { type: "string" }, amount: { type: "number", minimum: 0 } }, required: ["item", "amount"] },
   handle(message, ctx) {
-    const { item, amount } = (message.content ?? {}) as { item?: unknown; amount?: unknown };
-    if (typeof item !== "string" || typeof amount !== "number")
-      throw new SwitchboardError("invalid_request", `content: expected { item, amount }, got ${textOf(message.content)}`);
+    const { item, amount } = message.content as { item: string; amount: number };
     if (amount <= AUTO_APPROVE_UP_TO) return { status: "approved", item, amount, by: "policy" };
     const decision = ctx.input.at(-1);
     if (!decision) return ctx.needInput({ question: `Approve ${amount} for ${item}?`, schema: APPROVAL });

@@ -11,15 +11,15 @@ export const factChecker = defineAgent({
   capabilities: ["verify"],
   requires: ["research"],
   require_handshake: true,
-  // Model agents see this as the tool's parameters; a string content is taken as the claim too.
+  // Every caller's content must match it (anything else is refused with 400 before the handler
+  // runs), and model agents see it as the tool's parameters.
   input_schema: {
     type: "object",
     properties: { claim: { type: "string", description: "the claim to verify, with its source" } },
     required: ["claim"],
   },
   handle(message) {
-    const claim = typeof message.content === "object" && message.content !== null ? (message.content as { claim?: unknown }).claim : message.content;
-    const text = String(claim ?? "");
+    const text = (message.content as { claim: string }).claim;
     // Deterministic stand-in for a real check: claims with a number and a source are "supported".
     const verdict = /\d/.test(text) && /\bsource\b|\baccording to\b/i.test(text) ? "supported" : "unverified";
     return { claim: text, verdict, request_type: message.metadata.request_type ?? null };

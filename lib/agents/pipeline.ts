@@ -1,15 +1,16 @@
 /**
  * What happens to every call that reaches an agent, whichever path it came by (HTTP invoke, async
  * delivery, chain, map-reduce, fan-out, ctx.invoke), in three steps: gates that refuse a call
- * outright (loop, hop limit, ACL, handshake, deadline already passed), chain routing, then the
- * handler under the resilience policies, outermost first: breaker, concurrency cap, deadline. One
- * log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
+ * outright (loop, hop limit, ACL, handshake, content its input_schema refuses, deadline already
+ * passed), chain routing, then the handler under the resilience policies, outermost first: breaker,
+ * concurrency cap, deadline. One log record per call. Pure orchestration: storage and transport are the Durable Object's ports.
  */
 import type { Envelope, Metadata } from "../message/envelope";
 import { type Failure, failure, type Result, toFailure } from "../message/errors";
 import { LIMITS } from "../message/limits";
 import { chainRoute } from "../patterns/chain";
 import type { AgentEntry } from "../registry/entry";
+import { contentRefusal } from "../registry/input-schema";
 import type { Breaker } from "../resilience/breaker-replica";
 import { breakerPolicy } from "../resilience/breaker-policy";
 import { bulkheadPolicy } from "../resilience/bulkhead-policy";
@@ -62,6 +63,7 @@ const GATES: Gate[] = [
     if (!entry.require_handshake || from === null || handshakeAccepted(from)) return null;
     return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
   },
+  (call, { entry }) => contentRefusal(call.message.content, entry),
   (call, { entry, now }) => (now() >= call.deadline ? failure("timeout", `deadline passed before ${entry.name} was reached`) : null),
   (_call, { abort }) => (abort?.signal.aborted ? cancelledFailure(abort.signal) : null),
 ];

@@ -1,13 +1,16 @@
 /**
  * `input_schema`: the JSON Schema of what an agent accepts as `content`. Any entry may declare one
- * (code agents in `defineAgent`, configured agents in `PUT /agents/:name`). Model agents describe
- * their tools to the model with it and check the model's tool arguments against it before any call.
+ * (code agents in `defineAgent`, configured agents in `PUT /agents/:name`). Every path to the agent
+ * refuses content it does not match (`contentRefusal`), before the handler, the breaker or the cap;
+ * model agents also describe their tools to the model with it and check the model's tool arguments
+ * against it before any call.
  *
  * Validation is @cfworker/json-schema: a spec-compliant validator that interprets schemas instead
  * of compiling them to code, because Workers forbid `eval`/`new Function` (what Ajv needs).
  */
 import { z } from "@hono/zod-openapi";
 import { type Schema, Validator } from "@cfworker/json-schema";
+import { type Failure, failure } from "../message/errors";
 
 const TYPES = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
 /** Sent to the model with every step, so it stays small. */
@@ -37,7 +40,7 @@ export const InputSchema = z
     const problem = schemaProblem(schema);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .openapi("InputSchema", { description: "JSON Schema (2020-12) of the content this agent accepts" });
+  .openapi("InputSchema", { description: "JSON Schema (2020-12) of the content this agent accepts; other content is refused with 400 invalid_request" });
 
 /** Whether an input schema describes a JSON object (then tool arguments are the content itself). */
 export function isObjectSchema(schema: JsonSchema): boolean {
@@ -89,4 +92,15 @@ export function checkAgainst(schema: JsonSchema, value: unknown): SchemaCheck {
     .map((e) => `${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`)
     .join("; ");
   return { ok: false, detail: detail || "does not match the input schema" };
+}
+
+/**
+ * The `invalid_request` failure a message gets when its content does not match the agent's
+ * `input_schema`, else null (also when the agent declares none): every path to an agent refuses in
+ * these words, naming the offending fields.
+ */
+export function contentRefusal(content: unknown, entry: { name: string; input_schema?: JsonSchema }): Failure | null {
+  if (entry.input_schema === undefined) return null;
+  const check = checkAgainst(entry.input_schema, content);
+  return check.ok ? null : failure("invalid_request", `content does not match the input_schema of ${entry.name}: ${check.detail}`);
 }
