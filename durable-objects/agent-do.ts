@@ -17,6 +17,7 @@ import type {
   AgentShardApi,
   KeyedCall,
   KeyedInvokeResult,
+  KeyedStreamStarted,
   ParkedCall,
   RequestReplay,
   ShardStatus,
@@ -93,6 +94,10 @@ export function agentObject(codeAgents: CodeAgents) {
       const entry = this.parts.registration.loadFor(incoming.message.to);
       const started = await this.parts.streaming.invoke(entry, incoming);
       return entry && entry.shards > 1 ? { ...started, shards: entry.shards } : started;
+    }
+
+    async invokeStreamKeyed(incoming: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
+      return this.parts.keyed.stream(this.agent, this.parts.registration.loadFor(incoming.message.to), incoming, keyed);
     }
 
     readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead> {

@@ -27,6 +27,11 @@ function keyedCalls(sql: SqlStorage) {
     requests: new RequestStore(sql),
     invoke: (_entry, call) => new Promise((answer) => runs.push({ call, answer })),
     forward: () => Promise.reject(new Error("an unsharded agent never forwards")),
+    stream: () => Promise.reject(new Error("these calls do not stream")),
+    replayStream: () => {
+      throw new Error("these calls do not stream");
+    },
+    forwardStream: () => Promise.reject(new Error("an unsharded agent never forwards")),
     park: () => Promise.reject(new Error("nothing here asks for input")),
     replayed: (_call, detail) => replays.push(detail),
   });

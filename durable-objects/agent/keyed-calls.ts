@@ -11,9 +11,15 @@
  * async request still on its way, or one that failed, is a conflict. A call that reached a shard
  * other than its key's (its caller's shard count was stale) is passed on, and runs here too while it
  * runs there, so its caller's cancel, sent here, reaches it.
+ *
+ * A streaming call with a key follows the same rules: the first streams as any streaming call and
+ * keeps its reply under the key when its stream ends; a retry, streaming or not, answers with that
+ * reply (a streaming retry as a new stream: `start`, then the `reply`), and one that arrives while
+ * the first still streams waits for its answer.
  */
-import type { KeyedCall, KeyedInvokeResult } from "../../lib/agents/agent-api";
+import type { KeyedCall, KeyedInvokeResult, KeyedStreamStarted, StreamStarted } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";
+import type { Envelope } from "../../lib/message/envelope";
 import { failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
 import { newRequestId } from "../../lib/message/ids";
@@ -22,6 +28,7 @@ import type { AgentEntry } from "../../lib/registry/entry";
 import { keyShard } from "../../lib/registry/shards";
 import { callRefusal } from "../../lib/security/acl";
 import type { Parked } from "./input-waiting";
+import type { StreamKeying } from "./streaming";
 
 export interface KeyedCallsDeps {
   /** Which of the agent's shards this object is (0: home). */
@@ -31,6 +38,12 @@ export interface KeyedCallsDeps {
   invoke(entry: AgentEntry, call: Call): Promise<InvokeResult>;
   /** The same keyed call, at the shard that holds its key (this one does not). */
   forward(shard: number, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult>;
+  /** A streaming call through the pipeline (Streaming.invoke). */
+  stream(entry: AgentEntry, call: Call, keying: StreamKeying): Promise<StreamStarted>;
+  /** A new stream telling an answer given before (Streaming.replay). */
+  replayStream(call: Call, answer: KeyedInvokeResult & { ok: true }): StreamStarted;
+  /** The same keyed streaming call, at the shard that holds its key. */
+  forwardStream(shard: number, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted>;
   /** Stores a call that asked for input as a request waiting here (InputWaiting.park). */
   park(parked: Parked): Promise<Result<{ request: RequestView }>>;
   /** A call answered with an earlier call's answer: logged, as the message it is, without running the handler. */
@@ -42,6 +55,42 @@ export class KeyedCalls {
   private readonly running = new Map<string, Promise<KeyedInvokeResult>>();
 
   constructor(private readonly deps: KeyedCallsDeps) {}
+
+  /** A streaming call with a key: its own stream the first time, a stream of the kept answer on a retry. */
+  async stream(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
+    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
+    const result = await this.openStream(name, entry, call, keyed);
+    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
+  }
+
+  private async openStream(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
+    const scope = idempotencyScope(call.message.from, keyed.key);
+    const owner = keyShard(scope, entry.shards);
+    if (owner !== this.deps.shard) return this.deps.forwardStream(owner, call, keyed);
+    const refused = callRefusal(call.message.from, entry);
+    if (refused) return refused;
+    const claimed = await this.claim(name, scope, call);
+    if (!("first" in claimed)) return claimed.ok ? { ...this.deps.replayStream(call, claimed), replayed: true } : claimed;
+    let ended: (result: KeyedInvokeResult) => void = () => {};
+    claimed.first(
+      new Promise<KeyedInvokeResult>((resolve) => {
+        ended = resolve;
+      }),
+    );
+    try {
+      return await this.deps.stream(entry, call, {
+        park: (message, question) => this.deps.park({ message, question, timeout_ms: keyed.timeout_ms, idempotency_key: scope }),
+        ended: (result) => {
+          if (result.ok && !result.waiting) this.keep(name, call, scope, keyed.timeout_ms, result.reply);
+          ended(result);
+        },
+      });
+    } catch (error) {
+      // No stream, so no end: the key is freed here, and the calls waiting for it run.
+      ended(failure("agent_error", `the stream could not start: ${String(error)}`));
+      throw error;
+    }
+  }
 
   async invoke(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
@@ -57,24 +106,50 @@ export class KeyedCalls {
     // The ACL as it is now decides, also for an answer kept from before.
     const refused = callRefusal(call.message.from, entry);
     if (refused) return refused;
+    const claimed = await this.claim(name, scope, call);
+    if (!("first" in claimed)) return claimed;
+    return claimed.first(this.run(name, entry, call, scope, keyed.timeout_ms));
+  }
+
+  /**
+   * What a call with the key answers without running — the answer kept for it, or the answer of the
+   * call with the key running here once it ends — or, when the key is free, the key itself: the
+   * caller is the first call, and `first` takes the answer it is running. The key is taken before
+   * this returns, so two calls can never both be first; a first call that failed frees it, and the
+   * first retry to get here runs.
+   */
+  private async claim(
+    name: string,
+    scope: string,
+    call: Call,
+  ): Promise<KeyedInvokeResult | { first: (answer: Promise<KeyedInvokeResult>) => Promise<KeyedInvokeResult> }> {
     for (;;) {
       const kept = this.kept(name, scope, call);
       if (kept) return kept;
       const first = this.running.get(scope);
-      if (!first) break;
+      if (!first) {
+        let settle: (answer: Promise<KeyedInvokeResult>) => void = () => {};
+        const slot = new Promise<KeyedInvokeResult>((resolve) => {
+          settle = resolve;
+        });
+        this.running.set(scope, slot);
+        // The key is freed before the calls waiting for it see the answer, so a failure lets one of them run.
+        const free = () => {
+          if (this.running.get(scope) === slot) this.running.delete(scope);
+        };
+        return {
+          first: (answer) => {
+            const freed = answer.finally(free);
+            settle(freed);
+            return freed;
+          },
+        };
+      }
       const result = await first;
       if (result.ok) {
         this.deps.replayed(call, `answered as ${result.reply.metadata.in_reply_to ?? "the call"} with the same idempotency_key, which was running`);
         return { ...result, replayed: true };
       }
-      // The first call failed: the key is free, and the first retry to get here runs.
-    }
-    const run = this.run(name, entry, call, scope, keyed.timeout_ms);
-    this.running.set(scope, run);
-    try {
-      return await run;
-    } finally {
-      this.running.delete(scope);
     }
   }
 
@@ -86,6 +161,12 @@ export class KeyedCalls {
       const parked = await this.deps.park({ message: call.message, question: result.reply, timeout_ms: timeoutMs, idempotency_key: scope });
       return parked.ok ? { ...result, waiting: parked.request } : parked;
     }
+    this.keep(name, call, scope, timeoutMs, result.reply);
+    return result;
+  }
+
+  /** Keeps a first call's reply as a `replied` request under its key. */
+  private keep(name: string, call: Call, scope: string, timeoutMs: number | null, reply: Envelope): void {
     const now = Date.now();
     this.deps.requests.create({
       request_id: newRequestId(name, now, this.deps.shard),
@@ -95,9 +176,8 @@ export class KeyedCalls {
       idempotency_key: scope,
       now,
       lease_until: null,
-      reply: result.reply,
+      reply,
     });
-    return result;
   }
 
   /** What an earlier call with the key left: its reply, the request it waits as, or a conflict with an async request of the key. */

@@ -161,6 +161,10 @@ export function createParts(ctx: DurableObjectState, env: Env, codeAgents: CodeA
     requests,
     invoke: (entry, call) => invocation.invoke(entry, call),
     forward: (shard, call, keyed) => invocation.forwardKeyed(shard, call, keyed),
+    stream: (entry, call, keying) => streaming.invoke(entry, call, keying),
+    replayStream: (call, answer) => streaming.replay(call, answer),
+    // A stream outlives its caller's connection (it is resumable), so nothing here needs cancelling.
+    forwardStream: (shard, call, keyed) => agentRef(env, self).invokeStreamKeyed(call, keyed, {}, shard),
     park: (parked) => waiting.park(self, load(), parked),
     replayed: (call, detail) => observability.replayed(call, detail),
   });

@@ -7,7 +7,8 @@
  * away ends, as the object starts again, with an error event; the `stream-sweep` deadline removes
  * streams whose retention passed.
  */
-import type { ParkedCall, StreamRead, StreamStarted } from "../../lib/agents/agent-api";
+import type { KeyedInvokeResult, ParkedCall, StreamRead, StreamStarted } from "../../lib/agents/agent-api";
+import type { Envelope } from "../../lib/message/envelope";
 import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
@@ -36,6 +37,13 @@ export interface RequestAttempt extends CallStream {
 export interface RebuiltStream {
   owner: string | null;
   events: StoredEvent[];
+}
+
+/** A keyed streaming call's hooks (./keyed-calls.ts): where it waits if it asks for input, and how it ended. */
+export interface StreamKeying {
+  park(message: Envelope, question: Envelope): Promise<Result<{ request: RequestView }>>;
+  /** The call's answer once its stream has it (or the failure that kept it from starting). */
+  ended(result: KeyedInvokeResult): void;
 }
 
 /** How long a streaming invoke runs on with no reader before it is cancelled. @default 10000 */
@@ -95,13 +103,9 @@ export class Streaming {
    * under way or wrote its first event, at most a few ms later (lib/streams/answer-gate.ts): the
    * caller taking up the stream would otherwise delay that request, which the first token waits for.
    */
-  async invoke(entry: AgentEntry | null, call: Call): Promise<StreamStarted> {
-    const id = newStreamId(this.deps.address);
+  async invoke(entry: AgentEntry | null, call: Call, keying?: StreamKeying): Promise<StreamStarted> {
+    const { id, opened, writer } = this.openInvoke(call);
     const messageId = call.message.id;
-    this.log.open({ id, kind: "invoke", owner: call.message.from, message_id: messageId }, Date.now(), true);
-    // The caller's reader attaches before the first event, so `start` reaches it as it is appended.
-    const opened = this.log.read(id, 0);
-    const writer = new StreamWriter(this.log, id);
     const gate = new AnswerGate();
     writer.onFirstOutput(gate.open);
     let began: () => void = () => {};
@@ -117,12 +121,13 @@ export class Streaming {
       }),
     )
       .catch((error: unknown) => failure("agent_error", `the stream failed: ${String(error)}`, { transient: true }))
-      .then(async (result) => {
+      .then(async (result): Promise<KeyedInvokeResult> => {
         if (!writer.hasStarted) return result;
-        const ended = await this.waitIfAsked(call, result, writer);
+        const ended = await this.waitIfAsked(call, result, writer, keying);
         writer.end(ended);
         return ended;
       });
+    if (keying) void run.then(keying.ended);
     this.deps.ctx.waitUntil(run);
     const refused = await Promise.race([began$, run]);
     if (refused === null) await gate.passed(run);
@@ -146,15 +151,34 @@ export class Streaming {
    * `reply`, the question envelope carrying the `request_id` to answer. Agents calling agents get the
    * question as their reply, as `ctx.invoke` does; A2A parks its own task (lib/a2a/executor.ts).
    */
-  private async waitIfAsked(call: Call, result: InvokeResult, writer: StreamWriter): Promise<InvokeResult> {
+  private async waitIfAsked(call: Call, result: InvokeResult, writer: StreamWriter, keying?: StreamKeying): Promise<KeyedInvokeResult> {
     const atEdge = call.path.length === 0 && (call.pattern === "invoke" || call.pattern === "mcp");
     const asked = result.ok && atEdge ? inputRequestOf(result.reply) : null;
     if (!result.ok || !asked) return result;
-    const parked = await this.deps.park({ message: call.message, question: result.reply, timeout_ms: null });
+    const parked = await (keying
+      ? keying.park(call.message, result.reply)
+      : this.deps.park({ message: call.message, question: result.reply, timeout_ms: null }));
     if (!parked.ok) return parked;
-    const { request_id, status } = parked.request;
-    writer.step({ type: "input_required", request_id, status, status_url: `/requests/${request_id}`, input_required: asked });
-    return { ...result, reply: { ...result.reply, metadata: { ...result.reply.metadata, request_id } } };
+    return { ok: true, reply: waitingAs(writer, result.reply, parked.request), waiting: parked.request };
+  }
+
+  /**
+   * A stream that tells an answer given before (a keyed call's retry, ./keyed-calls.ts): `start`,
+   * the `input_required` step when that answer is a question still waiting, then the `reply`.
+   */
+  replay(call: Call, answer: KeyedInvokeResult & { ok: true }): StreamStarted {
+    const { id, opened, writer } = this.openInvoke(call);
+    writer.start(call.message.id);
+    writer.end({ ok: true, reply: answer.waiting ? waitingAs(writer, answer.reply, answer.waiting) : answer.reply });
+    if (!opened) return failure("stream_not_found", `stream ${id} ended before it could be read`);
+    return { ok: true, stream_id: id, message_id: call.message.id, ...opened };
+  }
+
+  /** A new stream for a streaming invoke, with the caller's reader attached before the first event, so `start` reaches it as it is appended. */
+  private openInvoke(call: Call) {
+    const id = newStreamId(this.deps.address);
+    this.log.open({ id, kind: "invoke", owner: call.message.from, message_id: call.message.id }, Date.now(), true);
+    return { id, opened: this.log.read(id, 0), writer: new StreamWriter(this.log, id) };
   }
 
   /**
@@ -278,4 +302,11 @@ function ended(events: StoredEvent[]): ReadableStream<Uint8Array> {
       controller.close();
     },
   });
+}
+
+/** A question that waits as `request`: the stream's `input_required` step, and the reply carrying the `request_id` to answer. */
+function waitingAs(writer: StreamWriter, question: Envelope, request: RequestView): Envelope {
+  const { request_id, status } = request;
+  writer.step({ type: "input_required", request_id, status, status_url: `/requests/${request_id}`, input_required: inputRequestOf(question) });
+  return { ...question, metadata: { ...question.metadata, request_id } };
 }

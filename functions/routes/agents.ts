@@ -4,7 +4,7 @@
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { KeyedCall } from "../../lib/agents/agent-api";
+import type { KeyedCall, KeyedStreamStarted } from "../../lib/agents/agent-api";
 import { agentRef } from "../../lib/agents/agent-ref";
 import { type Call, deadlineAfter } from "../../lib/message/call";
 import { codeEntry } from "../../lib/agents/define-agent";
@@ -172,8 +172,8 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         "and `step` events as the agent produces them, then one `reply` (the envelope) or `error` (problem+json). Every event has an `id`; " +
         "`GET /streams/{stream_id}` with `Last-Event-ID` resumes. A call refused before it starts is a plain problem. " +
         "`?format=ai-sdk` streams the AI SDK's UI message stream protocol instead (what `useChat` reads), and also takes `useChat`'s `{ messages }` body. " +
-        "With `idempotency_key` (not streamed), a retry from the same sender within 24 h answers with the first call's reply and `Idempotent-Replayed: true`, " +
-        "and the handler runs once; a key whose async request is still on its way is 409 `conflict`.",
+        "With `idempotency_key`, a retry from the same sender within 24 h answers with the first call's reply and `Idempotent-Replayed: true`, " +
+        "and the handler runs once (a streaming retry gets a new stream of that reply); a key whose async request is still on its way is 409 `conflict`.",
       request: { params: NameParam, query: z.object({ format: z.enum(["ai-sdk"]).optional() }), body: { required: true, ...json(InvokeBody) } },
       responses: {
         200: {
@@ -194,13 +194,16 @@ export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
         path: [],
         pattern: "invoke",
       };
+      const keyed = "idempotency_key" in body && body.idempotency_key ? { key: body.idempotency_key, timeout_ms: body.timeout_ms ?? null } : null;
       if (wantsEventStream(c)) {
         // A streaming call outlives a dropped connection for a grace period (resumable), so no cancel signal here.
-        const opened = await agentRef(c.env, name).invokeStream(call);
-        return opened.ok ? streamResponse(c, opened, 0) : failureResponse(opened);
+        const opened: KeyedStreamStarted = await (keyed ? agentRef(c.env, name).invokeStreamKeyed(call, keyed) : agentRef(c.env, name).invokeStream(call));
+        if (!opened.ok) return failureResponse(opened);
+        const response = streamResponse(c, opened, 0);
+        if (opened.replayed) response.headers.set("idempotent-replayed", "true");
+        return response;
       }
-      if ("idempotency_key" in body && body.idempotency_key)
-        return keyedInvoke(c, name, call, { key: body.idempotency_key, timeout_ms: body.timeout_ms ?? null });
+      if (keyed) return keyedInvoke(c, name, call, keyed);
       const result = await agentRef(c.env, name).invoke(call, cancelOnDisconnect(c));
       if (!result.ok) return failureResponse(result);
       if (inputRequestOf(result.reply)) return parkedInvoke(c, name, call.message, result.reply, body.timeout_ms ?? null);

@@ -106,6 +106,9 @@ export interface StreamOpened extends StreamRead {
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
 export type StreamStarted = Result<StreamOpened> & { shards?: number };
 
+/** A streaming call with an `idempotency_key`: `replayed` when its stream tells an earlier call's answer, whose handler did not run again. */
+export type KeyedStreamStarted = StreamStarted & { replayed?: true };
+
 export interface AgentDescription {
   entry: AgentEntry;
   status: { breaker: BreakerSnapshot["state"]; in_flight: number } & DeliveryStatus;
@@ -128,6 +131,12 @@ export interface AgentClientApi {
    * stream (kept here, resumable), or with the failure that kept it from starting (ACL, breaker, cap…).
    */
   invokeStream(call: Call): Promise<StreamStarted>;
+  /**
+   * A streaming call with an idempotency key, at the shard its key hashes to: the first call with
+   * the key streams as `invokeStream` does and keeps its reply under the key; a retry gets a stream
+   * of that answer (`start`, then the `reply`), or of the answer of the first once it ends.
+   */
+  invokeStreamKeyed(call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted>;
   /** The events of a stream kept here after `after`, then its live tail: for its owner (`viewer`), admin (null) or the agent. */
   readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead>;
   /** A reader of a stream kept here went away (its client disconnected). */

@@ -27,6 +27,7 @@ import type {
   AgentShardApi,
   KeyedCall,
   KeyedInvokeResult,
+  KeyedStreamStarted,
   ShardStatus,
   StreamStarted,
   Submission,
@@ -151,14 +152,33 @@ export class AgentRef {
    * cancels it before and after it started; after, the body ends with the `cancelled` error event.
    */
   async invokeStream(call: Call, options: CallOptions = {}): Promise<StreamStarted> {
+    return this.openStream(call, options, this.pickShard(), (object) => object.invokeStream(call), "execute");
+  }
+
+  /**
+   * A streaming call with an idempotency key, sent to the shard its key hashes to (`shard` when the
+   * caller knows better); like `invokeKeyed`, it passes the open-breaker memo, so a retry can still
+   * get its kept answer while the breaker is open.
+   */
+  invokeStreamKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}, shard?: number): Promise<KeyedStreamStarted> {
+    const to = shard ?? keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
+    return this.openStream(call, options, to, (object) => object.invokeStreamKeyed(call, keyed), "ask");
+  }
+
+  private async openStream<T extends StreamStarted>(
+    call: Call,
+    options: CallOptions,
+    shard: number,
+    send: (object: AgentObject) => Promise<T>,
+    breakerMemo: "execute" | "ask",
+  ): Promise<T | Failure> {
     const { signal } = options;
     if (signal?.aborted) return cancelledFailure(signal);
-    return openBreakers.execute(this.name, async () => {
-      const shard = this.pickShard();
+    return openBreakers[breakerMemo](this.name, async () => {
       const cancel = (detail: string) => this.object(shard).cancel(call.message.id, detail);
-      const sent = this.object(shard).invokeStream(call);
+      const sent = send(this.object(shard));
       outboundUnderway();
-      const opened: StreamStarted = this.learnShards(await untilCancelled(sent, options, cancel), shard);
+      const opened = this.learnShards(await untilCancelled(sent, options, cancel), shard);
       if (!opened.ok || !signal) return opened;
       const onAbort = () => {
         const told = cancel(cancelDetail(signal)).catch(() => {});
