@@ -1,4 +1,7 @@
-/** GET /dashboard/agents/:name: one agent's charts, outcomes, breaker timeline, messages, dead letters, observers and schedules. */
+/**
+ * GET /dashboard/agents/:name: one agent's charts, outcomes, breaker timeline, a form to invoke it,
+ * its messages, dead letters, observers and schedules.
+ */
 import { dashboardView } from "./dashboard-shell";
 import { AGENT_SCRIPT } from "./agent-script";
 
@@ -20,6 +23,9 @@ ul.counts { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .
 .band .seg { position: absolute; top: 0; bottom: 0; background: currentColor; }
 ol.transitions { list-style: none; padding: 0; margin: .5rem 0 0; display: grid; gap: .15rem; font-variant-numeric: tabular-nums; }
 td pre { max-width: 28rem; max-height: 4.5em; overflow: hidden; }
+#try form { display: grid; gap: .4rem; max-width: 48rem; }
+#try textarea { font: 13px/1.4 ui-monospace, monospace; width: 100%; box-sizing: border-box; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; padding: .4rem; }
+#try .row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; }
 pre.inspect { max-width: 40rem; max-height: 20rem; overflow: auto; background: var(--bg); padding: .4rem; border-radius: 4px; margin-top: .4rem; }
 `;
 
@@ -42,6 +48,11 @@ ${panel("concurrency", "Concurrency against the cap")}
 ${panel("outcomes", "Outcomes (all time)")}
 ${panel("breaker", "Breaker timeline")}
 </div>
+<details id="try" class="panel"><summary>Invoke this agent</summary>
+<form id="try-form"><label for="try-content">content: JSON, or text sent as a string</label>
+<textarea id="try-content" rows="5" spellcheck="false"></textarea>
+<div class="row"><button type="submit">Send</button><span id="try-status" role="status"></span><span id="try-trace"></span></div></form>
+<pre id="try-reply" class="inspect" hidden></pre></details>
 <h2>Recent messages</h2><div id="messages"></div>
 <h2>Dead letters</h2><div id="dlq-actions"></div><div id="dlq"></div>
 <div class="grid2"><div><h2>Observers</h2><div id="observers"></div></div><div><h2>Schedules</h2><div id="schedules"></div></div></div>`,

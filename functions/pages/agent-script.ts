@@ -4,6 +4,8 @@
  * or the key may not read, leaves its section saying so) and draws them: charts over the chosen
  * window, the outcome breakdown, the breaker's timeline, recent messages, and the dead letters with
  * Inspect, Replay and Delete, and Replay all and Delete all (`POST /dlq/replay`, `DELETE /dlq?agent=`).
+ * "Invoke this agent" sends one sync invoke with the session, its content prefilled from the agent's
+ * `input_schema`, and shows the reply (or the problem) with its trace.
  */
 import { AGENT_SERIES } from "./agent-series";
 import { CHART_VIEW } from "./chart-view";
@@ -124,6 +126,53 @@ export const AGENT_SCRIPT =
         el("span", { class: "actions" }, [inspect, " ", replay, " ", del, details])].map(function (c) { return el("td", null, c); }));
     }), "no dead letters");
   }
+  /** Content that fits 'schema' (an input_schema), for the invoke form to start from: its example, default or first enum value, else a blank of its type. */
+  function sample(schema, depth) {
+    if (!schema || typeof schema !== "object") return "hello";
+    if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0];
+    if (schema.default !== undefined) return schema.default;
+    if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
+    var type = Array.isArray(schema.type) ? schema.type[0] : schema.type, props = schema.properties || {};
+    if (type === "object") {
+      var out = {};
+      if (depth < 4) (schema.required || Object.keys(props)).forEach(function (k) { out[k] = sample(props[k] || {}, depth + 1); });
+      return out;
+    }
+    if (type === "array") return [];
+    if (type === "number" || type === "integer") return typeof schema.minimum === "number" ? schema.minimum : 0;
+    if (type === "boolean") return false;
+    if (type === "null") return null;
+    return "";
+  }
+  var prefilled = false;
+  function prefill(entry) {
+    var box = SB.$("try-content");
+    if (prefilled || box.value) return;
+    prefilled = true;
+    box.value = JSON.stringify(sample(entry.input_schema, 0), null, 2);
+  }
+  function invoke(event) {
+    event.preventDefault();
+    var text = SB.$("try-content").value, content, status = SB.$("try-status"), out = SB.$("try-reply"), started = Date.now();
+    try { content = JSON.parse(text); } catch (e) { content = text; }
+    status.className = "muted";
+    status.textContent = "sending…";
+    SB.$("try-trace").replaceChildren();
+    SB.api("POST", base + "/invoke", { content: content }).then(function (reply) {
+      var waiting = reply && reply.request_id && !reply.role, tp = reply && reply.trace && reply.trace.traceparent;
+      status.className = "ok";
+      status.textContent = (waiting ? "waiting for input as " + reply.request_id : "replied") + " in " + SB.ms(Date.now() - started);
+      if (tp) SB.$("try-trace").replaceChildren("trace ", SB.traceLink(tp.split("-")[1]));
+      out.textContent = JSON.stringify(reply, null, 2);
+      out.hidden = false;
+      refresh();
+    }, function (err) {
+      status.className = "bad";
+      status.textContent = (err.status ? err.status + ": " : "") + err.message;
+      out.hidden = true;
+    });
+  }
+  SB.$("try-form").addEventListener("submit", invoke);
   function listOf(box, what, answer, items, show) {
     if (answer.unavailable) return box.replaceChildren(el("p", { class: "muted" }, what + ": " + answer.unavailable));
     box.replaceChildren(items.length ? el("ul", null, items.map(function (i) { return el("li", null, show(i)); })) : el("p", { class: "muted" }, "no " + what));
@@ -133,6 +182,7 @@ export const AGENT_SCRIPT =
     var entry = r[0], m = r[1], breaker = r[2], rows = r[3].entries, t1 = Date.now(), t0 = t1 - Number(SB.$("window").value);
     var s = charts(rows, m, t0, t1);
     summary(entry, m, breaker, s);
+    prefill(entry);
     outcomes(m);
     timeline(breaker, t1);
     messages(rows);

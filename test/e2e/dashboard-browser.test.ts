@@ -419,6 +419,40 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it("invokes an agent from its page: content prefilled from its input_schema, the reply with its trace, a refusal naming the field", async () => {
+    await page.goto(`${dev.url}/dashboard/agents/approver`);
+    const box = page.locator("#try-content"),
+      status = page.locator("#try-status");
+    await page.locator("#try summary").click();
+    await expect.poll(() => box.inputValue(), PAGE).not.toBe("");
+    expect(JSON.parse(await box.inputValue())).toEqual({ item: "", amount: 0 });
+    await box.fill(JSON.stringify({ item: "pens", amount: 12 }));
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => status.textContent(), PAGE).toMatch(/^replied in /);
+    const reply = JSON.parse((await page.locator("#try-reply").textContent()) as string);
+    expect(reply).toMatchObject({ role: "reply", from: "approver", content: { status: "approved", item: "pens", by: "policy" } });
+    expect(await page.locator("#try-trace a[data-trace]").getAttribute("data-trace")).toBe(reply.trace.traceparent.split("-")[1]);
+    // The call is in the agent's log, which the page draws again after it.
+    await expect.poll(() => page.locator("#messages").textContent(), PAGE).toContain('"item":"pens"');
+
+    await box.fill(JSON.stringify({ item: "pens", amount: -1 }));
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => status.textContent(), PAGE).toMatch(/^400: content does not match the input_schema of approver: \/amount: /);
+    expect(await status.getAttribute("class")).toBe("bad");
+    expect(await page.locator("#try-reply").isVisible()).toBe(false);
+
+    // Text that is not JSON goes as a string.
+    await page.goto(`${dev.url}/dashboard/agents/echo`);
+    await page.locator("#try summary").click();
+    await expect.poll(() => box.inputValue(), PAGE).toBe('"hello"');
+    await box.fill("plain words");
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => status.textContent(), PAGE).toMatch(/^replied in /);
+    expect(JSON.parse((await page.locator("#try-reply").textContent()) as string).content).toBe("plain words");
+    // The one console error is the browser's own line for the refused call's 400.
+    expect(browser.errors).toEqual([expect.stringMatching(/agents\/approver: .*status of 400/)]);
+  });
+
   it("is live: polls while the tab is visible, asks nothing while it is hidden, and pauses from the button", async () => {
     const live = await browser.page();
     await live.clock.install();
