@@ -23,7 +23,8 @@ ul.counts { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .
 .band .seg { position: absolute; top: 0; bottom: 0; background: currentColor; }
 ol.transitions { list-style: none; padding: 0; margin: .5rem 0 0; display: grid; gap: .15rem; font-variant-numeric: tabular-nums; }
 td pre { max-width: 28rem; max-height: 4.5em; overflow: hidden; }
-#try form { display: grid; gap: .4rem; max-width: 48rem; }
+#try { margin-top: 1rem; } #try summary { cursor: pointer; font-weight: 600; }
+#try form { display: grid; margin-top: .5rem; gap: .4rem; max-width: 48rem; }
 #try textarea { font: 13px/1.4 ui-monospace, monospace; width: 100%; box-sizing: border-box; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; padding: .4rem; }
 #try .row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; }
 pre.inspect { max-width: 40rem; max-height: 20rem; overflow: auto; background: var(--bg); padding: .4rem; border-radius: 4px; margin-top: .4rem; }

@@ -434,6 +434,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(await page.locator("#try-trace a[data-trace]").getAttribute("data-trace")).toBe(reply.trace.traceparent.split("-")[1]);
     // The call is in the agent's log, which the page draws again after it.
     await expect.poll(() => page.locator("#messages").textContent(), PAGE).toContain('"item":"pens"');
+    await page.locator("#try").screenshot({ path: screenshotPath("agent-invoke") });
 
     await box.fill(JSON.stringify({ item: "pens", amount: -1 }));
     await page.locator('#try-form button[type="submit"]').click();
