@@ -26,6 +26,7 @@ td pre { max-width: 28rem; max-height: 4.5em; overflow: hidden; }
 #try { margin-top: 1rem; } #try summary { cursor: pointer; font-weight: 600; }
 #try form { display: grid; margin-top: .5rem; gap: .4rem; max-width: 48rem; }
 #try textarea { font: 13px/1.4 ui-monospace, monospace; width: 100%; box-sizing: border-box; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; padding: .4rem; }
+#try-steps { margin: .4rem 0 0; padding-left: 1.4rem; font-size: 13px; }
 #try .row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; }
 pre.inspect { max-width: 40rem; max-height: 20rem; overflow: auto; background: var(--bg); padding: .4rem; border-radius: 4px; margin-top: .4rem; }
 `;
@@ -52,7 +53,8 @@ ${panel("breaker", "Breaker timeline")}
 <details id="try" class="panel"><summary>Invoke this agent</summary>
 <form id="try-form"><label for="try-content">content: JSON, or text sent as a string</label>
 <textarea id="try-content" rows="5" spellcheck="false"></textarea>
-<div class="row"><button type="submit">Send</button><span id="try-status" role="status"></span><span id="try-trace"></span></div></form>
+<div class="row"><button type="submit">Send</button><label><input type="checkbox" id="try-stream"> stream the reply</label><span id="try-status" role="status"></span><span id="try-trace"></span></div></form>
+<ol id="try-steps" hidden></ol><pre id="try-live" class="inspect" aria-live="polite" hidden></pre>
 <pre id="try-reply" class="inspect" hidden></pre></details>
 <h2>Recent messages</h2><div id="messages"></div>
 <h2>Dead letters</h2><div id="dlq-actions"></div><div id="dlq"></div>

@@ -4,8 +4,9 @@
  * or the key may not read, leaves its section saying so) and draws them: charts over the chosen
  * window, the outcome breakdown, the breaker's timeline, recent messages, and the dead letters with
  * Inspect, Replay and Delete, and Replay all and Delete all (`POST /dlq/replay`, `DELETE /dlq?agent=`).
- * "Invoke this agent" sends one sync invoke with the session, its content prefilled from the agent's
- * `input_schema`, and shows the reply (or the problem) with its trace.
+ * "Invoke this agent" sends one invoke with the session, its content prefilled from the agent's
+ * `input_schema`, and shows the reply (or the problem) with its trace; streamed, it shows each step
+ * and the deltas as they come (the SSE events of `Accept: text/event-stream`).
  */
 import { AGENT_SERIES } from "./agent-series";
 import { CHART_VIEW } from "./chart-view";
@@ -151,14 +152,47 @@ export const AGENT_SCRIPT =
     prefilled = true;
     box.value = JSON.stringify(sample(entry.input_schema, 0), null, 2);
   }
+  /** POST with Accept: text/event-stream; each SSE event (its name and parsed data) goes to onEvent as it arrives. A refusal before the stream is an Error, as SB.api gives it. */
+  function streamed(path, body, onEvent) {
+    return fetch(path, { method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "x-switchboard-csrf": "1", "content-type": "application/json", accept: "text/event-stream" } }).then(function (res) {
+      if (!res.ok || !/event-stream/.test(res.headers.get("content-type") || "")) {
+        return res.json().catch(function () { return {}; }).then(function (p) { var err = new Error(p.detail || res.statusText); err.status = res.status; throw err; });
+      }
+      var reader = res.body.getReader(), decoder = new TextDecoder(), buffered = "";
+      function frame(block) {
+        var name = "message", data = [];
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+        });
+        if (!data.length) return;
+        var value = data.join("\n");
+        try { value = JSON.parse(value); } catch (e) {}
+        onEvent(name, value);
+      }
+      function pump() {
+        return reader.read().then(function (r) {
+          if (r.done) return;
+          buffered += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
+          var end;
+          while ((end = buffered.indexOf("\n\n")) >= 0) { frame(buffered.slice(0, end)); buffered = buffered.slice(end + 2); }
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
   function invoke(event) {
     event.preventDefault();
     var text = SB.$("try-content").value, content, status = SB.$("try-status"), out = SB.$("try-reply"), started = Date.now();
+    var live = SB.$("try-live"), steps = SB.$("try-steps"), stream = SB.$("try-stream").checked;
     try { content = JSON.parse(text); } catch (e) { content = text; }
     status.className = "muted";
     status.textContent = "sending…";
     SB.$("try-trace").replaceChildren();
-    SB.api("POST", base + "/invoke", { content: content }).then(function (reply) {
+    [out, live, steps].forEach(function (box) { box.hidden = true; box.replaceChildren(); });
+    function replied(reply) {
       var waiting = reply && reply.request_id && !reply.role, tp = reply && reply.trace && reply.trace.traceparent;
       status.className = "ok";
       status.textContent = (waiting ? "waiting for input as " + reply.request_id : "replied") + " in " + SB.ms(Date.now() - started);
@@ -166,11 +200,21 @@ export const AGENT_SCRIPT =
       out.textContent = JSON.stringify(reply, null, 2);
       out.hidden = false;
       refresh();
-    }, function (err) {
+    }
+    function failed(err) {
       status.className = "bad";
       status.textContent = (err.status ? err.status + ": " : "") + err.message;
-      out.hidden = true;
-    });
+    }
+    if (!stream) return SB.api("POST", base + "/invoke", { content: content }).then(replied, failed);
+    streamed(base + "/invoke", { content: content }, function (name, data) {
+      if (name === "start") status.textContent = "streaming " + data.stream_id + "…";
+      else if (name === "delta") { live.hidden = false; live.appendChild(document.createTextNode(typeof data.text === "string" ? data.text : JSON.stringify(data.value))); }
+      else if (name === "step") {
+        steps.hidden = false;
+        steps.appendChild(el("li", { "data-step": data.type }, [data.type + " " + (data.tool || data.request_id || "") + " ", data.outcome ? outcome(data.outcome) : "", data.duration_ms !== undefined ? " " + SB.ms(data.duration_ms) : ""]));
+      } else if (name === "reply") replied(data);
+      else if (name === "error") failed({ status: data.status, message: data.code + ": " + data.detail });
+    }).catch(failed);
   }
   SB.$("try-form").addEventListener("submit", invoke);
   function listOf(box, what, answer, items, show) {

@@ -434,7 +434,6 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(await page.locator("#try-trace a[data-trace]").getAttribute("data-trace")).toBe(reply.trace.traceparent.split("-")[1]);
     // The call is in the agent's log, which the page draws again after it.
     await expect.poll(() => page.locator("#messages").textContent(), PAGE).toContain('"item":"pens"');
-    await page.locator("#try").screenshot({ path: screenshotPath("agent-invoke") });
 
     await box.fill(JSON.stringify({ item: "pens", amount: -1 }));
     await page.locator('#try-form button[type="submit"]').click();
@@ -450,6 +449,23 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await page.locator('#try-form button[type="submit"]').click();
     await expect.poll(() => status.textContent(), PAGE).toMatch(/^replied in /);
     expect(JSON.parse((await page.locator("#try-reply").textContent()) as string).content).toBe("plain words");
+    // Streamed: a model agent's tool call shows as a step as it ends, its answer as it comes.
+    await page.goto(`${dev.url}/dashboard/agents/concierge`);
+    await page.locator("#try summary").click();
+    await box.fill("Summarize: Ship it. Tell the team.");
+    await page.locator("#try-stream").check();
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => status.textContent(), PAGE).toMatch(/^replied in /);
+    expect(await page.locator("#try-steps li").evaluateAll((lis) => lis.map((li) => li.textContent))).toEqual([
+      expect.stringMatching(/^tool_call summarizer ok /),
+    ]);
+    const streamedReply = JSON.parse((await page.locator("#try-reply").textContent()) as string);
+    expect(streamedReply).toMatchObject({ role: "reply", from: "concierge", metadata: { steps: [{ tool: "summarizer", outcome: "ok" }] } });
+    // The deltas, put together, are the reply's content.
+    expect(await page.locator("#try-live").textContent()).toBe(streamedReply.content);
+    expect(JSON.parse(streamedReply.content)).toMatchObject({ summary: expect.stringContaining("Ship it") });
+    await page.locator("#try").screenshot({ path: screenshotPath("agent-invoke") });
+
     // The one console error is the browser's own line for the refused call's 400.
     expect(browser.errors).toEqual([expect.stringMatching(/agents\/approver: .*status of 400/)]);
   });
