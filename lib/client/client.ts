@@ -5,8 +5,11 @@
  *
  *   const sb = createSwitchboardClient({ baseUrl: "http://localhost:8787", apiKey: "sk_dev_admin" });
  *   const reply = await sb.invoke("echo", { content: "hello" });
+ *   const stream = await sb.invokeStream("narrator", { content: "hello" });
+ *   for await (const event of stream) if (event.event === "delta") process.stdout.write(event.data.text);
  */
-import { apiErrorFrom } from "./errors";
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { apiErrorFrom, type ProblemDetails, SwitchboardApiError } from "./errors";
 import type {
   Accepted,
   AgentConfig,
@@ -29,7 +32,11 @@ import type {
   MessageInput,
   Observer,
   ObserverInput,
+  PauseState,
   RequestView,
+  Schedule,
+  ScheduleInput,
+  StreamEvent,
   Trace,
 } from "./types";
 
@@ -51,6 +58,57 @@ export interface CallOptions {
 }
 
 const seg = encodeURIComponent;
+
+/** A streamed reply: its events as they come (`for await`), or `reply()` for the envelope at its end. */
+export interface AgentStream extends AsyncIterable<StreamEvent> {
+  /** The stream's id (`X-Stream-Id`): `resumeStream` reads it again after a dropped connection. */
+  readonly streamId: string;
+  /** True when an earlier call with the same `idempotency_key` answered (`Idempotent-Replayed`): this stream tells that answer. */
+  readonly replayed: boolean;
+  /** Reads the rest of the stream: the reply envelope, or throws SwitchboardApiError for its `error` event (or for a stream cut before its end). */
+  reply(): Promise<Envelope>;
+}
+
+/** The events of an SSE response, read once: iterating and `reply()` share one reader. */
+function agentStream(response: Response): AgentStream {
+  const streamId = response.headers.get("x-stream-id") ?? "";
+  // A 204 (a reader that has seen the whole stream) has no body: no events.
+  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+  const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const reader = messages.getReader();
+  let ended = false;
+  async function next(): Promise<StreamEvent | null> {
+    if (ended) return null;
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      return null;
+    }
+    let data: unknown = value.data;
+    try {
+      data = JSON.parse(value.data);
+    } catch {}
+    return { id: value.id === undefined || value.id === "" ? null : Number(value.id), event: value.event ?? "message", data };
+  }
+  return {
+    streamId,
+    replayed: response.headers.get("idempotent-replayed") === "true",
+    async *[Symbol.asyncIterator]() {
+      for (let event = await next(); event; event = await next()) yield event;
+    },
+    async reply() {
+      for (let event = await next(); event; event = await next()) {
+        if (event.event === "reply") return event.data as Envelope;
+        if (event.event === "error") {
+          const problem = event.data as ProblemDetails;
+          throw new SwitchboardApiError(problem.status, problem, typeof problem.retry_after === "number" ? problem.retry_after : undefined);
+        }
+      }
+      const detail = `stream ${streamId} ended before its reply; resumeStream reads it again`;
+      throw new SwitchboardApiError(502, { type: "about:blank", title: "Agent error", status: 502, code: "agent_error", detail });
+    },
+  };
+}
 
 function query(params: object): string {
   const q = new URLSearchParams();
@@ -108,7 +166,27 @@ export function createSwitchboardClient(options: ClientOptions) {
     // Messaging
     invoke: (name: string, input: InvokeInput, call: CallOptions = {}) => json<Envelope>("POST", `/agents/${seg(name)}/invoke`, { body: input, ...call }),
     send: (name: string, input: MessageInput, call: CallOptions = {}) => json<Accepted>("POST", `/agents/${seg(name)}/messages`, { body: input, ...call }),
+    /**
+     * A streaming invoke (`Accept: text/event-stream`): answers once the call started; a call refused
+     * before it starts throws, as `invoke` does. With `idempotency_key`, a retry streams the first
+     * call's answer (`replayed`).
+     */
+    invokeStream: async (name: string, input: InvokeInput, call: CallOptions = {}) =>
+      agentStream(await send("POST", `/agents/${seg(name)}/invoke`, { body: input, headers: { accept: "text/event-stream" }, ...call })),
+    /** The events of a stream after `lastEventId` (all of them without one), then its live tail; an ended stream the caller saw to its end has none. */
+    resumeStream: async (streamId: string, lastEventId?: number, call: CallOptions = {}) =>
+      agentStream(
+        await send("GET", `/streams/${seg(streamId)}`, {
+          headers: { accept: "text/event-stream", ...(lastEventId !== undefined ? { "last-event-id": String(lastEventId) } : {}) },
+          ...call,
+        }),
+      ),
     getRequest: (id: string) => json<RequestView>("GET", `/requests/${seg(id)}`),
+    /** Answers a request that waits for input; it resumes through the queue (poll `getRequest`). */
+    answerInput: (id: string, content: unknown) => json<RequestView>("POST", `/requests/${seg(id)}/input`, { body: { content } }),
+    /** The agent's requests that wait for input, oldest first. */
+    waitingRequests: (name: string, limit?: number) =>
+      json<{ requests: RequestView[] }>("GET", `/agents/${seg(name)}/requests${query({ status: "input_required", limit })}`).then((r) => r.requests),
     cancelRequest: (id: string) => json<RequestView>("DELETE", `/requests/${seg(id)}`),
     handshake: (name: string, offer: HandshakeInput) => json<HandshakeResult>("POST", `/agents/${seg(name)}/handshake`, { body: offer }),
 
@@ -119,6 +197,16 @@ export function createSwitchboardClient(options: ClientOptions) {
     removeObserver: (name: string, id: string) => json<void>("DELETE", `/agents/${seg(name)}/observers/${seg(id)}`),
     publishEvent: (name: string, event: { event: string; data?: unknown }, call: CallOptions = {}) =>
       json<EventAccepted>("POST", `/agents/${seg(name)}/events`, { body: event, ...call }),
+
+    // Time and flow
+    pauseAgent: (name: string) => json<PauseState>("POST", `/agents/${seg(name)}/pause`),
+    resumeAgent: (name: string) => json<PauseState>("POST", `/agents/${seg(name)}/resume`),
+    createSchedule: (name: string, schedule: ScheduleInput) => json<Schedule>("POST", `/agents/${seg(name)}/schedules`, { body: schedule }),
+    listSchedules: (name: string) => json<{ agent: string; schedules: Schedule[] }>("GET", `/agents/${seg(name)}/schedules`).then((r) => r.schedules),
+    getSchedule: (name: string, id: string) => json<Schedule>("GET", `/agents/${seg(name)}/schedules/${seg(id)}`),
+    pauseSchedule: (name: string, id: string) => json<Schedule>("POST", `/agents/${seg(name)}/schedules/${seg(id)}/pause`),
+    resumeSchedule: (name: string, id: string) => json<Schedule>("POST", `/agents/${seg(name)}/schedules/${seg(id)}/resume`),
+    deleteSchedule: (name: string, id: string) => json<void>("DELETE", `/agents/${seg(name)}/schedules/${seg(id)}`),
 
     // Resilience
     getBreaker: (name: string) => json<BreakerSnapshot>("GET", `/agents/${seg(name)}/breaker`),

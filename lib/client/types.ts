@@ -10,8 +10,29 @@ import type { HandshakeResult } from "../protocols/handshake";
 import type { RequestView } from "../protocols/request-store";
 import type { AgentConfig, AgentEntry } from "../registry/entry";
 import type { BreakerSnapshot } from "../resilience/circuit-breaker";
+import type { ScheduleBody, ScheduleView } from "../time/schedule";
 
 export type { AgentConfig, AgentEntry, AgentMetricsReport, BreakerSnapshot, Envelope, HandshakeResult, Metadata, RequestView, TraceRow };
+
+/** `POST /agents/:name/schedules`'s body, and the schedule it answers with. */
+export type ScheduleInput = ScheduleBody;
+export type Schedule = ScheduleView;
+
+/** One event of a streamed reply (docs/streaming.md): `start`, `delta`s and `step`s, then one `reply` or `error`. */
+export interface StreamEvent {
+  /** The event's id, to resume after (`resumeStream`); null for an event without one. */
+  id: number | null;
+  event: "start" | "delta" | "step" | "reply" | "error" | (string & {});
+  /** `start` `{ stream_id, message_id }`, `delta` `{ text }` or `{ value }`, `step` `{ type, … }`, `reply` the envelope, `error` the problem. */
+  data: any;
+}
+
+/** `POST /agents/:name/pause` and `/resume`. */
+export interface PauseState {
+  agent: string;
+  paused: boolean;
+  held: number;
+}
 
 /** Filters of `GET /agents`; each narrows the listing, all together must hold. */
 export interface AgentFilter {
@@ -42,6 +63,10 @@ export interface InvokeInput {
 export interface MessageInput extends InvokeInput {
   /** An agent name or an https URL that receives the reply. */
   reply_to?: string;
+  /** Deliver at this time (RFC 3339 with a zone), at most 365 days ahead; not with `delay_ms`. */
+  deliver_at?: string;
+  /** Deliver this many ms from now (0 … 31536000000); not with `deliver_at`. */
+  delay_ms?: number;
 }
 
 export interface Accepted {

@@ -76,6 +76,79 @@ describe("typed client", () => {
     expect((await admin.openApi()).openapi).toBe("3.1.0");
   });
 
+  it("streams a reply: its events as they come, reply() for the envelope, and resumeStream after a given event", async () => {
+    const stream = await admin.invokeStream("narrator", { content: { text: "hello there", agent: "echo" } });
+    expect(stream.replayed).toBe(false);
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((e) => [e.id, e.event])).toEqual([
+      [1, "start"],
+      [2, "delta"],
+      [3, "delta"],
+      [4, "reply"],
+    ]);
+    expect(events[0]?.data.stream_id).toBe(stream.streamId);
+    expect(events.slice(1, 3).map((e) => e.data.text)).toEqual(["echo: ", "hello there"]);
+
+    const after = await admin.resumeStream(stream.streamId, 2);
+    const rest = [];
+    for await (const event of after) rest.push(event);
+    expect(rest.map((e) => e.id)).toEqual([3, 4]);
+    expect((await (await admin.resumeStream(stream.streamId)).reply()).content).toBe("echo: hello there");
+    // Seen to its end (the server answers 204): no events, so no reply either.
+    const seen = await admin.resumeStream(stream.streamId, 4);
+    const none = [];
+    for await (const event of seen) none.push(event);
+    expect(none).toEqual([]);
+    const cut = await rejection((await admin.resumeStream(stream.streamId, 4)).reply());
+    expect(cut).toMatchObject({ status: 502, code: "agent_error" });
+    expect(cut.message).toContain("ended before its reply");
+  });
+
+  it("throws for a stream refused before it starts and for one that ends in an error event; a keyed retry streams the first answer", async () => {
+    expect(await rejection(admin.invokeStream("no-such-agent", { content: 1 }))).toMatchObject({ status: 404, code: "agent_not_found" });
+    const broken = uniqueName("client-stream-400");
+    await admin.putAgent(broken, { kind: "http", url: `${testServer()}/status/400/${broken}` });
+    const failing = await admin.invokeStream(broken, { content: "x" });
+    expect(await rejection(failing.reply())).toMatchObject({ status: 502, code: "agent_error", transient: true });
+
+    const name = uniqueName("client-stream-key");
+    await admin.putAgent(name, { kind: "http", url: `${testServer()}/ok/${name}` });
+    const first = await (await admin.invokeStream(name, { content: "once", idempotency_key: "k-1" })).reply();
+    const retry = await admin.invokeStream(name, { content: "once", idempotency_key: "k-1" });
+    expect(retry.replayed).toBe(true);
+    expect(await retry.reply()).toEqual(first);
+  });
+
+  it("answers a request that waits for input, pauses an agent, delays a message and keeps schedules", async () => {
+    const asked = (await admin.invoke("approver", { content: { item: "lamp", amount: 400 } })) as unknown as { request_id: string };
+    expect((await admin.waitingRequests("approver")).map((r) => r.request_id)).toContain(asked.request_id);
+    expect(await admin.answerInput(asked.request_id, { approved: true })).toMatchObject({ request_id: asked.request_id, status: "pending" });
+    const done = await eventually(async () => {
+      const r = await admin.getRequest(asked.request_id);
+      return r.status === "replied" ? r : undefined;
+    });
+    expect(done.reply?.content).toMatchObject({ status: "approved", item: "lamp", by: "admin" });
+
+    const name = uniqueName("client-time");
+    await admin.putAgent(name, { kind: "http", url: `${testServer()}/ok/${name}` });
+    expect(await admin.pauseAgent(name)).toEqual({ agent: name, paused: true, held: 0 });
+    expect(await admin.resumeAgent(name)).toEqual({ agent: name, paused: false, held: 0 });
+    const later = await admin.send(name, { content: "later", delay_ms: 3_600_000 });
+    expect((await admin.getRequest(later.request_id)).status).toBe("scheduled");
+    expect((await admin.cancelRequest(later.request_id)).status).toBe("cancelled");
+
+    const schedule = await admin.createSchedule(name, { every_ms: 60_000, content: "tick" });
+    expect(schedule).toMatchObject({ agent: name, every_ms: 60_000, paused: false, content: "tick" });
+    expect((await admin.listSchedules(name)).map((x) => x.id)).toEqual([schedule.id]);
+    expect((await admin.pauseSchedule(name, schedule.id)).paused).toBe(true);
+    expect((await admin.resumeSchedule(name, schedule.id)).paused).toBe(false);
+    expect((await admin.getSchedule(name, schedule.id)).id).toBe(schedule.id);
+    await admin.deleteSchedule(name, schedule.id);
+    expect(await admin.listSchedules(name)).toEqual([]);
+    expect(await rejection(admin.getSchedule(name, schedule.id))).toMatchObject({ status: 404, code: "schedule_not_found" });
+  });
+
   it("throws SwitchboardApiError carrying the problem code, status and retry-after", async () => {
     const missing = await rejection(admin.invoke("no-such-agent", { content: 1 }));
     expect(missing).toMatchObject({ status: 404, code: "agent_not_found", transient: false });
