@@ -20,7 +20,7 @@
 import type { KeyedCall, KeyedInvokeResult, KeyedStreamStarted, StreamStarted } from "../../lib/agents/agent-api";
 import type { Call, InvokeResult } from "../../lib/message/call";
 import type { Envelope } from "../../lib/message/envelope";
-import { failure, type Result } from "../../lib/message/errors";
+import { type Failure, failure, type Result } from "../../lib/message/errors";
 import { inputRequestOf } from "../../lib/message/input-required";
 import { newRequestId } from "../../lib/message/ids";
 import { idempotencyScope, type RequestStore, type RequestView, viewOf } from "../../lib/protocols/request-store";
@@ -57,18 +57,41 @@ export class KeyedCalls {
   constructor(private readonly deps: KeyedCallsDeps) {}
 
   /** A streaming call with a key: its own stream the first time, a stream of the kept answer on a retry. */
-  async stream(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
+  stream(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
+    return this.atKeyShard(name, entry, call, keyed, {
+      forward: (owner) => this.deps.forwardStream(owner, call, keyed),
+      answer: (found, scope) => this.openStream(name, found, call, keyed, scope),
+    });
+  }
+
+  async invoke(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
+    return this.atKeyShard(name, entry, call, keyed, {
+      forward: (owner) => this.deps.forward(owner, call, keyed),
+      answer: (found, scope) => this.answer(name, found, call, keyed, scope),
+    });
+  }
+
+  /**
+   * What every keyed call does before it answers: the agent must exist, a call whose key another
+   * shard holds is passed on there, and the ACL as it is now decides, also for an answer kept from
+   * before. Every answer tells a sharded agent's count, so the caller's next key goes straight to its shard.
+   */
+  private async atKeyShard<T extends { ok: boolean; shards?: number }>(
+    name: string,
+    entry: AgentEntry | null,
+    call: Call,
+    keyed: KeyedCall,
+    go: { forward(owner: number): Promise<T>; answer(entry: AgentEntry, scope: string): Promise<T | Failure> },
+  ): Promise<T | (Failure & { shards?: number })> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
-    const result = await this.openStream(name, entry, call, keyed);
+    const scope = idempotencyScope(call.message.from, keyed.key);
+    const owner = keyShard(scope, entry.shards);
+    if (owner !== this.deps.shard) return go.forward(owner);
+    const result = callRefusal(call.message.from, entry) ?? (await go.answer(entry, scope));
     return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
   }
 
-  private async openStream(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted> {
-    const scope = idempotencyScope(call.message.from, keyed.key);
-    const owner = keyShard(scope, entry.shards);
-    if (owner !== this.deps.shard) return this.deps.forwardStream(owner, call, keyed);
-    const refused = callRefusal(call.message.from, entry);
-    if (refused) return refused;
+  private async openStream(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall, scope: string): Promise<KeyedStreamStarted> {
     const claimed = await this.claim(name, scope, call);
     if (!("first" in claimed)) return claimed.ok ? { ...this.deps.replayStream(call, claimed), replayed: true } : claimed;
     let ended: (result: KeyedInvokeResult) => void = () => {};
@@ -92,20 +115,7 @@ export class KeyedCalls {
     }
   }
 
-  async invoke(name: string, entry: AgentEntry | null, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
-    if (!entry) return failure("agent_not_found", `no agent named ${name}`);
-    const result = await this.answer(name, entry, call, keyed);
-    // Every answer tells a sharded agent's count, so the caller's next key goes straight to its shard.
-    return entry.shards > 1 ? { ...result, shards: entry.shards } : result;
-  }
-
-  private async answer(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall): Promise<KeyedInvokeResult> {
-    const scope = idempotencyScope(call.message.from, keyed.key);
-    const owner = keyShard(scope, entry.shards);
-    if (owner !== this.deps.shard) return this.deps.forward(owner, call, keyed);
-    // The ACL as it is now decides, also for an answer kept from before.
-    const refused = callRefusal(call.message.from, entry);
-    if (refused) return refused;
+  private async answer(name: string, entry: AgentEntry, call: Call, keyed: KeyedCall, scope: string): Promise<KeyedInvokeResult> {
     const claimed = await this.claim(name, scope, call);
     if (!("first" in claimed)) return claimed;
     return claimed.first(this.run(name, entry, call, scope, keyed.timeout_ms));

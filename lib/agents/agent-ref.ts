@@ -126,11 +126,10 @@ export class AgentRef {
    * reply is answered without calling the agent, and the object's breaker decides the rest.
    */
   invokeKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}, shard?: number): Promise<KeyedInvokeResult> {
-    const to = shard ?? keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
-    return this.sync(call, options, to, (object) => object.invokeKeyed(call, keyed), "ask");
+    return this.sync(call, options, shard ?? this.keyShard(call, keyed), (object) => object.invokeKeyed(call, keyed), "ask");
   }
 
-  private async sync<T extends InvokeResult>(
+  private async sync<T extends Result<unknown> & { shards?: number }>(
     call: Call,
     options: CallOptions,
     shard: number,
@@ -161,10 +160,10 @@ export class AgentRef {
    * get its kept answer while the breaker is open.
    */
   invokeStreamKeyed(call: Call, keyed: KeyedCall, options: CallOptions = {}, shard?: number): Promise<KeyedStreamStarted> {
-    const to = shard ?? keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
-    return this.openStream(call, options, to, (object) => object.invokeStreamKeyed(call, keyed), "ask");
+    return this.openStream(call, options, shard ?? this.keyShard(call, keyed), (object) => object.invokeStreamKeyed(call, keyed), "ask");
   }
 
+  /** `sync`, and once the call started, `options.signal` cancels it too: after, the body ends with the `cancelled` error event. */
   private async openStream<T extends StreamStarted>(
     call: Call,
     options: CallOptions,
@@ -172,26 +171,27 @@ export class AgentRef {
     send: (object: AgentObject) => Promise<T>,
     breakerMemo: "execute" | "ask",
   ): Promise<T | Failure> {
+    const opened = await this.sync(call, options, shard, send, breakerMemo);
     const { signal } = options;
-    if (signal?.aborted) return cancelledFailure(signal);
-    return openBreakers[breakerMemo](this.name, async () => {
-      const cancel = (detail: string) => this.object(shard).cancel(call.message.id, detail);
-      const sent = send(this.object(shard));
-      outboundUnderway();
-      const opened = this.learnShards(await untilCancelled(sent, options, cancel), shard);
-      if (!opened.ok || !signal) return opened;
-      const onAbort = () => {
-        const told = cancel(cancelDetail(signal)).catch(() => {});
-        options.waitUntil?.(told);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      const stop = () => signal.removeEventListener("abort", onAbort);
-      return { ...opened, body: opened.body.pipeThrough(new TransformStream({ flush: stop, cancel: stop } as Transformer<Uint8Array, Uint8Array>)) };
-    });
+    if (!opened.ok || !signal) return opened;
+    const onAbort = () => {
+      const told = this.object(shard)
+        .cancel(call.message.id, cancelDetail(signal))
+        .catch(() => {});
+      options.waitUntil?.(told);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    const stop = () => signal.removeEventListener("abort", onAbort);
+    return { ...opened, body: opened.body.pipeThrough(new TransformStream({ flush: stop, cancel: stop } as Transformer<Uint8Array, Uint8Array>)) };
   }
 
   private pickShard(): number {
     return pickShard(shardHints.shards(this.name));
+  }
+
+  /** The shard a keyed call's sender-scoped key names, as far as this isolate knows the shard count. */
+  private keyShard(call: Call, keyed: KeyedCall): number {
+    return keyShard(idempotencyScope(call.message.from, keyed.key), shardHints.shards(this.name));
   }
 
   /** Remembers the shard count an answer told (or forgets it, when the home object says there is one). */
