@@ -2,7 +2,9 @@
  * The AI SDK's UI message stream protocol (what `useChat` reads), for `?format=ai-sdk`: our events
  * as its chunks — `start`, text as `text-start` / `text-delta` / `text-end`, a JSON delta as
  * `data-value`, a step as `data-step`, the reply envelope as `data-reply`, then `finish`; a failure
- * is its `error` chunk. The request may be what `useChat` sends (`{ messages: UIMessage[] }`): its
+ * is its `error` chunk. A reply no text delta came before (an agent that does not stream, or a
+ * retry answered with a kept reply) brings its content as one text part first — a string as it
+ * is, anything else as JSON — so the message `useChat` builds always holds the answer's text. The request may be what `useChat` sends (`{ messages: UIMessage[] }`): its
  * text parts become the `{ messages: [{ role, content }] }` conversation model agents read.
  * The SSE framing and headers are the SDK's own (`createUIMessageStreamResponse`).
  */
@@ -39,6 +41,7 @@ export const AiSdkInvokeBody = z.union([
 /** One relayed event (`event`, its JSON text) as the UI message chunks it stands for. */
 export function uiChunks(): TransformStream<{ event: string; data: string }, UIMessageChunk> {
   let text = false;
+  let streamedText = false;
   const endText = (controller: TransformStreamDefaultController<UIMessageChunk>) => {
     if (text) controller.enqueue({ type: "text-end", id: "text" });
     text = false;
@@ -54,17 +57,26 @@ export function uiChunks(): TransformStream<{ event: string; data: string }, UIM
           if (typeof value.text === "string") {
             if (!text) controller.enqueue({ type: "text-start", id: "text" });
             text = true;
+            streamedText = true;
             controller.enqueue({ type: "text-delta", id: "text", delta: value.text });
           } else controller.enqueue({ type: "data-value", data: value.value });
           break;
         case "step":
           controller.enqueue({ type: "data-step", data: value });
           break;
-        case "reply":
+        case "reply": {
+          const content = value.content;
+          const whole = typeof content === "string" ? content : content === undefined ? "" : JSON.stringify(content);
+          if (!streamedText && whole !== "") {
+            controller.enqueue({ type: "text-start", id: "text" });
+            controller.enqueue({ type: "text-delta", id: "text", delta: whole });
+            text = true;
+          }
           endText(controller);
           controller.enqueue({ type: "data-reply", data: value });
           controller.enqueue({ type: "finish" });
           break;
+        }
         case "error":
           endText(controller);
           controller.enqueue({ type: "error", errorText: `${String(value.code ?? "error")}: ${String(value.detail ?? "")}` });

@@ -6,7 +6,7 @@ import { exports } from "cloudflare:workers";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { describe, expect, it } from "vitest";
-import { api, modelServer, uniqueName } from "../support/api";
+import { api, modelServer, modelServerCalls, uniqueName } from "../support/api";
 import { auth } from "../support/keys";
 
 function post(name: string, body: unknown): Promise<Response> {
@@ -65,6 +65,27 @@ describe("the AI SDK UI message stream (?format=ai-sdk)", () => {
     });
     const failed = await read(await post(broken, { content: "x" }));
     expect(failed.chunks.at(-1)).toMatchObject({ type: "error", errorText: expect.stringMatching(/^agent_error: /) });
+  });
+
+  it("gives the reply of an agent that does not stream as one text part, a string as it is and anything else as JSON", async () => {
+    const said = await read(await post("echo", { content: "said once, not streamed" }));
+    expect(said.chunks.map((c) => c.type)).toEqual(["start", "text-start", "text-delta", "text-end", "data-reply", "finish"]);
+    expect(said.message?.parts.filter((p) => p.type === "text")).toEqual([expect.objectContaining({ text: "said once, not streamed" })]);
+    const data = await read(await post("echo", { content: { n: 7 } }));
+    expect(data.message?.parts.filter((p) => p.type === "text")).toEqual([expect.objectContaining({ text: '{"n":7}' })]);
+  });
+
+  it("takes an idempotency_key: a retry streams the first answer as text, says so, and the model is called once", async () => {
+    const name = uniqueName("chat-key");
+    await api("PUT", `/agents/${name}`, { body: { kind: "model", model: { provider: "openai-compatible", base_url: modelServer(name), model: "m" } } });
+    const first = await read(await post(name, { content: "only once", idempotency_key: "chat-k" }));
+    const again = await post(name, { content: "only once", idempotency_key: "chat-k" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const retry = await read(again);
+    const texts = (m: UIMessage | undefined) => m?.parts.filter((p) => p.type === "text").map((p) => (p as { text: string }).text);
+    expect(texts(first.message)?.join("")).not.toBe("");
+    expect(texts(retry.message)).toEqual([texts(first.message)?.join("")]);
+    expect(await modelServerCalls(name)).toHaveLength(1);
   });
 
   it("refuses a body that is neither an invoke nor a useChat request, naming the field", async () => {
