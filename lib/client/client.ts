@@ -5,6 +5,7 @@
  *
  *   const sb = createSwitchboardClient({ baseUrl: "http://localhost:8787", apiKey: "sk_dev_admin" });
  *   const reply = await sb.invoke("echo", { content: "hello" });
+ *   if (!isWaiting(reply)) console.log(reply.content);
  *   const stream = await sb.invokeStream("narrator", { content: "hello" });
  *   for await (const event of stream) if (event.event === "delta") process.stdout.write(event.data.text);
  */
@@ -25,6 +26,7 @@ import type {
   EventAccepted,
   HandshakeInput,
   HandshakeResult,
+  InvokeAnswer,
   InvokeInput,
   LogEntry,
   MapReduceInput,
@@ -38,6 +40,7 @@ import type {
   ScheduleInput,
   StreamEvent,
   Trace,
+  Waiting,
 } from "./types";
 
 export interface ClientOptions {
@@ -58,6 +61,11 @@ export interface CallOptions {
 }
 
 const seg = encodeURIComponent;
+
+/** Whether a sync invoke's answer is the request that waits for input (a 202) rather than the reply envelope. */
+export function isWaiting(answer: InvokeAnswer): answer is Waiting {
+  return !("role" in answer) && typeof (answer as Waiting).request_id === "string";
+}
 
 /** A streamed reply: its events as they come (`for await`), or `reply()` for the envelope at its end. */
 export interface AgentStream extends AsyncIterable<StreamEvent> {
@@ -164,7 +172,8 @@ export function createSwitchboardClient(options: ClientOptions) {
     deleteAgent: (name: string) => json<void>("DELETE", `/agents/${seg(name)}`),
 
     // Messaging
-    invoke: (name: string, input: InvokeInput, call: CallOptions = {}) => json<Envelope>("POST", `/agents/${seg(name)}/invoke`, { body: input, ...call }),
+    /** The reply envelope, or, when the agent asked for input, the request that waits (202; `isWaiting` tells which). */
+    invoke: (name: string, input: InvokeInput, call: CallOptions = {}) => json<InvokeAnswer>("POST", `/agents/${seg(name)}/invoke`, { body: input, ...call }),
     send: (name: string, input: MessageInput, call: CallOptions = {}) => json<Accepted>("POST", `/agents/${seg(name)}/messages`, { body: input, ...call }),
     /**
      * A streaming invoke (`Accept: text/event-stream`): answers once the call started; a call refused

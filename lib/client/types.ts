@@ -7,6 +7,7 @@ import type { LoggedRow } from "../observability/message-log";
 import type { AgentMetricsReport } from "../observability/prometheus";
 import type { TraceRow } from "../observability/trace-index";
 import type { HandshakeResult } from "../protocols/handshake";
+import type { InputRequest } from "../message/input-required";
 import type { RequestView } from "../protocols/request-store";
 import type { AgentConfig, AgentEntry } from "../registry/entry";
 import type { BreakerSnapshot } from "../resilience/circuit-breaker";
@@ -26,6 +27,17 @@ export interface StreamEvent {
   /** `start` `{ stream_id, message_id }`, `delta` `{ text }` or `{ value }`, `step` `{ type, … }`, `reply` the envelope, `error` the problem. */
   data: any;
 }
+
+/** A sync invoke whose agent asked for input: the 202 naming the request that waits (answer it with `answerInput`). */
+export interface Waiting {
+  request_id: string;
+  status: RequestView["status"];
+  status_url: string;
+  input_required?: InputRequest;
+}
+
+/** What a sync invoke answers: the reply envelope, or the request that waits for input (`isWaiting` tells which). */
+export type InvokeAnswer = Envelope | Waiting;
 
 /** `POST /agents/:name/pause` and `/resume`. */
 export interface PauseState {

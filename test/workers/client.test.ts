@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createSwitchboardClient, SwitchboardApiError } from "../../lib/client";
+import { createSwitchboardClient, isWaiting, SwitchboardApiError } from "../../lib/client";
 import { newTraceparent, traceIdOf } from "../../lib/message/trace";
 import { eventually, testServer, uniqueName } from "../support/api";
 import { KEYS } from "../support/keys";
@@ -47,6 +47,8 @@ describe("typed client", () => {
 
     const traceparent = newTraceparent();
     const reply = await admin.invoke(name, { content: "hi", metadata: { type: "greeting" } }, { traceparent });
+    expect(isWaiting(reply)).toBe(false);
+    if (isWaiting(reply)) return;
     expect(reply.role).toBe("reply");
     expect(traceIdOf(reply.trace.traceparent)).toBe(traceIdOf(traceparent));
     expect((await admin.agentLog(name, 5))[0]).toMatchObject({ direction: "in", outcome: "ok" });
@@ -121,7 +123,14 @@ describe("typed client", () => {
   });
 
   it("answers a request that waits for input, pauses an agent, delays a message and keeps schedules", async () => {
-    const asked = (await admin.invoke("approver", { content: { item: "lamp", amount: 400 } })) as unknown as { request_id: string };
+    const asked = await admin.invoke("approver", { content: { item: "lamp", amount: 400 } });
+    expect(isWaiting(asked)).toBe(true);
+    if (!isWaiting(asked)) return;
+    expect(asked).toMatchObject({
+      status: "input_required",
+      status_url: `/requests/${asked.request_id}`,
+      input_required: { question: "Approve 400 for lamp?" },
+    });
     expect((await admin.waitingRequests("approver")).map((r) => r.request_id)).toContain(asked.request_id);
     expect(await admin.answerInput(asked.request_id, { approved: true })).toMatchObject({ request_id: asked.request_id, status: "pending" });
     const done = await eventually(async () => {
