@@ -27,8 +27,7 @@ import { objectStub, type Remote } from "../../lib/registry/object-ids";
 import type { DeadLetter } from "../../lib/resilience/dead-letter";
 import { newDeadLetterId } from "../../lib/resilience/dead-letter-store";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { callRefusal } from "../../lib/security/acl";
-import { contentRefusal } from "../../lib/registry/input-schema";
+import { admissionRefusal } from "../../lib/agents/pipeline";
 import { replayScope, type WebhookReplayApi } from "../../lib/security/replay-scope";
 import { requestStreamId, streamRequestId } from "../../lib/streams/stream-id";
 import { STREAM_LIMITS } from "../../lib/streams/stream-log";
@@ -115,13 +114,8 @@ export class Messaging {
   async submit(name: string, entry: AgentEntry | null, submission: Submission): Promise<Submitted> {
     if (!entry) return failure("agent_not_found", `no agent named ${name}`);
     const from = submission.message.from;
-    const refused = callRefusal(from, entry);
+    const refused = admissionRefusal(submission.message, entry, (sender) => this.deps.peers.accepted(sender));
     if (refused) return refused;
-    if (entry.require_handshake && from !== null && !this.deps.peers.accepted(from)) {
-      return failure("handshake_required", `${name} requires an accepted handshake from ${from}; POST /agents/${name}/handshake first`);
-    }
-    const unfit = contentRefusal(submission.message.content, entry);
-    if (unfit) return unfit;
     const key = submission.idempotency_key ? idempotencyScope(from, submission.idempotency_key) : undefined;
     // A sharded agent's answer says how to place the next request (AgentRef.submit).
     const sharded = entry.shards > 1 ? { shards: entry.shards, flow: entry.flow ? { key: entry.flow.key } : null } : {};

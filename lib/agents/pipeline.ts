@@ -57,16 +57,25 @@ const trail = (call: Call, entry: AgentEntry) => [...call.path, entry.name].join
 const GATES: Gate[] = [
   (call, { entry }) => (call.path.includes(entry.name) ? failure("loop_detected", `loop: ${trail(call, entry)} revisits ${entry.name}`) : null),
   (call, { entry }) => (call.path.length >= LIMITS.maxHops ? failure("loop_detected", `hop limit of ${LIMITS.maxHops} passed: ${trail(call, entry)}`) : null),
-  (call, { entry }) => callRefusal(call.message.from, entry),
-  (call, { entry, handshakeAccepted }) => {
-    const from = call.message.from;
-    if (!entry.require_handshake || from === null || handshakeAccepted(from)) return null;
-    return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
-  },
-  (call, { entry }) => contentRefusal(call.message.content, entry),
+  (call, { entry, handshakeAccepted }) => admissionRefusal(call.message, entry, handshakeAccepted),
   (call, { entry, now }) => (now() >= call.deadline ? failure("timeout", `deadline passed before ${entry.name} was reached`) : null),
   (_call, { abort }) => (abort?.signal.aborted ? cancelledFailure(abort.signal) : null),
 ];
+
+/**
+ * Whether `entry` takes `message` from its sender at all: the ACL, the handshake the agent may
+ * require, and its `input_schema`. Every call's gates ask it, and so does `submit` before it stores
+ * an async message, so both refuse in the same words.
+ */
+export function admissionRefusal(message: Pick<Envelope, "from" | "content">, entry: AgentEntry, handshakeAccepted: (from: string) => boolean): Failure | null {
+  const { from } = message;
+  const refused = callRefusal(from, entry);
+  if (refused) return refused;
+  if (entry.require_handshake && from !== null && !handshakeAccepted(from)) {
+    return failure("handshake_required", `${entry.name} requires an accepted handshake from ${from}; POST /agents/${entry.name}/handshake first`);
+  }
+  return contentRefusal(message.content, entry);
+}
 
 /** The agent's own `limits.timeout_ms` bounds every call; a caller may only ask for less. */
 export function agentDeadline(call: Call, entry: AgentEntry, now: number): number {
