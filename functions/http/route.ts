@@ -4,7 +4,7 @@
  * size and depth limits, rather than by the generated validator, so every bad input gets the same
  * problem+json.
  */
-import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import type { OpenAPIHono, RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
@@ -15,6 +15,9 @@ export function route(app: OpenAPIHono<AppEnv>, config: RouteConfig, handler: Ha
   const path = config.path.replace(/\{([^}]+)\}/g, ":$1");
   app.on(config.method.toUpperCase(), path, handler);
 }
+
+/** A JSON body's documentation, request or response: `{ description, ...json(Schema) }`. */
+export const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } } });
 
 /** Standard problem response documentation for a route. */
 export function problems(...statuses: number[]): RouteConfig["responses"] {

@@ -24,7 +24,7 @@ import { cancelOnDisconnect, inboundEnvelope } from "../http/inbound";
 import { forgetKnownAgent } from "../../lib/registry/known-agents";
 import { entryView } from "../../lib/registry/entry-view";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { streamResponse, wantsEventStream } from "../http/stream-response";
 import { AiSdkInvokeBody } from "../../lib/streams/ai-sdk-ui";
 import { inputRequestOf } from "../../lib/message/input-required";
@@ -32,8 +32,6 @@ import { parkedInvoke, Waiting, waitingResponse } from "./input";
 import { agentParam, intQuery, jsonBody, parseWith } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
-
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
 export function agentRoutes(app: OpenAPIHono<AppEnv>): void {
   route(

@@ -12,7 +12,7 @@ import { DEAD_LETTER_ID, deadLetters } from "../../lib/resilience/dead-letter-st
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { intQuery, jsonBody, parseWith } from "../http/validate";
 
 const Entry = z
@@ -29,7 +29,6 @@ const Entry = z
     last_failed_at: z.string(),
   })
   .openapi("DeadLetter");
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const IdParam = z.object({ id: z.string() });
 
 /** Letters one `POST /dlq/replay` takes: a queue's `sendBatch` holds 100, and each agent object takes its share in one call. */

@@ -16,11 +16,9 @@ import type { RequestView } from "../../lib/protocols/request-store";
 import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { agentParam, intQuery, jsonBody } from "../http/validate";
 import { RequestState } from "./messages";
-
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } } });
 
 export const InputAnswer = z.strictObject({ content: JsonValue }).openapi("InputAnswer", {
   description: "The answer: any JSON value, matching the question's schema when it has one",

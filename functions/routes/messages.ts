@@ -16,12 +16,11 @@ import type { AppEnv } from "../http/app-env";
 import { inboundEnvelope } from "../http/inbound";
 import { checkReplyTo } from "../http/reply-to";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { lastEventId, streamResponse } from "../http/stream-response";
 import { agentParam, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
 const Accepted = z.object({ request_id: z.string(), status_url: z.string() }).openapi("Accepted");
 export const RequestState = z

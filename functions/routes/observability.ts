@@ -23,10 +23,8 @@ import { parseObjectName } from "../../lib/registry/shards";
 import { deadLetters } from "../../lib/resilience/dead-letter-store";
 import type { AppEnv } from "../http/app-env";
 import { requireAdmin } from "../http/auth";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { agentParam, parseWith } from "../http/validate";
-
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 
 /** At most this many agent objects are asked at once by a trace read. */
 const FAN_OUT = 16;

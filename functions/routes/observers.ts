@@ -14,11 +14,10 @@ import type { Principal } from "../../lib/security/keys";
 import { checkOutboundUrl } from "../../lib/security/ssrf";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
 
 const NameParam = z.object({ name: AgentName });
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const ObserverOut = z
   .object({ id: z.string(), agent: z.string(), observer: z.string().optional(), url: z.string().optional(), created_at: z.string() })
   .openapi("Observer");

@@ -14,10 +14,9 @@ import { ScheduleBody, ScheduleView } from "../../lib/time/schedule";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
 import { checkReplyTo } from "../http/reply-to";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { agentParam, jsonBody } from "../http/validate";
 
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const NameParam = z.object({ name: AgentName });
 const ScheduleParams = z.object({ name: AgentName, id: z.string() });
 const One = { 200: { description: "the schedule", ...json(ScheduleView) }, ...problems(400, 401, 403, 404) };
