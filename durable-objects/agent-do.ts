@@ -21,6 +21,7 @@ import type {
   ParkedCall,
   RequestReplay,
   ShardStatus,
+  StreamCancelled,
   StreamRead,
   StreamStarted,
   Submission,
@@ -102,6 +103,10 @@ export function agentObject(codeAgents: CodeAgents) {
 
     readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead> {
       return this.parts.streaming.read(streamId, after, viewer);
+    }
+
+    cancelStream(streamId: string, viewer: string | null): Result<StreamCancelled> {
+      return this.parts.streaming.cancel(streamId, viewer, (requestId) => this.parts.messaging.cancel(this.agent, requestId, viewer));
     }
 
     releaseStream(streamId: string, reader: string): void {

@@ -7,7 +7,7 @@
  * away ends, as the object starts again, with an error event; the `stream-sweep` deadline removes
  * streams whose retention passed.
  */
-import type { KeyedInvokeResult, ParkedCall, StreamRead, StreamStarted } from "../../lib/agents/agent-api";
+import type { KeyedInvokeResult, ParkedCall, StreamCancelled, StreamRead, StreamStarted } from "../../lib/agents/agent-api";
 import type { Envelope } from "../../lib/message/envelope";
 import type { Call, InvokeResult } from "../../lib/message/call";
 import { type Failure, failure, type Result } from "../../lib/message/errors";
@@ -19,7 +19,7 @@ import { formatSse, type StoredEvent, streamProblem } from "../../lib/streams/st
 import type { AgentEntry } from "../../lib/registry/entry";
 import type { ShardAddress } from "../../lib/registry/shards";
 import type { DeadlineTable } from "../../lib/resilience/deadline-table";
-import { newStreamId, requestStreamId } from "../../lib/streams/stream-id";
+import { newStreamId, requestStreamId, streamRequestId } from "../../lib/streams/stream-id";
 import { STREAM_LIMITS, StreamLog } from "../../lib/streams/stream-log";
 import { StreamWriter } from "../../lib/streams/stream-writer";
 import type { CallStream } from "./invocation";
@@ -250,6 +250,31 @@ export class Streaming {
     if (viewer !== null && viewer !== info.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not read ${id}`);
     const opened = this.log.read(id, after);
     return opened ? { ok: true, ...opened } : failure("stream_not_found", `no stream ${id}`);
+  }
+
+  /**
+   * `DELETE /streams/:id`, for the stream's readers: a streaming invoke's call is cancelled now, as
+   * a disconnect is after its grace period (the handler's signal, then every sub-call); an async
+   * request's stream, stored or not yet, is cancelled with its request (`cancelRequest`). Cancelling
+   * a cancelled stream again is a no-op; one that ended otherwise is a `conflict`.
+   */
+  cancel(id: string, viewer: string | null, cancelRequest: (requestId: string) => Result<{ request: RequestView }>): Result<StreamCancelled> {
+    const info = this.log.info(id);
+    if (!info || info.kind === "request") {
+      const requestId = streamRequestId(id);
+      const cancelled = requestId ? cancelRequest(requestId) : null;
+      if (!requestId || !cancelled || (!cancelled.ok && cancelled.code === "request_not_found")) return failure("stream_not_found", `no stream ${id}`);
+      return cancelled.ok ? { ok: true, stream_id: id, status: "cancelled", request_id: requestId } : cancelled;
+    }
+    if (viewer !== null && viewer !== info.owner && viewer !== this.deps.address.agent) return failure("forbidden", `agent ${viewer} may not cancel ${id}`);
+    if (info.state === "ended") {
+      const ending = this.log.ending(id);
+      if (ending?.code === "cancelled") return { ok: true, stream_id: id, status: "cancelled" };
+      return failure("conflict", `${id} already ended: ${ending?.event === "reply" ? "replied" : (ending?.code ?? "ended")}`);
+    }
+    this.orphaning.delete(id);
+    this.deps.cancel(info.message_id, `cancelled by ${viewer ?? "admin"} (DELETE /streams/${id})`);
+    return { ok: true, stream_id: id, status: "cancelled" };
   }
 
   release(id: string, reader: string): void {

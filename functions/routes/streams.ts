@@ -1,6 +1,7 @@
 /**
  * Reading a stream again: GET /streams/:stream_id replays the events after `Last-Event-ID` (or
- * `?last_event_id=`) and then follows the live tail, from the object its id names.
+ * `?last_event_id=`) and then follows the live tail, from the object its id names; DELETE cancels
+ * the call writing it.
  */
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamObject } from "../../lib/agents/agent-ref";
@@ -8,10 +9,18 @@ import { SwitchboardError } from "../../lib/message/errors";
 import { senderOf } from "../../lib/security/keys";
 import type { AppEnv } from "../http/app-env";
 import { failureResponse } from "../http/problem";
-import { problems, route } from "../http/route";
+import { json, problems, route } from "../http/route";
 import { lastEventId, streamResponse } from "../http/stream-response";
 
 const sse = { "text/event-stream": { schema: z.string() } };
+
+const StreamCancelled = z
+  .object({
+    stream_id: z.string(),
+    status: z.literal("cancelled"),
+    request_id: z.string().optional().describe("the async request cancelled with its stream"),
+  })
+  .openapi("StreamCancelled");
 
 export function streamRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -38,6 +47,34 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>): void {
       const after = lastEventId(c);
       const opened = await object.readStream(id, after, senderOf(c.var.principal));
       return opened.ok ? streamResponse(c, { stream_id: id, ...opened }, after) : failureResponse(opened);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/streams/{stream_id}",
+      tags: ["messaging"],
+      summary: "Cancel the call writing a stream now: its handler's signal fires, with every sub-call it made",
+      description:
+        "The stream's readers may cancel it: its owner, admin, or the agent. A streaming invoke is cancelled at once (a disconnect waits " +
+        "`SWITCHBOARD_STREAM_GRACE_MS` first); an async request's stream is cancelled with its request, as `DELETE /requests/:id`. The stream " +
+        "then ends with an `error` event, code `cancelled`. Cancelling a cancelled stream again is 200; one that already ended otherwise is 409.",
+      request: { params: z.object({ stream_id: z.string() }) },
+      responses: {
+        200: { description: "cancelled", ...json(StreamCancelled) },
+        ...problems(401, 403, 404, 409),
+      },
+    },
+    async (c) => {
+      const id = c.req.param("stream_id") ?? "";
+      const object = streamObject(c.env, id);
+      if (!object) throw new SwitchboardError("stream_not_found", `no stream ${id.slice(0, 100)}`);
+      const cancelled = await object.cancelStream(id, senderOf(c.var.principal));
+      return cancelled.ok
+        ? c.json({ stream_id: cancelled.stream_id, status: cancelled.status, ...(cancelled.request_id ? { request_id: cancelled.request_id } : {}) })
+        : failureResponse(cancelled);
     },
   );
 }

@@ -103,6 +103,13 @@ export interface StreamOpened extends StreamRead {
   message_id: string;
 }
 
+/** `DELETE /streams/:id`: the stream whose call was cancelled; `request_id` when it is an async request's stream. */
+export interface StreamCancelled {
+  stream_id: string;
+  status: "cancelled";
+  request_id?: string;
+}
+
 /** `shards`, as for a sync call, tells the caller how many objects a sharded agent spreads over. */
 export type StreamStarted = Result<StreamOpened> & { shards?: number };
 
@@ -139,6 +146,11 @@ export interface AgentClientApi {
   invokeStreamKeyed(call: Call, keyed: KeyedCall): Promise<KeyedStreamStarted>;
   /** The events of a stream kept here after `after`, then its live tail: for its owner (`viewer`), admin (null) or the agent. */
   readStream(streamId: string, after: number, viewer: string | null): Result<StreamRead>;
+  /**
+   * Cancels the call writing a stream kept here, for the stream's readers: a streaming invoke's now,
+   * an async request's with its request (as `cancelRequest`).
+   */
+  cancelStream(streamId: string, viewer: string | null): Result<StreamCancelled>;
   /** A reader of a stream kept here went away (its client disconnected). */
   releaseStream(streamId: string, reader: string): void;
   /**

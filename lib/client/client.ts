@@ -38,6 +38,7 @@ import type {
   RequestView,
   Schedule,
   ScheduleInput,
+  StreamCancelled,
   StreamEvent,
   Trace,
   Waiting,
@@ -190,6 +191,8 @@ export function createSwitchboardClient(options: ClientOptions) {
           ...call,
         }),
       ),
+    /** Cancels the call writing a stream now (a dropped connection cancels only after the server's grace period); its readers then get an `error` event, code `cancelled`. */
+    cancelStream: (streamId: string) => json<StreamCancelled>("DELETE", `/streams/${seg(streamId)}`),
     getRequest: (id: string) => json<RequestView>("GET", `/requests/${seg(id)}`),
     /** Answers a request that waits for input; it resumes through the queue (poll `getRequest`). */
     answerInput: (id: string, content: unknown) => json<RequestView>("POST", `/requests/${seg(id)}/input`, { body: { content } }),

@@ -81,6 +81,13 @@ export interface MessageInput extends InvokeInput {
   delay_ms?: number;
 }
 
+/** `DELETE /streams/:id`: the stream whose call was cancelled (`request_id` for an async request's stream). */
+export interface StreamCancelled {
+  stream_id: string;
+  status: "cancelled";
+  request_id?: string;
+}
+
 export interface Accepted {
   request_id: string;
   status_url: string;

@@ -302,6 +302,19 @@ export class StreamLog {
     if (!live.ended) this.hooks.readersChanged?.(id, live.readers.size);
   }
 
+  /** How ended stream `id` ended: its terminal event's name and, for an `error`, the problem's code; null while it runs or when there is none. */
+  ending(id: string): { event: "reply" | "error"; code: string | null } | null {
+    if (this.live.get(id)?.ended === false) return null;
+    if (this.pending.length > 0) this.writePending();
+    const row = this.sql
+      .exec<Row>("SELECT event, data FROM stream_events WHERE stream_id = ? AND event IN ('reply', 'error') ORDER BY seq DESC LIMIT 1", id)
+      .toArray()[0];
+    if (!row) return null;
+    if (row.event === "reply") return { event: "reply", code: null };
+    const problem = JSON.parse(String(row.data)) as { code?: unknown };
+    return { event: "error", code: typeof problem.code === "string" ? problem.code : null };
+  }
+
   /**
    * Streams left open by an earlier instance of this object: none of them can go on (their work
    * ran in memory), so each is taken up again for its owner part to end or continue.

@@ -108,6 +108,8 @@ const EXPECTED: Record<string, Expectation> = {
   "GET /requests/:id/stream": { admin: 200, allowed: 200, denied: 403, path: (f) => `/requests/${f.requestId}/stream` },
   // A stream is read again by whoever started it, admin, or the agent itself.
   "GET /streams/:stream_id": { admin: 200, allowed: 200, denied: 403, path: (f) => `/streams/${f.streamId}` },
+  // The fixture's stream has replied: a caller who may cancel it learns it already ended.
+  "DELETE /streams/:stream_id": { admin: 409, allowed: 409, denied: 403, path: (f) => `/streams/${f.streamId}` },
   // Every key may list; admin sees every waiting request, an agent key only the ones it sent.
   "GET /agents/:name/requests": { admin: 200, allowed: 200, denied: 200, path: (f) => `/agents/${f.agent}/requests?status=input_required` },
   // The held request is pending, not waiting: whoever may answer it learns that (409); others may not (403).

@@ -122,6 +122,21 @@ describe("typed client", () => {
     expect(await retry.reply()).toEqual(first);
   });
 
+  it("cancels a stream it reads: reply() throws cancelled, and the agent's log says so", async () => {
+    const held = uniqueName("client-held");
+    await admin.putAgent(held, { kind: "http", url: `${testServer()}/hold/${held}` });
+    const stream = await admin.invokeStream("narrator", { content: { text: "stop", agent: held } });
+    await (await fetch(`${testServer()}/_arrived/${held}`)).body?.cancel();
+    expect(await admin.cancelStream(stream.streamId)).toEqual({ stream_id: stream.streamId, status: "cancelled" });
+    expect(await rejection(stream.reply())).toMatchObject({ status: 499, code: "cancelled" });
+    const rows = await eventually(async () => {
+      const log = await admin.agentLog(held);
+      return log.some((r) => r.outcome === "cancelled") ? log : undefined;
+    });
+    expect(rows[0]).toMatchObject({ from: "narrator", outcome: "cancelled" });
+    expect(await rejection(admin.cancelStream("str_narrator_0_000000000000000000000"))).toMatchObject({ status: 404, code: "stream_not_found" });
+  });
+
   it("answers a request that waits for input, pauses an agent, delays a message and keeps schedules", async () => {
     const asked = await admin.invoke("approver", { content: { item: "lamp", amount: 400 } });
     expect(isWaiting(asked)).toBe(true);
