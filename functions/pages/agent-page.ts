@@ -53,7 +53,7 @@ ${panel("breaker", "Breaker timeline")}
 <details id="try" class="panel"><summary>Invoke this agent</summary>
 <form id="try-form"><label for="try-content">content: JSON, or text sent as a string</label>
 <textarea id="try-content" rows="5" spellcheck="false"></textarea>
-<div class="row"><button type="submit">Send</button><label><input type="checkbox" id="try-stream"> stream the reply</label><span id="try-status" role="status"></span><span id="try-trace"></span></div></form>
+<div class="row"><button type="submit">Send</button><button type="button" id="try-cancel" hidden>Cancel</button><label><input type="checkbox" id="try-stream"> stream the reply</label><span id="try-status" role="status"></span><span id="try-trace"></span></div></form>
 <ol id="try-steps" hidden></ol><pre id="try-live" class="inspect" aria-live="polite" hidden></pre>
 <pre id="try-reply" class="inspect" hidden></pre></details>
 <h2>Recent messages</h2><div id="messages"></div>

@@ -6,7 +6,8 @@
  * Inspect, Replay and Delete, and Replay all and Delete all (`POST /dlq/replay`, `DELETE /dlq?agent=`).
  * "Invoke this agent" sends one invoke with the session, its content prefilled from the agent's
  * `input_schema`, and shows the reply (or the problem) with its trace; streamed, it shows each step
- * and the deltas as they come (the SSE events of `Accept: text/event-stream`).
+ * and the deltas as they come (the SSE events of `Accept: text/event-stream`), with a Cancel button
+ * (`DELETE /streams/:id`) while it runs.
  */
 import { AGENT_SERIES } from "./agent-series";
 import { CHART_VIEW } from "./chart-view";
@@ -183,6 +184,7 @@ export const AGENT_SCRIPT =
       return pump();
     });
   }
+  var calls = 0;
   function invoke(event) {
     event.preventDefault();
     var text = SB.$("try-content").value, content, status = SB.$("try-status"), out = SB.$("try-reply"), started = Date.now();
@@ -192,6 +194,10 @@ export const AGENT_SCRIPT =
     status.textContent = "sending…";
     SB.$("try-trace").replaceChildren();
     [out, live, steps].forEach(function (box) { box.hidden = true; box.replaceChildren(); });
+    var cancel = SB.$("try-cancel"), call = ++calls;
+    cancel.hidden = true;
+    /** The Cancel button goes with the newest call only: an older stream still running leaves it alone. */
+    function done() { if (call === calls) { cancel.hidden = true; cancel.onclick = null; } }
     function replied(reply) {
       var waiting = reply && reply.request_id && !reply.role, tp = reply && reply.trace && reply.trace.traceparent;
       status.className = "ok";
@@ -207,14 +213,28 @@ export const AGENT_SCRIPT =
     }
     if (!stream) return SB.api("POST", base + "/invoke", { content: content }).then(replied, failed);
     streamed(base + "/invoke", { content: content }, function (name, data) {
-      if (name === "start") status.textContent = "streaming " + data.stream_id + "…";
+      if (name === "start" && call === calls) {
+        status.textContent = "streaming " + data.stream_id + "…";
+        // DELETE /streams/:id stops the call and every hop under it now; the stream then ends with its cancelled error event.
+        cancel.hidden = false;
+        cancel.disabled = false;
+        cancel.onclick = function () {
+          cancel.disabled = true;
+          SB.api("DELETE", "/streams/" + encodeURIComponent(data.stream_id)).catch(function (err) { cancel.disabled = false; failed(err); });
+        };
+      }
       else if (name === "delta") { live.hidden = false; live.appendChild(document.createTextNode(typeof data.text === "string" ? data.text : JSON.stringify(data.value))); }
       else if (name === "step") {
         steps.hidden = false;
         steps.appendChild(el("li", { "data-step": data.type }, [data.type + " " + (data.tool || data.request_id || "") + " ", data.outcome ? outcome(data.outcome) : "", data.duration_ms !== undefined ? " " + SB.ms(data.duration_ms) : ""]));
       } else if (name === "reply") replied(data);
-      else if (name === "error") failed({ status: data.status, message: data.code + ": " + data.detail });
-    }).catch(failed);
+      else if (name === "error") {
+        failed({ status: data.status, message: data.code + ": " + data.detail });
+        // Stopped on purpose (Cancel, or DELETE /streams/:id from elsewhere): not a failure of the agent.
+        if (data.code === "cancelled") status.className = "muted";
+      }
+      if (name === "reply" || name === "error") done();
+    }).catch(failed).then(done);
   }
   SB.$("try-form").addEventListener("submit", invoke);
   function listOf(box, what, answer, items, show) {

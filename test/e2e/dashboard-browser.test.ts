@@ -470,6 +470,42 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     expect(browser.errors).toEqual([expect.stringMatching(/agents\/approver: .*status of 400/)]);
   });
 
+  it("cancels a streamed call from its page: Cancel stops it and every hop under it at once", async () => {
+    await page.goto(`${dev.url}/dashboard/agents/narrator`);
+    const box = page.locator("#try-content"),
+      status = page.locator("#try-status"),
+      cancel = page.locator("#try-cancel");
+    await page.locator("#try summary").click();
+    await box.fill(JSON.stringify({ agent: "ticker", text: { count: 60, every_ms: 500 } }));
+    await page.locator("#try-stream").check();
+    expect(await cancel.isVisible()).toBe(false);
+    await page.locator('#try-form button[type="submit"]').click();
+    // A tick has come through both hops: the call runs, and can be stopped.
+    await expect.poll(() => page.locator("#try-live").textContent(), PAGE).toContain("tick");
+    const streamId = /str_narrator_\d+_[0-9a-z]+/.exec((await status.textContent()) ?? "")?.[0];
+    expect(streamId).toBeDefined();
+    await cancel.click();
+    await expect.poll(() => status.textContent(), PAGE).toBe(`499: cancelled: cancelled by admin (DELETE /streams/${streamId})`);
+    expect(await status.getAttribute("class")).toBe("muted");
+    expect(await cancel.isVisible()).toBe(false);
+    // Both hops ended cancelled, well before the 60 ticks' 30 s.
+    type Row = { direction: string; from: string; outcome: string; pattern: string };
+    const log = async (agent: string) =>
+      ((await (await fetch(`${dev.url}/agents/${agent}/log?limit=5`, { headers: admin })).json()) as { entries: Row[] }).entries;
+    const ticker = await eventually(
+      async () =>
+        (await log("ticker")).find(
+          (r: { direction: string; from: string; outcome: string }) => r.direction === "in" && r.from === "narrator" && r.outcome === "cancelled",
+        ),
+      E2E_POLL.timeoutMs,
+      "ticker's cancelled row",
+      E2E_POLL.intervalMs,
+    );
+    expect(ticker.pattern).toBe("ctx.invokeStream");
+    expect((await log("narrator")).find((r) => r.direction === "in")).toMatchObject({ outcome: "cancelled" });
+    expect(browser.errors).toEqual([]);
+  });
+
   it("is live: polls while the tab is visible, asks nothing while it is hidden, and pauses from the button", async () => {
     const live = await browser.page();
     await live.clock.install();

@@ -2,7 +2,7 @@
  * The README's streaming steps against `wrangler dev`, as the curls run them: a model agent that
  * delegates streams a step and its answer word by word, a reconnect with Last-Event-ID gets exactly
  * the rest; then a long relayed call (narrator → ticker) cancelled by DELETE ends `cancelled` in
- * the request and in both agents' logs.
+ * the request and in both agents' logs, and a streaming one stops at once with DELETE /streams/:id.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devApi } from "../support/dev-api";
@@ -92,5 +92,16 @@ describe("README: streaming and cancellation", () => {
     await cancelledRow("narrator", "async");
     expect((await call("GET", `/requests/${sent.body.request_id}`)).body.status).toBe("cancelled");
     expect((await call("GET", "/agents/ticker")).body.status.in_flight).toBe(0);
+
+    // A streaming call stops at once with DELETE /streams/<id>, its reader still attached.
+    const reader = await events("/agents/narrator/invoke", { body: { content: { agent: "ticker", text: { count: 60, every_ms: 500 } } } });
+    const streamId = (await reader.until((e) => e.event === "start")).data.stream_id as string;
+    await reader.until((e) => e.event === "delta" && String(e.data.text).includes("tick"));
+    const stopped = await call("DELETE", `/streams/${streamId}`);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toEqual({ stream_id: streamId, status: "cancelled" });
+    expect(await reader.until((e) => e.event === "error" || e.event === "reply")).toMatchObject({ event: "error", data: { code: "cancelled" } });
+    const streamed = await cancelledRow("narrator", "invoke");
+    expect(streamed.detail).toContain(`DELETE /streams/${streamId}`);
   });
 });
