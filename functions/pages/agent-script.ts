@@ -149,7 +149,8 @@ export const AGENT_SCRIPT =
   var prefilled = false;
   function prefill(entry) {
     var box = SB.$("try-content");
-    if (prefilled || box.value) return;
+    // Never under the caret: someone who already clicked into the box is about to type their own.
+    if (prefilled || box.value || document.activeElement === box) return;
     prefilled = true;
     box.value = JSON.stringify(sample(entry.input_schema, 0), null, 2);
   }

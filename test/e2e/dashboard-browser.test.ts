@@ -476,6 +476,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
       status = page.locator("#try-status"),
       cancel = page.locator("#try-cancel");
     await page.locator("#try summary").click();
+    await expect.poll(() => box.inputValue(), PAGE).not.toBe("");
     await box.fill(JSON.stringify({ agent: "ticker", text: { count: 60, every_ms: 500 } }));
     await page.locator("#try-stream").check();
     expect(await cancel.isVisible()).toBe(false);
