@@ -76,10 +76,15 @@ export interface AgentStream extends AsyncIterable<StreamEvent> {
   readonly replayed: boolean;
   /** Reads the rest of the stream: the reply envelope, or throws SwitchboardApiError for its `error` event (or for a stream cut before its end). */
   reply(): Promise<Envelope>;
+  /**
+   * Cancels the call writing this stream (`DELETE /streams/:id`), at once and down every hop it
+   * made; the stream then ends with an `error` event, code `cancelled`, which `reply()` throws.
+   */
+  cancel(): Promise<StreamCancelled>;
 }
 
 /** The events of an SSE response, read once: iterating and `reply()` share one reader. */
-function agentStream(response: Response): AgentStream {
+function agentStream(response: Response, cancel: (streamId: string) => Promise<StreamCancelled>): AgentStream {
   const streamId = response.headers.get("x-stream-id") ?? "";
   // A 204 (a reader that has seen the whole stream) has no body: no events.
   const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
@@ -102,6 +107,7 @@ function agentStream(response: Response): AgentStream {
   return {
     streamId,
     replayed: response.headers.get("idempotent-replayed") === "true",
+    cancel: () => cancel(streamId),
     async *[Symbol.asyncIterator]() {
       for (let event = await next(); event; event = await next()) yield event;
     },
@@ -153,6 +159,8 @@ export function createSwitchboardClient(options: ClientOptions) {
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
 
+  const cancelStream = (streamId: string) => json<StreamCancelled>("DELETE", `/streams/${seg(streamId)}`);
+
   return {
     health: () => json<{ status: "ok" }>("GET", "/health"),
 
@@ -182,7 +190,7 @@ export function createSwitchboardClient(options: ClientOptions) {
      * call's answer (`replayed`).
      */
     invokeStream: async (name: string, input: InvokeInput, call: CallOptions = {}) =>
-      agentStream(await send("POST", `/agents/${seg(name)}/invoke`, { body: input, headers: { accept: "text/event-stream" }, ...call })),
+      agentStream(await send("POST", `/agents/${seg(name)}/invoke`, { body: input, headers: { accept: "text/event-stream" }, ...call }), cancelStream),
     /** The events of a stream after `lastEventId` (all of them without one), then its live tail; an ended stream the caller saw to its end has none. */
     resumeStream: async (streamId: string, lastEventId?: number, call: CallOptions = {}) =>
       agentStream(
@@ -190,9 +198,10 @@ export function createSwitchboardClient(options: ClientOptions) {
           headers: { accept: "text/event-stream", ...(lastEventId !== undefined ? { "last-event-id": String(lastEventId) } : {}) },
           ...call,
         }),
+        cancelStream,
       ),
     /** Cancels the call writing a stream now (a dropped connection cancels only after the server's grace period); its readers then get an `error` event, code `cancelled`. */
-    cancelStream: (streamId: string) => json<StreamCancelled>("DELETE", `/streams/${seg(streamId)}`),
+    cancelStream,
     getRequest: (id: string) => json<RequestView>("GET", `/requests/${seg(id)}`),
     /** Answers a request that waits for input; it resumes through the queue (poll `getRequest`). */
     answerInput: (id: string, content: unknown) => json<RequestView>("POST", `/requests/${seg(id)}/input`, { body: { content } }),

@@ -127,13 +127,15 @@ describe("typed client", () => {
     await admin.putAgent(held, { kind: "http", url: `${testServer()}/hold/${held}` });
     const stream = await admin.invokeStream("narrator", { content: { text: "stop", agent: held } });
     await (await fetch(`${testServer()}/_arrived/${held}`)).body?.cancel();
-    expect(await admin.cancelStream(stream.streamId)).toEqual({ stream_id: stream.streamId, status: "cancelled" });
+    expect(await stream.cancel()).toEqual({ stream_id: stream.streamId, status: "cancelled" });
     expect(await rejection(stream.reply())).toMatchObject({ status: 499, code: "cancelled" });
     const rows = await eventually(async () => {
       const log = await admin.agentLog(held);
       return log.some((r) => r.outcome === "cancelled") ? log : undefined;
     });
     expect(rows[0]).toMatchObject({ from: "narrator", outcome: "cancelled" });
+    // Again, by id: cancelling a cancelled stream is a no-op; an unknown one is 404.
+    expect((await admin.cancelStream(stream.streamId)).status).toBe("cancelled");
     expect(await rejection(admin.cancelStream("str_narrator_0_000000000000000000000"))).toMatchObject({ status: 404, code: "stream_not_found" });
   });
 
