@@ -154,8 +154,11 @@ export const AGENT_SCRIPT =
     prefilled = true;
     box.value = JSON.stringify(sample(entry.input_schema, 0), null, 2);
   }
-  /** POST with Accept: text/event-stream; each SSE event (its name and parsed data) goes to onEvent as it arrives. A refusal before the stream is an Error, as SB.api gives it. */
-  function streamed(path, body, onEvent) {
+  /**
+   * POST with Accept: text/event-stream; each SSE event (its name and parsed data) goes to onEvent as it arrives, until wanted()
+   * says the caller moved on. A refusal before the stream is an Error, as SB.api gives it.
+   */
+  function streamed(path, body, onEvent, wanted) {
     return fetch(path, { method: "POST", credentials: "same-origin", body: JSON.stringify(body),
       headers: { "x-switchboard-csrf": "1", "content-type": "application/json", accept: "text/event-stream" } }).then(function (res) {
       if (!res.ok || !/event-stream/.test(res.headers.get("content-type") || "")) {
@@ -174,8 +177,9 @@ export const AGENT_SCRIPT =
         onEvent(name, value);
       }
       function pump() {
+        if (!wanted()) return reader.cancel();
         return reader.read().then(function (r) {
-          if (r.done) return;
+          if (r.done || !wanted()) return;
           buffered += decoder.decode(r.value, { stream: true }).replace(/\r\n/g, "\n");
           var end;
           while ((end = buffered.indexOf("\n\n")) >= 0) { frame(buffered.slice(0, end)); buffered = buffered.slice(end + 2); }
@@ -185,7 +189,8 @@ export const AGENT_SCRIPT =
       return pump();
     });
   }
-  var calls = 0;
+  // The newest call owns the form; a stream it replaced is cancelled (DELETE /streams/:id) and no longer drawn.
+  var calls = 0, stopStreaming = null;
   function invoke(event) {
     event.preventDefault();
     var text = SB.$("try-content").value, content, status = SB.$("try-status"), out = SB.$("try-reply"), started = Date.now();
@@ -197,9 +202,12 @@ export const AGENT_SCRIPT =
     [out, live, steps].forEach(function (box) { box.hidden = true; box.replaceChildren(); });
     var cancel = SB.$("try-cancel"), call = ++calls;
     cancel.hidden = true;
-    /** The Cancel button goes with the newest call only: an older stream still running leaves it alone. */
-    function done() { if (call === calls) { cancel.hidden = true; cancel.onclick = null; } }
+    if (stopStreaming) stopStreaming();
+    stopStreaming = null;
+    function current() { return call === calls; }
+    function done() { if (current()) { cancel.hidden = true; cancel.onclick = null; } }
     function replied(reply) {
+      if (!current()) return;
       var waiting = reply && reply.request_id && !reply.role, tp = reply && reply.trace && reply.trace.traceparent;
       status.className = "ok";
       status.textContent = (waiting ? "waiting for input as " + reply.request_id : "replied") + " in " + SB.ms(Date.now() - started);
@@ -209,20 +217,24 @@ export const AGENT_SCRIPT =
       refresh();
     }
     function failed(err) {
+      if (!current()) return;
       status.className = "bad";
       status.textContent = (err.status ? err.status + ": " : "") + err.message;
     }
     if (!stream) return SB.api("POST", base + "/invoke", { content: content }).then(replied, failed);
     streamed(base + "/invoke", { content: content }, function (name, data) {
-      if (name === "start" && call === calls) {
+      if (!current()) return;
+      if (name === "start") {
         status.textContent = "streaming " + data.stream_id + "…";
         // DELETE /streams/:id stops the call and every hop under it now; the stream then ends with its cancelled error event.
         cancel.hidden = false;
         cancel.disabled = false;
+        var stop = function () { return SB.api("DELETE", "/streams/" + encodeURIComponent(data.stream_id)); };
         cancel.onclick = function () {
           cancel.disabled = true;
-          SB.api("DELETE", "/streams/" + encodeURIComponent(data.stream_id)).catch(function (err) { cancel.disabled = false; failed(err); });
+          stop().catch(function (err) { cancel.disabled = false; failed(err); });
         };
+        stopStreaming = function () { stop().catch(function () {}); };
       }
       else if (name === "delta") { live.hidden = false; live.appendChild(document.createTextNode(typeof data.text === "string" ? data.text : JSON.stringify(data.value))); }
       else if (name === "step") {
@@ -234,8 +246,8 @@ export const AGENT_SCRIPT =
         // Stopped on purpose (Cancel, or DELETE /streams/:id from elsewhere): not a failure of the agent.
         if (data.code === "cancelled") status.className = "muted";
       }
-      if (name === "reply" || name === "error") done();
-    }).catch(failed).then(done);
+      if (name === "reply" || name === "error") { done(); stopStreaming = null; }
+    }, current).catch(failed).then(done);
   }
   SB.$("try-form").addEventListener("submit", invoke);
   function listOf(box, what, answer, items, show) {

@@ -504,6 +504,24 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     );
     expect(ticker.pattern).toBe("ctx.invokeStream");
     expect((await log("narrator")).find((r) => r.direction === "in")).toMatchObject({ outcome: "cancelled" });
+
+    // Sending again while a stream runs replaces it: the old call is cancelled and draws nothing more.
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => page.locator("#try-live").textContent(), PAGE).toContain("tick");
+    const replaced = /str_narrator_\d+_[0-9a-z]+/.exec((await status.textContent()) ?? "")?.[0];
+    await page.locator("#try-stream").uncheck();
+    await box.fill(JSON.stringify("the second call"));
+    await page.locator('#try-form button[type="submit"]').click();
+    await expect.poll(() => status.textContent(), PAGE).toMatch(/^replied in /);
+    await eventually(
+      async () => (await log("narrator")).find((r: Row & { detail?: string }) => r.direction === "in" && r.detail?.includes(`DELETE /streams/${replaced}`)),
+      E2E_POLL.timeoutMs,
+      "the replaced stream's cancelled row",
+      E2E_POLL.intervalMs,
+    );
+    expect(await status.textContent()).toMatch(/^replied in /);
+    expect(await page.locator("#try-live").isVisible()).toBe(false);
+    expect(JSON.parse((await page.locator("#try-reply").textContent()) as string).content).toContain("the second call");
     expect(browser.errors).toEqual([]);
   });
 
