@@ -205,7 +205,7 @@ export const AGENT_SCRIPT =
     if (stopStreaming) stopStreaming();
     stopStreaming = null;
     function current() { return call === calls; }
-    function done() { if (current()) { cancel.hidden = true; cancel.onclick = null; } }
+    function done() { if (current()) { cancel.hidden = true; cancel.onclick = null; stopStreaming = null; } }
     function replied(reply) {
       if (!current()) return;
       var waiting = reply && reply.request_id && !reply.role, tp = reply && reply.trace && reply.trace.traceparent;
@@ -246,7 +246,7 @@ export const AGENT_SCRIPT =
         // Stopped on purpose (Cancel, or DELETE /streams/:id from elsewhere): not a failure of the agent.
         if (data.code === "cancelled") status.className = "muted";
       }
-      if (name === "reply" || name === "error") { done(); stopStreaming = null; }
+      if (name === "reply" || name === "error") done();
     }, current).catch(failed).then(done);
   }
   SB.$("try-form").addEventListener("submit", invoke);

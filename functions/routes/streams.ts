@@ -72,9 +72,9 @@ export function streamRoutes(app: OpenAPIHono<AppEnv>): void {
       const object = streamObject(c.env, id);
       if (!object) throw new SwitchboardError("stream_not_found", `no stream ${id.slice(0, 100)}`);
       const cancelled = await object.cancelStream(id, senderOf(c.var.principal));
-      return cancelled.ok
-        ? c.json({ stream_id: cancelled.stream_id, status: cancelled.status, ...(cancelled.request_id ? { request_id: cancelled.request_id } : {}) })
-        : failureResponse(cancelled);
+      if (!cancelled.ok) return failureResponse(cancelled);
+      const { ok: _, ...answer } = cancelled;
+      return c.json(answer);
     },
   );
 }

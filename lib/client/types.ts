@@ -81,12 +81,8 @@ export interface MessageInput extends InvokeInput {
   delay_ms?: number;
 }
 
-/** `DELETE /streams/:id`: the stream whose call was cancelled (`request_id` for an async request's stream). */
-export interface StreamCancelled {
-  stream_id: string;
-  status: "cancelled";
-  request_id?: string;
-}
+/** `DELETE /streams/:id`: the server's own type, so the two cannot drift apart. */
+export type { StreamCancelled } from "../agents/agent-api";
 
 export interface Accepted {
   request_id: string;

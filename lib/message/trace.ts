@@ -27,9 +27,9 @@ export function parseTraceparent(value: string | null | undefined): { traceId: s
  * A new trace: its id starts with the time in seconds (8 hex digits, as AWS X-Ray's trace ids do),
  * then 12 random bytes. The trace index (lib/observability/trace-index.ts) keys its rows by trace
  * id, so ids that grow with time are written at the end of its b-tree: a batch of a second's traces
- * dirties a few pages rather than one page per trace across the whole index, which at a few
- * hundred traces a second was the commit that held the tail latency of every call (bench/README.md).
- * 96 random bits keep ids unique; the log's sampling hashes the whole id, so it stays uniform.
+ * dirties a few pages rather than one page per trace across the whole index (bench/README.md has
+ * the page counts). 96 random bits keep ids unique; the log's sampling hashes the whole id, so it
+ * stays uniform.
  */
 export function newTraceparent(now = Date.now()): string {
   const seconds = Math.floor(now / 1000) >>> 0;
